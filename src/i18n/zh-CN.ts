@@ -1,0 +1,33 @@
+import type { Messages } from './en.ts';
+
+/** 简体中文. */
+export const zhCN = {
+  'site.name': '干细胞资源门户',
+  'site.tagline': '检索本库的人诱导多能干细胞（iPSC）、胚胎干细胞（hES）和间充质干细胞（MSC）细胞系及其质检批次。',
+  'nav.main': '主导航',
+  'nav.home': '首页',
+  'nav.search': '检索',
+  'nav.statistics': '统计',
+  'nav.clinical': '临床试验',
+  'nav.signIn': '登录',
+  'nav.account': '账户',
+  'nav.skip': '跳到正文',
+  'lang.label': '语言',
+  'lang.en': 'English',
+  'lang.zh': '中文',
+  'search.label': '检索细胞系和批次',
+  'search.placeholder': '例如：帕金森 ipsc、WA09、HPSI0114i',
+  'search.submit': '检索',
+  'search.clear': '清除',
+  'search.hint': '按回车检索“{q}”',
+  'search.examples': '试试',
+  'home.audiences': '服务对象',
+  'home.researchers': '科研人员无需账户即可检索和浏览细胞系与批次，并查看质检结果。',
+  'home.requesters': '申请人登录后申请细胞冻存管，并跟踪申请直至交付。',
+  'home.staff': '库内工作人员审核申请、预留库存，并保存防篡改的出库记录。',
+  'footer.data': '目录数据包含来自 HipSci、Allen Cell Collection、hPSCreg 和 Cellosaurus 的公开元数据。',
+  'footer.sources': '数据来源',
+  'footer.api': '接口',
+  'error.notFound': '页面不存在',
+  'error.notFoundBody': '此地址没有内容。',
+} as const satisfies Messages;

@@ -1,0 +1,86 @@
+/**
+ * Runtime configuration, read from the environment and validated once.
+ *
+ * Every entry point (the start script, the CLI tools, the Astro server) calls
+ * `loadConfig()` before doing anything else, so a bad value stops the process
+ * with one line that names the variable, instead of failing later and far away.
+ */
+import { z } from 'zod';
+
+const port = z.coerce.number().int().min(1).max(65535);
+
+const postgresUrl = z
+  .url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// or postgresql:// URL' })
+  .optional();
+
+const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).optional();
+
+const flag = z
+  .enum(['0', '1', 'true', 'false', ''])
+  .optional()
+  .transform((v) => v === '1' || v === 'true');
+
+export const configSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    HOST: z.string().min(1).default('127.0.0.1'),
+    PORT: port.default(4321),
+    /** Public origin behind a proxy, e.g. https://cells.example.org. */
+    PUBLIC_URL: httpUrl,
+    DATA_DIR: z.string().min(1).default('.data'),
+    DATABASE_URL: postgresUrl,
+    MEILI_URL: httpUrl,
+    MEILI_MASTER_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
+    /** Prefix for Meilisearch index uids, so several portals (or test runs) can share one server. */
+    MEILI_INDEX_PREFIX: z
+      .string()
+      .regex(/^[a-zA-Z0-9_-]*$/, 'may only contain letters, digits, - and _')
+      .default(''),
+    EMBEDDED_PG_PORT: port.optional(),
+    EMBEDDED_MEILI_PORT: port.optional(),
+    SEED_DEMO: flag,
+    SMTP_URL: z.url({ protocol: /^smtps?$/, error: 'must be an smtp:// or smtps:// URL' }).optional(),
+    MAIL_FROM: z.string().min(3).default('Stem Cell Portal <no-reply@localhost>'),
+    LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  })
+  .superRefine((c, ctx) => {
+    if (c.MEILI_URL && !c.MEILI_MASTER_KEY) {
+      ctx.addIssue({ code: 'custom', path: ['MEILI_MASTER_KEY'], message: 'is required when MEILI_URL is set' });
+    }
+  });
+
+export type Config = z.output<typeof configSchema>;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Treats empty strings as unset, the way shells and .env files usually mean them. */
+function withoutEmpty(env: Record<string, string | undefined>) {
+  return Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+}
+
+/** Parses the environment, throwing a ConfigError whose message is one line naming the variable. */
+export function parseConfig(env: Record<string, string | undefined> = process.env): Config {
+  const result = configSchema.safeParse(withoutEmpty(env));
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  const name = issue.path.join('.') || 'environment';
+  const received = env[name];
+  const shown = received === undefined ? 'unset' : `got "${redact(name, received)}"`;
+  throw new ConfigError(`Invalid configuration: ${name} ${issue.message} (${shown})`);
+}
+
+/** Hides secrets (passwords in URLs, keys) from error lines that end up in logs. */
+export function redact(name: string, value: string): string {
+  if (/KEY|SECRET|PASSWORD/.test(name)) return '***';
+  return value.replace(/\/\/([^:@/]+):([^@/]+)@/, '//$1:***@');
+}
+
+let cached: Config | undefined;
+
+/** The validated configuration of this process (parsed on first use, then cached). */
+export function getConfig(): Config {
+  cached ??= parseConfig();
+  return cached;
+}

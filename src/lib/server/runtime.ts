@@ -1,0 +1,40 @@
+/**
+ * The server process's shared handles: one pg Pool, one Meilisearch client.
+ * Created on first use from the validated configuration.
+ */
+import type pg from 'pg';
+import type { Meilisearch } from 'meilisearch';
+import { createDatabase, createPool, type Database } from '../../../db/client.ts';
+import { createSearchClient } from '../../../search/client.ts';
+import { getConfig } from './config.ts';
+
+let pool: pg.Pool | undefined;
+let db: Database | undefined;
+let meili: Meilisearch | undefined;
+
+export function getPool(): pg.Pool {
+  if (!pool) {
+    const { DATABASE_URL } = getConfig();
+    if (!DATABASE_URL) throw new Error('DATABASE_URL is not set: start the portal with `npm start`');
+    pool = createPool(DATABASE_URL);
+  }
+  return pool;
+}
+
+export function getDb(): Database {
+  db ??= createDatabase(getPool());
+  return db;
+}
+
+export function getMeili(): Meilisearch {
+  if (!meili) {
+    const { MEILI_URL, MEILI_MASTER_KEY } = getConfig();
+    if (!MEILI_URL || !MEILI_MASTER_KEY) throw new Error('MEILI_URL is not set: start the portal with `npm start`');
+    meili = createSearchClient({ url: MEILI_URL, apiKey: MEILI_MASTER_KEY });
+  }
+  return meili;
+}
+
+export function getIndexPrefix(): string {
+  return getConfig().MEILI_INDEX_PREFIX;
+}

@@ -1,0 +1,12 @@
+import type { APIRoute } from 'astro';
+import { checkHealth } from '../../lib/server/health.ts';
+import { getMeili, getPool } from '../../lib/server/runtime.ts';
+import { version } from '../../lib/server/version.ts';
+
+export const GET: APIRoute = async () => {
+  const health = await checkHealth({ pool: getPool(), meili: getMeili(), version });
+  return Response.json(health, {
+    status: health.status === 'ok' ? 200 : 503,
+    headers: { 'Cache-Control': 'no-store' },
+  });
+};
