@@ -3,13 +3,12 @@
  * The middleware strips the `/zh` prefix and rewrites to the same page, so
  * every page exists once and reads its locale from `Astro.locals.locale`.
  */
-import { en, type MessageKey, type Messages } from './en.ts';
-import { zhCN } from './zh-CN.ts';
+import { en, zh, type MessageKey, type Messages } from './messages/index.ts';
 
 export const locales = ['en', 'zh'] as const;
 export type Locale = (typeof locales)[number];
 
-const catalogs: Record<Locale, Messages> = { en, zh: zhCN };
+const catalogs: Record<Locale, Messages> = { en, zh };
 
 /** BCP 47 tags for `<html lang>` and Intl. */
 export const languageTag: Record<Locale, string> = { en: 'en', zh: 'zh-CN' };

@@ -1,6 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { en } from '../../src/i18n/en.ts';
-import { zhCN } from '../../src/i18n/zh-CN.ts';
+import { en, zh as zhCN } from '../../src/i18n/messages/index.ts';
 import { localizePath, splitLocale, translator } from '../../src/i18n/index.ts';
 
 describe('i18n', () => {

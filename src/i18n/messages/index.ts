@@ -1,0 +1,12 @@
+/** Every message module, merged. Add a new area's file here. */
+import { common } from './common.ts';
+
+export const modules = [common] as const;
+
+type Union = (typeof modules)[number]['en'];
+type UnionToIntersection<U> = (U extends unknown ? (k: U) => void : never) extends (k: infer I) => void ? I : never;
+export type MessageKey = keyof UnionToIntersection<Union>;
+export type Messages = Record<MessageKey, string>;
+
+export const en = Object.assign({}, ...modules.map((m) => m.en)) as Messages;
+export const zh = Object.assign({}, ...modules.map((m) => m.zh)) as Messages;
