@@ -1,2 +1,5 @@
 export * from './audit.ts';
 export * from './outbox.ts';
+export * from './catalog.ts';
+export * from './batches.ts';
+export * from './clinical.ts';
