@@ -210,3 +210,26 @@ describe('npm run import against a database URL', () => {
     expect(dry.status).toBe(2);
   });
 });
+
+describe('the audit chain under concurrent writers', () => {
+  test('interleaved transactions still form one chain', async () => {
+    const a = await t.pool.connect();
+    const b = await t.pool.connect();
+    try {
+      await a.query('BEGIN');
+      await b.query('BEGIN');
+      // a takes an id first but b writes first: ids and chain order differ.
+      const aId = a.query(`SELECT nextval('audit_events_id_seq')`);
+      await aId;
+      await b.query(`INSERT INTO audit_events (actor, action, entity_type, entity_id) VALUES ('b', 'test.b', 'test', '1')`);
+      const aInsert = a.query(`INSERT INTO audit_events (actor, action, entity_type, entity_id) VALUES ('a', 'test.a', 'test', '2')`);
+      await b.query('COMMIT');
+      await aInsert;
+      await a.query('COMMIT');
+    } finally {
+      a.release();
+      b.release();
+    }
+    expect(await verifyAuditChain(t.db)).toMatchObject({ ok: true });
+  });
+});

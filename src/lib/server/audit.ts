@@ -60,7 +60,16 @@ export async function verifyAuditChain(tx: Executor): Promise<ChainReport> {
     byPrev.set(key, row);
   }
   let seen = 0;
-  for (let row = byPrev.get(''); row; row = byPrev.get(row.hash)) seen++;
+  let last: (typeof rows)[number] | undefined;
+  for (let row = byPrev.get(''); row; row = byPrev.get(row.hash)) {
+    seen++;
+    last = row;
+  }
   if (seen !== rows.length) return { events: rows.length, ok: false, brokenAt: { id: 0, problem: `${rows.length - seen} events are not linked into the chain` } };
+  // The head names the last event: cutting events off the end is noticed too.
+  const head = await tx.execute<{ hash: string | null }>(sql`SELECT hash FROM audit_chain_head`);
+  if ((head.rows[0]?.hash ?? null) !== (last?.hash ?? null)) {
+    return { events: rows.length, ok: false, brokenAt: { id: last ? Number(last.id) : 0, problem: 'the chain head does not name the last event' } };
+  }
   return { events: rows.length, ok: true };
 }

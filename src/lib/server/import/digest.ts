@@ -1,14 +1,12 @@
 import { createHash } from 'node:crypto';
 
-/** A stable digest of a JSON-able value: key order does not matter, undefined is dropped. */
+/**
+ * A digest of a validated record. Records come out of the Zod schemas with
+ * their keys in schema order, so plain JSON is stable between runs (a sorting
+ * replacer costs 10x more at 50,000 lines). Changing the order of a schema's
+ * fields therefore changes every digest once: the next import of each line
+ * then counts as an update.
+ */
 export function digestOf(value: unknown): string {
-  return createHash('sha256').update(stableJson(value)).digest('base64url');
-}
-
-export function stableJson(value: unknown): string {
-  return JSON.stringify(value, (_, v) =>
-    v && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v).filter(([, x]) => x !== undefined).sort(([a], [b]) => (a < b ? -1 : 1)))
-      : v,
-  );
+  return createHash('sha256').update(JSON.stringify(value)).digest('base64url');
 }

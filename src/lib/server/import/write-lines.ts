@@ -122,8 +122,11 @@ async function writeChunk(client: pg.ClientBase, records: LineRecord[], ctx: Wri
 
   await replaceChildren(client, touched, ids, diseaseIds, donorIds);
 
+  // A creation records the digest of what was created (the record itself is
+  // the line's `record`, and the `before` of its first update); an update
+  // records the whole record before and after.
   const audit = [
-    ...inserts.map((t) => [ctx.actor, 'line.created', 'line', t.record.name, null, JSON.stringify(t.record)]),
+    ...inserts.map((t) => [ctx.actor, 'line.created', 'line', t.record.name, null, JSON.stringify({ entry_version: 1, record_digest: t.digest })]),
     ...updates.map((t) => [ctx.actor, 'line.updated', 'line', t.record.name, JSON.stringify(t.before), JSON.stringify(t.record)]),
   ];
   await client.query(
