@@ -1,0 +1,163 @@
+/**
+ * The `lines` index: one document per public line, carrying everything a
+ * researcher searches or filters on. Staff-only data (donor code, storage
+ * locations) never enters a document.
+ */
+import type pg from 'pg';
+import type { Settings } from 'meilisearch';
+import { categoryTerms, buildSynonyms } from '../synonyms.ts';
+
+export const LINES = 'lines';
+
+export interface LineDocument {
+  id: number;
+  name: string;
+  category: string;
+  /** Category words in both languages, for search. */
+  category_terms: string[];
+  synonyms: string[];
+  /** External identifier values (BioSamples, Cellosaurus, hPSCreg, catalogue numbers ...). */
+  identifiers: string[];
+  batch_numbers: string[];
+  /** Lower-cased name, synonyms, identifiers and batch numbers: exact look-up. */
+  exact_keys: string[];
+  diseases: string[];
+  /** Disease names in Chinese, synonyms and abbreviations, for search. */
+  disease_terms: string[];
+  genes: string[];
+  modification_types: string[];
+  sex: string;
+  age_band: string | null;
+  ethnicity: string | null;
+  provider: string | null;
+  country: string | null;
+  availability: string;
+  grades: string[];
+  available_vials: number;
+  source_tissue: string | null;
+  reprogramming_method: string | null;
+  demo: boolean;
+  synthetic: boolean;
+  updated_at: number;
+}
+
+/** Filter parameter (public API) -> document attribute. Facet names are the parameter names. */
+export const lineFacets = {
+  category: 'category',
+  disease: 'diseases',
+  gene: 'genes',
+  modification: 'modification_types',
+  sex: 'sex',
+  age_band: 'age_band',
+  grade: 'grades',
+  availability: 'availability',
+  provider: 'provider',
+  country: 'country',
+} as const;
+export type LineFacet = keyof typeof lineFacets;
+
+export const lineSettings: Settings = {
+  searchableAttributes: [
+    'name',
+    'synonyms',
+    'identifiers',
+    'batch_numbers',
+    'diseases',
+    'disease_terms',
+    'category_terms',
+    'genes',
+    'modification_types',
+    'provider',
+    'source_tissue',
+    'reprogramming_method',
+    'country',
+  ],
+  filterableAttributes: [...Object.values(lineFacets), 'exact_keys', 'demo', 'synthetic'],
+  sortableAttributes: ['name', 'updated_at', 'available_vials'],
+  displayedAttributes: ['*'],
+  rankingRules: ['words', 'typo', 'proximity', 'attribute', 'sort', 'exactness'],
+  synonyms: buildSynonyms(),
+  typoTolerance: {
+    enabled: true,
+    minWordSizeForTypos: { oneTypo: 4, twoTypos: 8 },
+    // An identifier is right or wrong: `HPSI0114i` must not match its neighbours by typo.
+    disableOnAttributes: ['identifiers', 'batch_numbers'],
+    disableOnNumbers: true,
+  },
+  faceting: { maxValuesPerFacet: 200, sortFacetValuesBy: { '*': 'count' } },
+  pagination: { maxTotalHits: 10_000 },
+  localizedAttributes: [{ attributePatterns: ['disease_terms', 'category_terms'], locales: ['cmn', 'eng'] }],
+};
+
+type LineRow = {
+  id: number; name: string; category: string; availability: string; status: string; country: string | null;
+  provider: string | null; sex: string | null; age_band: string | null; ethnicity: string | null;
+  source_tissue: string | null; reprogramming_method: string | null; demo: boolean; synthetic: boolean; updated_at: Date;
+  synonyms: string[] | null; identifiers: string[] | null; diseases: string[] | null; disease_terms: string[] | null;
+  genes: string[] | null; modification_types: string[] | null; grades: string[] | null; batch_numbers: string[] | null;
+  available_vials: number;
+};
+
+const selectLines = `
+  SELECT l.id, l.name, l.category, l.availability, l.status, l.country, p.name AS provider,
+         d.sex, d.age_band, d.ethnicity, l.source_tissue, l.reprogramming_method, l.demo, l.synthetic, l.updated_at,
+         (SELECT array_agg(s.synonym) FROM line_synonyms s WHERE s.line_id = l.id) AS synonyms,
+         (SELECT array_agg(i.value) FROM line_identifiers i WHERE i.line_id = l.id) AS identifiers,
+         (SELECT array_agg(x.name_en) FROM line_diseases ld JOIN diseases x ON x.id = ld.disease_id WHERE ld.line_id = l.id) AS diseases,
+         (SELECT array_agg(t) FROM line_diseases ld JOIN diseases x ON x.id = ld.disease_id,
+                 unnest(array_append(x.synonyms, x.name_zh)) AS t WHERE ld.line_id = l.id AND t IS NOT NULL) AS disease_terms,
+         (SELECT array_agg(DISTINCT m.gene) FROM genetic_modifications m WHERE m.line_id = l.id AND m.gene IS NOT NULL) AS genes,
+         (SELECT array_agg(DISTINCT m.type) FROM genetic_modifications m WHERE m.line_id = l.id) AS modification_types,
+         (SELECT array_agg(DISTINCT b.grade) FROM batches b WHERE b.line_id = l.id AND b.release_status = 'released') AS grades,
+         (SELECT array_agg(b.number) FROM batches b WHERE b.line_id = l.id) AS batch_numbers,
+         coalesce((SELECT sum(b.vials_available) FROM batches b WHERE b.line_id = l.id AND b.release_status = 'released'), 0)::int AS available_vials
+  FROM lines l
+  LEFT JOIN providers p ON p.id = l.provider_id
+  LEFT JOIN donors d ON d.id = l.donor_id`;
+
+export function toLineDocument(r: LineRow): LineDocument {
+  const synonyms = r.synonyms ?? [];
+  const identifiers = r.identifiers ?? [];
+  const batchNumbers = r.batch_numbers ?? [];
+  return {
+    id: r.id,
+    name: r.name,
+    category: r.category,
+    category_terms: categoryTerms[r.category] ?? [],
+    synonyms,
+    identifiers,
+    batch_numbers: batchNumbers,
+    exact_keys: [...new Set([r.name, ...synonyms, ...identifiers, ...batchNumbers].map((k) => k.toLowerCase()))],
+    diseases: r.diseases ?? [],
+    disease_terms: [...new Set(r.disease_terms ?? [])],
+    genes: r.genes ?? [],
+    modification_types: r.modification_types ?? [],
+    sex: r.sex ?? 'unknown',
+    age_band: r.age_band,
+    ethnicity: r.ethnicity,
+    provider: r.provider,
+    country: r.country,
+    availability: r.availability,
+    grades: r.grades ?? [],
+    available_vials: r.available_vials,
+    source_tissue: r.source_tissue,
+    reprogramming_method: r.reprogramming_method,
+    demo: r.demo,
+    synthetic: r.synthetic,
+    updated_at: Math.floor(r.updated_at.getTime() / 1000),
+  };
+}
+
+/** Documents for these ids, and the ids that must leave the index (gone or hidden). */
+export async function loadLineDocuments(db: pg.Pool | pg.PoolClient, ids: number[]): Promise<{ documents: LineDocument[]; removed: number[] }> {
+  const { rows } = await db.query<LineRow>(`${selectLines} WHERE l.id = ANY($1::int[])`, [ids]);
+  const documents = rows.filter((r) => r.status === 'published').map(toLineDocument);
+  const kept = new Set(documents.map((d) => d.id));
+  return { documents, removed: ids.filter((id) => !kept.has(id)) };
+}
+
+/** Published lines with id > `after`, in id order: the reindex walks the table with it. */
+export async function loadLineDocumentPage(db: pg.Pool, after: number, limit: number): Promise<LineDocument[]> {
+  const { rows } = await db.query<LineRow>(`${selectLines} WHERE l.id > $1 AND l.status = 'published' ORDER BY l.id LIMIT $2`, [after, limit]);
+  return rows.map(toLineDocument);
+}
