@@ -5,25 +5,28 @@
 import { z } from 'zod';
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, isCommonPassword } from './server/password.ts';
 
+// Astro hands an empty form field to the schema as null or undefined: the type error is "required".
+const required = 'auth.error.required';
+
 export const emailField = z
-  .string()
+  .string(required)
   .trim()
   .toLowerCase()
   .max(254, 'auth.error.email')
   .pipe(z.email('auth.error.email'));
 
 export const newPasswordField = z
-  .string()
+  .string(required)
   .min(PASSWORD_MIN_LENGTH, 'auth.error.passwordTooShort')
   .max(PASSWORD_MAX_LENGTH, 'auth.error.passwordTooLong')
   .refine((p) => !isCommonPassword(p), 'auth.error.passwordCommon');
 
 /** What someone types at sign-in: checked, not judged. */
-const presentedPassword = z.string().min(1, 'auth.error.required').max(PASSWORD_MAX_LENGTH, 'auth.error.passwordTooLong');
+const presentedPassword = z.string(required).min(1, required).max(PASSWORD_MAX_LENGTH, 'auth.error.passwordTooLong');
 
-const displayName = z.string().trim().min(1, 'auth.error.required').max(120, 'auth.error.tooLong');
+const displayName = z.string(required).trim().min(1, required).max(120, 'auth.error.tooLong');
 const optionalText = z.string().trim().max(200, 'auth.error.tooLong').default('');
-const token = z.string().trim().min(1, 'auth.error.tokenInvalid').max(100, 'auth.error.tokenInvalid');
+const token = z.string('auth.error.tokenInvalid').trim().min(1, 'auth.error.tokenInvalid').max(100, 'auth.error.tokenInvalid');
 const localeField = z.enum(['en', 'zh']).default('en');
 
 export const profileInput = z.object({
@@ -46,12 +49,12 @@ export const signInInput = z.object({
 });
 
 export const changePasswordInput = z
-  .object({ currentPassword: presentedPassword, newPassword: newPasswordField, confirmPassword: z.string() })
+  .object({ currentPassword: presentedPassword, newPassword: newPasswordField, confirmPassword: z.string(required) })
   .refine((v) => v.newPassword === v.confirmPassword, { path: ['confirmPassword'], message: 'auth.error.passwordMismatch' });
 
 export const forgotPasswordInput = z.object({ email: emailField, locale: localeField });
 export const resetPasswordInput = z
-  .object({ token, newPassword: newPasswordField, confirmPassword: z.string() })
+  .object({ token, newPassword: newPasswordField, confirmPassword: z.string(required) })
   .refine((v) => v.newPassword === v.confirmPassword, { path: ['confirmPassword'], message: 'auth.error.passwordMismatch' });
 export const verifyEmailInput = z.object({ token });
 export const revokeSessionInput = z.object({ sessionId: z.string().min(1).max(100) });

@@ -29,7 +29,11 @@ export function securityHeaders(existing: Headers, options: HeaderOptions): Reco
     'Referrer-Policy': 'strict-origin-when-cross-origin',
     'X-Frame-Options': 'DENY',
   };
-  if (!existing.has('content-security-policy')) headers['Content-Security-Policy'] = options.dev ? devFallback : strictFallback;
+  if (!existing.has('content-security-policy')) {
+    // Only a page can need the loose policy: API answers and redirects run no script.
+    const page = (existing.get('content-type') ?? '').startsWith('text/html');
+    headers['Content-Security-Policy'] = options.dev && page ? devFallback : strictFallback;
+  }
   if (options.production) headers['Strict-Transport-Security'] = 'max-age=31536000; includeSubDomains';
   return headers;
 }
