@@ -25,7 +25,12 @@ export const newPasswordField = z
 const presentedPassword = z.string(required).min(1, required).max(PASSWORD_MAX_LENGTH, 'auth.error.passwordTooLong');
 
 const displayName = z.string(required).trim().min(1, required).max(120, 'auth.error.tooLong');
-const optionalText = z.string().trim().max(200, 'auth.error.tooLong').default('');
+const optionalText = z
+  .string()
+  .trim()
+  .max(200, 'auth.error.tooLong')
+  .nullish()
+  .transform((v) => v ?? '');
 const token = z.string('auth.error.tokenInvalid').trim().min(1, 'auth.error.tokenInvalid').max(100, 'auth.error.tokenInvalid');
 const localeField = z.enum(['en', 'zh']).default('en');
 
@@ -45,7 +50,7 @@ export const signInInput = z.object({
   email: emailField,
   password: presentedPassword,
   /** Where to go afterwards: a path on this site only. */
-  next: z.string().optional(),
+  next: z.string().nullish(),
 });
 
 export const changePasswordInput = z
