@@ -37,16 +37,21 @@ export const accounts = pgTable(
   (t) => [uniqueIndex('accounts_email_key').on(t.email)],
 );
 
+/** A `<id>.<secret>` token's row: the id, the secret's SHA-256, whose it is, and its lifetime. */
+const hashedTokenColumns = () => ({
+  id: text().primaryKey(),
+  secretHash: bytea().notNull(),
+  accountId: text()
+    .notNull()
+    .references(() => accounts.id, { onDelete: 'cascade' }),
+  createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  expiresAt: timestamp({ withTimezone: true }).notNull(),
+});
+
 export const sessions = pgTable(
   'sessions',
   {
-    id: text().primaryKey(),
-    secretHash: bytea().notNull(),
-    accountId: text()
-      .notNull()
-      .references(() => accounts.id, { onDelete: 'cascade' }),
-    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
-    expiresAt: timestamp({ withTimezone: true }).notNull(),
+    ...hashedTokenColumns(),
     /** Shown in the account's session list, so people recognise their devices. */
     userAgent: text().notNull().default(''),
     ipAddress: text().notNull().default(''),
@@ -56,13 +61,7 @@ export const sessions = pgTable(
 
 /** Shape shared by the two kinds of mailed one-time token. */
 const oneTimeToken = () => ({
-  id: text().primaryKey(),
-  secretHash: bytea().notNull(),
-  accountId: text()
-    .notNull()
-    .references(() => accounts.id, { onDelete: 'cascade' }),
-  createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
-  expiresAt: timestamp({ withTimezone: true }).notNull(),
+  ...hashedTokenColumns(),
   /** Set when redeemed: a token works once. */
   usedAt: timestamp({ withTimezone: true }),
 });

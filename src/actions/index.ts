@@ -139,23 +139,19 @@ const changeRole = defineAction({
   },
 });
 
-const disableAccount = defineAction({
-  accept: 'form',
-  input: accountIdInput,
-  handler: async (input, context) => {
-    const admin = requireUser(context, 'admin');
-    return adminOutcome(await accounts.setAccountDisabled(getDb(), admin.id, input.accountId, true));
-  },
-});
+/** Disabling ends the account's sessions; enabling lets it sign in again. */
+const setDisabledAction = (disabled: boolean) =>
+  defineAction({
+    accept: 'form',
+    input: accountIdInput,
+    handler: async (input, context) => {
+      const admin = requireUser(context, 'admin');
+      return adminOutcome(await accounts.setAccountDisabled(getDb(), admin.id, input.accountId, disabled));
+    },
+  });
 
-const enableAccount = defineAction({
-  accept: 'form',
-  input: accountIdInput,
-  handler: async (input, context) => {
-    const admin = requireUser(context, 'admin');
-    return adminOutcome(await accounts.setAccountDisabled(getDb(), admin.id, input.accountId, false));
-  },
-});
+const disableAccount = setDisabledAction(true);
+const enableAccount = setDisabledAction(false);
 
 // One name per line: tests/integration/authorization.test.ts reads this list.
 export const server = {
