@@ -6,5 +6,10 @@ declare namespace App {
     locale: import('./i18n/index.ts').Locale;
     /** The path without its locale prefix, e.g. `/search` for `/zh/search`. */
     pathWithoutLocale: string;
+    /** The signed-in account, or null (set by the middleware from the session cookie). */
+    user: import('./lib/server/session.ts').SessionUser | null;
+    session: import('./lib/server/session.ts').SessionInfo | null;
+    /** Fields a form posted to an action, without passwords and tokens, to refill the form on error. */
+    formInput: Record<string, string>;
   }
 }

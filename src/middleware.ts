@@ -1,5 +1,16 @@
 import { defineMiddleware, sequence } from 'astro:middleware';
-import { splitLocale } from './i18n/index.ts';
+import { localizePath, splitLocale } from './i18n/index.ts';
+import { decideAccess, requirementFor } from './lib/server/authorize.ts';
+import { getConfig } from './lib/server/config.ts';
+import { getDb } from './lib/server/runtime.ts';
+import { withSecurityHeaders } from './lib/server/security-headers.ts';
+import { deleteSessionCookie, sessionCookieName, setSessionCookie, validateSessionToken } from './lib/server/session.ts';
+
+/** Security headers on every response rendered by the server, errors included. */
+const securityHeaders = defineMiddleware(async (_context, next) => {
+  const production = getConfig().NODE_ENV === 'production';
+  return withSecurityHeaders(await next(), { production, dev: import.meta.env.DEV });
+});
 
 /** `/zh/...` renders the same page as `/...`, in Chinese. */
 const locale = defineMiddleware((context, next) => {
@@ -12,4 +23,61 @@ const locale = defineMiddleware((context, next) => {
   return next();
 });
 
-export const onRequest = sequence(locale);
+/** Puts the signed-in account (or null) in locals; renews the cookie when the session slid forward. */
+const authenticate = defineMiddleware(async (context, next) => {
+  context.locals.user = null;
+  context.locals.session = null;
+  const production = getConfig().NODE_ENV === 'production';
+  const token = context.cookies.get(sessionCookieName(production))?.value;
+  if (token) {
+    const result = await validateSessionToken(getDb(), token);
+    if (result) {
+      context.locals.user = result.user;
+      context.locals.session = result.session;
+      if (result.renewed) setSessionCookie(context.cookies, token, result.session.expiresAt, production);
+    } else {
+      deleteSessionCookie(context.cookies, production);
+    }
+  }
+  return next();
+});
+
+/** /account, /staff and /admin (and their /api twins): sign in first, then the right role. */
+const guard = defineMiddleware((context, next) => {
+  const { locale, pathWithoutLocale, user } = context.locals;
+  const requirement = requirementFor(pathWithoutLocale);
+  if (!requirement) return next();
+  const decision = decideAccess(user, requirement);
+  if (decision === 'allow') return next();
+  if (pathWithoutLocale.startsWith('/api/')) {
+    return Response.json({ error: decision === 'sign-in' ? 'sign in required' : 'forbidden' }, { status: decision === 'sign-in' ? 401 : 403 });
+  }
+  if (decision === 'sign-in') {
+    const back = localizePath(locale, pathWithoutLocale) + context.url.search;
+    return context.redirect(`${localizePath(locale, '/sign-in')}?next=${encodeURIComponent(back)}`, 303);
+  }
+  return next(new URL('/forbidden', context.url));
+});
+
+/**
+ * Keeps what a form posted to an action (passwords and tokens excepted), so a
+ * page re-rendered with errors shows the values typed, without JavaScript.
+ * Reads a clone: the action still reads the original body.
+ */
+const rememberFormInput = defineMiddleware(async (context, next) => {
+  context.locals.formInput = {};
+  const type = context.request.headers.get('content-type') ?? '';
+  if (context.request.method === 'POST' && context.url.searchParams.has('_action') && /form/.test(type)) {
+    try {
+      const form = await context.request.clone().formData();
+      for (const [name, value] of form) {
+        if (typeof value === 'string' && !/password|token/i.test(name)) context.locals.formInput[name] = value;
+      }
+    } catch {
+      // A malformed body: the action reports it.
+    }
+  }
+  return next();
+});
+
+export const onRequest = sequence(securityHeaders, locale, authenticate, guard, rememberFormInput);

@@ -3,3 +3,4 @@ export * from './outbox.ts';
 export * from './catalog.ts';
 export * from './batches.ts';
 export * from './clinical.ts';
+export * from './accounts.ts';

@@ -1,0 +1,102 @@
+/**
+ * Accounts, their sessions and the one-time tokens sent by mail.
+ *
+ * Secrets are never stored: sessions and mailed tokens keep only the SHA-256
+ * of their secret half (tokens are `<id>.<secret>`, see src/lib/server/token.ts),
+ * passwords only their argon2id hash. Emails are stored lowercased, so the
+ * unique index is case-insensitive.
+ */
+import { relations } from 'drizzle-orm';
+import { bigserial, customType, index, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+
+const bytea = customType<{ data: Buffer; driverData: Buffer }>({ dataType: () => 'bytea' });
+
+export const roles = ['requester', 'staff', 'admin'] as const;
+export type Role = (typeof roles)[number];
+export const accountStatuses = ['pending', 'active', 'disabled'] as const;
+export type AccountStatus = (typeof accountStatuses)[number];
+
+export const accounts = pgTable(
+  'accounts',
+  {
+    id: text().primaryKey(),
+    /** Lowercased on write. */
+    email: text().notNull(),
+    passwordHash: text().notNull(),
+    displayName: text().notNull(),
+    institution: text().notNull().default(''),
+    country: text().notNull().default(''),
+    /** The language mail is written in, chosen at registration. */
+    locale: text({ enum: ['en', 'zh'] }).notNull().default('en'),
+    role: text({ enum: roles }).notNull().default('requester'),
+    /** `pending` until the email address is verified. */
+    status: text({ enum: accountStatuses }).notNull().default('pending'),
+    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    lastLoginAt: timestamp({ withTimezone: true }),
+  },
+  (t) => [uniqueIndex('accounts_email_key').on(t.email)],
+);
+
+/** A `<id>.<secret>` token's row: the id, the secret's SHA-256, whose it is, and its lifetime. */
+const hashedTokenColumns = () => ({
+  id: text().primaryKey(),
+  secretHash: bytea().notNull(),
+  accountId: text()
+    .notNull()
+    .references(() => accounts.id, { onDelete: 'cascade' }),
+  createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  expiresAt: timestamp({ withTimezone: true }).notNull(),
+});
+
+export const sessions = pgTable(
+  'sessions',
+  {
+    ...hashedTokenColumns(),
+    /** Shown in the account's session list, so people recognise their devices. */
+    userAgent: text().notNull().default(''),
+    ipAddress: text().notNull().default(''),
+  },
+  (t) => [index().on(t.accountId)],
+);
+
+/** Shape shared by the two kinds of mailed one-time token. */
+const oneTimeToken = () => ({
+  ...hashedTokenColumns(),
+  /** Set when redeemed: a token works once. */
+  usedAt: timestamp({ withTimezone: true }),
+});
+
+export const emailVerificationTokens = pgTable('email_verification_tokens', oneTimeToken(), (t) => [index().on(t.accountId)]);
+export const passwordResetTokens = pgTable('password_reset_tokens', oneTimeToken(), (t) => [index().on(t.accountId)]);
+
+/**
+ * Failed sign-ins, one row each, keyed by `email:<address>` and by `ip:<address>`.
+ * Keyed by the address typed, not the account, so unknown emails are throttled alike.
+ */
+export const signInFailures = pgTable(
+  'sign_in_failures',
+  {
+    id: bigserial({ mode: 'number' }).primaryKey(),
+    key: text().notNull(),
+    occurredAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index().on(t.key, t.occurredAt)],
+);
+
+/** Mail that was not sent through SMTP (no SMTP_URL): kept here, listed at /dev/mail outside production. */
+export const mailOutbox = pgTable('mail_outbox', {
+  id: bigserial({ mode: 'number' }).primaryKey(),
+  to: text().notNull(),
+  subject: text().notNull(),
+  body: text().notNull(),
+  createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+});
+
+export const accountsRelations = relations(accounts, ({ many }) => ({ sessions: many(sessions) }));
+export const sessionsRelations = relations(sessions, ({ one }) => ({
+  account: one(accounts, { fields: [sessions.accountId], references: [accounts.id] }),
+}));
+
+export type Account = typeof accounts.$inferSelect;
+export type Session = typeof sessions.$inferSelect;
+export type MailMessage = typeof mailOutbox.$inferSelect;

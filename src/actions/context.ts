@@ -1,0 +1,27 @@
+/** What every action needs from its request: who asks, from where, and the guard. */
+import { ActionError, type ActionAPIContext } from 'astro:actions';
+import { decideAccess, type Requirement } from '../lib/server/authorize.ts';
+import { getConfig } from '../lib/server/config.ts';
+import type { SessionUser } from '../lib/server/session.ts';
+
+/** The signed-in account when it meets the requirement; 401 or 403 otherwise (also through /_actions/<name>). */
+export function requireUser(context: ActionAPIContext, requirement: Requirement): SessionUser {
+  const user = context.locals.user;
+  const decision = decideAccess(user, requirement);
+  if (decision === 'sign-in') throw new ActionError({ code: 'UNAUTHORIZED', message: 'sign in required' });
+  if (decision === 'forbidden') throw new ActionError({ code: 'FORBIDDEN', message: 'forbidden' });
+  return user!;
+}
+
+export function clientOf(context: ActionAPIContext) {
+  return { ipAddress: context.clientAddress, userAgent: context.request.headers.get('user-agent') ?? '' };
+}
+
+/** The origin links in mail point to: PUBLIC_URL behind a proxy, else the request's. */
+export function publicOrigin(context: ActionAPIContext): string {
+  return getConfig().PUBLIC_URL?.replace(/\/$/, '') ?? context.url.origin;
+}
+
+export function isProduction(): boolean {
+  return getConfig().NODE_ENV === 'production';
+}

@@ -1,0 +1,170 @@
+/**
+ * Account actions. Forms post to them without JavaScript (`method="POST"
+ * action={actions.x}`); pages read the outcome with Astro.getActionResult.
+ * Each handler is thin: validate (the Zod input), check access, call a service.
+ */
+import { ActionError, defineAction } from 'astro:actions';
+import {
+  accountIdInput,
+  changePasswordInput,
+  changeRoleInput,
+  forgotPasswordInput,
+  profileInput,
+  registerInput,
+  resetPasswordInput,
+  revokeSessionInput,
+  safeReturnPath,
+  signInInput,
+  verifyEmailInput,
+} from '../lib/account-inputs.ts';
+import * as accounts from '../lib/server/accounts.ts';
+import { registerAccount, sendEmailVerification, verifyEmailToken } from '../lib/server/email-verification.ts';
+import { requestPasswordReset, resetPassword } from '../lib/server/password-reset.ts';
+import { getDb } from '../lib/server/runtime.ts';
+import { deleteSessionCookie, invalidateOwnSession, invalidateSession, setSessionCookie } from '../lib/server/session.ts';
+import { clientOf, isProduction, publicOrigin, requireUser } from './context.ts';
+
+/** A refused admin change, as the form shows it. */
+function adminOutcome(result: accounts.AdminChangeResult) {
+  if (result === 'not_found') throw new ActionError({ code: 'NOT_FOUND', message: 'no such account' });
+  if (result === 'self') throw new ActionError({ code: 'BAD_REQUEST', message: 'auth.error.self' });
+  return { saved: true };
+}
+
+const register = defineAction({
+  accept: 'form',
+  input: registerInput,
+  handler: async (input, context) => {
+    await registerAccount(getDb(), input, publicOrigin(context));
+    return { registered: true };
+  },
+});
+
+const signIn = defineAction({
+  accept: 'form',
+  input: signInInput,
+  handler: async (input, context) => {
+    const result = await accounts.signIn(getDb(), { email: input.email, password: input.password, ...clientOf(context) });
+    if (result.ok) {
+      setSessionCookie(context.cookies, result.token, result.expiresAt, isProduction());
+      return { next: safeReturnPath(input.next) };
+    }
+    if (result.reason === 'throttled') {
+      throw new ActionError({ code: 'TOO_MANY_REQUESTS', message: String(result.retryAfterSeconds) });
+    }
+    if (result.reason === 'unverified') {
+      await sendEmailVerification(getDb(), result.account, publicOrigin(context));
+      throw new ActionError({ code: 'FORBIDDEN', message: 'auth.error.unverified' });
+    }
+    throw new ActionError({ code: 'UNAUTHORIZED', message: 'auth.error.invalidCredentials' });
+  },
+});
+
+const signOut = defineAction({
+  accept: 'form',
+  handler: async (_input, context) => {
+    if (context.locals.session) await invalidateSession(getDb(), context.locals.session.id);
+    deleteSessionCookie(context.cookies, isProduction());
+    context.locals.user = null;
+    context.locals.session = null;
+    return { signedOut: true };
+  },
+});
+
+const verifyEmail = defineAction({
+  accept: 'form',
+  input: verifyEmailInput,
+  handler: async (input) => {
+    if (!(await verifyEmailToken(getDb(), input.token))) throw new ActionError({ code: 'BAD_REQUEST', message: 'auth.error.tokenInvalid' });
+    return { verified: true };
+  },
+});
+
+const requestPasswordResetAction = defineAction({
+  accept: 'form',
+  input: forgotPasswordInput,
+  handler: async (input, context) => {
+    await requestPasswordReset(getDb(), input.email, publicOrigin(context));
+    return { sent: true };
+  },
+});
+
+const resetPasswordAction = defineAction({
+  accept: 'form',
+  input: resetPasswordInput,
+  handler: async (input) => {
+    if (!(await resetPassword(getDb(), input.token, input.newPassword))) throw new ActionError({ code: 'BAD_REQUEST', message: 'auth.error.tokenInvalid' });
+    return { reset: true };
+  },
+});
+
+const updateProfile = defineAction({
+  accept: 'form',
+  input: profileInput,
+  handler: async (input, context) => {
+    const user = requireUser(context, 'user');
+    await accounts.updateProfile(getDb(), user.id, input);
+    return { saved: true };
+  },
+});
+
+const changePassword = defineAction({
+  accept: 'form',
+  input: changePasswordInput,
+  handler: async (input, context) => {
+    const user = requireUser(context, 'user');
+    const fresh = await accounts.changePassword(getDb(), { accountId: user.id, currentPassword: input.currentPassword, newPassword: input.newPassword, ...clientOf(context) });
+    if (!fresh) throw new ActionError({ code: 'BAD_REQUEST', message: 'auth.error.wrongPassword' });
+    setSessionCookie(context.cookies, fresh.token, fresh.expiresAt, isProduction());
+    return { changed: true };
+  },
+});
+
+const revokeSession = defineAction({
+  accept: 'form',
+  input: revokeSessionInput,
+  handler: async (input, context) => {
+    const user = requireUser(context, 'user');
+    if (!(await invalidateOwnSession(getDb(), user.id, input.sessionId))) throw new ActionError({ code: 'NOT_FOUND', message: 'no such session' });
+    return { revoked: true };
+  },
+});
+
+const changeRole = defineAction({
+  accept: 'form',
+  input: changeRoleInput,
+  handler: async (input, context) => {
+    const admin = requireUser(context, 'admin');
+    return adminOutcome(await accounts.changeRole(getDb(), admin.id, input.accountId, input.role));
+  },
+});
+
+/** Disabling ends the account's sessions; enabling lets it sign in again. */
+const setDisabledAction = (disabled: boolean) =>
+  defineAction({
+    accept: 'form',
+    input: accountIdInput,
+    handler: async (input, context) => {
+      const admin = requireUser(context, 'admin');
+      return adminOutcome(await accounts.setAccountDisabled(getDb(), admin.id, input.accountId, disabled));
+    },
+  });
+
+const disableAccount = setDisabledAction(true);
+const enableAccount = setDisabledAction(false);
+
+// One name per line: tests/integration/authorization.test.ts reads this list.
+export const server = {
+  register,
+  signIn,
+  signOut,
+  verifyEmail,
+  requestPasswordReset: requestPasswordResetAction,
+  resetPassword: resetPasswordAction,
+  updateProfile,
+  changePassword,
+  revokeSession,
+  changeRole,
+  disableAccount,
+  enableAccount,
+};

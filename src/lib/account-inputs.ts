@@ -1,0 +1,73 @@
+/**
+ * One Zod schema per account input, shared by the Astro actions and the CLI.
+ * Error messages are message keys (src/i18n/messages/auth.ts): forms translate them.
+ */
+import { z } from 'zod';
+import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, isCommonPassword } from './server/password.ts';
+
+// Astro hands an empty form field to the schema as null or undefined: the type error is "required".
+const required = 'auth.error.required';
+
+export const emailField = z
+  .string(required)
+  .trim()
+  .toLowerCase()
+  .max(254, 'auth.error.email')
+  .pipe(z.email('auth.error.email'));
+
+export const newPasswordField = z
+  .string(required)
+  .min(PASSWORD_MIN_LENGTH, 'auth.error.passwordTooShort')
+  .max(PASSWORD_MAX_LENGTH, 'auth.error.passwordTooLong')
+  .refine((p) => !isCommonPassword(p), 'auth.error.passwordCommon');
+
+/** What someone types at sign-in: checked, not judged. */
+const presentedPassword = z.string(required).min(1, required).max(PASSWORD_MAX_LENGTH, 'auth.error.passwordTooLong');
+
+const displayName = z.string(required).trim().min(1, required).max(120, 'auth.error.tooLong');
+const optionalText = z
+  .string()
+  .trim()
+  .max(200, 'auth.error.tooLong')
+  .nullish()
+  .transform((v) => v ?? '');
+const token = z.string('auth.error.tokenInvalid').trim().min(1, 'auth.error.tokenInvalid').max(100, 'auth.error.tokenInvalid');
+const localeField = z.enum(['en', 'zh']).default('en');
+
+export const profileInput = z.object({
+  displayName,
+  institution: optionalText,
+  country: optionalText,
+});
+
+export const registerInput = profileInput.extend({
+  email: emailField,
+  password: newPasswordField,
+  locale: localeField,
+});
+
+export const signInInput = z.object({
+  email: emailField,
+  password: presentedPassword,
+  /** Where to go afterwards: a path on this site only. */
+  next: z.string().nullish(),
+});
+
+export const changePasswordInput = z
+  .object({ currentPassword: presentedPassword, newPassword: newPasswordField, confirmPassword: z.string(required) })
+  .refine((v) => v.newPassword === v.confirmPassword, { path: ['confirmPassword'], message: 'auth.error.passwordMismatch' });
+
+export const forgotPasswordInput = z.object({ email: emailField, locale: localeField });
+export const resetPasswordInput = z
+  .object({ token, newPassword: newPasswordField, confirmPassword: z.string(required) })
+  .refine((v) => v.newPassword === v.confirmPassword, { path: ['confirmPassword'], message: 'auth.error.passwordMismatch' });
+export const verifyEmailInput = z.object({ token });
+export const revokeSessionInput = z.object({ sessionId: z.string().min(1).max(100) });
+export const changeRoleInput = z.object({ accountId: z.string().min(1).max(100), role: z.enum(['requester', 'staff', 'admin']) });
+export const accountIdInput = z.object({ accountId: z.string().min(1).max(100) });
+
+/** A return path after sign-in: same-site paths only (no `//host`, no scheme), else home. */
+export function safeReturnPath(next: string | null | undefined): string {
+  if (!next || !next.startsWith('/') || next.startsWith('//') || next.startsWith('/\\')) return '/';
+  return next;
+}

@@ -1,0 +1,41 @@
+/**
+ * What a page needs to redraw a form after a no-JavaScript post to an action:
+ * the errors next to each field (translated: actions and schemas speak in
+ * message keys), the error of the form as a whole, and the values typed.
+ */
+import { isInputError, type SafeResult } from 'astro:actions';
+import type { Translate } from '../i18n/index.ts';
+import { en } from '../i18n/messages/index.ts';
+
+type Key = Parameters<Translate>[0];
+
+export function translateError(t: Translate, message: string | undefined): string {
+  return message && message in en ? t(message as Key) : t('auth.error.generic');
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any action's result
+export function formState<T>(result: SafeResult<any, T> | undefined, input: Record<string, string>, t: Translate) {
+  const error = result?.error;
+  return {
+    /** The action's data when it succeeded. */
+    data: result && !result.error ? result.data : undefined,
+    errors(name: string): string[] {
+      if (!error || !isInputError(error)) return [];
+      const fields = error.fields as Record<string, string[] | undefined>;
+      return (fields[name] ?? []).map((m) => translateError(t, m));
+    },
+    /** An error not tied to one field (wrong password, expired link, ...). */
+    formError: error && !isInputError(error) ? translateError(t, error.message) : undefined,
+    code: error?.code,
+    value(name: string, fallback = ''): string {
+      return result?.error ? (input[name] ?? fallback) : fallback;
+    },
+  };
+}
+
+/** A form's `action` that posts to the action and keeps query parameters the page needs when it redraws (e.g. `token`). */
+export function actionUrl(action: { toString(): string }, keep: Record<string, string>): string {
+  const query = new URLSearchParams(keep);
+  query.set('_action', new URLSearchParams(String(action).replace(/^\?/, '')).get('_action') ?? '');
+  return `?${query}`;
+}

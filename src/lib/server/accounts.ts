@@ -1,0 +1,214 @@
+/**
+ * Accounts: registration, sign-in, profile and password, and what admins do
+ * to them. Every event that changes an account is written to the audit trail
+ * in the same transaction. Nothing here knows about HTTP.
+ */
+import { randomUUID } from 'node:crypto';
+import { asc, eq, sql } from 'drizzle-orm';
+import type { Database, Executor } from '../../../db/client.ts';
+import { accounts, type Account, type Role } from '../../../db/schema/accounts.ts';
+import type { Locale } from '../../i18n/index.ts';
+import { recordAudit } from './audit.ts';
+import { decoyPasswordHash, hashPassword, verifyPassword } from './password.ts';
+import { checkSignInThrottle, clearSignInFailures, recordSignInFailure, throttleKeys } from './throttle.ts';
+import { createSession, invalidateAccountSessions } from './session.ts';
+
+export interface NewAccount {
+  email: string;
+  password: string;
+  displayName: string;
+  institution?: string;
+  country?: string;
+  locale?: Locale;
+  role?: Role;
+  status?: 'pending' | 'active';
+}
+
+/** What the audit trail keeps of an account: never the password hash. */
+function auditView(a: Pick<Account, 'email' | 'displayName' | 'role' | 'status'>) {
+  return { email: a.email, displayName: a.displayName, role: a.role, status: a.status };
+}
+
+export async function findAccountByEmail(db: Executor, email: string): Promise<Account | undefined> {
+  const [row] = await db.select().from(accounts).where(eq(accounts.email, email.trim().toLowerCase()));
+  return row;
+}
+
+export async function findAccountById(db: Executor, id: string): Promise<Account | undefined> {
+  const [row] = await db.select().from(accounts).where(eq(accounts.id, id));
+  return row;
+}
+
+/** Inserts the account; undefined when the email is taken. `actor` is who creates it (the account itself when registering). */
+export async function createAccount(tx: Executor, input: NewAccount, actor?: string): Promise<Account | undefined> {
+  const id = randomUUID();
+  const [account] = await tx
+    .insert(accounts)
+    .values({
+      id,
+      email: input.email.trim().toLowerCase(),
+      passwordHash: await hashPassword(input.password),
+      displayName: input.displayName,
+      institution: input.institution ?? '',
+      country: input.country ?? '',
+      locale: input.locale ?? 'en',
+      role: input.role ?? 'requester',
+      status: input.status ?? 'pending',
+    })
+    .onConflictDoNothing()
+    .returning();
+  if (!account) return undefined;
+  await recordAudit(tx, { actor: actor ?? id, action: 'account.created', entityType: 'account', entityId: id, after: auditView(account) });
+  return account;
+}
+
+export async function activateAccount(tx: Executor, accountId: string): Promise<Account | undefined> {
+  const before = await findAccountById(tx, accountId);
+  if (!before || before.status === 'disabled') return undefined;
+  if (before.status === 'active') return before;
+  const [after] = await tx.update(accounts).set({ status: 'active' }).where(eq(accounts.id, accountId)).returning();
+  await recordAudit(tx, { actor: accountId, action: 'account.verified', entityType: 'account', entityId: accountId, before: auditView(before), after: auditView(after!) });
+  return after;
+}
+
+export type SignInResult =
+  | { ok: true; token: string; expiresAt: Date; account: Account }
+  | { ok: false; reason: 'invalid' }
+  | { ok: false; reason: 'unverified'; account: Account }
+  | { ok: false; reason: 'throttled'; retryAfterSeconds: number };
+
+/**
+ * Checks the password and opens a fresh session. Unknown email, wrong
+ * password and disabled account all answer `invalid`, after the same argon2
+ * work; throttling answers alike whether the email exists or not.
+ */
+export async function signIn(
+  db: Database,
+  input: { email: string; password: string; ipAddress: string; userAgent: string },
+  now = new Date(),
+): Promise<SignInResult> {
+  const keys = throttleKeys(input.email, input.ipAddress);
+  const wait = await checkSignInThrottle(db, keys, now);
+  if (wait > 0) {
+    await db.transaction((tx) =>
+      recordAudit(tx, { actor: `ip:${input.ipAddress}`, action: 'account.sign_in_throttled', entityType: 'sign_in', entityId: input.email.trim().toLowerCase(), after: { retryAfterSeconds: wait } }),
+    );
+    return { ok: false, reason: 'throttled', retryAfterSeconds: wait };
+  }
+  const account = await findAccountByEmail(db, input.email);
+  const valid = await verifyPassword(account?.passwordHash ?? (await decoyPasswordHash()), input.password);
+  if (!account || !valid || account.status === 'disabled') {
+    await recordSignInFailure(db, keys, now);
+    return { ok: false, reason: 'invalid' };
+  }
+  await clearSignInFailures(db, keys.slice(0, 1));
+  if (account.status === 'pending') return { ok: false, reason: 'unverified', account };
+  return db.transaction(async (tx) => {
+    await tx.update(accounts).set({ lastLoginAt: now }).where(eq(accounts.id, account.id));
+    const { token, session } = await createSession(tx, account.id, { ipAddress: input.ipAddress, userAgent: input.userAgent }, now);
+    return { ok: true as const, token, expiresAt: session.expiresAt, account };
+  });
+}
+
+export async function updateProfile(db: Database, accountId: string, profile: { displayName: string; institution: string; country: string }): Promise<void> {
+  await db.transaction(async (tx) => {
+    const before = await findAccountById(tx, accountId);
+    if (!before) return;
+    await tx.update(accounts).set(profile).where(eq(accounts.id, accountId));
+    await recordAudit(tx, {
+      actor: accountId,
+      action: 'account.profile_updated',
+      entityType: 'account',
+      entityId: accountId,
+      before: { displayName: before.displayName, institution: before.institution, country: before.country },
+      after: profile,
+    });
+  });
+}
+
+/**
+ * Replaces the password and ends every session of the account, then opens a
+ * fresh one for the browser that asked. False when the current password is wrong.
+ */
+export async function changePassword(
+  db: Database,
+  input: { accountId: string; currentPassword: string; newPassword: string; ipAddress: string; userAgent: string },
+): Promise<{ token: string; expiresAt: Date } | undefined> {
+  const account = await findAccountById(db, input.accountId);
+  if (!account || !(await verifyPassword(account.passwordHash, input.currentPassword))) return undefined;
+  const passwordHash = await hashPassword(input.newPassword);
+  return db.transaction(async (tx) => {
+    await tx.update(accounts).set({ passwordHash }).where(eq(accounts.id, account.id));
+    await invalidateAccountSessions(tx, account.id);
+    await recordAudit(tx, { actor: account.id, action: 'account.password_changed', entityType: 'account', entityId: account.id });
+    const { token, session } = await createSession(tx, account.id, { ipAddress: input.ipAddress, userAgent: input.userAgent });
+    return { token, expiresAt: session.expiresAt };
+  });
+}
+
+/** Sets a new password without the old one (reset by mail, or the CLI); ends every session. */
+export async function setPassword(tx: Executor, accountId: string, password: string, audit: { actor: string; action: string }): Promise<void> {
+  await tx.update(accounts).set({ passwordHash: await hashPassword(password) }).where(eq(accounts.id, accountId));
+  await invalidateAccountSessions(tx, accountId);
+  await recordAudit(tx, { ...audit, entityType: 'account', entityId: accountId });
+}
+
+export type AccountListItem = Pick<Account, 'id' | 'email' | 'displayName' | 'institution' | 'role' | 'status' | 'createdAt' | 'lastLoginAt'>;
+
+export async function listAccounts(db: Executor): Promise<AccountListItem[]> {
+  return db
+    .select({
+      id: accounts.id,
+      email: accounts.email,
+      displayName: accounts.displayName,
+      institution: accounts.institution,
+      role: accounts.role,
+      status: accounts.status,
+      createdAt: accounts.createdAt,
+      lastLoginAt: accounts.lastLoginAt,
+    })
+    .from(accounts)
+    .orderBy(asc(accounts.email));
+}
+
+export type AdminChangeResult = 'ok' | 'not_found' | 'self';
+
+/** Admins change others' roles; not their own, so the last admin cannot lock everyone out by accident. */
+export async function changeRole(db: Database, actorId: string, accountId: string, role: Role): Promise<AdminChangeResult> {
+  if (actorId === accountId) return 'self';
+  return db.transaction(async (tx) => {
+    const [before] = await tx.select().from(accounts).where(eq(accounts.id, accountId)).for('update');
+    if (!before) return 'not_found';
+    if (before.role === role) return 'ok';
+    const [after] = await tx.update(accounts).set({ role }).where(eq(accounts.id, accountId)).returning();
+    await recordAudit(tx, { actor: actorId, action: 'account.role_changed', entityType: 'account', entityId: accountId, before: auditView(before), after: auditView(after!) });
+    return 'ok';
+  });
+}
+
+/** Disabling ends the account's sessions at once; enabling makes it active (the admin vouches for the address). */
+export async function setAccountDisabled(db: Database, actorId: string, accountId: string, disabled: boolean): Promise<AdminChangeResult> {
+  if (actorId === accountId) return 'self';
+  return db.transaction(async (tx) => {
+    const [before] = await tx.select().from(accounts).where(eq(accounts.id, accountId)).for('update');
+    if (!before) return 'not_found';
+    const status = disabled ? 'disabled' : 'active';
+    if (before.status === status) return 'ok';
+    const [after] = await tx.update(accounts).set({ status }).where(eq(accounts.id, accountId)).returning();
+    if (disabled) await invalidateAccountSessions(tx, accountId);
+    await recordAudit(tx, {
+      actor: actorId,
+      action: disabled ? 'account.disabled' : 'account.enabled',
+      entityType: 'account',
+      entityId: accountId,
+      before: auditView(before),
+      after: auditView(after!),
+    });
+    return 'ok';
+  });
+}
+
+export async function countAccounts(db: Executor): Promise<number> {
+  const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(accounts);
+  return row?.n ?? 0;
+}

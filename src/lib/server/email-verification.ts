@@ -1,0 +1,44 @@
+/** Email verification: a one-time link mailed at registration; redeeming it activates the account. */
+import type { Database, Executor } from '../../../db/client.ts';
+import { emailVerificationTokens, type Account } from '../../../db/schema/accounts.ts';
+import type { Locale } from '../../i18n/index.ts';
+import { activateAccount, createAccount, findAccountByEmail, type NewAccount } from './accounts.ts';
+import { composeMail } from './mail-templates.ts';
+import { sendMail } from './mail.ts';
+import { issueOneTimeToken, redeemOneTimeToken } from './one-time-token.ts';
+
+export const VERIFICATION_LIFETIME_MS = 24 * 60 * 60 * 1000;
+
+/** A page of the portal in the account's language, e.g. `/zh/verify-email?token=…`. */
+export function accountLink(origin: string, locale: Locale, path: string, token?: string): string {
+  const query = token ? `?token=${encodeURIComponent(token)}` : '';
+  return `${origin}${locale === 'zh' ? '/zh' : ''}${path}${query}`;
+}
+
+export async function sendEmailVerification(db: Executor, account: Pick<Account, 'id' | 'email' | 'locale'>, origin: string): Promise<void> {
+  const token = await issueOneTimeToken(db, emailVerificationTokens, account.id, VERIFICATION_LIFETIME_MS);
+  await sendMail(db, composeMail('verifyEmail', account.locale, account.email, accountLink(origin, account.locale, '/verify-email', token)));
+}
+
+/**
+ * Registers a requester and mails a verification link. When the email is
+ * taken, the owner gets a "you already have an account" mail instead, and the
+ * caller cannot tell the difference: registration does not reveal who has an account.
+ */
+export async function registerAccount(db: Database, input: NewAccount, origin: string): Promise<void> {
+  await db.transaction(async (tx) => {
+    const account = await createAccount(tx, { ...input, role: 'requester', status: 'pending' });
+    if (account) return sendEmailVerification(tx, account, origin);
+    const existing = await findAccountByEmail(tx, input.email);
+    if (existing) await sendMail(tx, composeMail('alreadyRegistered', existing.locale, existing.email, accountLink(origin, existing.locale, '/forgot-password')));
+  });
+}
+
+/** Activates the account the token was issued for; false when the token is unknown, used or expired. */
+export async function verifyEmailToken(db: Database, token: string): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    const accountId = await redeemOneTimeToken(tx, emailVerificationTokens, token);
+    if (!accountId) return false;
+    return (await activateAccount(tx, accountId)) !== undefined;
+  });
+}

@@ -1,0 +1,33 @@
+/**
+ * Outgoing mail. With SMTP_URL it goes out through nodemailer; without, every
+ * message is kept in `mail_outbox` and printed to the log, so a development
+ * or test portal works without a mail server (and /dev/mail lists them).
+ */
+import nodemailer, { type Transporter } from 'nodemailer';
+import { desc } from 'drizzle-orm';
+import type { Executor } from '../../../db/client.ts';
+import { mailOutbox, type MailMessage } from '../../../db/schema/accounts.ts';
+import { getConfig } from './config.ts';
+
+export interface Mail {
+  to: string;
+  subject: string;
+  body: string;
+}
+
+let transport: Transporter | undefined;
+
+export async function sendMail(db: Executor, mail: Mail): Promise<void> {
+  const { SMTP_URL, MAIL_FROM } = getConfig();
+  if (SMTP_URL) {
+    transport ??= nodemailer.createTransport(SMTP_URL);
+    await transport.sendMail({ from: MAIL_FROM, to: mail.to, subject: mail.subject, text: mail.body });
+    return;
+  }
+  await db.insert(mailOutbox).values(mail);
+  console.log(`[mail] to ${mail.to}: ${mail.subject}\n${mail.body}\n`);
+}
+
+export async function listOutboxMail(db: Executor, limit = 50): Promise<MailMessage[]> {
+  return db.select().from(mailOutbox).orderBy(desc(mailOutbox.id)).limit(limit);
+}
