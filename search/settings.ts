@@ -1,0 +1,53 @@
+/**
+ * Creates the indexes and applies their settings, only when what the server
+ * has drifted from what the code says: a restart does not re-index anything.
+ */
+import type { Meilisearch, Settings } from 'meilisearch';
+import { indexDefinitions, indexUid, type IndexDefinition } from './indexes/index.ts';
+
+/** Compares the keys the code sets; order matters only where Meilisearch says it does. */
+function drifted(wanted: Settings, actual: Settings): string[] {
+  const unordered = new Set(['filterableAttributes', 'sortableAttributes']);
+  const norm = (key: string, v: unknown): unknown => {
+    if (Array.isArray(v) && unordered.has(key)) return [...v].map(String).sort();
+    if (v && typeof v === 'object' && !Array.isArray(v)) {
+      return Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, x]) => [k, norm(k, x)]));
+    }
+    return v;
+  };
+  const differs = (key: string, want: unknown, have: unknown): boolean => {
+    if (want && typeof want === 'object' && !Array.isArray(want) && have && typeof have === 'object') {
+      // Only what the code sets: the server adds defaults we do not care about.
+      return Object.entries(want as Record<string, unknown>).some(([k, v]) => differs(k, v, (have as Record<string, unknown>)[k]));
+    }
+    if (key === 'synonyms' && want && have) {
+      return JSON.stringify(norm(key, want)) !== JSON.stringify(norm(key, have));
+    }
+    return JSON.stringify(norm(key, want)) !== JSON.stringify(norm(key, have));
+  };
+  return Object.entries(wanted)
+    .filter(([key, value]) => differs(key, value, (actual as Record<string, unknown>)[key]))
+    .map(([key]) => key);
+}
+
+export async function ensureIndex(meili: Meilisearch, uid: string, def: IndexDefinition): Promise<string[]> {
+  try {
+    await meili.getIndex(uid);
+  } catch {
+    await meili.createIndex(uid, { primaryKey: def.primaryKey }).waitTask({ timeout: 30_000 });
+  }
+  const actual = await meili.index(uid).getSettings();
+  const changed = drifted(def.settings, actual);
+  if (changed.length) {
+    const task = await meili.index(uid).updateSettings(def.settings).waitTask({ timeout: 120_000 });
+    if (task.status !== 'succeeded') throw new Error(`settings of ${uid} not applied: ${task.error?.message ?? task.status}`);
+  }
+  return changed;
+}
+
+/** Ensures every index; returns what changed, by index, for the log. */
+export async function ensureSearchIndexes(meili: Meilisearch, prefix = ''): Promise<Record<string, string[]>> {
+  const out: Record<string, string[]> = {};
+  for (const def of indexDefinitions) out[def.name] = await ensureIndex(meili, indexUid(prefix, def.name), def);
+  return out;
+}
