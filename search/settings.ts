@@ -45,8 +45,23 @@ export async function ensureIndex(meili: Meilisearch, uid: string, def: IndexDef
   return changed;
 }
 
+/**
+ * Identifier prefixes (`HPSI0114i` -> every line whose name starts so) use the
+ * `STARTS WITH` filter, which Meilisearch 1.21 ships behind the
+ * `containsFilter` experimental feature.
+ */
+export async function enableFeatures(meili: Meilisearch): Promise<void> {
+  const res = await fetch(new URL('/experimental-features', meili.config.host), {
+    method: 'PATCH',
+    headers: { Authorization: `Bearer ${meili.config.apiKey}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ containsFilter: true }),
+  });
+  if (!res.ok) throw new Error(`Meilisearch refused the containsFilter feature: HTTP ${res.status}`);
+}
+
 /** Ensures every index; returns what changed, by index, for the log. */
 export async function ensureSearchIndexes(meili: Meilisearch, prefix = ''): Promise<Record<string, string[]>> {
+  await enableFeatures(meili);
   const out: Record<string, string[]> = {};
   for (const def of indexDefinitions) out[def.name] = await ensureIndex(meili, indexUid(prefix, def.name), def);
   return out;

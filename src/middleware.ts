@@ -2,9 +2,15 @@ import { defineMiddleware, sequence } from 'astro:middleware';
 import { localizePath, splitLocale } from './i18n/index.ts';
 import { decideAccess, requirementFor } from './lib/server/authorize.ts';
 import { getConfig } from './lib/server/config.ts';
-import { getDb } from './lib/server/runtime.ts';
+import { ensureSyncWorker, getDb } from './lib/server/runtime.ts';
 import { withSecurityHeaders } from './lib/server/security-headers.ts';
 import { deleteSessionCookie, sessionCookieName, setSessionCookie, validateSessionToken } from './lib/server/session.ts';
+
+/** The search outbox worker lives in the server process; the first request starts it. */
+const startWorkers = defineMiddleware(async (_context, next) => {
+  await ensureSyncWorker();
+  return next();
+});
 
 /** Security headers on every response rendered by the server, errors included. */
 const securityHeaders = defineMiddleware(async (_context, next) => {
@@ -80,4 +86,4 @@ const rememberFormInput = defineMiddleware(async (context, next) => {
   return next();
 });
 
-export const onRequest = sequence(securityHeaders, locale, authenticate, guard, rememberFormInput);
+export const onRequest = sequence(startWorkers, securityHeaders, locale, authenticate, guard, rememberFormInput);

@@ -1,11 +1,14 @@
 /**
  * Brings a migrated database and its search indexes to a servable state:
  * the clinical reference table, the demo catalog into an empty database,
- * search settings applied when they drift.
+ * index settings applied when they drift, and the search outbox drained, so
+ * the first page served already finds everything.
  */
 import type pg from 'pg';
 import { isCatalogEmpty, loadClinicalReference, loadDemoCatalog } from '../../db/seed/load-demo.ts';
-import type { SearchConnection } from '../../search/client.ts';
+import { createSearchClient, type SearchConnection } from '../../search/client.ts';
+import { ensureSearchIndexes } from '../../search/settings.ts';
+import { drainAll, pendingOutbox } from '../../search/sync.ts';
 
 export async function prepareData(options: {
   pool: pg.Pool;
@@ -18,5 +21,15 @@ export async function prepareData(options: {
   if (options.seedDemo && (await isCatalogEmpty(pool))) {
     log('loading the demo catalog into the empty database');
     await loadDemoCatalog(pool, log);
+  }
+  const meili = createSearchClient({ ...options.search, timeoutMs: 120_000 });
+  const changed = await ensureSearchIndexes(meili, options.search.indexPrefix);
+  for (const [index, keys] of Object.entries(changed)) if (keys.length) log(`search index ${index}: settings applied (${keys.join(', ')})`);
+  const pending = await pendingOutbox(pool);
+  if (pending) {
+    const t0 = performance.now();
+    const r = await drainAll({ pool, meili, prefix: options.search.indexPrefix });
+    if (r.failed) log(`search sync will retry in the background: ${r.error}`);
+    else log(`search: ${r.upserted} documents indexed, ${r.deleted} removed in ${Math.round(performance.now() - t0)} ms`);
   }
 }

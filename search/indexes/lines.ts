@@ -79,7 +79,7 @@ export const lineSettings: Settings = {
   synonyms: buildSynonyms(),
   typoTolerance: {
     enabled: true,
-    minWordSizeForTypos: { oneTypo: 4, twoTypos: 8 },
+    minWordSizeForTypos: { oneTypo: 5, twoTypos: 9 },
     // An identifier is right or wrong: `HPSI0114i` must not match its neighbours by typo.
     disableOnAttributes: ['identifiers', 'batch_numbers'],
     disableOnNumbers: true,

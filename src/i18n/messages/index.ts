@@ -1,8 +1,9 @@
 /** Every message module, merged. Add a new area's file here. */
 import { auth } from './auth.ts';
 import { common } from './common.ts';
+import { search } from './search.ts';
 
-export const modules = [common, auth] as const;
+export const modules = [common, auth, search] as const;
 
 type Union = (typeof modules)[number]['en'];
 type UnionToIntersection<U> = (U extends unknown ? (k: U) => void : never) extends (k: infer I) => void ? I : never;

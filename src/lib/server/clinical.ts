@@ -59,7 +59,7 @@ export async function listClinicalProducts(db: Database, f: ClinicalFilters): Pr
 
 /** Distinct values for the filter menus. */
 export async function clinicalFacets(db: Database) {
-  const distinct = async (column: typeof clinicalProducts.phase) =>
+  const distinct = async (column: typeof clinicalProducts.phase | typeof clinicalProducts.sourceCellType | typeof clinicalProducts.country) =>
     (await db.selectDistinct({ v: column }).from(clinicalProducts).orderBy(asc(column))).map((r) => r.v).filter((v): v is string => !!v);
   return {
     source: await distinct(clinicalProducts.sourceCellType),

@@ -38,3 +38,15 @@ export function getMeili(): Meilisearch {
 export function getIndexPrefix(): string {
   return getConfig().MEILI_INDEX_PREFIX;
 }
+
+let syncWorker: { stop(): void } | undefined;
+
+/**
+ * Starts the outbox worker of this server process once (called by the
+ * middleware on the first request): catalog changes reach search within a second.
+ */
+export async function ensureSyncWorker(): Promise<void> {
+  if (syncWorker) return;
+  const { startSyncWorker } = await import('../../../search/sync.ts');
+  syncWorker = startSyncWorker({ pool: getPool(), meili: getMeili(), prefix: getIndexPrefix() });
+}

@@ -1,0 +1,26 @@
+import type { APIRoute } from 'astro';
+import { searchFromUrl } from '../../../lib/server/search-api.ts';
+import { toCsv } from '../../../lib/csv.ts';
+
+/** The current result as CSV, up to 10,000 rows (100 pages of 100). */
+const MAX_ROWS = 10_000;
+const PAGE = 100;
+
+export const GET: APIRoute = async ({ url }) => {
+  const rows: string[][] = [['name', 'category', 'diseases', 'synonyms', 'identifiers', 'genes', 'provider', 'country', 'sex', 'age_band', 'availability', 'grades', 'available_vials', 'demo', 'url']];
+  for (let page = 1; rows.length - 1 < MAX_ROWS; page++) {
+    const searched = await searchFromUrl(url, { page, per_page: PAGE });
+    if (!searched.ok) return searched.response;
+    for (const h of searched.result.hits) {
+      rows.push([h.name, h.category, h.diseases.join('; '), h.synonyms.join('; '), h.identifiers.join('; '), h.genes.join('; '), h.provider ?? '', h.country ?? '', h.sex, h.age_band ?? '', h.availability, h.grades.join('; '), String(h.available_vials), h.demo ? 'yes' : 'no', new URL(`/lines/${encodeURIComponent(h.name)}`, url).toString()]);
+    }
+    if (page * PAGE >= Math.min(searched.result.total, MAX_ROWS)) break;
+  }
+  return new Response(toCsv(rows.slice(0, MAX_ROWS + 1)), {
+    headers: {
+      'Content-Type': 'text/csv; charset=utf-8',
+      'Content-Disposition': 'attachment; filename="stem-cell-lines.csv"',
+      'Cache-Control': 'no-store',
+    },
+  });
+};

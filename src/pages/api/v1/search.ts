@@ -1,0 +1,10 @@
+import type { APIRoute } from 'astro';
+import { jsonOk } from '../../../lib/server/http.ts';
+import { searchFromUrl } from '../../../lib/server/search-api.ts';
+
+export const GET: APIRoute = async ({ url }) => {
+  const searched = await searchFromUrl(url);
+  if (!searched.ok) return searched.response;
+  const { hits, total, page, per_page, facets } = searched.result;
+  return jsonOk({ hits, total, page, per_page, facets });
+};
