@@ -8,7 +8,7 @@ import type { Config } from '../../src/lib/server/config.ts';
 import { redact } from '../../src/lib/server/config.ts';
 import { resolveDataDir } from './data-dir.ts';
 import { findRunningEmbeddedPostgres, startEmbeddedPostgres } from './embedded-postgres.ts';
-import { startEmbeddedMeilisearch } from './embedded-meilisearch.ts';
+import { findRunningEmbeddedMeilisearch, startEmbeddedMeilisearch } from './embedded-meilisearch.ts';
 
 export interface Services {
   databaseUrl: string;
@@ -90,6 +90,11 @@ export async function connectServices(
     const embeddedSearch = !config.MEILI_URL;
     if (config.MEILI_URL) {
       if (options.needSearch) await assertSearchReachable(meiliUrl, meiliKey);
+    } else if (options.needSearch && findRunningEmbeddedMeilisearch(dataDir)) {
+      const running = findRunningEmbeddedMeilisearch(dataDir)!;
+      meiliUrl = running.url;
+      meiliKey = running.masterKey;
+      log(`using the embedded Meilisearch already running for ${dataDir}`);
     } else if (options.needSearch) {
       const t0 = performance.now();
       const meili = await startEmbeddedMeilisearch({ dataDir, port: config.EMBEDDED_MEILI_PORT, log });

@@ -5,7 +5,7 @@
  * `<dataDir>/meili-master-key` (0600).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, chmodSync, constants, statSync } from 'node:fs';
+import { accessSync, chmodSync, constants, existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { readOrCreateSecret } from './data-dir.ts';
@@ -17,6 +17,21 @@ export interface EmbeddedMeiliHandle {
   port: number;
   process: ChildProcess;
   stop(): Promise<void>;
+}
+
+/** Where a running embedded Meilisearch says where it listens, for CLI tools to join it. */
+const stateFile = (dataDir: string) => path.join(dataDir, 'meili.json');
+
+export function findRunningEmbeddedMeilisearch(dataDir: string): { url: string; masterKey: string } | undefined {
+  const file = stateFile(dataDir);
+  if (!existsSync(file)) return undefined;
+  try {
+    const { pid, url } = JSON.parse(readFileSync(file, 'utf8')) as { pid: number; url: string };
+    process.kill(pid, 0);
+    return { url, masterKey: readOrCreateSecret(dataDir, 'meili-master-key', 32) };
+  } catch {
+    return undefined; // stale: the owner crashed
+  }
 }
 
 export function meiliBinary(): string {
@@ -78,6 +93,7 @@ export async function startEmbeddedMeilisearch(options: {
     await new Promise((r) => setTimeout(r, 50));
   }
 
+  writeFileSync(stateFile(options.dataDir), JSON.stringify({ pid: child.pid, url }), { mode: 0o600 });
   return {
     url,
     masterKey,
@@ -85,6 +101,7 @@ export async function startEmbeddedMeilisearch(options: {
     process: child,
     async stop() {
       process.removeListener('exit', killOnExit);
+      rmSync(stateFile(options.dataDir), { force: true });
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);

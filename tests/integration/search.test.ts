@@ -1,0 +1,174 @@
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { loadDemoCatalog } from '../../db/seed/load-demo.ts';
+import { reindex } from '../../search/reindex.ts';
+import { parseSearchParams, SearchParamsError } from '../../src/lib/schemas/search-params.ts';
+import { importText } from '../../src/lib/server/import/import-file.ts';
+import { searchLines } from '../../src/lib/server/search.ts';
+import { useTestDatabase, type TestDatabase } from '../support/db.ts';
+import { useTestSearch } from '../support/search.ts';
+
+let t: TestDatabase;
+let s: Awaited<ReturnType<typeof useTestSearch>>;
+
+beforeAll(async () => {
+  t = await useTestDatabase();
+  await loadDemoCatalog(t.pool);
+  s = await useTestSearch(t);
+  await s.sync();
+}, 120_000);
+
+afterAll(async () => {
+  await s?.drop();
+  await t?.close();
+});
+
+const search = (query: string) => searchLines(s.meili, s.prefix, parseSearchParams(new URLSearchParams(query)));
+const names = async (query: string) => (await search(query)).hits.map((h) => h.name);
+
+describe('finding lines in the demo catalog', () => {
+  test.each([
+    ['a typo', 'q=parkinsn', 'DEMOi001-A'],
+    ['a typo and a category word', 'q=parkinsn+ipsc', 'DEMOi001-A'],
+    ['an abbreviation (synonym)', 'q=ALS', 'DEMOi002-A'],
+    ['another disease synonym', 'q=motor+neurone+disease', 'DEMOi002-A'],
+    ['Chinese disease name', 'q=帕金森', 'DEMOi001-A'],
+    ['Chinese disease name, full', 'q=肌萎缩侧索硬化', 'DEMOi002-A'],
+    ['Chinese cell type', 'q=间充质干细胞', 'DEMO-UCMSC-01'],
+    ['a cell-type synonym', 'q=mesenchymal+stromal', 'ASC52telo'],
+    ['hES synonym for embryonic lines', 'q=hES', 'WAe009-A'],
+    ['a Bardet-Biedl line by disease', 'q=bardet+biedl', 'HPSI1013i-aetc_1'],
+  ])('%s: %s finds %s', async (_what, query, expected) => {
+    expect(await names(query + '&per_page=50')).toContain(expected);
+  });
+
+  test.each([
+    ['common name', 'WA09', 'WAe009-A'],
+    ['hPSCreg name in another case', 'wae009-a', 'WAe009-A'],
+    ['BioSamples id', 'SAMEA2474456', 'HPSI1113i-eofe_1'],
+    ['ECACC catalogue number', '77650029', 'HPSI1113i-eofe_1'],
+    ['Cellosaurus accession', 'CVCL_9773', 'WAe009-A'],
+    ['HipSci name', 'HPSI1113i-eofe_1', 'HPSI1113i-eofe_1'],
+    ['synonym with a digit', 'kolf2', 'KOLF2.1J'],
+  ])('an exact identifier (%s: %s) ranks %s first, marked exact', async (_what, q, expected) => {
+    const result = await search(`q=${encodeURIComponent(q)}`);
+    expect(result.hits[0]?.name).toBe(expected);
+    expect(result.hits[0]?.exact).toBe(true);
+  });
+
+  test('a batch number finds its line first', async () => {
+    const { rows } = await t.pool.query(`SELECT b.number, l.name FROM batches b JOIN lines l ON l.id = b.line_id ORDER BY b.id LIMIT 1`);
+    const result = await search(`q=${rows[0].number}`);
+    expect(result.hits[0]).toMatchObject({ name: rows[0].name, exact: true });
+  });
+
+  test('an identifier prefix finds exactly the lines it starts', async () => {
+    const result = await search('q=HPSI0114i&per_page=100');
+    const { rows } = await t.pool.query(`SELECT count(*)::int AS n FROM lines WHERE name ILIKE 'HPSI0114i%' AND status = 'published'`);
+    expect(result.total).toBe(rows[0].n);
+    expect(result.hits.every((h) => h.name.startsWith('HPSI0114i'))).toBe(true);
+  });
+
+  test('matches are highlighted, and highlighted text is escaped', async () => {
+    const result = await search('q=帕金森');
+    expect(result.hits[0]!.highlight.diseases.join(' ')).toMatch(/<mark>|Parkinson/);
+    expect(JSON.stringify(result.hits)).not.toMatch(/<script/);
+  });
+});
+
+describe('filters and facets agree with the database', () => {
+  test('category facet counts equal SQL counts of published lines', async () => {
+    const result = await search('per_page=1');
+    const { rows } = await t.pool.query(`SELECT category, count(*)::int AS n FROM lines WHERE status = 'published' GROUP BY category`);
+    expect(result.facets.category).toEqual(Object.fromEntries(rows.map((r) => [r.category, r.n])));
+    expect(result.total).toBe(rows.reduce((a, r) => a + r.n, 0));
+  });
+
+  test('repeatable filters OR within a field and AND across fields', async () => {
+    const result = await search('category=hesc&category=msc&availability=available&per_page=100');
+    const { rows } = await t.pool.query(`SELECT name FROM lines WHERE status = 'published' AND category IN ('hesc', 'msc') AND availability = 'available' ORDER BY name`);
+    expect(result.hits.map((h) => h.name).sort()).toEqual(rows.map((r) => r.name).sort());
+    expect(result.total).toBe(rows.length);
+  });
+
+  test('a filtered facet still counts its other values (disjunctive), and each facet value works as a filter', async () => {
+    const filtered = await search('category=hesc&per_page=1');
+    expect(Object.keys(filtered.facets.category).sort()).toEqual(expect.arrayContaining(['hesc', 'ipsc', 'msc']));
+    const grade = await search('grade=clinical&per_page=100');
+    const { rows } = await t.pool.query(`SELECT DISTINCT l.name FROM lines l JOIN batches b ON b.line_id = l.id WHERE b.grade = 'clinical' AND b.release_status = 'released' AND l.status = 'published'`);
+    expect(grade.hits.map((h) => h.name).sort()).toEqual(rows.map((r) => r.name).sort());
+    for (const [disease, count] of Object.entries((await search('per_page=1')).facets.disease)) {
+      expect((await search(`disease=${encodeURIComponent(disease)}&per_page=1`)).total, disease).toBe(count);
+    }
+  });
+
+  test('bad parameters are refused, naming the parameter', () => {
+    const bad = (q: string) => {
+      try {
+        parseSearchParams(new URLSearchParams(q));
+        return undefined;
+      } catch (error) {
+        return (error as SearchParamsError).parameter;
+      }
+    };
+    expect(bad('category=neuron')).toBe('category');
+    expect(bad('page=0')).toBe('page');
+    expect(bad('per_page=1000')).toBe('per_page');
+    expect(bad('sort=random')).toBe('sort');
+    expect(bad('colour=red')).toBe('colour');
+    expect(bad('q=a&q=b')).toBe('q');
+    expect(bad('q=ipsc&category=ipsc&category=hesc')).toBeUndefined();
+  });
+});
+
+describe('keeping search in step with the catalog', () => {
+  test('an edit appears in search after sync; a line taken out of the public catalog disappears', async () => {
+    await importText(t.pool, 'edit.tsv', 'name\tcategory\tsynonyms\nWAe001-A\thesc\tH1; WA01; zebrafinch-alias\n');
+    expect(await names('q=zebrafinch-alias'), 'not before the outbox is drained').toEqual([]);
+    await s.sync();
+    expect(await names('q=zebrafinch-alias')).toEqual(['WAe001-A']);
+
+    await importText(t.pool, 'hide.tsv', 'name\tcategory\tstatus\nWAe001-A\thesc\thidden\n');
+    await s.sync();
+    expect(await names('q=WAe001-A')).not.toContain('WAe001-A');
+    expect(await names('q=WA01')).not.toContain('WAe001-A');
+  });
+
+  test('changes wait in the outbox while Meilisearch is unreachable, and arrive later', async () => {
+    const { createSearchClient } = await import('../../search/client.ts');
+    const { drainOnce } = await import('../../search/sync.ts');
+    await importText(t.pool, 'edit2.tsv', 'name\tcategory\tsynonyms\nWAe007-A\thesc\tH7; WA07; nightingale-alias\n');
+    const unreachable = createSearchClient({ url: 'http://127.0.0.1:1', apiKey: 'x'.repeat(16), timeoutMs: 500 });
+    const failed = await drainOnce({ pool: t.pool, meili: unreachable, prefix: s.prefix });
+    expect(failed.failed).toBe(true);
+    const { rows } = await t.pool.query(`SELECT attempts, last_error IS NOT NULL AS has_error FROM search_outbox WHERE processed_at IS NULL`);
+    expect(rows.length).toBeGreaterThan(0);
+    expect(rows.every((r) => r.attempts === 1 && r.has_error)).toBe(true);
+    await t.pool.query(`UPDATE search_outbox SET next_attempt_at = now() WHERE processed_at IS NULL`); // skip the backoff
+    await s.sync();
+    expect(await names('q=nightingale-alias')).toEqual(['WAe007-A']);
+  });
+
+  test('a reindex keeps search answering throughout, then serves the rebuilt index', async () => {
+    let answered = 0;
+    let failures = 0;
+    let running = true;
+    const poll = (async () => {
+      while (running) {
+        try {
+          const r = await search('q=WA09');
+          if (r.hits[0]?.name === 'WAe009-A') answered++;
+          else failures++;
+        } catch {
+          failures++;
+        }
+      }
+    })();
+    const counts = await reindex(s.deps);
+    running = false;
+    await poll;
+    expect(counts.lines).toBeGreaterThan(480);
+    expect(failures, 'no search failed or missed during the reindex').toBe(0);
+    expect(answered).toBeGreaterThan(5);
+    expect((await search('per_page=1')).total).toBe(counts.lines);
+  });
+});

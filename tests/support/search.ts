@@ -1,0 +1,31 @@
+/**
+ * A test file's own search: the shared Meilisearch of the run, indexes under
+ * a unique prefix, fed from the test file's database through the real
+ * outbox sync.
+ */
+import { inject } from 'vitest';
+import { createSearchClient } from '../../search/client.ts';
+import { ensureSearchIndexes } from '../../search/settings.ts';
+import { drainAll } from '../../search/sync.ts';
+import type { TestDatabase } from './db.ts';
+import { uniqueIndexPrefix } from './db.ts';
+
+export async function useTestSearch(t: TestDatabase) {
+  const meili = createSearchClient({ url: inject('meiliUrl'), apiKey: inject('meiliKey'), timeoutMs: 60_000 });
+  const prefix = uniqueIndexPrefix();
+  await ensureSearchIndexes(meili, prefix);
+  return {
+    meili,
+    prefix,
+    deps: { pool: t.pool, meili, prefix },
+    async sync() {
+      const r = await drainAll({ pool: t.pool, meili, prefix });
+      if (r.failed) throw new Error(`sync failed: ${r.error}`);
+      return r;
+    },
+    async drop() {
+      const { results } = await meili.getIndexes({ limit: 100 });
+      await Promise.all(results.filter((i) => i.uid.startsWith(prefix)).map((i) => meili.deleteIndex(i.uid).waitTask()));
+    },
+  };
+}
