@@ -1,7 +1,5 @@
 import { expect, test } from '@playwright/test';
 
-const results = (page: import('@playwright/test').Page) => page.getByRole('region', { name: /lines?$|个细胞系$/ });
-
 test.describe('search', () => {
   test('search as you type, filter by a facet, open a line, and Back restores the results', async ({ page }) => {
     await page.goto('/search');

@@ -1,0 +1,138 @@
+/**
+ * The OpenAPI 3.1 description of the public JSON API, served at
+ * /api/v1/openapi.json. Parameter enums come from the same lists the
+ * validating schemas use, so the document cannot drift from the code.
+ */
+import { grades } from '../../../db/schema/batches.ts';
+import { availabilities, lineCategories, modificationTypes, sexes } from '../../../db/schema/catalog.ts';
+import { sorts } from '../schemas/search-params.ts';
+import { version } from './version.ts';
+
+const repeatable = (name: string, description: string, values?: readonly string[]) => ({
+  name,
+  in: 'query',
+  description: `${description} Repeat the parameter to combine values with OR; different parameters combine with AND. Every value of the \`${name}\` facet is accepted.`,
+  required: false,
+  explode: true,
+  schema: { type: 'array', items: values ? { type: 'string', enum: [...values] } : { type: 'string' } },
+});
+
+const error = {
+  type: 'object',
+  required: ['error', 'message'],
+  properties: { error: { type: 'string' }, message: { type: 'string' }, parameter: { type: 'string', description: 'The parameter at fault (400 only).' } },
+};
+
+const lineHit = {
+  type: 'object',
+  properties: {
+    name: { type: 'string', description: 'Standard name (hPSCreg where there is one).' },
+    category: { type: 'string', enum: [...lineCategories] },
+    diseases: { type: 'array', items: { type: 'string' } },
+    synonyms: { type: 'array', items: { type: 'string' } },
+    identifiers: { type: 'array', items: { type: 'string' } },
+    genes: { type: 'array', items: { type: 'string' } },
+    provider: { type: ['string', 'null'] },
+    country: { type: ['string', 'null'] },
+    sex: { type: 'string', enum: [...sexes] },
+    age_band: { type: ['string', 'null'] },
+    availability: { type: 'string', enum: [...availabilities] },
+    grades: { type: 'array', items: { type: 'string', enum: [...grades] } },
+    available_vials: { type: 'integer' },
+    demo: { type: 'boolean', description: 'Demonstration data, not a real holding.' },
+    synthetic: { type: 'boolean' },
+    exact: { type: 'boolean', description: 'The query is exactly one of this line’s names or identifiers.' },
+    highlight: { type: 'object', description: 'HTML-escaped text with <mark> around matched words.' },
+  },
+};
+
+export function openApiDocument(origin: string) {
+  const searchParameters = [
+    { name: 'q', in: 'query', description: 'Words, typo-tolerant, in English or Chinese; or an identifier (standard name, synonym, Cellosaurus, BioSamples, catalogue or batch number).', schema: { type: 'string', maxLength: 200 } },
+    repeatable('category', 'Cell type.', lineCategories),
+    repeatable('disease', 'Disease (English name as in the `disease` facet).'),
+    repeatable('gene', 'Gene symbol of a genetic modification.'),
+    repeatable('modification', 'Type of genetic modification.', modificationTypes),
+    repeatable('sex', 'Donor sex.', sexes),
+    repeatable('age_band', 'Donor age band, such as 45-49.'),
+    repeatable('grade', 'Grade of a released batch.', grades),
+    repeatable('availability', 'Availability of the line.', availabilities),
+    repeatable('provider', 'Provider or bank.'),
+    repeatable('country', 'Country (ISO 3166-1 alpha-2).'),
+    { name: 'sort', in: 'query', schema: { type: 'string', enum: [...sorts], default: 'relevance' } },
+    { name: 'page', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 500, default: 1 } },
+    { name: 'per_page', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100, default: 20 } },
+    { name: 'lang', in: 'query', schema: { type: 'string', enum: ['en', 'zh'], default: 'en' } },
+  ];
+  const notFound = { description: 'Unknown', content: { 'application/json': { schema: error } } };
+  const redirect = { description: 'A synonym, identifier or case variant: redirect to the standard name.' };
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Stem Cell Resource Portal API',
+      version,
+      description: 'Public, read-only access to the catalog of human stem cell lines and batches. No key needed. Staff-only fields (storage locations, donor codes) are never part of any answer.',
+    },
+    servers: [{ url: origin }],
+    paths: {
+      '/api/v1/search': {
+        get: {
+          summary: 'Search lines, with facet counts',
+          parameters: searchParameters,
+          responses: {
+            '200': {
+              description: 'Results',
+              content: {
+                'application/json': {
+                  schema: {
+                    type: 'object',
+                    required: ['hits', 'total', 'page', 'per_page', 'facets'],
+                    properties: {
+                      hits: { type: 'array', items: lineHit },
+                      total: { type: 'integer', description: 'Matching lines (counted up to 10,000).' },
+                      page: { type: 'integer' },
+                      per_page: { type: 'integer' },
+                      facets: {
+                        type: 'object',
+                        description: 'Counts per value, keyed by the filter parameter name; a filtered field still counts its other values.',
+                        additionalProperties: { type: 'object', additionalProperties: { type: 'integer' } },
+                      },
+                    },
+                  },
+                },
+              },
+            },
+            '400': { description: 'A bad parameter, named in `parameter`', content: { 'application/json': { schema: error } } },
+          },
+        },
+      },
+      '/api/v1/search.csv': {
+        get: {
+          summary: 'The same search as CSV (up to 10,000 rows)',
+          parameters: searchParameters.filter((p) => p.name !== 'page' && p.name !== 'per_page'),
+          responses: { '200': { description: 'CSV', content: { 'text/csv': { schema: { type: 'string' } } } }, '400': { description: 'A bad parameter', content: { 'application/json': { schema: error } } } },
+        },
+      },
+      '/api/v1/lines/{name}': {
+        get: {
+          summary: 'One line, with its batches and QC results',
+          parameters: [{ name: 'name', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: { '200': { description: 'The line', content: { 'application/json': { schema: { type: 'object' } } } }, '308': redirect, '404': notFound },
+        },
+      },
+      '/api/v1/batches/{number}': {
+        get: {
+          summary: 'One batch, with its QC results',
+          parameters: [{ name: 'number', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: { '200': { description: 'The batch', content: { 'application/json': { schema: { type: 'object' } } } }, '308': redirect, '404': notFound },
+        },
+      },
+      '/api/health': {
+        get: {
+          summary: 'Whether PostgreSQL and Meilisearch answer',
+          responses: { '200': { description: 'Both answer' }, '503': { description: 'One does not; the body names it' } },
+        },
+      },
+    },
+  };
+}
