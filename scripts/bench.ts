@@ -1,0 +1,197 @@
+/**
+ * npm run bench [-- --lines N --rounds R]
+ *
+ * Search speed on a realistic catalog: seeds (or reuses) N synthetic lines
+ * (default 100,000) in its own data directory (.bench-data, embedded
+ * services), indexes them, starts the built portal on a free port, then for
+ * a fixed query mix (plain words, typos, filters, facets, identifiers,
+ * Chinese) prints the p50 / p95 of a direct Meilisearch query from Node and
+ * of GET /api/v1/search, their ratio, the time to first byte of the
+ * server-rendered /search, and the JavaScript (gzip) shipped to /search.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { gzipSync } from 'node:zlib';
+import { Meilisearch } from 'meilisearch';
+import { createPool } from '../db/client.ts';
+import { runMigrations } from '../db/migrate.ts';
+import { createSearchClient } from '../search/client.ts';
+import { indexUid } from '../search/indexes/index.ts';
+import { LINES, lineFacets } from '../search/indexes/lines.ts';
+import { ensureSearchIndexes } from '../search/settings.ts';
+import { drainAll, pendingOutbox } from '../search/sync.ts';
+import { buildFilter } from '../src/lib/server/search.ts';
+import { parseSearchParams } from '../src/lib/schemas/search-params.ts';
+import { isBuildCurrent, markBuilt } from './lib/build-stamp.ts';
+import { startEmbeddedMeilisearch } from './lib/embedded-meilisearch.ts';
+import { startEmbeddedPostgres } from './lib/embedded-postgres.ts';
+import { findFreePort, waitForPort } from './lib/free-port.ts';
+import { bold, info } from './lib/log.ts';
+import { createProgress } from './lib/progress.ts';
+import { seedSyntheticLines } from './lib/seed-synthetic.ts';
+import { syntheticLine } from '../db/seed/synthetic.ts';
+
+const { values } = parseArgs({ options: { lines: { type: 'string', default: '100000' }, rounds: { type: 'string', default: '60' } } });
+const N = Number(values.lines);
+const ROUNDS = Number(values.rounds);
+const root = path.resolve(import.meta.dirname, '..');
+const dataDir = path.resolve(process.env.BENCH_DATA_DIR ?? '.bench-data');
+mkdirSync(dataDir, { recursive: true });
+
+/** The query mix: what researchers type, as query strings of the public API. */
+const mix: [string, string][] = [
+  ['plain words', 'q=parkinson'],
+  ['plain words', 'q=cardiomyopathy+ipsc'],
+  ['typo', 'q=parkinsn'],
+  ['typo', 'q=alzheimr+disease'],
+  ['filters', 'category=hesc&sex=female'],
+  ['filters + words', 'q=ipsc&grade=clinical&availability=available'],
+  ['facets only', ''],
+  ['identifier', `q=${syntheticLine(26).cells.name}`],
+  ['identifier prefix', 'q=SYNAB'],
+  ['batch number', 'q=SYNB-0000301'],
+  ['Chinese', 'q=帕金森'],
+  ['Chinese', 'q=间充质干细胞'],
+];
+
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
+};
+const ms = (x: number) => `${x.toFixed(1)} ms`.padStart(9);
+
+function get(url: string): Promise<{ ttfb: number; total: number; status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    http
+      .get(url, { agent, headers: { 'Accept-Encoding': 'identity' } }, (res) => {
+        let ttfb = 0;
+        const chunks: Buffer[] = [];
+        res.once('data', () => (ttfb = performance.now() - t0));
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ ttfb, total: performance.now() - t0, status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
+      })
+      .on('error', reject);
+  });
+}
+const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+
+const pgServer = await startEmbeddedPostgres({ dataDir });
+const meiliServer = await startEmbeddedMeilisearch({ dataDir });
+const pool = createPool(pgServer.url, { max: 4 });
+let server: ReturnType<typeof spawn> | undefined;
+try {
+  await runMigrations(pool);
+  const meili = createSearchClient({ url: meiliServer.url, apiKey: meiliServer.masterKey, timeoutMs: 600_000 });
+  await ensureSearchIndexes(meili);
+  const { rows } = await pool.query(`SELECT count(*)::int AS n FROM lines WHERE synthetic`);
+  if (rows[0].n < N) {
+    info(`seeding ${N.toLocaleString('en')} synthetic lines into ${dataDir} (once; later runs reuse them)`);
+    await seedSyntheticLines(pool, N, createProgress());
+  }
+  const pending = await pendingOutbox(pool);
+  if (pending) {
+    info(`indexing ${pending.toLocaleString('en')} outbox rows`);
+    const progress = createProgress();
+    let done = 0;
+    await drainAll({ pool, meili }, (r) => progress.update((done += r.claimed), pending, 'rows'));
+    progress.done();
+  }
+  const stats = await meili.index(indexUid('', LINES)).getStats();
+  info(`lines index: ${stats.numberOfDocuments.toLocaleString('en')} documents`);
+
+  if (!isBuildCurrent(root)) {
+    info('building the portal');
+    execFileSync(process.execPath, [path.join(root, 'node_modules/astro/bin/astro.mjs'), 'build'], { cwd: root, stdio: 'ignore', env: { ...process.env, ASTRO_TELEMETRY_DISABLED: '1' } });
+    markBuilt(root);
+  }
+  const port = await findFreePort();
+  server = spawn(process.execPath, [path.join(root, 'dist/server/entry.mjs')], {
+    cwd: root,
+    stdio: 'ignore',
+    env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), NODE_ENV: 'production', DATABASE_URL: pgServer.url, MEILI_URL: meiliServer.url, MEILI_MASTER_KEY: meiliServer.masterKey },
+  });
+  await waitForPort(port);
+  const base = `http://127.0.0.1:${port}`;
+
+  // The raw floor: the same search (query, filters, every facet, one page) straight to Meilisearch.
+  const direct = (client: Meilisearch, query: string) => {
+    const p = parseSearchParams(new URLSearchParams(query));
+    return client.index(indexUid('', LINES)).search(p.q, { filter: buildFilter(p), facets: Object.values(lineFacets), hitsPerPage: 20, page: 1 });
+  };
+  const gzipClient = new Meilisearch({ host: meiliServer.url, apiKey: meiliServer.masterKey });
+
+  // warm up
+  for (const [, q] of mix) {
+    await direct(meili, q);
+    await get(`${base}/api/v1/search?${q}`);
+  }
+  const results: { kind: string; q: string; direct: number[]; api: number[] }[] = mix.map(([kind, q]) => ({ kind, q, direct: [], api: [] }));
+  const allDirect: number[] = [];
+  const allApi: number[] = [];
+  const progress = createProgress();
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const r of results) {
+      let t0 = performance.now();
+      await direct(meili, r.q);
+      const d = performance.now() - t0;
+      t0 = performance.now();
+      const res = await get(`${base}/api/v1/search?${r.q}`);
+      const a = performance.now() - t0;
+      if (res.status !== 200) throw new Error(`/api/v1/search?${r.q} answered ${res.status}: ${res.body.slice(0, 200)}`);
+      r.direct.push(d);
+      r.api.push(a);
+      allDirect.push(d);
+      allApi.push(a);
+    }
+    progress.update(round + 1, ROUNDS, 'rounds');
+  }
+  progress.done();
+
+  const gzipTimes: number[] = [];
+  for (let i = 0; i < 20; i++) {
+    const t0 = performance.now();
+    await direct(gzipClient, 'q=parkinson');
+    gzipTimes.push(performance.now() - t0);
+  }
+
+  const ttfb: number[] = [];
+  for (let i = 0; i < ROUNDS; i++) ttfb.push((await get(`${base}/search?q=parkinson&category=ipsc`)).ttfb);
+
+  // JavaScript shipped to /search: every module the page loads, followed through its imports.
+  const html = (await get(`${base}/search?q=parkinson`)).body;
+  const seen = new Set<string>();
+  const queue = [...html.matchAll(/(?:src|component-url|renderer-url)="(\/_astro\/[^"]+\.js)"/g)].map((m) => m[1]!);
+  let jsBytes = 0;
+  let jsGzip = 0;
+  while (queue.length) {
+    const file = queue.shift()!;
+    if (seen.has(file)) continue;
+    seen.add(file);
+    const body = (await get(base + file)).body;
+    jsBytes += Buffer.byteLength(body);
+    jsGzip += gzipSync(body).length;
+    for (const m of body.matchAll(/(?:from|import)\s*["'](\.{0,2}\/[^"']+\.js)["']/g)) queue.push(new URL(m[1]!, base + file).pathname);
+  }
+
+  console.log(`\n${bold(`Search at ${stats.numberOfDocuments.toLocaleString('en')} lines`)}, ${ROUNDS} rounds of ${mix.length} queries (2-core machine, loopback)\n`);
+  console.log('query'.padEnd(34) + 'direct p50  direct p95     API p50     API p95');
+  for (const r of results) {
+    console.log(`${(r.kind + ': ' + (r.q || '(none)')).slice(0, 33).padEnd(34)}${ms(pct(r.direct, 50))}   ${ms(pct(r.direct, 95))}   ${ms(pct(r.api, 50))}   ${ms(pct(r.api, 95))}`);
+  }
+  const d95 = pct(allDirect, 95);
+  const a95 = pct(allApi, 95);
+  console.log(`\n${bold('all queries')}: direct Meilisearch p50 ${pct(allDirect, 50).toFixed(1)} ms, p95 ${d95.toFixed(1)} ms; /api/v1/search p50 ${pct(allApi, 50).toFixed(1)} ms, p95 ${a95.toFixed(1)} ms`);
+  console.log(`${bold('API / direct p95 ratio')}: ${(a95 / d95).toFixed(2)} (goal ≤ 1.5, and API p95 < 10 ms)`);
+  console.log(`${bold('gzip trap')}: the same query with the client's default (gzip) encoding: p50 ${pct(gzipTimes, 50).toFixed(1)} ms vs ${pct(results[0]!.direct, 50).toFixed(1)} ms with identity encoding`);
+  console.log(`${bold('/search server-rendered')}: time to first byte p50 ${pct(ttfb, 50).toFixed(1)} ms, p95 ${pct(ttfb, 95).toFixed(1)} ms (goal p95 < 50 ms)`);
+  console.log(`${bold('JavaScript for /search')}: ${seen.size} files, ${(jsBytes / 1024).toFixed(1)} kB, ${(jsGzip / 1024).toFixed(1)} kB gzip (goal < 60 kB gzip)`);
+} finally {
+  server?.kill('SIGTERM');
+  await pool.end();
+  await meiliServer.stop();
+  await pgServer.stop();
+}
