@@ -1,0 +1,23 @@
+/**
+ * npm run audit:verify: recomputes every audit event's hash and follows the
+ * chain from its first event to the head. Exit 0 when nothing was altered,
+ * 1 (naming the first broken event) otherwise.
+ */
+import { createDatabase, createPool } from '../db/client.ts';
+import { parseConfig } from '../src/lib/server/config.ts';
+import { verifyAuditChain } from '../src/lib/server/audit.ts';
+import { connectServices } from './lib/connect.ts';
+import { fail, green } from './lib/log.ts';
+
+const config = parseConfig();
+const services = await connectServices(config, { needSearch: false });
+const pool = createPool(services.databaseUrl, { max: 1 });
+let report;
+try {
+  report = await verifyAuditChain(createDatabase(pool));
+} finally {
+  await pool.end();
+  await services.stop();
+}
+if (!report.ok) fail(`audit trail broken at event ${report.brokenAt?.id}: ${report.brokenAt?.problem} (${report.events} events)`);
+console.log(green(`audit trail intact: ${report.events.toLocaleString('en')} events, every hash and link verified`));
