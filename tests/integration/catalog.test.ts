@@ -20,6 +20,7 @@ beforeAll(async () => {
 afterAll(async () => t?.close());
 
 const sqlRows = async <T = Record<string, unknown>>(text: string, values: unknown[] = []) => (await t.pool.query(text, values)).rows as T[];
+const sqlCount = async (text: string) => (await sqlRows<{ n: number }>(text))[0]!.n;
 
 /** Hides a line for the duration of one test. */
 async function whileHidden(name: string, run: () => Promise<void>) {
@@ -54,7 +55,7 @@ describe('resolving the names people use to the standard name', () => {
   });
 
   test('a batch number in another case has moved to its stored spelling', async () => {
-    const [{ number }] = await sqlRows<{ number: string }>(`SELECT number FROM batches ORDER BY id LIMIT 1`);
+    const { number } = (await sqlRows<{ number: string }>(`SELECT number FROM batches ORDER BY id LIMIT 1`))[0]!;
     expect(await locateBatch(t.db, number.toLowerCase())).toEqual({ status: 'moved', to: number });
     expect(await locateBatch(t.db, number)).toMatchObject({ status: 'found', page: { number } });
     expect(await locateBatch(t.db, 'NO-SUCH-BATCH')).toEqual({ status: 'missing' });
@@ -110,14 +111,14 @@ describe('the line page', () => {
     expect(pd.basis).toBe('disease');
     expect(pd.items.length).toBeGreaterThan(0);
     expect(pd.items.every((p) => /parkinson/i.test(p.indication))).toBe(true);
-    const [{ n: pdTotal }] = await sqlRows<{ n: number }>(`SELECT count(*)::int AS n FROM clinical_products WHERE indication ILIKE '%parkinson%'`);
+    const pdTotal = await sqlCount(`SELECT count(*)::int AS n FROM clinical_products WHERE indication ILIKE '%parkinson%'`);
     expect(pd.total).toBe(pdTotal);
     expect(['hiPSC', 'iPSC', 'CiPSC'], 'iPSC-sourced products are listed first').toContain(pd.items[0]!.sourceCellType);
 
     const hes = (await getLinePage(t.db, 'WAe009-A'))!.clinicalProducts;
     expect(hes.basis).toBe('source');
     expect(hes.items.every((p) => p.sourceCellType === 'hESC')).toBe(true);
-    const [{ n: hesTotal }] = await sqlRows<{ n: number }>(`SELECT count(*)::int AS n FROM clinical_products WHERE source_cell_type = 'hESC'`);
+    const hesTotal = await sqlCount(`SELECT count(*)::int AS n FROM clinical_products WHERE source_cell_type = 'hESC'`);
     expect(hes.total).toBe(hesTotal);
 
     expect((await getLinePage(t.db, 'ASC52telo'))!.clinicalProducts).toEqual({ basis: 'none', items: [], total: 0 });
@@ -147,9 +148,9 @@ describe('catalog statistics', () => {
     const asMap = (rows: { key: string | null; count: number }[]) => Object.fromEntries(rows.map((r) => [r.key ?? '(none)', r.count]));
     const check = async () => {
       const stats = await getCatalogStatistics(t.db);
-      const [{ n: lines }] = await sqlRows<{ n: number }>(`SELECT count(*)::int AS n FROM lines WHERE status = 'published'`);
+      const lines = await sqlCount(`SELECT count(*)::int AS n FROM lines WHERE status = 'published'`);
       expect(stats.lines).toBe(lines);
-      const [{ n: batches }] = await sqlRows<{ n: number }>(
+      const batches = await sqlCount(
         `SELECT count(*)::int AS n FROM batches b JOIN lines l ON l.id = b.line_id WHERE l.status = 'published'`,
       );
       expect(stats.batches).toBe(batches);
@@ -173,7 +174,7 @@ describe('catalog statistics', () => {
         `SELECT d.name_en AS key, count(DISTINCT ld.line_id)::int AS count FROM line_diseases ld JOIN diseases d ON d.id = ld.disease_id
          JOIN lines l ON l.id = ld.line_id WHERE l.status = 'published' GROUP BY 1`,
       );
-      const [{ n: noDisease }] = await sqlRows<{ n: number }>(
+      const noDisease = await sqlCount(
         `SELECT count(*)::int AS n FROM lines l WHERE l.status = 'published' AND NOT EXISTS (SELECT 1 FROM line_diseases ld WHERE ld.line_id = l.id)`,
       );
       expect(asMap(stats.byDisease)).toEqual({ ...asMap(byDisease), ...(noDisease ? { '(none)': noDisease } : {}) });

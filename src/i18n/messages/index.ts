@@ -1,7 +1,8 @@
 /** Every message module, merged. Add a new area's file here. */
+import { catalog } from './catalog.ts';
 import { common } from './common.ts';
 
-export const modules = [common] as const;
+export const modules = [common, catalog] as const;
 
 type Union = (typeof modules)[number]['en'];
 type UnionToIntersection<U> = (U extends unknown ? (k: U) => void : never) extends (k: infer I) => void ? I : never;
