@@ -9,6 +9,7 @@ import {
   locateLine,
   resolveLineIdentifier,
 } from '../../src/lib/server/catalog.ts';
+import { batchJson, lineJson, lineJsonLd, recordResponse } from '../../src/lib/server/catalog-json.ts';
 import { useTestDatabase, type TestDatabase } from '../support/db.ts';
 
 let t: TestDatabase;
@@ -188,5 +189,50 @@ describe('catalog statistics', () => {
       expect(hidden.lines).toBe(490);
       expect(hidden.batches).toBeLessThan(234);
     });
+  });
+});
+
+describe('public JSON', () => {
+  /** Every key at any depth of a JSON value. */
+  const keysOf = (value: unknown): string[] =>
+    value && typeof value === 'object'
+      ? Object.entries(value).flatMap(([k, v]) => [...(Array.isArray(value) ? [] : [k]), ...keysOf(v)])
+      : [];
+  const staffOnly = ['storageLocation', 'storage_location', 'code', 'donorId', 'record', 'recordDigest', 'record_digest', 'qcDigest', 'status', 'vialsReserved', 'vialsShipped'];
+
+  test('line and batch JSON carry no staff-only field or value', async () => {
+    const secrets = await sqlRows<{ code: string; storage_location: string; record_digest: string }>(
+      `SELECT d.code, b.storage_location, l.record_digest FROM lines l JOIN donors d ON d.id = l.donor_id JOIN batches b ON b.line_id = l.id WHERE l.name = 'DEMOi001-A' LIMIT 1`,
+    );
+    const line = lineJson((await getLinePage(t.db, 'DEMOi001-A'))!, 'https://cells.example.org');
+    const batch = batchJson((await getBatchPage(t.db, line.batches[0]!.number))!, 'https://cells.example.org');
+    for (const json of [line, batch]) {
+      const keys = keysOf(json);
+      for (const key of staffOnly) expect(keys, key).not.toContain(key);
+      const text = JSON.stringify(json);
+      for (const value of Object.values(secrets[0]!)) expect(text).not.toContain(value);
+    }
+    expect(line).toMatchObject({ name: 'DEMOi001-A', url: 'https://cells.example.org/lines/DEMOi001-A', demo: true, donor: { sex: 'male' } });
+    expect(batch.line).toEqual({ name: 'DEMOi001-A', category: 'ipsc', demo: true, url: 'https://cells.example.org/lines/DEMOi001-A' });
+    expect(batch.qc.length).toBeGreaterThan(0);
+  });
+
+  test('the API answers a variant with a 308 to the standard name and an unknown name with a JSON 404', async () => {
+    const moved = recordResponse(await locateLine(t.db, 'WA09'), (to) => `/api/v1/lines/${to}`, () => ({}));
+    expect(moved.status).toBe(308);
+    expect(moved.headers.get('location')).toBe('/api/v1/lines/WAe009-A');
+    const missing = recordResponse(await locateLine(t.db, 'nope'), (to) => to, () => ({}));
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toMatchObject({ error: 'not_found', message: expect.any(String) });
+  });
+
+  test('the JSON-LD is valid JSON, names the line and cannot close its script element', async () => {
+    const page = (await getLinePage(t.db, 'WAe009-A'))!;
+    const text = lineJsonLd({ ...page, synonyms: [...page.synonyms, '</script><script>alert(1)</script>'] }, 'https://cells.example.org');
+    expect(text).not.toContain('</script>');
+    const data = JSON.parse(text);
+    expect(data).toMatchObject({ '@context': 'https://schema.org', name: 'WAe009-A', url: 'https://cells.example.org/lines/WAe009-A' });
+    expect(data.alternateName).toContain('WA09');
+    expect(data.identifier).toContainEqual({ '@type': 'PropertyValue', propertyID: 'Cellosaurus', value: 'CVCL_9773', url: 'https://www.cellosaurus.org/CVCL_9773' });
   });
 });

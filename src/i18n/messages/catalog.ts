@@ -188,7 +188,6 @@ export const catalog = defineMessages({
     'sources.clinicalWhat': 'Products, indications, sponsors, trial ids, phases and countries.',
     'sources.clinicalLicence': 'Transcribed from a review in the bank’s source documents (in Chinese); trial ids link to their public registries.',
     'notFound.search': 'Search the catalog for “{q}”',
-    'api.notFound': 'No public record answers to this name.',
   },
   zh: {
     'category.ipsc': '诱导多能干细胞（iPSC）',
@@ -376,6 +375,5 @@ export const catalog = defineMessages({
     'sources.clinicalWhat': '产品、适应症、申办方、试验编号、分期与国家。',
     'sources.clinicalLicence': '转录自本库资料中的一篇中文综述；试验编号链接至相应的公开登记平台。',
     'notFound.search': '在目录中检索“{q}”',
-    'api.notFound': '没有与此名称对应的公开记录。',
   },
 });
