@@ -1,9 +1,10 @@
 /** Every message module, merged. Add a new area's file here. */
 import { auth } from './auth.ts';
+import { catalog } from './catalog.ts';
 import { common } from './common.ts';
 import { search } from './search.ts';
 
-export const modules = [common, auth, search] as const;
+export const modules = [common, auth, catalog, search] as const;
 
 type Union = (typeof modules)[number]['en'];
 type UnionToIntersection<U> = (U extends unknown ? (k: U) => void : never) extends (k: infer I) => void ? I : never;

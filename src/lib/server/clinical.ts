@@ -2,9 +2,10 @@
  * hPSC-derived products in clinical trials: loading the reference table and
  * reading it for the /clinical page.
  */
-import { and, asc, ilike, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, ilike, inArray, or, sql, type SQL } from 'drizzle-orm';
 import type pg from 'pg';
 import type { Database } from '../../../db/client.ts';
+import type { LineCategory } from '../../../db/schema/catalog.ts';
 import { clinicalProducts, type ClinicalProduct } from '../../../db/schema/clinical.ts';
 import { trialRegistry } from '../schemas/catalog-vocabulary.ts';
 import { parseTsv } from './import/delimited.ts';
@@ -66,4 +67,64 @@ export async function clinicalFacets(db: Database) {
     phase: await distinct(clinicalProducts.phase),
     country: await distinct(clinicalProducts.country),
   };
+}
+
+/** The `source` values of the review that a line of this category could have been. */
+const sourcesByCategory: Partial<Record<LineCategory, string[]>> = {
+  hesc: ['hESC'],
+  ipsc: ['hiPSC', 'iPSC', 'CiPSC'],
+};
+
+/** Words too generic to tie a disease to a trial's indication ("disease", "syndrome" ...). */
+const genericWords = new Set(['disease', 'syndrome', 'disorder', 'mellitus', 'deficiency', 'type']);
+
+/** Distinctive words of disease names: `Parkinson disease` -> `parkinson`, which also matches "Parkinson's disease (PD)". */
+export function diseaseKeywords(diseaseNames: string[]): string[] {
+  const words = diseaseNames.flatMap((n) => n.toLowerCase().split(/[^a-z]+/)).filter((w) => w.length >= 5 && !genericWords.has(w));
+  return [...new Set(words)];
+}
+
+export interface RelatedClinicalProducts {
+  /** `disease`: the indication names one of the line's diseases; `source`: same kind of starting cell; `none`. */
+  basis: 'disease' | 'source' | 'none';
+  items: ClinicalProduct[];
+  /** How many match in all (items may be cut to `limit`). */
+  total: number;
+}
+
+/**
+ * Products in trials that relate to a line: by disease first (the indication
+ * names it, same source cell type listed first), else by source cell type
+ * (hESC lines -> hESC-derived products). MSC lines have none: the review
+ * covers pluripotent sources only.
+ */
+export async function relatedClinicalProducts(
+  db: Database,
+  line: { category: LineCategory; parentCategory?: LineCategory; diseases: string[] },
+  limit = 10,
+): Promise<RelatedClinicalProducts> {
+  const category = line.category === 'derived' ? line.parentCategory : line.category;
+  const sources = category ? (sourcesByCategory[category] ?? []) : [...sourcesByCategory.hesc!, ...sourcesByCategory.ipsc!];
+  const sameSource = sources.length ? inArray(clinicalProducts.sourceCellType, sources) : sql`false`;
+  const words = diseaseKeywords(line.diseases);
+  let basis: RelatedClinicalProducts['basis'] = 'none';
+  let where: SQL | undefined;
+  if (words.length) {
+    // \m is a word start in PostgreSQL regular expressions; the words are letters only.
+    const byDisease = sql`${clinicalProducts.indication} ~* ${`\\m(${words.join('|')})`}`;
+    const [hits] = await db.select({ n: sql<number>`count(*)::int` }).from(clinicalProducts).where(byDisease);
+    if (hits!.n > 0) [basis, where] = ['disease', byDisease];
+  }
+  if (basis === 'none' && sources.length) [basis, where] = ['source', sameSource];
+  if (!where) return { basis: 'none', items: [], total: 0 };
+  const [items, [count]] = await Promise.all([
+    db
+      .select()
+      .from(clinicalProducts)
+      .where(where)
+      .orderBy(sql`${sameSource} DESC`, desc(clinicalProducts.startYear), asc(clinicalProducts.product))
+      .limit(limit),
+    db.select({ n: sql<number>`count(*)::int` }).from(clinicalProducts).where(where),
+  ]);
+  return { basis, items, total: count!.n };
 }

@@ -1,0 +1,30 @@
+/**
+ * Automated accessibility checks (axe-core) of the public pages: no serious or
+ * critical violation. Add a page by adding its path to `pages`.
+ */
+import AxeBuilder from '@axe-core/playwright';
+import { expect, test } from '@playwright/test';
+
+const pages = [
+  '/lines/WAe009-A',
+  '/lines/DEMOi001-A',
+  '/zh/lines/WAe009-A',
+  '/batches/MCB25-00101',
+  '/batches/MCB25-00101/coa',
+  '/statistics',
+  '/clinical',
+  '/clinical?source=hESC&phase=I',
+  '/about/data-sources',
+];
+
+for (const path of pages) {
+  test(`a11y: ${path} has no serious or critical violations`, async ({ page }) => {
+    await page.goto(path);
+    const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+    const serious = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+    expect(
+      serious.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) })),
+      `axe violations on ${path}`,
+    ).toEqual([]);
+  });
+}
