@@ -6,6 +6,13 @@ import AxeBuilder from '@axe-core/playwright';
 import { expect, test } from '@playwright/test';
 
 const pages = [
+  '/',
+  '/zh/',
+  '/search',
+  '/search?q=parkinson&category=ipsc',
+  '/zh/search?q=%E5%B8%95%E9%87%91%E6%A3%AE',
+  '/sign-in',
+  '/register',
   '/lines/WAe009-A',
   '/lines/DEMOi001-A',
   '/zh/lines/WAe009-A',

@@ -30,7 +30,16 @@ const routeMatrix: Record<string, Access> = {
   '/admin/users': 'admin',
 };
 /** API routes anyone may call. */
-const publicApi = ['/api/health'];
+/** The public, read-only API: listed one by one, so a new API route needs a decision here. */
+const publicApi = [
+  '/api/health',
+  '/api/v1/search',
+  '/api/v1/search.csv',
+  '/api/v1/lines/[name]',
+  '/api/v1/batches/[number]',
+  '/api/v1/openapi.json',
+  '/api/v1/[...rest]',
+];
 
 interface World {
   requester: Account;
