@@ -94,11 +94,15 @@ export async function drainOnce(deps: SyncDeps, batchSize = 1_000): Promise<Drai
   }
 }
 
-/** Drains until nothing is due (or a batch fails). */
-export async function drainAll(deps: SyncDeps, onBatch?: (r: DrainResult) => void): Promise<DrainResult> {
+/**
+ * Drains until nothing is due (or a batch fails). Bigger batches suit bulk
+ * catch-up (start, CLI): Meilisearch indexes one task of 5,000 documents far
+ * faster than five of 1,000.
+ */
+export async function drainAll(deps: SyncDeps, onBatch?: (r: DrainResult) => void, batchSize = 5_000): Promise<DrainResult> {
   const total: DrainResult = { claimed: 0, upserted: 0, deleted: 0, failed: false };
   for (;;) {
-    const r = await drainOnce(deps);
+    const r = await drainOnce(deps, batchSize);
     onBatch?.(r);
     total.claimed += r.claimed;
     total.upserted += r.upserted;
