@@ -92,6 +92,7 @@ async function main() {
     HOST: config.HOST,
     PORT: String(config.PORT),
     NODE_ENV: config.NODE_ENV,
+    EMBEDDED_SERVICES: services.embeddedDb && services.embeddedSearch ? '1' : '0',
   };
 
   if (dev) {

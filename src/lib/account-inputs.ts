@@ -66,8 +66,21 @@ export const revokeSessionInput = z.object({ sessionId: z.string().min(1).max(10
 export const changeRoleInput = z.object({ accountId: z.string().min(1).max(100), role: z.enum(['requester', 'staff', 'admin']) });
 export const accountIdInput = z.object({ accountId: z.string().min(1).max(100) });
 
-/** A return path after sign-in: same-site paths only (no `//host`, no scheme), else home. */
+/**
+ * A return path after sign-in: a path of this site, else home. Browsers drop
+ * tabs and newlines and read `\` as `/`, so `/\t/evil.com` would become
+ * `//evil.com`: any control character or backslash is refused, and the
+ * result must resolve to this origin.
+ */
 export function safeReturnPath(next: string | null | undefined): string {
-  if (!next || !next.startsWith('/') || next.startsWith('//') || next.startsWith('/\\')) return '/';
-  return next;
+  if (!next || !next.startsWith('/') || /[\u0000-\u001f\u007f\\]/.test(next)) return '/';
+  const base = 'https://portal.invalid';
+  let url: URL;
+  try {
+    url = new URL(next, base);
+  } catch {
+    return '/';
+  }
+  if (url.origin !== base) return '/';
+  return url.pathname + url.search + url.hash;
 }

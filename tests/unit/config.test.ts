@@ -24,6 +24,11 @@ describe('parseConfig', () => {
     expect(() => parseConfig(env)).toThrow(new RegExp(`^Invalid configuration: ${name} `));
   });
 
+  test('production needs PUBLIC_URL: mail links must not come from a Host header', () => {
+    expect(() => parseConfig({ NODE_ENV: 'production' })).toThrow(/^Invalid configuration: PUBLIC_URL is required in production/);
+    expect(parseConfig({ NODE_ENV: 'production', PUBLIC_URL: 'https://cells.example.org' }).PUBLIC_URL).toBe('https://cells.example.org');
+  });
+
   test('secrets are not echoed back', () => {
     try {
       parseConfig({ MEILI_URL: 'http://x:7700', MEILI_MASTER_KEY: 'short' });

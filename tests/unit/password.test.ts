@@ -42,5 +42,9 @@ describe('return paths after sign-in', () => {
     expect(safeReturnPath('https://evil.example')).toBe('/');
     expect(safeReturnPath('/\\evil.example')).toBe('/');
     expect(safeReturnPath(undefined)).toBe('/');
+    expect(safeReturnPath('/\t/evil.example'), 'browsers drop the tab: //evil.example').toBe('/');
+    expect(safeReturnPath('/\n/evil.example')).toBe('/');
+    expect(safeReturnPath('/search?q=WA09&category=hesc#results')).toBe('/search?q=WA09&category=hesc#results');
+    expect(safeReturnPath('/requests/new?line=WAe009-A')).toBe('/requests/new?line=WAe009-A');
   });
 });

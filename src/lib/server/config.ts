@@ -39,11 +39,17 @@ export const configSchema = z
     EMBEDDED_PG_PORT: port.optional(),
     EMBEDDED_MEILI_PORT: port.optional(),
     SEED_DEMO: flag,
+    /** Set by `npm start` when it runs embedded services: a local, non-production portal. */
+    EMBEDDED_SERVICES: flag,
     SMTP_URL: z.url({ protocol: /^smtps?$/, error: 'must be an smtp:// or smtps:// URL' }).optional(),
     MAIL_FROM: z.string().min(3).default('Stem Cell Portal <no-reply@localhost>'),
     LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   })
   .superRefine((c, ctx) => {
+    // Links in mail (password reset!) must not be built from a Host header an attacker chooses.
+    if (c.NODE_ENV === 'production' && !c.PUBLIC_URL) {
+      ctx.addIssue({ code: 'custom', path: ['PUBLIC_URL'], message: 'is required in production (the origin users reach, e.g. https://cells.example.org)' });
+    }
     if (c.MEILI_URL && !c.MEILI_MASTER_KEY) {
       ctx.addIssue({ code: 'custom', path: ['MEILI_MASTER_KEY'], message: 'is required when MEILI_URL is set' });
     }
