@@ -35,6 +35,31 @@ export function getMeili(): Meilisearch {
   return meili;
 }
 
+let searchOnly: Promise<Meilisearch> | undefined;
+
+/**
+ * A client holding a search-only key for the read path (derived once from the
+ * master key, limited to this portal's indexes), so a flaw in a search route
+ * can never write to or read settings of the indexes.
+ */
+export function getSearchClient(): Promise<Meilisearch> {
+  searchOnly ??= (async () => {
+    const admin = getMeili();
+    const prefix = getIndexPrefix();
+    const name = `portal search-only key${prefix ? ` (${prefix}*)` : ''}`;
+    const { results } = await admin.getKeys({ limit: 1000 });
+    const key =
+      results.find((k) => k.name === name && k.actions.length === 1 && k.actions[0] === 'search') ??
+      (await admin.createKey({ name, description: 'Read path of the portal', actions: ['search'], indexes: [`${prefix}*`], expiresAt: null }));
+    const { MEILI_URL } = getConfig();
+    return createSearchClient({ url: MEILI_URL!, apiKey: key.key });
+  })().catch((error) => {
+    searchOnly = undefined; // try again on the next search
+    throw error;
+  });
+  return searchOnly;
+}
+
 export function getIndexPrefix(): string {
   return getConfig().MEILI_INDEX_PREFIX;
 }

@@ -4,7 +4,7 @@
  */
 import { parseSearchParams, SearchParamsError, type SearchParams } from '../schemas/search-params.ts';
 import { jsonError } from './http.ts';
-import { getIndexPrefix, getMeili } from './runtime.ts';
+import { getIndexPrefix, getSearchClient } from './runtime.ts';
 import { searchLines, type SearchResult } from './search.ts';
 
 export type Searched = { ok: true; params: SearchParams; result: SearchResult } | { ok: false; response: Response };
@@ -20,7 +20,7 @@ export async function searchFromUrl(url: URL, overrides: Partial<SearchParams> =
     throw error;
   }
   try {
-    return { ok: true, params, result: await searchLines(getMeili(), getIndexPrefix(), params) };
+    return { ok: true, params, result: await searchLines(await getSearchClient(), getIndexPrefix(), params) };
   } catch (error) {
     console.error(`[search] ${(error as Error).message}`);
     return { ok: false, response: jsonError(503, 'search_unavailable', 'Search is unavailable at the moment; try again shortly.') };

@@ -92,15 +92,15 @@ export async function searchLines(meili: Meilisearch, prefix: string, p: SearchP
     ...(hasHan(p.q) || p.lang === 'zh' ? { locales: ['cmn', 'eng'] } : {}),
   };
   const term = p.q.trim().toLowerCase();
-  // Identifiers are single tokens. One with a digit (HPSI0114i, WA09, MCB23-00101)
-  // is looked up as a prefix of names, synonyms, ids and batch numbers; when
-  // that finds lines, they are the answer. Any single token is also looked up
-  // exactly, and exact matches go first.
+  // Identifiers are single tokens with a digit (HPSI0114i, WA09, kolf2,
+  // MCB23-00101). Such a term is looked up as a prefix of names, synonyms, ids
+  // and batch numbers (when that finds lines, they are the answer) and exactly
+  // (exact matches go first). Plain words cost one query only.
   const singleToken = term !== '' && !/\s/.test(term);
   const identifierLike = singleToken && /\d/.test(term) && term.length >= 3;
   const queries: (MeiliSearchParams & { indexUid: string })[] = [main];
   if (identifierLike) queries.push({ ...main, q: '', filter: [...filter, [`exact_keys STARTS WITH ${quote(term)}`]], sort: main.sort ?? ['name:asc'], attributesToHighlight: [] });
-  if (singleToken && p.page === 1) {
+  if (identifierLike && p.page === 1) {
     queries.push({ indexUid: uid, q: '', filter: [...filter, [`exact_keys = ${quote(term)}`]], limit: 5, attributesToRetrieve: main.attributesToRetrieve });
   }
   // Disjunctive facets: a filtered field counts its values as if it were not
@@ -114,7 +114,7 @@ export async function searchLines(meili: Meilisearch, prefix: string, p: SearchP
   const response = await meili.multiSearch({ queries });
   const [rankedResult, ...rest] = response.results;
   const prefixResult = identifierLike ? rest.shift() : undefined;
-  const exact = singleToken && p.page === 1 ? rest.shift() : undefined;
+  const exact = identifierLike && p.page === 1 ? rest.shift() : undefined;
   const disjunctive = new Map(activeFacets.map((name) => [name, rest.shift()?.facetDistribution?.[lineFacets[name]] ?? {}]));
   const ranked = prefixResult && ((prefixResult as { totalHits?: number }).totalHits ?? 0) > 0 ? prefixResult : rankedResult;
   const exactIds = new Set((exact?.hits ?? []).map((h) => (h as LineDocument).id));
