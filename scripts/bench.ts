@@ -112,7 +112,7 @@ try {
   server = spawn(process.execPath, [path.join(root, 'dist/server/entry.mjs')], {
     cwd: root,
     stdio: 'ignore',
-    env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), NODE_ENV: 'production', DATABASE_URL: pgServer.url, MEILI_URL: meiliServer.url, MEILI_MASTER_KEY: meiliServer.masterKey },
+    env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), NODE_ENV: 'production', PUBLIC_URL: `http://127.0.0.1:${port}`, DATABASE_URL: pgServer.url, MEILI_URL: meiliServer.url, MEILI_MASTER_KEY: meiliServer.masterKey },
   });
   await waitForPort(port);
   const base = `http://127.0.0.1:${port}`;
