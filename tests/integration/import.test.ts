@@ -233,3 +233,12 @@ describe('the audit chain under concurrent writers', () => {
     expect(await verifyAuditChain(t.db)).toMatchObject({ ok: true });
   });
 });
+
+describe('donors shared by several lines', () => {
+  test('each line adds what it knows; a later line does not blank out the donor', async () => {
+    const text = 'name\tcategory\tdonor_code\tsex\tethnicity\tage_band\nDONi001-A\tipsc\tD-SHARED\tmale\tHan Chinese\t\nDONi001-B\tipsc\tD-SHARED\tunknown\t\t60-64\n';
+    expect((await importText(t.pool, 'donors.tsv', text)).problems).toEqual([]);
+    const { rows } = await t.pool.query(`SELECT sex, ethnicity, age_band FROM donors WHERE code = 'D-SHARED'`);
+    expect(rows).toEqual([{ sex: 'male', ethnicity: 'Han Chinese', age_band: '60-64' }]);
+  });
+});

@@ -184,20 +184,34 @@ function donorKey(r: LineRecord): string {
 }
 
 async function upsertDonors(client: pg.ClientBase, records: LineRecord[]): Promise<Map<string, number>> {
-  const byKey = new Map<string, LineRecord>();
+  // Several lines of one donor may each say part of what is known about the
+  // donor: merge them, first given value wins, rather than letting the last
+  // line blank out the others.
+  type Donor = { code: string; sex: string; age_band?: string; ethnicity?: string; hla?: string };
+  const byKey = new Map<string, Donor>();
   for (const r of records) {
     if (!r.donor_code && r.sex === 'unknown' && !r.age_band && !r.ethnicity && !r.hla) continue;
-    byKey.set(donorKey(r), r);
+    const d = byKey.get(donorKey(r));
+    if (!d) {
+      byKey.set(donorKey(r), { code: donorCode(r), sex: r.sex, age_band: r.age_band, ethnicity: r.ethnicity, hla: r.hla });
+      continue;
+    }
+    if (d.sex === 'unknown') d.sex = r.sex;
+    d.age_band ??= r.age_band;
+    d.ethnicity ??= r.ethnicity;
+    d.hla ??= r.hla;
   }
   if (!byKey.size) return new Map();
   const donors = [...byKey.values()];
   const { rows } = await client.query<{ id: number; key: string }>(
     `INSERT INTO donors (code, sex, age_band, ethnicity, hla)
      SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[])
-     ON CONFLICT (code) DO UPDATE SET sex = excluded.sex, age_band = coalesce(excluded.age_band, donors.age_band),
+     ON CONFLICT (code) DO UPDATE SET
+       sex = CASE WHEN excluded.sex = 'unknown' THEN donors.sex ELSE excluded.sex END,
+       age_band = coalesce(excluded.age_band, donors.age_band),
        ethnicity = coalesce(excluded.ethnicity, donors.ethnicity), hla = coalesce(excluded.hla, donors.hla)
      RETURNING id, lower(code) AS key`,
-    [donors.map(donorCode), donors.map((r) => r.sex), donors.map((r) => r.age_band ?? null), donors.map((r) => r.ethnicity ?? null), donors.map((r) => r.hla ?? null)],
+    [donors.map((d) => d.code), donors.map((d) => d.sex), donors.map((d) => d.age_band ?? null), donors.map((d) => d.ethnicity ?? null), donors.map((d) => d.hla ?? null)],
   );
   return new Map(rows.map((r) => [r.key, r.id]));
 }
