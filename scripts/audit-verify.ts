@@ -4,12 +4,12 @@
  * 1 (naming the first broken event) otherwise.
  */
 import { createDatabase, createPool } from '../db/client.ts';
-import { parseConfig } from '../src/lib/server/config.ts';
 import { verifyAuditChain } from '../src/lib/server/audit.ts';
+import { loadConfigOrExit } from './lib/config.ts';
 import { connectServices } from './lib/connect.ts';
 import { fail, green } from './lib/log.ts';
 
-const config = parseConfig();
+const config = loadConfigOrExit();
 const services = await connectServices(config, { needSearch: false });
 const pool = createPool(services.databaseUrl, { max: 1 });
 let report;

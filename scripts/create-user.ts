@@ -12,8 +12,8 @@ import { createDatabase, createPool } from '../db/client.ts';
 import { runMigrations } from '../db/migrate.ts';
 import { emailField, newPasswordField } from '../src/lib/account-inputs.ts';
 import { createAccount } from '../src/lib/server/accounts.ts';
-import { ConfigError, parseConfig } from '../src/lib/server/config.ts';
 import { en } from '../src/i18n/messages/index.ts';
+import { loadConfigOrExit } from './lib/config.ts';
 import { connectServices } from './lib/connect.ts';
 import { fail, info } from './lib/log.ts';
 
@@ -81,13 +81,7 @@ async function main() {
   const checked = newPasswordField.safeParse(password);
   if (!checked.success) fail(`password: ${explain(checked.error.issues[0]!.message)}`);
 
-  let config;
-  try {
-    config = parseConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) fail(error.message);
-    throw error;
-  }
+  const config = loadConfigOrExit();
   const services = await connectServices(config, { needSearch: false, log: info });
   const pool = createPool(services.databaseUrl, { max: 2 });
   try {

@@ -7,8 +7,8 @@
 import { parseArgs } from 'node:util';
 import { createPool } from '../db/client.ts';
 import { runMigrations } from '../db/migrate.ts';
-import { ConfigError, parseConfig } from '../src/lib/server/config.ts';
 import { formatProblem, formats, importFile, ImportUsageError, type Format } from '../src/lib/server/import/import-file.ts';
+import { loadConfigOrExit } from './lib/config.ts';
 import { connectServices } from './lib/connect.ts';
 import { bold, green, red } from './lib/log.ts';
 import { createProgress } from './lib/progress.ts';
@@ -43,16 +43,7 @@ const format = args.values.format as Format | undefined;
 if (format && !formats.includes(format)) usageError(`--format must be one of ${formats.join(', ')}`);
 const file = args.positionals[0]!;
 
-let config;
-try {
-  config = parseConfig();
-} catch (error) {
-  if (error instanceof ConfigError) {
-    console.error(`error: ${error.message}`);
-    process.exit(1);
-  }
-  throw error;
-}
+const config = loadConfigOrExit();
 
 const services = await connectServices(config, { needSearch: false });
 const pool = createPool(services.databaseUrl, { max: 2 });

@@ -6,11 +6,11 @@ import { createPool } from '../db/client.ts';
 import { runMigrations } from '../db/migrate.ts';
 import { createSearchClient } from '../search/client.ts';
 import { reindex } from '../search/reindex.ts';
-import { parseConfig } from '../src/lib/server/config.ts';
+import { loadConfigOrExit } from './lib/config.ts';
 import { connectServices } from './lib/connect.ts';
 import { createProgress } from './lib/progress.ts';
 
-const config = parseConfig();
+const config = loadConfigOrExit();
 const services = await connectServices(config, { needSearch: true });
 const pool = createPool(services.databaseUrl, { max: 2 });
 try {

@@ -4,12 +4,12 @@ import { runMigrations } from '../db/migrate.ts';
 import { createSearchClient } from '../search/client.ts';
 import { ensureSearchIndexes } from '../search/settings.ts';
 import { drainAll, pendingOutbox } from '../search/sync.ts';
-import { parseConfig } from '../src/lib/server/config.ts';
+import { loadConfigOrExit } from './lib/config.ts';
 import { connectServices } from './lib/connect.ts';
 import { fail } from './lib/log.ts';
 import { createProgress } from './lib/progress.ts';
 
-const config = parseConfig();
+const config = loadConfigOrExit();
 const services = await connectServices(config, { needSearch: true });
 const pool = createPool(services.databaseUrl, { max: 2 });
 try {

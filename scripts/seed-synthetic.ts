@@ -8,7 +8,7 @@
 import { parseArgs } from 'node:util';
 import { createPool } from '../db/client.ts';
 import { runMigrations } from '../db/migrate.ts';
-import { parseConfig } from '../src/lib/server/config.ts';
+import { loadConfigOrExit } from './lib/config.ts';
 import { connectServices } from './lib/connect.ts';
 import { fail } from './lib/log.ts';
 import { createProgress } from './lib/progress.ts';
@@ -21,7 +21,7 @@ if (!Number.isInteger(total) || total < 1 || total > 200_000) {
   process.exit(2);
 }
 
-const config = parseConfig();
+const config = loadConfigOrExit();
 const services = await connectServices(config, { needSearch: false });
 const pool = createPool(services.databaseUrl, { max: 2 });
 try {

@@ -13,10 +13,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ConfigError, parseConfig } from '../src/lib/server/config.ts';
 import { createPool } from '../db/client.ts';
 import { runMigrations } from '../db/migrate.ts';
 import { isBuildCurrent, markBuilt } from './lib/build-stamp.ts';
+import { loadConfigOrExit } from './lib/config.ts';
 import { connectServices, type Services } from './lib/connect.ts';
 import { bold, fail, info } from './lib/log.ts';
 import { prepareData } from './lib/prepare.ts';
@@ -54,13 +54,7 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<v
 }
 
 async function main() {
-  let config;
-  try {
-    config = parseConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) fail(error.message);
-    throw error;
-  }
+  const config = loadConfigOrExit();
   process.on('SIGINT', () => void shutdown(0)); // on, not once: Ctrl-C reaches us from the terminal and again from npm
   process.on('SIGTERM', () => void shutdown(0));
   process.on('SIGHUP', () => void shutdown(0));
