@@ -4,6 +4,16 @@ import svelte from '@astrojs/svelte';
 import { defineConfig } from 'astro/config';
 import { baseDirectives } from './src/lib/server/security-headers.ts';
 
+/**
+ * Behind a TLS-terminating proxy the server sees http://; Astro trusts the
+ * proxy's X-Forwarded-Proto/Host/For only for hosts listed here. PUBLIC_URL
+ * is read when the bundle is built (`npm start` rebuilds when it changes).
+ */
+const publicUrl = process.env.PUBLIC_URL ? new URL(process.env.PUBLIC_URL) : undefined;
+const allowedDomains = publicUrl
+  ? [{ hostname: publicUrl.hostname, protocol: publicUrl.protocol.replace(':', ''), ...(publicUrl.port ? { port: publicUrl.port } : {}) }]
+  : [];
+
 export default defineConfig({
   output: 'server',
   adapter: node({ mode: 'standalone' }),
@@ -11,6 +21,7 @@ export default defineConfig({
   security: {
     // Cross-site form posts are refused (on by default; stated because it matters).
     checkOrigin: true,
+    allowedDomains,
     // A Content-Security-Policy header on every page, with hashes of the inline
     // scripts and styles Astro emits (island hydration included): no 'unsafe-inline'.
     // `astro dev` computes none; the middleware gives dev pages a looser policy.

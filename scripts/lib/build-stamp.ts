@@ -24,6 +24,8 @@ export function sourceDigest(root: string): string {
       hash.update(path.relative(root, file)).update('\0').update(readFileSync(file)).update('\0');
     }
   }
+  // Build-time configuration (astro.config.mjs reads it).
+  hash.update(`PUBLIC_URL=${process.env.PUBLIC_URL ?? ''}`);
   return hash.digest('hex');
 }
 
