@@ -25,7 +25,16 @@ export async function sendMail(db: Executor, mail: Mail): Promise<void> {
     return;
   }
   await db.insert(mailOutbox).values(mail);
-  console.log(`[mail] to ${mail.to}: ${mail.subject}\n${mail.body}\n`);
+  // A local portal prints the whole message (links included) for its developer;
+  // anywhere else logs may travel, so one-time tokens are masked there.
+  const local = getConfig().EMBEDDED_SERVICES && getConfig().NODE_ENV !== 'production';
+  const body = local ? mail.body : redactTokens(mail.body);
+  console.log(`[mail] to ${mail.to}: ${mail.subject}\n${body}\n`);
+}
+
+/** Masks the one-time tokens of account links (`?token=…`). */
+export function redactTokens(text: string): string {
+  return text.replace(/([?&]token=)[^\s&]+/g, '$1[redacted]');
 }
 
 export async function listOutboxMail(db: Executor, limit = 50): Promise<MailMessage[]> {
