@@ -3,7 +3,7 @@
  * action={actions.x}`); pages read the outcome with Astro.getActionResult.
  * Each handler is thin: validate (the Zod input), check access, call a service.
  */
-import { ActionError, defineAction } from 'astro:actions';
+import { ActionError, defineAction, type ActionAPIContext } from 'astro:actions';
 import {
   accountIdInput,
   changePasswordInput,
@@ -22,6 +22,7 @@ import { registerAccount, sendEmailVerification, verifyEmailToken } from '../lib
 import { requestPasswordReset, resetPassword } from '../lib/server/password-reset.ts';
 import { getDb } from '../lib/server/runtime.ts';
 import { deleteSessionCookie, invalidateOwnSession, invalidateSession, setSessionCookie } from '../lib/server/session.ts';
+import { mailRateKeys, takeMailRate } from '../lib/server/throttle.ts';
 import { clientOf, isProduction, publicOrigin, requireUser } from './context.ts';
 
 /** A refused admin change, as the form shows it. */
@@ -31,10 +32,17 @@ function adminOutcome(result: accounts.AdminChangeResult) {
   return { saved: true };
 }
 
+/** Forms that send mail: 429 (seconds to wait in the message) past the rate. */
+async function limitMail(email: string, context: ActionAPIContext) {
+  const wait = await takeMailRate(getDb(), mailRateKeys(email, clientOf(context).ipAddress));
+  if (wait > 0) throw new ActionError({ code: 'TOO_MANY_REQUESTS', message: String(wait) });
+}
+
 const register = defineAction({
   accept: 'form',
   input: registerInput,
   handler: async (input, context) => {
+    await limitMail(input.email, context);
     await registerAccount(getDb(), input, publicOrigin(context));
     return { registered: true };
   },
@@ -84,6 +92,7 @@ const requestPasswordResetAction = defineAction({
   accept: 'form',
   input: forgotPasswordInput,
   handler: async (input, context) => {
+    await limitMail(input.email, context);
     await requestPasswordReset(getDb(), input.email, publicOrigin(context));
     return { sent: true };
   },

@@ -39,3 +39,19 @@ export function actionUrl(action: { toString(): string }, keep: Record<string, s
   query.set('_action', new URLSearchParams(String(action).replace(/^\?/, '')).get('_action') ?? '');
   return `?${query}`;
 }
+
+/**
+ * A throttled action (429): the message carries the seconds to wait. Sets
+ * Retry-After and returns the sentence to show, or undefined otherwise.
+ */
+export function throttledMessage(
+  error: { code?: string; message?: string } | undefined,
+  response: ResponseInit & { headers: Headers },
+  t: Translate,
+  key: 'auth.error.throttled' | 'auth.error.tooManyRequests' = 'auth.error.throttled',
+): string | undefined {
+  if (error?.code !== 'TOO_MANY_REQUESTS') return undefined;
+  const seconds = Number(error.message) || 900;
+  response.headers.set('Retry-After', String(seconds));
+  return t(key, { minutes: Math.ceil(seconds / 60) });
+}

@@ -57,6 +57,20 @@ describe('sign in and out', () => {
     await forgetFailures();
   });
 
+  test('forms that send mail are rate limited: the 6th reset request in 15 minutes answers 429', async () => {
+    await forgetFailures();
+    const email = 'inbox-owner@example.org';
+    for (let i = 0; i < 5; i++) {
+      const res = await postForm(url(), '/forgot-password?_action=requestPasswordReset', { email, locale: 'en' });
+      expect(res.status, `request ${i + 1}`).toBe(200);
+    }
+    const sixth = await postForm(url(), '/forgot-password?_action=requestPasswordReset', { email, locale: 'en' });
+    expect(sixth.status).toBe(429);
+    expect(Number(sixth.headers.get('retry-after'))).toBeGreaterThan(800);
+    expect(await sixth.text()).toContain('Too many requests from you. Try again in 15 min.');
+    await forgetFailures();
+  });
+
   test('the sign-in form keeps the email typed and shows errors next to the fields, also under /zh', async () => {
     const res = await postForm(url(), '/zh/sign-in?_action=signIn', { email: 'not-an-email', password: '' });
     expect(res.status).toBe(400);

@@ -36,6 +36,22 @@ export async function recordSignInFailure(db: Executor, keys: string[], now = ne
   await db.insert(signInFailures).values(keys.map((key) => ({ key, occurredAt: now })));
 }
 
+/**
+ * Forms that send mail (register, forgot password) share the same counter:
+ * every request counts, 5 per 15 minutes per address and per client IP, so
+ * nobody can flood an inbox or probe accounts through mail timing.
+ */
+export function mailRateKeys(email: string, ipAddress: string): string[] {
+  return [`mail:email:${email.trim().toLowerCase()}`, `mail:ip:${ipAddress}`];
+}
+
+/** Seconds to wait, or 0 after counting this request. */
+export async function takeMailRate(db: Executor, keys: string[], now = new Date()): Promise<number> {
+  const wait = await checkSignInThrottle(db, keys, now);
+  if (wait === 0) await recordSignInFailure(db, keys, now);
+  return wait;
+}
+
 /** A successful sign-in forgets the email's failures (not the IP's: one right password must not reset a spray). */
 export async function clearSignInFailures(db: Executor, keys: string[]): Promise<void> {
   await db.delete(signInFailures).where(inArray(signInFailures.key, keys));
