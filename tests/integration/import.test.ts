@@ -159,8 +159,11 @@ describe('the Cellosaurus parser', () => {
     const report = await importFile(t.pool, file, { format: 'cellosaurus' });
     expect(report.problems).toEqual([]);
     expect(report.skipped, 'HeLa (cancer) and E14Tg2a (mouse) are left out').toBe(2);
-    expect(report.counts.inserted).toBe(5);
-    expect(report.warnings).toEqual([expect.stringContaining('"Unknown parent line" is not in the catalog')]);
+    expect(report.counts.inserted).toBe(6);
+    expect(report.warnings).toEqual([
+      expect.stringContaining('renamed: H9 -> H9 (CVCL_TEST3)'),
+      expect.stringContaining('"Unknown parent line" is not in the catalog'),
+    ]);
 
     const line = async (name: string) =>
       (

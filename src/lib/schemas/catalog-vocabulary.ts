@@ -11,6 +11,8 @@ const categoryAliases: Record<string, LineCategory> = {
   ips: 'ipsc',
   'induced pluripotent stem cell': 'ipsc',
   'induced pluripotent': 'ipsc',
+  'ips cell': 'ipsc',
+  'hips cell': 'ipsc',
   'human induced pluripotent stem cell': 'ipsc',
   'disease-model ipsc': 'ipsc',
   'gene-edited ipsc': 'ipsc',
@@ -18,6 +20,10 @@ const categoryAliases: Record<string, LineCategory> = {
   hes: 'hesc',
   esc: 'hesc',
   'embryonic stem cell': 'hesc',
+  'es cell': 'hesc',
+  'hes cell': 'hesc',
+  'human es cell': 'hesc',
+  'parthenogenetic embryonic stem cell': 'hesc',
   'human embryonic stem cell': 'hesc',
   embryonic: 'hesc',
   msc: 'msc',
@@ -34,7 +40,9 @@ const categoryAliases: Record<string, LineCategory> = {
 };
 
 export function normaliseCategory(value: string): LineCategory | undefined {
-  return categoryAliases[value.trim().toLowerCase().replace(/\s+/g, ' ')];
+  const v = value.trim().toLowerCase().replace(/[\s_]+/g, ' ');
+  // Plurals too: "iPSCs", "embryonic stem cells".
+  return categoryAliases[v] ?? categoryAliases[v.replace(/s$/, '')];
 }
 
 export const categoryNames = Object.keys(categoryAliases);

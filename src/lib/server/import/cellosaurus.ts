@@ -67,10 +67,14 @@ export interface CellosaurusResult {
   kept: CellosaurusMapped[];
   /** Entries skipped because they are not human stem cell lines. */
   skipped: number;
+  /** Same-named entries, renamed with their accession. */
+  renamed: string[];
 }
 
 export function mapCellosaurus(entries: CellosaurusEntry[]): CellosaurusResult {
   const kept: CellosaurusMapped[] = [];
+  const renamed: string[] = [];
+  const names = new Set<string>();
   let skipped = 0;
   for (const entry of entries) {
     const get = (code: string) => entry.fields.get(code) ?? [];
@@ -99,10 +103,18 @@ export function mapCellosaurus(entries: CellosaurusEntry[]): CellosaurusResult {
     const parent = get('HI')[0]?.split('!')[1]?.trim();
     const population = get('CC').find((cc) => cc.startsWith('Population:'))?.replace(/^Population:\s*/, '').replace(/\.$/, '');
     const age = get('AG')[0];
+    // Cellosaurus names are not unique (many labs have an "iPS-1"); the
+    // accession tells same-named lines apart.
+    let name = get('ID')[0] ?? '';
+    if (names.has(name.toLowerCase()) && accession) {
+      renamed.push(`${name} -> ${name} (${accession})`);
+      name = `${name} (${accession})`;
+    }
+    names.add(name.toLowerCase());
     kept.push({
       line: entry.line,
       input: {
-        name: get('ID')[0] ?? '',
+        name,
         category,
         synonyms: get('SY').flatMap((sy) => sy.split(';')).map((s) => s.trim()).filter(Boolean),
         identifiers,
@@ -116,7 +128,7 @@ export function mapCellosaurus(entries: CellosaurusEntry[]): CellosaurusResult {
       },
     });
   }
-  return { kept, skipped };
+  return { kept, skipped, renamed };
 }
 
 function sexOf(sx: string | undefined): string {

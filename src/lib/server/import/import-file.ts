@@ -199,6 +199,7 @@ export async function importText(pool: pg.Pool, file: string, text: string, opti
     case 'cellosaurus': {
       const mapped = mapCellosaurus(parseCellosaurusEntries(text));
       skipped = mapped.skipped;
+      for (const r of mapped.renamed) warnings.push(`${file}: name shared by several entries, renamed: ${r}`);
       cellosaurus = true;
       rows = mapped.kept.map((m) => ({ line: m.line, kind: 'lines', cells: m.input as Record<string, unknown> }));
       break;
