@@ -5,11 +5,14 @@
 import type { Meilisearch, Settings } from 'meilisearch';
 import { indexDefinitions, indexUid, type IndexDefinition } from './indexes/index.ts';
 
-/** Compares the keys the code sets; order matters only where Meilisearch says it does. */
+/**
+ * Compares the keys the code sets. Order matters only in the lists where
+ * Meilisearch gives it a meaning; the server returns other lists sorted.
+ */
 function drifted(wanted: Settings, actual: Settings): string[] {
-  const unordered = new Set(['filterableAttributes', 'sortableAttributes']);
+  const ordered = new Set(['searchableAttributes', 'rankingRules', 'displayedAttributes']);
   const norm = (key: string, v: unknown): unknown => {
-    if (Array.isArray(v) && unordered.has(key)) return [...v].map(String).sort();
+    if (Array.isArray(v) && !ordered.has(key)) return [...v].map((x) => (typeof x === 'string' ? x : JSON.stringify(x))).sort();
     if (v && typeof v === 'object' && !Array.isArray(v)) {
       return Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, x]) => [k, norm(k, x)]));
     }
@@ -20,9 +23,6 @@ function drifted(wanted: Settings, actual: Settings): string[] {
       // Only what the code sets: the server adds defaults we do not care about.
       return Object.entries(want as Record<string, unknown>).some(([k, v]) => differs(k, v, (have as Record<string, unknown>)[k]));
     }
-    if (key === 'synonyms' && want && have) {
-      return JSON.stringify(norm(key, want)) !== JSON.stringify(norm(key, have));
-    }
     return JSON.stringify(norm(key, want)) !== JSON.stringify(norm(key, have));
   };
   return Object.entries(wanted)
@@ -30,11 +30,19 @@ function drifted(wanted: Settings, actual: Settings): string[] {
     .map(([key]) => key);
 }
 
-export async function ensureIndex(meili: Meilisearch, uid: string, def: IndexDefinition): Promise<string[]> {
+export interface EnsureResult {
+  created: boolean;
+  /** Settings that drifted and were applied. */
+  changed: string[];
+}
+
+export async function ensureIndex(meili: Meilisearch, uid: string, def: IndexDefinition): Promise<EnsureResult> {
+  let created = false;
   try {
     await meili.getIndex(uid);
   } catch {
     await meili.createIndex(uid, { primaryKey: def.primaryKey }).waitTask({ timeout: 30_000 });
+    created = true;
   }
   const actual = await meili.index(uid).getSettings();
   const changed = drifted(def.settings, actual);
@@ -42,7 +50,7 @@ export async function ensureIndex(meili: Meilisearch, uid: string, def: IndexDef
     const task = await meili.index(uid).updateSettings(def.settings).waitTask({ timeout: 120_000 });
     if (task.status !== 'succeeded') throw new Error(`settings of ${uid} not applied: ${task.error?.message ?? task.status}`);
   }
-  return changed;
+  return { created, changed };
 }
 
 /**
@@ -59,10 +67,10 @@ export async function enableFeatures(meili: Meilisearch): Promise<void> {
   if (!res.ok) throw new Error(`Meilisearch refused the containsFilter feature: HTTP ${res.status}`);
 }
 
-/** Ensures every index; returns what changed, by index, for the log. */
-export async function ensureSearchIndexes(meili: Meilisearch, prefix = ''): Promise<Record<string, string[]>> {
+/** Ensures every index; returns, by index, whether it was created and which settings changed. */
+export async function ensureSearchIndexes(meili: Meilisearch, prefix = ''): Promise<Record<string, EnsureResult>> {
   await enableFeatures(meili);
-  const out: Record<string, string[]> = {};
+  const out: Record<string, EnsureResult> = {};
   for (const def of indexDefinitions) out[def.name] = await ensureIndex(meili, indexUid(prefix, def.name), def);
   return out;
 }

@@ -7,6 +7,7 @@
 import type pg from 'pg';
 import { isCatalogEmpty, loadClinicalReference, loadDemoCatalog } from '../../db/seed/load-demo.ts';
 import { createSearchClient, type SearchConnection } from '../../search/client.ts';
+import { reindex } from '../../search/reindex.ts';
 import { ensureSearchIndexes } from '../../search/settings.ts';
 import { drainAll, pendingOutbox } from '../../search/sync.ts';
 
@@ -23,8 +24,15 @@ export async function prepareData(options: {
     await loadDemoCatalog(pool, log);
   }
   const meili = createSearchClient({ ...options.search, timeoutMs: 120_000 });
-  const changed = await ensureSearchIndexes(meili, options.search.indexPrefix);
-  for (const [index, keys] of Object.entries(changed)) if (keys.length) log(`search index ${index}: settings applied (${keys.join(', ')})`);
+  const ensured = await ensureSearchIndexes(meili, options.search.indexPrefix);
+  for (const [index, r] of Object.entries(ensured)) if (r.changed.length) log(`search index ${index}: settings applied (${r.changed.join(', ')})`);
+  // Settings that changed on an existing index mean a new version of the code,
+  // whose documents may carry new fields: rebuild them (searches keep answering).
+  if (Object.values(ensured).some((r) => !r.created && r.changed.length)) {
+    const t0 = performance.now();
+    const counts = await reindex({ pool, meili, prefix: options.search.indexPrefix });
+    log(`search indexes rebuilt for the new settings (${Object.entries(counts).map(([k, v]) => `${v} ${k}`).join(', ')}) in ${Math.round(performance.now() - t0)} ms`);
+  }
   const pending = await pendingOutbox(pool);
   if (pending) {
     const t0 = performance.now();

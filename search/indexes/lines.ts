@@ -9,6 +9,11 @@ import { categoryTerms, buildSynonyms } from '../synonyms.ts';
 
 export const LINES = 'lines';
 
+const gradeTerms: Record<string, string[]> = {
+  clinical: ['clinical grade', 'GMP', '临床级', '临床级别'],
+  research: ['research grade', '科研级', '研究级'],
+};
+
 export interface LineDocument {
   id: number;
   name: string;
@@ -26,6 +31,8 @@ export interface LineDocument {
   disease_terms: string[];
   genes: string[];
   modification_types: string[];
+  /** Variant descriptions of the modifications (HGVS, tags): `mEGFP`, `p.Gly256Glu`. */
+  modification_terms: string[];
   sex: string;
   age_band: string | null;
   ethnicity: string | null;
@@ -33,6 +40,8 @@ export interface LineDocument {
   country: string | null;
   availability: string;
   grades: string[];
+  /** Grade words in both languages, for search: `clinical grade`, `临床级`, `GMP`. */
+  grade_terms: string[];
   available_vials: number;
   source_tissue: string | null;
   reprogramming_method: string | null;
@@ -67,6 +76,8 @@ export const lineSettings: Settings = {
     'category_terms',
     'genes',
     'modification_types',
+    'modification_terms',
+    'grade_terms',
     'provider',
     'source_tissue',
     'reprogramming_method',
@@ -86,7 +97,7 @@ export const lineSettings: Settings = {
   },
   faceting: { maxValuesPerFacet: 200, sortFacetValuesBy: { '*': 'count' } },
   pagination: { maxTotalHits: 10_000 },
-  localizedAttributes: [{ attributePatterns: ['disease_terms', 'category_terms'], locales: ['cmn', 'eng'] }],
+  localizedAttributes: [{ attributePatterns: ['disease_terms', 'category_terms', 'grade_terms'], locales: ['cmn', 'eng'] }],
 };
 
 type LineRow = {
@@ -94,7 +105,7 @@ type LineRow = {
   provider: string | null; sex: string | null; age_band: string | null; ethnicity: string | null;
   source_tissue: string | null; reprogramming_method: string | null; demo: boolean; synthetic: boolean; updated_at: Date;
   synonyms: string[] | null; identifiers: string[] | null; diseases: string[] | null; disease_terms: string[] | null;
-  genes: string[] | null; modification_types: string[] | null; grades: string[] | null; batch_numbers: string[] | null;
+  genes: string[] | null; modification_types: string[] | null; modification_terms: string[] | null; grades: string[] | null; batch_numbers: string[] | null;
   available_vials: number;
 };
 
@@ -108,6 +119,7 @@ const selectLines = `
                  unnest(array_append(x.synonyms, x.name_zh)) AS t WHERE ld.line_id = l.id AND t IS NOT NULL) AS disease_terms,
          (SELECT array_agg(DISTINCT m.gene) FROM genetic_modifications m WHERE m.line_id = l.id AND m.gene IS NOT NULL) AS genes,
          (SELECT array_agg(DISTINCT m.type) FROM genetic_modifications m WHERE m.line_id = l.id) AS modification_types,
+         (SELECT array_agg(m.variant) FROM genetic_modifications m WHERE m.line_id = l.id AND m.variant IS NOT NULL) AS modification_terms,
          (SELECT array_agg(DISTINCT b.grade) FROM batches b WHERE b.line_id = l.id AND b.release_status = 'released') AS grades,
          (SELECT array_agg(b.number) FROM batches b WHERE b.line_id = l.id) AS batch_numbers,
          coalesce((SELECT sum(b.vials_available) FROM batches b WHERE b.line_id = l.id AND b.release_status = 'released'), 0)::int AS available_vials
@@ -132,6 +144,7 @@ export function toLineDocument(r: LineRow): LineDocument {
     disease_terms: [...new Set(r.disease_terms ?? [])],
     genes: r.genes ?? [],
     modification_types: r.modification_types ?? [],
+    modification_terms: r.modification_terms ?? [],
     sex: r.sex ?? 'unknown',
     age_band: r.age_band,
     ethnicity: r.ethnicity,
@@ -139,6 +152,7 @@ export function toLineDocument(r: LineRow): LineDocument {
     country: r.country,
     availability: r.availability,
     grades: r.grades ?? [],
+    grade_terms: (r.grades ?? []).flatMap((g) => gradeTerms[g] ?? []),
     available_vials: r.available_vials,
     source_tissue: r.source_tissue,
     reprogramming_method: r.reprogramming_method,

@@ -120,6 +120,18 @@ describe('filters and facets agree with the database', () => {
   });
 });
 
+describe('index settings', () => {
+  test('are applied only when they drift from the code', async () => {
+    const { ensureSearchIndexes } = await import('../../search/settings.ts');
+    const again = await ensureSearchIndexes(s.meili, s.prefix);
+    expect(Object.values(again).map((r) => r.changed), 'a restart changes nothing').toEqual([[], []]);
+    await s.meili.index(`${s.prefix}lines`).updateSortableAttributes(['name']).waitTask();
+    const drifted = await ensureSearchIndexes(s.meili, s.prefix);
+    expect(drifted.lines).toEqual({ created: false, changed: ['sortableAttributes'] });
+    expect(await s.meili.index(`${s.prefix}lines`).getSortableAttributes()).toEqual(expect.arrayContaining(['available_vials', 'name', 'updated_at']));
+  });
+});
+
 describe('keeping search in step with the catalog', () => {
   test('an edit appears in search after sync; a line taken out of the public catalog disappears', async () => {
     await importText(t.pool, 'edit.tsv', 'name\tcategory\tsynonyms\nWAe001-A\thesc\tH1; WA01; zebrafinch-alias\n');

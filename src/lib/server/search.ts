@@ -97,7 +97,7 @@ export async function searchLines(meili: Meilisearch, prefix: string, p: SearchP
   // and batch numbers (when that finds lines, they are the answer) and exactly
   // (exact matches go first). Plain words cost one query only.
   const singleToken = term !== '' && !/\s/.test(term);
-  const identifierLike = singleToken && /\d/.test(term) && term.length >= 3;
+  const identifierLike = singleToken && /\d/.test(term) && term.length >= 2;
   const queries: (MeiliSearchParams & { indexUid: string })[] = [main];
   if (identifierLike) queries.push({ ...main, q: '', filter: [...filter, [`exact_keys STARTS WITH ${quote(term)}`]], sort: main.sort ?? ['name:asc'], attributesToHighlight: [] });
   if (identifierLike && p.page === 1) {
