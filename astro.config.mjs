@@ -28,6 +28,8 @@ export default defineConfig({
     csp: { directives: /** @type {any} */ (baseDirectives) },
   },
   server: { host: '127.0.0.1', port: 4321 },
+  // No Markdown content here; Shiki's inline styles would also clash with the CSP.
+  markdown: { syntaxHighlight: false },
   vite: {
     build: { sourcemap: false },
   },
