@@ -101,6 +101,15 @@ describe('filters and facets agree with the database', () => {
     }
   });
 
+  test('an identifier prefix with a filter counts its facets over the same prefix', async () => {
+    const result = await search('q=HPSI0114i&sex=female&per_page=100');
+    const { rows } = await t.pool.query(
+      `SELECT d.sex, count(*)::int AS n FROM lines l JOIN donors d ON d.id = l.donor_id WHERE l.name ILIKE 'HPSI0114i%' AND l.status = 'published' GROUP BY d.sex`,
+    );
+    expect(result.facets.sex).toEqual(Object.fromEntries(rows.map((r) => [r.sex, r.n])));
+    expect(result.total).toBe(rows.find((r) => r.sex === 'female')?.n ?? 0);
+  });
+
   test('bad parameters are refused, naming the parameter', () => {
     const bad = (q: string) => {
       try {

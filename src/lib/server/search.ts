@@ -106,17 +106,26 @@ export async function searchLines(meili: Meilisearch, prefix: string, p: SearchP
   // Disjunctive facets: a filtered field counts its values as if it were not
   // filtered, so the other values stay visible and each count says how many
   // lines choosing that value (too) would show.
+  // An identifier-like term counts them both ways, as the words and as the prefix.
   const activeFacets = filterNames.filter((name) => (p[name] as string[]).length > 0);
   for (const name of activeFacets) {
-    const others = { ...p, [name]: [] } as SearchParams;
-    queries.push({ indexUid: uid, q: p.q, filter: buildFilter(others), facets: [lineFacets[name]], limit: 0, ...(main.locales ? { locales: main.locales } : {}) });
+    const others = buildFilter({ ...p, [name]: [] } as SearchParams);
+    queries.push({ indexUid: uid, q: p.q, filter: others, facets: [lineFacets[name]], limit: 0, ...(main.locales ? { locales: main.locales } : {}) });
+    if (identifierLike) queries.push({ indexUid: uid, q: '', filter: [...others, [`exact_keys STARTS WITH ${quote(term)}`]], facets: [lineFacets[name]], limit: 0 });
   }
   const response = await meili.multiSearch({ queries });
   const [rankedResult, ...rest] = response.results;
   const prefixResult = identifierLike ? rest.shift() : undefined;
   const exact = identifierLike && p.page === 1 ? rest.shift() : undefined;
-  const disjunctive = new Map(activeFacets.map((name) => [name, rest.shift()?.facetDistribution?.[lineFacets[name]] ?? {}]));
-  const ranked = prefixResult && ((prefixResult as { totalHits?: number }).totalHits ?? 0) > 0 ? prefixResult : rankedResult;
+  const byPrefix = !!prefixResult && ((prefixResult as { totalHits?: number }).totalHits ?? 0) > 0;
+  const ranked = byPrefix ? prefixResult : rankedResult;
+  const disjunctive = new Map(
+    activeFacets.map((name) => {
+      const asWords = rest.shift();
+      const asPrefix = identifierLike ? rest.shift() : undefined;
+      return [name, (byPrefix ? asPrefix : asWords)?.facetDistribution?.[lineFacets[name]] ?? {}];
+    }),
+  );
   const exactIds = new Set((exact?.hits ?? []).map((h) => (h as LineDocument).id));
   const rankedHits = ranked!.hits as (LineDocument & { _formatted?: Partial<Record<string, unknown>> })[];
   const ordered = [...(exact?.hits ?? []), ...rankedHits.filter((h) => !exactIds.has((h as LineDocument).id))].slice(0, p.per_page);
