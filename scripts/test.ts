@@ -48,7 +48,8 @@ const chromium = findChromium();
 const e2eDataDir = mkdtempSync(path.join(os.tmpdir(), 'portal-e2e-'));
 try {
   step('type check (astro check)', bin('astro'), ['check', '--minimumFailingSeverity', 'warning']);
-  step('build', bin('astro'), ['build']);
+  // The same bundle `npm start` builds: production mode, whatever NODE_ENV the shell has.
+  step('build', bin('astro'), ['build'], { NODE_ENV: 'production' });
   markBuilt(root);
   step('unit and integration tests (vitest)', bin('vitest'), ['run']);
   step('end-to-end tests (playwright, chromium)', bin('playwright'), ['test'], { CHROMIUM_PATH: chromium, E2E_DATA_DIR: e2eDataDir });
