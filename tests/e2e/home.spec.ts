@@ -31,6 +31,13 @@ test.describe('home page', () => {
     await expect(page).toHaveURL(/127\.0\.0\.1:\d+\/$/);
   });
 
+  test('on a page that does not exist, the language switch keeps the address asked for', async ({ page }) => {
+    const res = await page.goto('/lines/NO-SUCH-LINE');
+    expect(res?.status()).toBe(404);
+    await page.getByRole('navigation', { name: 'Language' }).getByRole('link', { name: '中文' }).click();
+    await expect(page, 'not /zh/404').toHaveURL(/\/zh\/lines\/NO-SUCH-LINE$/);
+  });
+
   test('health answers ok', async ({ request }) => {
     const res = await request.get('/api/health');
     expect(res.status()).toBe(200);
