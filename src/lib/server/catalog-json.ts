@@ -6,6 +6,7 @@
 import type { ClinicalProduct } from '../../../db/schema/clinical.ts';
 import type { BatchPage, BatchSummary, LinePage, Located, QcRow } from './catalog.ts';
 import { getConfig } from './config.ts';
+import { jsonError, jsonOk } from './http.ts';
 
 /** Absolute URLs use PUBLIC_URL behind a proxy, else the request's own origin. */
 export function publicOrigin(requestUrl: URL): string {
@@ -97,19 +98,14 @@ export function batchJson(page: BatchPage, origin: string) {
   };
 }
 
-/** Body of every 404 of the public API. */
-export function notFoundJson(message: string) {
-  return { error: 'not_found' as const, message };
-}
-
 /**
  * The API's answer for a located record: its JSON, a 308 to the standard
  * address (308 keeps the method, unlike 301), or a JSON 404.
  */
 export function recordResponse<T>(found: Located<T>, movedTo: (to: string) => string, toJson: (page: T) => unknown): Response {
   if (found.status === 'moved') return new Response(null, { status: 308, headers: { Location: movedTo(found.to) } });
-  if (found.status === 'missing') return Response.json(notFoundJson('No public record answers to this name.'), { status: 404 });
-  return Response.json(toJson(found.page));
+  if (found.status === 'missing') return jsonError(404, 'not_found', 'No public record answers to this name.');
+  return jsonOk(toJson(found.page));
 }
 
 /**

@@ -5,11 +5,11 @@
 import { parseSearchParams, SearchParamsError, type SearchParams } from '../schemas/search-params.ts';
 import { jsonError } from './http.ts';
 import { getIndexPrefix, getSearchClient } from './runtime.ts';
-import { searchLines, type SearchResult } from './search.ts';
+import { searchLines, type SearchOptions, type SearchResult } from './search.ts';
 
 export type Searched = { ok: true; params: SearchParams; result: SearchResult } | { ok: false; response: Response };
 
-export async function searchFromUrl(url: URL, overrides: Partial<SearchParams> = {}): Promise<Searched> {
+export async function searchFromUrl(url: URL, overrides: Partial<SearchParams> = {}, options: SearchOptions = {}): Promise<Searched> {
   let params: SearchParams;
   try {
     params = { ...parseSearchParams(url.searchParams), ...overrides };
@@ -20,7 +20,7 @@ export async function searchFromUrl(url: URL, overrides: Partial<SearchParams> =
     throw error;
   }
   try {
-    return { ok: true, params, result: await searchLines(await getSearchClient(), getIndexPrefix(), params) };
+    return { ok: true, params, result: await searchLines(await getSearchClient(), getIndexPrefix(), params, options) };
   } catch (error) {
     console.error(`[search] ${(error as Error).message}`);
     return { ok: false, response: jsonError(503, 'search_unavailable', 'Search is unavailable at the moment; try again shortly.') };

@@ -74,14 +74,19 @@ const sortRules: Record<SearchParams['sort'], string[] | undefined> = {
 
 const hasHan = (q: string) => /\p{Script=Han}/u.test(q);
 
-export async function searchLines(meili: Meilisearch, prefix: string, p: SearchParams): Promise<SearchResult> {
+export interface SearchOptions {
+  /** Leave facet counts out (exports need hits only). */
+  withoutFacets?: boolean;
+}
+
+export async function searchLines(meili: Meilisearch, prefix: string, p: SearchParams, options: SearchOptions = {}): Promise<SearchResult> {
   const uid = indexUid(prefix, LINES);
   const filter = buildFilter(p);
   const main: MeiliSearchParams & { indexUid: string } = {
     indexUid: uid,
     q: p.q,
     filter,
-    facets: Object.values(lineFacets),
+    facets: options.withoutFacets ? [] : Object.values(lineFacets),
     page: p.page,
     hitsPerPage: p.per_page,
     sort: sortRules[p.sort],
@@ -107,7 +112,7 @@ export async function searchLines(meili: Meilisearch, prefix: string, p: SearchP
   // filtered, so the other values stay visible and each count says how many
   // lines choosing that value (too) would show.
   // An identifier-like term counts them both ways, as the words and as the prefix.
-  const activeFacets = filterNames.filter((name) => (p[name] as string[]).length > 0);
+  const activeFacets = options.withoutFacets ? [] : filterNames.filter((name) => (p[name] as string[]).length > 0);
   for (const name of activeFacets) {
     const others = buildFilter({ ...p, [name]: [] } as SearchParams);
     queries.push({ indexUid: uid, q: p.q, filter: others, facets: [lineFacets[name]], limit: 0, ...(main.locales ? { locales: main.locales } : {}) });
