@@ -2,7 +2,7 @@
 import node from '@astrojs/node';
 import svelte from '@astrojs/svelte';
 import { defineConfig } from 'astro/config';
-import { baseDirectives } from './src/lib/server/security-headers.ts';
+import { baseDirectives } from '#server/platform/security-headers.ts';
 
 /**
  * Behind a TLS-terminating proxy the server sees http://; Astro trusts the

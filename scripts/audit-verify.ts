@@ -3,8 +3,8 @@
  * chain from its first event to the head. Exit 0 when nothing was altered,
  * 1 (naming the first broken event) otherwise.
  */
-import { createDatabase, createPool } from '../db/client.ts';
-import { verifyAuditChain } from '../src/lib/server/audit.ts';
+import { createDatabase, createPool } from '#db/client.ts';
+import { verifyAuditChain } from '#server/platform/audit.ts';
 import { loadConfigOrExit } from './lib/config.ts';
 import { connectServices } from './lib/connect.ts';
 import { fail, green } from './lib/log.ts';

@@ -2,13 +2,13 @@
  * Maintainer tool, not run by the portal: turns the union table of real
  * public iPSC lines (HipSci portal export, IDR0037 HipSci annotation, Allen
  * Cell Collection; see docs/data-sources.md) into the canonical import format.
- * The result is committed as db/seed/data/real-lines.tsv.
+ * The result is committed as seed/data/real-lines.tsv.
  *
- *   node --import tsx scripts/convert-real-lines.ts combined_stem_lines.tsv db/seed/data/real-lines.tsv
+ *   node --import tsx scripts/convert-real-lines.ts combined_stem_lines.tsv seed/data/real-lines.tsv
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { lineColumns } from '../src/lib/schemas/catalog-input.ts';
-import { parseTsv } from '../src/lib/server/import/delimited.ts';
+import { lineColumns } from '#schemas/catalog-input.ts';
+import { parseTsv } from '#server/catalog/import/delimited.ts';
 
 const [src, out] = process.argv.slice(2);
 if (!src || !out) {

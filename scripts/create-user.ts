@@ -8,11 +8,11 @@
  */
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { createDatabase, createPool } from '../db/client.ts';
-import { runMigrations } from '../db/migrate.ts';
-import { emailField, newPasswordField } from '../src/lib/account-inputs.ts';
-import { createAccount } from '../src/lib/server/accounts.ts';
-import { en } from '../src/i18n/messages/index.ts';
+import { createDatabase, createPool } from '#db/client.ts';
+import { runMigrations } from '#db/migrate.ts';
+import { emailField, newPasswordField } from '#lib/account-inputs.ts';
+import { createAccount } from '#server/accounts/accounts.ts';
+import { en } from '#i18n/messages/index.ts';
 import { loadConfigOrExit } from './lib/config.ts';
 import { connectServices } from './lib/connect.ts';
 import { fail, info } from './lib/log.ts';

@@ -1,14 +1,14 @@
 /**
- * Maintainer tool: writes db/seed/data/demo-batches.json, the demonstration
+ * Maintainer tool: writes seed/data/demo-batches.json, the demonstration
  * batches (and their QC results) of the demo catalog. Deterministic; every
  * batch is marked `demo`. Re-run after changing the demo lines:
  *
  *   node --import tsx scripts/generate-demo-batches.ts
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { parseTsv } from '../src/lib/server/import/delimited.ts';
-import { qcPanel } from '../db/seed/qc-panels.ts';
-import { createRandom } from '../db/seed/random.ts';
+import { parseTsv } from '#server/catalog/import/delimited.ts';
+import { qcPanel } from '#seed/qc-panels.ts';
+import { createRandom } from '#seed/random.ts';
 
 const rnd = createRandom(20261123);
 const read = (file: string) => {
@@ -16,8 +16,8 @@ const read = (file: string) => {
   const h = head!.cells;
   return rows.map((r) => Object.fromEntries(h.map((c, i) => [c, r.cells[i] ?? ''])));
 };
-const real = read('db/seed/data/real-lines.tsv');
-const known = read('db/seed/data/well-known-lines.tsv');
+const real = read('seed/data/real-lines.tsv');
+const known = read('seed/data/well-known-lines.tsv');
 
 const clinical = new Set(['DEMOe001-A', 'DEMO-UCMSC-01', 'DEMOi001-A']);
 const chosen = [...known.filter((l) => l.category !== 'derived'), ...real.filter((_, i) => i % 6 === 0)];
@@ -69,5 +69,5 @@ const batches = chosen.flatMap((line, index) => {
   return out;
 });
 
-writeFileSync('db/seed/data/demo-batches.json', JSON.stringify({ batches }, null, 1) + '\n');
+writeFileSync('seed/data/demo-batches.json', JSON.stringify({ batches }, null, 1) + '\n');
 console.log(`${batches.length} demonstration batches for ${chosen.length} lines written`);

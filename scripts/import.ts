@@ -5,9 +5,9 @@
  * (nothing written), 2 usage error.
  */
 import { parseArgs } from 'node:util';
-import { createPool } from '../db/client.ts';
-import { runMigrations } from '../db/migrate.ts';
-import { formatProblem, formats, importFile, ImportUsageError, type Format } from '../src/lib/server/import/import-file.ts';
+import { createPool } from '#db/client.ts';
+import { runMigrations } from '#db/migrate.ts';
+import { formatProblem, formats, importFile, ImportUsageError, type Format } from '#server/catalog/import/import-file.ts';
 import { loadConfigOrExit } from './lib/config.ts';
 import { connectServices } from './lib/connect.ts';
 import { bold, green, red } from './lib/log.ts';

@@ -2,10 +2,10 @@
  * npm run search:reindex: rebuilds every index from PostgreSQL into a
  * temporary index and swaps it in. Searches keep answering throughout.
  */
-import { createPool } from '../db/client.ts';
-import { runMigrations } from '../db/migrate.ts';
-import { createSearchClient } from '../search/client.ts';
-import { reindex } from '../search/reindex.ts';
+import { createPool } from '#db/client.ts';
+import { runMigrations } from '#db/migrate.ts';
+import { createSearchClient } from '#search/client.ts';
+import { reindex } from '#search/reindex.ts';
 import { loadConfigOrExit } from './lib/config.ts';
 import { connectServices } from './lib/connect.ts';
 import { createProgress } from './lib/progress.ts';

@@ -1,9 +1,9 @@
 /** npm run search:sync: drains the search outbox once, now, and says what it did. */
-import { createPool } from '../db/client.ts';
-import { runMigrations } from '../db/migrate.ts';
-import { createSearchClient } from '../search/client.ts';
-import { ensureSearchIndexes } from '../search/settings.ts';
-import { drainAll, pendingOutbox } from '../search/sync.ts';
+import { createPool } from '#db/client.ts';
+import { runMigrations } from '#db/migrate.ts';
+import { createSearchClient } from '#search/client.ts';
+import { ensureSearchIndexes } from '#search/settings.ts';
+import { drainAll, pendingOutbox } from '#search/sync.ts';
 import { loadConfigOrExit } from './lib/config.ts';
 import { connectServices } from './lib/connect.ts';
 import { fail } from './lib/log.ts';

@@ -6,8 +6,8 @@
  * with the same N changes nothing. Uses the same database as `npm start`.
  */
 import { parseArgs } from 'node:util';
-import { createPool } from '../db/client.ts';
-import { runMigrations } from '../db/migrate.ts';
+import { createPool } from '#db/client.ts';
+import { runMigrations } from '#db/migrate.ts';
 import { loadConfigOrExit } from './lib/config.ts';
 import { connectServices } from './lib/connect.ts';
 import { fail } from './lib/log.ts';

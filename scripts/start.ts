@@ -13,8 +13,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createPool } from '../db/client.ts';
-import { runMigrations } from '../db/migrate.ts';
+import { createPool } from '#db/client.ts';
+import { runMigrations } from '#db/migrate.ts';
 import { isBuildCurrent, markBuilt } from './lib/build-stamp.ts';
 import { loadConfigOrExit } from './lib/config.ts';
 import { connectServices, type Services } from './lib/connect.ts';

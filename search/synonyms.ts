@@ -4,7 +4,7 @@
  * Meilisearch expands a query word to its synonyms, so `PD`, `帕金森病` and
  * `Parkinson's` find the same lines.
  */
-import { diseaseVocabulary } from '../src/lib/schemas/disease-vocabulary.ts';
+import { diseaseVocabulary } from '#schemas/disease-vocabulary.ts';
 
 /** Words for each category; the first is the label used in documents. */
 export const categoryTerms: Record<string, string[]> = {

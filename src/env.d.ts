@@ -7,8 +7,8 @@ declare namespace App {
     /** The path without its locale prefix, e.g. `/search` for `/zh/search`. */
     pathWithoutLocale: string;
     /** The signed-in account, or null (set by the middleware from the session cookie). */
-    user: import('./lib/server/session.ts').SessionUser | null;
-    session: import('./lib/server/session.ts').SessionInfo | null;
+    user: import('#server/accounts/session.ts').SessionUser | null;
+    session: import('#server/accounts/session.ts').SessionInfo | null;
     /** Fields a form posted to an action, without passwords and tokens, to refill the form on error. */
     formInput: Record<string, string>;
   }

@@ -1,10 +1,10 @@
 import { defineMiddleware, sequence } from 'astro:middleware';
 import { localizePath, splitLocale } from './i18n/index.ts';
-import { decideAccess, requirementFor } from './lib/server/authorize.ts';
-import { getConfig } from './lib/server/config.ts';
-import { ensureSyncWorker, getDb } from './lib/server/runtime.ts';
-import { withSecurityHeaders } from './lib/server/security-headers.ts';
-import { deleteSessionCookie, sessionCookieName, setSessionCookie, validateSessionToken } from './lib/server/session.ts';
+import { decideAccess, requirementFor } from '#server/accounts/authorize.ts';
+import { getConfig } from '#server/platform/config.ts';
+import { ensureSyncWorker, getDb } from '#server/platform/runtime.ts';
+import { withSecurityHeaders } from '#server/platform/security-headers.ts';
+import { deleteSessionCookie, sessionCookieName, setSessionCookie, validateSessionToken } from '#server/accounts/session.ts';
 
 /** The search outbox worker lives in the server process; the first request starts it. */
 const startWorkers = defineMiddleware(async (_context, next) => {

@@ -2,7 +2,7 @@
  * Accounts, their sessions and the one-time tokens sent by mail.
  *
  * Secrets are never stored: sessions and mailed tokens keep only the SHA-256
- * of their secret half (tokens are `<id>.<secret>`, see src/lib/server/token.ts),
+ * of their secret half (tokens are `<id>.<secret>`, see src/lib/server/accounts/token.ts),
  * passwords only their argon2id hash. Emails are stored lowercased, so the
  * unique index is case-insensitive.
  */

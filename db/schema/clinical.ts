@@ -1,6 +1,6 @@
 /**
  * hPSC-derived cell products in clinical trials, one row per (product, trial),
- * from the review transcribed in db/seed/data/clinical-products.tsv.
+ * from the review transcribed in seed/data/clinical-products.tsv.
  */
 import { index, integer, pgTable, serial, text, uniqueIndex } from 'drizzle-orm/pg-core';
 

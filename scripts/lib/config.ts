@@ -1,5 +1,5 @@
 /** Every command reads the configuration the same way: a bad value is one line and exit 1. */
-import { ConfigError, parseConfig, type Config } from '../../src/lib/server/config.ts';
+import { ConfigError, parseConfig, type Config } from '#server/platform/config.ts';
 import { fail } from './log.ts';
 
 export function loadConfigOrExit(): Config {

@@ -4,8 +4,8 @@
  * (joining them when the portal already runs, starting them otherwise).
  */
 import pg from 'pg';
-import type { Config } from '../../src/lib/server/config.ts';
-import { redact } from '../../src/lib/server/config.ts';
+import type { Config } from '#server/platform/config.ts';
+import { redact } from '#server/platform/config.ts';
 import { resolveDataDir } from './data-dir.ts';
 import { findRunningEmbeddedPostgres, startEmbeddedPostgres } from './embedded-postgres.ts';
 import { findRunningEmbeddedMeilisearch, startEmbeddedMeilisearch } from './embedded-meilisearch.ts';

@@ -5,11 +5,11 @@
  * the first page served already finds everything.
  */
 import type pg from 'pg';
-import { isCatalogEmpty, loadClinicalReference, loadDemoCatalog } from '../../db/seed/load-demo.ts';
-import { createSearchClient, type SearchConnection } from '../../search/client.ts';
-import { reindex } from '../../search/reindex.ts';
-import { ensureSearchIndexes } from '../../search/settings.ts';
-import { drainAll, pendingOutbox } from '../../search/sync.ts';
+import { isCatalogEmpty, loadClinicalReference, loadDemoCatalog } from '#seed/load-demo.ts';
+import { createSearchClient, type SearchConnection } from '#search/client.ts';
+import { reindex } from '#search/reindex.ts';
+import { ensureSearchIndexes } from '#search/settings.ts';
+import { drainAll, pendingOutbox } from '#search/sync.ts';
 
 export async function prepareData(options: {
   pool: pg.Pool;

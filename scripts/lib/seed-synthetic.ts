@@ -1,7 +1,7 @@
 /** Seeds synthetic lines through the canonical importer (shared by seed:synthetic and bench). */
 import type pg from 'pg';
-import { syntheticFiles } from '../../db/seed/synthetic.ts';
-import { formatProblem, importText } from '../../src/lib/server/import/import-file.ts';
+import { syntheticFiles } from '#seed/synthetic.ts';
+import { formatProblem, importText } from '#server/catalog/import/import-file.ts';
 import { createProgress } from './progress.ts';
 
 export async function seedSyntheticLines(pool: pg.Pool, count: number, progress = createProgress()) {

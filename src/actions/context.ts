@@ -1,8 +1,8 @@
 /** What every action needs from its request: who asks, from where, and the guard. */
 import { ActionError, type ActionAPIContext } from 'astro:actions';
-import { decideAccess, type Requirement } from '../lib/server/authorize.ts';
-import { getConfig } from '../lib/server/config.ts';
-import type { SessionUser } from '../lib/server/session.ts';
+import { decideAccess, type Requirement } from '#server/accounts/authorize.ts';
+import { getConfig } from '#server/platform/config.ts';
+import type { SessionUser } from '#server/accounts/session.ts';
 
 /** The signed-in account when it meets the requirement; 401 or 403 otherwise (also through /_actions/<name>). */
 export function requireUser(context: ActionAPIContext, requirement: Requirement): SessionUser {

@@ -17,12 +17,12 @@ import {
   signInInput,
   verifyEmailInput,
 } from '../lib/account-inputs.ts';
-import * as accounts from '../lib/server/accounts.ts';
-import { registerAccount, sendEmailVerification, verifyEmailToken } from '../lib/server/email-verification.ts';
-import { requestPasswordReset, resetPassword } from '../lib/server/password-reset.ts';
-import { getDb } from '../lib/server/runtime.ts';
-import { deleteSessionCookie, invalidateOwnSession, invalidateSession, setSessionCookie } from '../lib/server/session.ts';
-import { mailRateKeys, takeMailRate } from '../lib/server/throttle.ts';
+import * as accounts from '#server/accounts/accounts.ts';
+import { registerAccount, sendEmailVerification, verifyEmailToken } from '#server/accounts/email-verification.ts';
+import { requestPasswordReset, resetPassword } from '#server/accounts/password-reset.ts';
+import { getDb } from '#server/platform/runtime.ts';
+import { deleteSessionCookie, invalidateOwnSession, invalidateSession, setSessionCookie } from '#server/accounts/session.ts';
+import { mailRateKeys, takeMailRate } from '#server/accounts/throttle.ts';
 import { clientOf, isProduction, publicOrigin, requireUser } from './context.ts';
 
 /** A refused admin change, as the form shows it. */

@@ -3,7 +3,7 @@
  * Error messages are message keys (src/i18n/messages/auth.ts): forms translate them.
  */
 import { z } from 'zod';
-import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, isCommonPassword } from './server/password.ts';
+import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, isCommonPassword } from '#server/accounts/password.ts';
 
 // Astro hands an empty form field to the schema as null or undefined: the type error is "required".
 const required = 'auth.error.required';

@@ -2,7 +2,7 @@
 import { inject } from 'vitest';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { sql } from 'drizzle-orm';
-import { validateSessionToken } from '../../src/lib/server/session.ts';
+import { validateSessionToken } from '#server/accounts/session.ts';
 import { getPage, makeAccount, postForm, sessionCookie, setCookieToken, startAccountsPortal, TEST_PASSWORD } from '../support/accounts.ts';
 import { startPortalServer } from '../support/server.ts';
 

@@ -8,9 +8,9 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { accounts } from '../../db/schema/accounts.ts';
-import type { Account } from '../../db/schema/accounts.ts';
-import { validateSessionToken } from '../../src/lib/server/session.ts';
+import { accounts } from '#db/schema/accounts.ts';
+import type { Account } from '#db/schema/accounts.ts';
+import { validateSessionToken } from '#server/accounts/session.ts';
 import { getPage, makeAccount, postForm, sessionCookie, startAccountsPortal } from '../support/accounts.ts';
 
 type Persona = 'anonymous' | 'requester' | 'otherRequester' | 'staff' | 'admin';

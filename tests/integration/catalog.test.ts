@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { loadClinicalReference, loadDemoCatalog } from '../../db/seed/load-demo.ts';
+import { loadClinicalReference, loadDemoCatalog } from '#seed/load-demo.ts';
 import {
   findLineByName,
   getBatchPage,
@@ -8,8 +8,8 @@ import {
   locateBatch,
   locateLine,
   resolveLineIdentifier,
-} from '../../src/lib/server/catalog.ts';
-import { batchJson, lineJson, lineJsonLd, recordResponse } from '../../src/lib/server/catalog-json.ts';
+} from '#server/catalog/catalog.ts';
+import { batchJson, lineJson, lineJsonLd, recordResponse } from '#server/catalog/catalog-json.ts';
 import { useTestDatabase, type TestDatabase } from '../support/db.ts';
 
 let t: TestDatabase;

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startEmbeddedMeilisearch, type EmbeddedMeiliHandle } from '../../scripts/lib/embedded-meilisearch.ts';
+import { startEmbeddedMeilisearch, type EmbeddedMeiliHandle } from '#scripts/lib/embedded-meilisearch.ts';
 import { startPortalServer, type RunningServer } from '../support/server.ts';
 import { useTestDatabase, type TestDatabase } from '../support/db.ts';
 

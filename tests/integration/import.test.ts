@@ -3,9 +3,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { demoFiles } from '../../db/seed/load-demo.ts';
-import { verifyAuditChain } from '../../src/lib/server/audit.ts';
-import { formatProblem, importFile, importText } from '../../src/lib/server/import/import-file.ts';
+import { demoFiles } from '#seed/load-demo.ts';
+import { verifyAuditChain } from '#server/platform/audit.ts';
+import { formatProblem, importFile, importText } from '#server/catalog/import/import-file.ts';
 import { useTestDatabase, type TestDatabase } from '../support/db.ts';
 
 let t: TestDatabase;

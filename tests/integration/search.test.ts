@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { loadDemoCatalog } from '../../db/seed/load-demo.ts';
-import { reindex } from '../../search/reindex.ts';
-import { parseSearchParams, SearchParamsError } from '../../src/lib/schemas/search-params.ts';
-import { importText } from '../../src/lib/server/import/import-file.ts';
-import { searchLines } from '../../src/lib/server/search.ts';
+import { loadDemoCatalog } from '#seed/load-demo.ts';
+import { reindex } from '#search/reindex.ts';
+import { parseSearchParams, SearchParamsError } from '#schemas/search-params.ts';
+import { importText } from '#server/catalog/import/import-file.ts';
+import { searchLines } from '#server/search/search.ts';
 import { useTestDatabase, type TestDatabase } from '../support/db.ts';
 import { useTestSearch } from '../support/search.ts';
 
@@ -131,7 +131,7 @@ describe('filters and facets agree with the database', () => {
 
 describe('index settings', () => {
   test('are applied only when they drift from the code', async () => {
-    const { ensureSearchIndexes } = await import('../../search/settings.ts');
+    const { ensureSearchIndexes } = await import('#search/settings.ts');
     const again = await ensureSearchIndexes(s.meili, s.prefix);
     expect(Object.values(again).map((r) => r.changed), 'a restart changes nothing').toEqual([[], []]);
     await s.meili.index(`${s.prefix}lines`).updateSortableAttributes(['name']).waitTask();
@@ -155,8 +155,8 @@ describe('keeping search in step with the catalog', () => {
   });
 
   test('changes wait in the outbox while Meilisearch is unreachable, and arrive later', async () => {
-    const { createSearchClient } = await import('../../search/client.ts');
-    const { drainOnce } = await import('../../search/sync.ts');
+    const { createSearchClient } = await import('#search/client.ts');
+    const { drainOnce } = await import('#search/sync.ts');
     await importText(t.pool, 'edit2.tsv', 'name\tcategory\tsynonyms\nWAe007-A\thesc\tH7; WA07; nightingale-alias\n');
     const unreachable = createSearchClient({ url: 'http://127.0.0.1:1', apiKey: 'x'.repeat(16), timeoutMs: 500 });
     const failed = await drainOnce({ pool: t.pool, meili: unreachable, prefix: s.prefix });

@@ -1,12 +1,12 @@
 /** Sessions, one-time tokens, throttling and the audit trail, against a real database (services called directly). */
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { accounts, auditEvents, mailOutbox, sessions } from '../../db/schema/index.ts';
-import { changePassword, setAccountDisabled, signIn } from '../../src/lib/server/accounts.ts';
-import { registerAccount, verifyEmailToken } from '../../src/lib/server/email-verification.ts';
-import { requestPasswordReset, resetPassword } from '../../src/lib/server/password-reset.ts';
-import { createSession, invalidateSession, SESSION_LIFETIME_MS, validateSessionToken } from '../../src/lib/server/session.ts';
-import { verifyAuditChain } from '../../src/lib/server/audit.ts';
+import { accounts, auditEvents, mailOutbox, sessions } from '#db/schema/index.ts';
+import { changePassword, setAccountDisabled, signIn } from '#server/accounts/accounts.ts';
+import { registerAccount, verifyEmailToken } from '#server/accounts/email-verification.ts';
+import { requestPasswordReset, resetPassword } from '#server/accounts/password-reset.ts';
+import { createSession, invalidateSession, SESSION_LIFETIME_MS, validateSessionToken } from '#server/accounts/session.ts';
+import { verifyAuditChain } from '#server/platform/audit.ts';
 import { makeAccount, TEST_PASSWORD } from '../support/accounts.ts';
 import { useTestDatabase, type TestDatabase } from '../support/db.ts';
 

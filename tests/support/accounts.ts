@@ -4,10 +4,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
-import type { Database } from '../../db/client.ts';
-import type { Role } from '../../db/schema/accounts.ts';
-import { createAccount } from '../../src/lib/server/accounts.ts';
-import { createSession } from '../../src/lib/server/session.ts';
+import type { Database } from '#db/client.ts';
+import type { Role } from '#db/schema/accounts.ts';
+import { createAccount } from '#server/accounts/accounts.ts';
+import { createSession } from '#server/accounts/session.ts';
 import { useTestDatabase, type TestDatabase } from './db.ts';
 import { startPortalServer, type RunningServer } from './server.ts';
 

@@ -8,7 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
-import { createDatabase, createPool, type Database } from '../../db/client.ts';
+import { createDatabase, createPool, type Database } from '#db/client.ts';
 import { TEMPLATE_DB, withDatabase } from './global-setup.ts';
 
 export interface TestDatabase {

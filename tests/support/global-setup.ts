@@ -9,11 +9,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import type { TestProject } from 'vitest/node';
-import { isBuildCurrent, markBuilt } from '../../scripts/lib/build-stamp.ts';
-import { createPool } from '../../db/client.ts';
-import { runMigrations } from '../../db/migrate.ts';
-import { startEmbeddedMeilisearch } from '../../scripts/lib/embedded-meilisearch.ts';
-import { startEmbeddedPostgres } from '../../scripts/lib/embedded-postgres.ts';
+import { isBuildCurrent, markBuilt } from '#scripts/lib/build-stamp.ts';
+import { createPool } from '#db/client.ts';
+import { runMigrations } from '#db/migrate.ts';
+import { startEmbeddedMeilisearch } from '#scripts/lib/embedded-meilisearch.ts';
+import { startEmbeddedPostgres } from '#scripts/lib/embedded-postgres.ts';
 
 export const TEMPLATE_DB = 'portal_template';
 

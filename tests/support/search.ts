@@ -4,9 +4,9 @@
  * outbox sync.
  */
 import { inject } from 'vitest';
-import { createSearchClient } from '../../search/client.ts';
-import { ensureSearchIndexes } from '../../search/settings.ts';
-import { drainAll } from '../../search/sync.ts';
+import { createSearchClient } from '#search/client.ts';
+import { ensureSearchIndexes } from '#search/settings.ts';
+import { drainAll } from '#search/sync.ts';
 import type { TestDatabase } from './db.ts';
 import { uniqueIndexPrefix } from './db.ts';
 

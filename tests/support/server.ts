@@ -4,7 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { findFreePort, waitForPort } from '../../scripts/lib/free-port.ts';
+import { findFreePort, waitForPort } from '#scripts/lib/free-port.ts';
 
 export interface RunningServer {
   url: string;

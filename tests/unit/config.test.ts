@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { ConfigError, parseConfig } from '../../src/lib/server/config.ts';
+import { ConfigError, parseConfig } from '#server/platform/config.ts';
 
 describe('parseConfig', () => {
   test('defaults give a local portal on 127.0.0.1:4321 with embedded services', () => {

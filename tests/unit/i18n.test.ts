@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { en, zh as zhCN } from '../../src/i18n/messages/index.ts';
-import { localizePath, splitLocale, translator } from '../../src/i18n/index.ts';
+import { en, zh as zhCN } from '#i18n/messages/index.ts';
+import { localizePath, splitLocale, translator } from '#i18n/index.ts';
 
 describe('i18n', () => {
   test('every English string has a non-empty Chinese twin', () => {

@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest';
-import { redactTokens } from '../../src/lib/server/mail.ts';
+import { redactTokens } from '#server/platform/mail.ts';
 
 test('one-time tokens are masked in logged mail, the rest of the message stays', () => {
   const body = 'Reset your password:\nhttps://cells.example.org/zh/reset-password?token=abc.DEF-123_x\nThe link expires in 1 hour.';

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
-import { newPasswordField, safeReturnPath } from '../../src/lib/account-inputs.ts';
-import { hashPassword, isCommonPassword, verifyPassword } from '../../src/lib/server/password.ts';
-import { issueToken, parseToken, secretMatches } from '../../src/lib/server/token.ts';
+import { newPasswordField, safeReturnPath } from '#lib/account-inputs.ts';
+import { hashPassword, isCommonPassword, verifyPassword } from '#server/accounts/password.ts';
+import { issueToken, parseToken, secretMatches } from '#server/accounts/token.ts';
 
 describe('passwords', () => {
   test('are hashed with argon2id and verified', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { normaliseAgeBand, normaliseCategory, normaliseSex, trialRegistry } from '../../src/lib/schemas/catalog-vocabulary.ts';
-import { findDiseaseTerm } from '../../src/lib/schemas/disease-vocabulary.ts';
+import { normaliseAgeBand, normaliseCategory, normaliseSex, trialRegistry } from '#schemas/catalog-vocabulary.ts';
+import { findDiseaseTerm } from '#schemas/disease-vocabulary.ts';
 
 describe('the words sources use', () => {
   test.each([

@@ -13,8 +13,8 @@ import {
   modificationTypes,
   useRestrictions,
   zygosities,
-} from '../../../db/schema/catalog.ts';
-import { batchTypes, grades, qcOutcomes, releaseStatuses } from '../../../db/schema/batches.ts';
+} from '#db/schema/catalog.ts';
+import { batchTypes, grades, qcOutcomes, releaseStatuses } from '#db/schema/batches.ts';
 import { categoryNames, isHealthy, normaliseAgeBand, normaliseCategory, normaliseFeeder, normaliseSex } from './catalog-vocabulary.ts';
 
 const MAX_TEXT = 2_000;

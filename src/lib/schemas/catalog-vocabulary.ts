@@ -3,7 +3,7 @@
  * the canonical value each one means. Shared by the importer, the search
  * documents and the UI labels.
  */
-import type { LineCategory } from '../../../db/schema/catalog.ts';
+import type { LineCategory } from '#db/schema/catalog.ts';
 
 const categoryAliases: Record<string, LineCategory> = {
   ipsc: 'ipsc',

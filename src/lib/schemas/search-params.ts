@@ -4,8 +4,8 @@
  * (`?category=ipsc&category=hesc`): OR within a field, AND across fields.
  */
 import { z } from 'zod';
-import { availabilities, lineCategories, modificationTypes, sexes } from '../../../db/schema/catalog.ts';
-import { grades } from '../../../db/schema/batches.ts';
+import { availabilities, lineCategories, modificationTypes, sexes } from '#db/schema/catalog.ts';
+import { grades } from '#db/schema/batches.ts';
 import { filterNames } from '../search-url.ts';
 
 export const sorts = ['relevance', 'name', '-name', 'updated', 'available'] as const;

@@ -1,7 +1,7 @@
 import type { APIRoute } from 'astro';
-import { checkHealth } from '../../lib/server/health.ts';
-import { getMeili, getPool } from '../../lib/server/runtime.ts';
-import { version } from '../../lib/server/version.ts';
+import { checkHealth } from '#server/platform/health.ts';
+import { getMeili, getPool } from '#server/platform/runtime.ts';
+import { version } from '#server/platform/version.ts';
 
 export const GET: APIRoute = async () => {
   const health = await checkHealth({ pool: getPool(), meili: getMeili(), version });

@@ -1,6 +1,6 @@
 import type { APIRoute } from 'astro';
-import { searchFromUrl } from '../../../lib/server/search-api.ts';
-import { toCsv } from '../../../lib/csv.ts';
+import { searchFromUrl } from '#server/search/search-api.ts';
+import { toCsv } from '#lib/csv.ts';
 
 /** The current result as CSV, up to 10,000 rows: at most 10 searches of 1,000, without facets. */
 const MAX_ROWS = 10_000;

@@ -1,6 +1,6 @@
 import type { APIRoute } from 'astro';
-import { jsonOk } from '../../../lib/server/http.ts';
-import { searchFromUrl } from '../../../lib/server/search-api.ts';
+import { jsonOk } from '#server/platform/http.ts';
+import { searchFromUrl } from '#server/search/search-api.ts';
 
 export const GET: APIRoute = async ({ url }) => {
   const searched = await searchFromUrl(url);

@@ -1,9 +1,9 @@
 /** GET /api/v1/lines/{name}: a line's public record as JSON; synonyms and identifiers redirect to the standard name. */
 import type { APIRoute } from 'astro';
-import { lineNameParam } from '../../../../lib/schemas/catalog-params.ts';
-import { locateLine } from '../../../../lib/server/catalog.ts';
-import { lineApiPath, lineJson, publicOrigin, recordResponse } from '../../../../lib/server/catalog-json.ts';
-import { getDb } from '../../../../lib/server/runtime.ts';
+import { lineNameParam } from '#schemas/catalog-params.ts';
+import { locateLine } from '#server/catalog/catalog.ts';
+import { lineApiPath, lineJson, publicOrigin, recordResponse } from '#server/catalog/catalog-json.ts';
+import { getDb } from '#server/platform/runtime.ts';
 
 export const GET: APIRoute = async ({ params, url }) => {
   const name = lineNameParam.safeParse(params.name);

@@ -5,8 +5,8 @@
  */
 import nodemailer, { type Transporter } from 'nodemailer';
 import { desc } from 'drizzle-orm';
-import type { Executor } from '../../../db/client.ts';
-import { mailOutbox, type MailMessage } from '../../../db/schema/accounts.ts';
+import type { Executor } from '#db/client.ts';
+import { mailOutbox, type MailMessage } from '#db/schema/accounts.ts';
 import { getConfig } from './config.ts';
 
 export interface Mail {

@@ -3,10 +3,10 @@
  * /api/v1/openapi.json. Parameter enums come from the same lists the
  * validating schemas use, so the document cannot drift from the code.
  */
-import { grades } from '../../../db/schema/batches.ts';
-import { availabilities, lineCategories, modificationTypes, sexes } from '../../../db/schema/catalog.ts';
-import { sorts } from '../schemas/search-params.ts';
-import { version } from './version.ts';
+import { grades } from '#db/schema/batches.ts';
+import { availabilities, lineCategories, modificationTypes, sexes } from '#db/schema/catalog.ts';
+import { sorts } from '#schemas/search-params.ts';
+import { version } from '#server/platform/version.ts';
 
 const repeatable = (name: string, description: string, values?: readonly string[]) => ({
   name,

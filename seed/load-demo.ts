@@ -8,8 +8,8 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
-import { loadClinicalProducts } from '../../src/lib/server/clinical.ts';
-import { formatProblem, importFile } from '../../src/lib/server/import/import-file.ts';
+import { loadClinicalProducts } from '#server/catalog/clinical.ts';
+import { formatProblem, importFile } from '#server/catalog/import/import-file.ts';
 
 const dataDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'data');
 

@@ -4,8 +4,8 @@
  */
 import type pg from 'pg';
 import type { Meilisearch } from 'meilisearch';
-import { createDatabase, createPool, type Database } from '../../../db/client.ts';
-import { createSearchClient } from '../../../search/client.ts';
+import { createDatabase, createPool, type Database } from '#db/client.ts';
+import { createSearchClient } from '#search/client.ts';
 import { getConfig } from './config.ts';
 
 let pool: pg.Pool | undefined;
@@ -72,6 +72,6 @@ let syncWorker: { stop(): void } | undefined;
  */
 export async function ensureSyncWorker(): Promise<void> {
   if (syncWorker) return;
-  const { startSyncWorker } = await import('../../../search/sync.ts');
+  const { startSyncWorker } = await import('#search/sync.ts');
   syncWorker = startSyncWorker({ pool: getPool(), meili: getMeili(), prefix: getIndexPrefix() });
 }

@@ -8,8 +8,8 @@
  * can leak them by accident.
  */
 import { and, eq, sql, type Column } from 'drizzle-orm';
-import type { Database } from '../../../db/client.ts';
-import { batches } from '../../../db/schema/batches.ts';
+import type { Database } from '#db/client.ts';
+import { batches } from '#db/schema/batches.ts';
 import {
   diseases,
   lineDiseases,
@@ -18,8 +18,8 @@ import {
   lineSynonyms,
   providers,
   type LineCategory,
-} from '../../../db/schema/catalog.ts';
-import { identifierUrl, publicationUrl } from '../identifiers.ts';
+} from '#db/schema/catalog.ts';
+import { identifierUrl, publicationUrl } from '#lib/identifiers.ts';
 import { relatedClinicalProducts, type RelatedClinicalProducts } from './clinical.ts';
 
 const published = eq(lines.status, 'published');

@@ -5,9 +5,9 @@
  * first; facet counts come with the results.
  */
 import type { Meilisearch, SearchParams as MeiliSearchParams } from 'meilisearch';
-import { indexUid } from '../../../search/indexes/index.ts';
-import { LINES, lineFacets, type LineDocument, type LineFacet } from '../../../search/indexes/lines.ts';
-import { filterNames, type SearchParams } from '../schemas/search-params.ts';
+import { indexUid } from '#search/indexes/index.ts';
+import { LINES, lineFacets, type LineDocument, type LineFacet } from '#search/indexes/lines.ts';
+import { filterNames, type SearchParams } from '#schemas/search-params.ts';
 
 export interface LineHit {
   name: string;

@@ -3,8 +3,8 @@
  * Call it with the same transaction as the change it records.
  */
 import { sql } from 'drizzle-orm';
-import type { Executor } from '../../../db/client.ts';
-import { auditEvents } from '../../../db/schema/audit.ts';
+import type { Executor } from '#db/client.ts';
+import { auditEvents } from '#db/schema/audit.ts';
 
 export interface AuditInput {
   /** Account id, or a label such as `import:cli`, `system`. */

@@ -3,8 +3,8 @@
  * the canonical import format. Every record is marked `synthetic`; names use
  * the reserved `SYN` institute code so they can never collide with real ones.
  */
-import { batchColumns, lineColumns, qcColumns } from '../../src/lib/schemas/catalog-input.ts';
-import { diseaseVocabulary } from '../../src/lib/schemas/disease-vocabulary.ts';
+import { batchColumns, lineColumns, qcColumns } from '#schemas/catalog-input.ts';
+import { diseaseVocabulary } from '#schemas/disease-vocabulary.ts';
 import { qcPanel } from './qc-panels.ts';
 import { createRandom } from './random.ts';
 

@@ -1,5 +1,5 @@
 /** The account mails, in the language the account chose at registration. */
-import type { Locale } from '../../i18n/index.ts';
+import type { Locale } from '#i18n/index.ts';
 import type { Mail } from './mail.ts';
 
 type Template = (link: string) => { subject: string; body: string };

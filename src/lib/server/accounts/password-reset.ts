@@ -1,10 +1,10 @@
 /** Password reset by mail: a single-use link valid for an hour; using it ends every session. */
-import type { Database } from '../../../db/client.ts';
-import { passwordResetTokens } from '../../../db/schema/accounts.ts';
+import type { Database } from '#db/client.ts';
+import { passwordResetTokens } from '#db/schema/accounts.ts';
 import { activateAccount, findAccountByEmail, setPassword } from './accounts.ts';
 import { accountLink } from './email-verification.ts';
-import { composeMail } from './mail-templates.ts';
-import { sendMail } from './mail.ts';
+import { composeMail } from '#server/platform/mail-templates.ts';
+import { sendMail } from '#server/platform/mail.ts';
 import { issueOneTimeToken, redeemOneTimeToken } from './one-time-token.ts';
 
 export const RESET_LIFETIME_MS = 60 * 60 * 1000;

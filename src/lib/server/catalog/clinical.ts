@@ -4,16 +4,16 @@
  */
 import { and, asc, desc, ilike, inArray, or, sql, type SQL } from 'drizzle-orm';
 import type pg from 'pg';
-import type { Database } from '../../../db/client.ts';
-import type { LineCategory } from '../../../db/schema/catalog.ts';
-import { clinicalProducts, type ClinicalProduct } from '../../../db/schema/clinical.ts';
-import { trialRegistry } from '../schemas/catalog-vocabulary.ts';
+import type { Database } from '#db/client.ts';
+import type { LineCategory } from '#db/schema/catalog.ts';
+import { clinicalProducts, type ClinicalProduct } from '#db/schema/clinical.ts';
+import { trialRegistry } from '#schemas/catalog-vocabulary.ts';
 import { parseTsv } from './import/delimited.ts';
 
 /** Country spellings of the source table -> ISO 3166-1 alpha-2. */
 const countryCodes: Record<string, string> = { UK: 'GB', KOR: 'KR', IRAN: 'IR' };
 
-/** Loads the TSV transcribed from the review (db/seed/data/clinical-products.tsv); idempotent. */
+/** Loads the TSV transcribed from the review (seed/data/clinical-products.tsv); idempotent. */
 export async function loadClinicalProducts(pool: pg.Pool, tsv: string): Promise<number> {
   const [head, ...rows] = parseTsv(tsv);
   const h = head!.cells;

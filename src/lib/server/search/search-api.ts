@@ -2,9 +2,9 @@
  * The glue between HTTP and the search service: parse the query string once,
  * answer 400 naming the parameter, run the search.
  */
-import { parseSearchParams, SearchParamsError, type SearchParams } from '../schemas/search-params.ts';
-import { jsonError } from './http.ts';
-import { getIndexPrefix, getSearchClient } from './runtime.ts';
+import { parseSearchParams, SearchParamsError, type SearchParams } from '#schemas/search-params.ts';
+import { jsonError } from '#server/platform/http.ts';
+import { getIndexPrefix, getSearchClient } from '#server/platform/runtime.ts';
 import { searchLines, type SearchOptions, type SearchResult } from './search.ts';
 
 export type Searched = { ok: true; params: SearchParams; result: SearchResult } | { ok: false; response: Response };

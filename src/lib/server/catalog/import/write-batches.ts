@@ -4,7 +4,7 @@
  * differ from the set last imported (digest), never silently otherwise.
  */
 import type pg from 'pg';
-import type { BatchRecord, QcRecord } from '../../schemas/catalog-input.ts';
+import type { BatchRecord, QcRecord } from '#schemas/catalog-input.ts';
 import { insertRows, type Column } from './bulk.ts';
 import { digestOf } from './digest.ts';
 import type { WriteContext, WriteCounts } from './write-lines.ts';

@@ -4,8 +4,8 @@
  * further attempts until the oldest of those 5 is 15 minutes old.
  */
 import { and, desc, eq, gt, inArray } from 'drizzle-orm';
-import type { Executor } from '../../../db/client.ts';
-import { signInFailures } from '../../../db/schema/accounts.ts';
+import type { Executor } from '#db/client.ts';
+import { signInFailures } from '#db/schema/accounts.ts';
 
 export const MAX_FAILURES = 5;
 export const FAILURE_WINDOW_MS = 15 * 60 * 1000;

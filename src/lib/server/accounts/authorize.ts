@@ -3,7 +3,7 @@
  * middleware; actions check the same rule in their handlers (they are also
  * reachable at /_actions/<name>, outside any guarded prefix).
  */
-import type { Role } from '../../../db/schema/accounts.ts';
+import type { Role } from '#db/schema/accounts.ts';
 
 /** `user`: any signed-in account; `staff`: staff or admin; `admin`: admin only. */
 export type Requirement = 'user' | 'staff' | 'admin';

@@ -3,8 +3,8 @@
  * like sessions, hashed at rest, expiring, and spent on first use.
  */
 import { and, eq, isNull } from 'drizzle-orm';
-import type { Executor } from '../../../db/client.ts';
-import { emailVerificationTokens, passwordResetTokens } from '../../../db/schema/accounts.ts';
+import type { Executor } from '#db/client.ts';
+import { emailVerificationTokens, passwordResetTokens } from '#db/schema/accounts.ts';
 import { issueToken, parseToken, secretMatches } from './token.ts';
 
 export type OneTimeTokenTable = typeof emailVerificationTokens | typeof passwordResetTokens;

@@ -5,8 +5,8 @@
  */
 import { and, eq, lt, ne } from 'drizzle-orm';
 import type { AstroCookies } from 'astro';
-import type { Executor } from '../../../db/client.ts';
-import { accounts, sessions, type Account, type Session } from '../../../db/schema/accounts.ts';
+import type { Executor } from '#db/client.ts';
+import { accounts, sessions, type Account, type Session } from '#db/schema/accounts.ts';
 import { issueToken, parseToken, secretMatches } from './token.ts';
 
 export const SESSION_LIFETIME_MS = 30 * 24 * 60 * 60 * 1000;

@@ -4,8 +4,8 @@
  * leaves unchanged ones alone, and queues every touched line for search.
  */
 import type pg from 'pg';
-import type { LineRecord } from '../../schemas/catalog-input.ts';
-import { findDiseaseTerm } from '../../schemas/disease-vocabulary.ts';
+import type { LineRecord } from '#schemas/catalog-input.ts';
+import { findDiseaseTerm } from '#schemas/disease-vocabulary.ts';
 import { chunk, insertRows, type Column } from './bulk.ts';
 import { digestOf } from './digest.ts';
 

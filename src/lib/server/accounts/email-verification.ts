@@ -1,10 +1,10 @@
 /** Email verification: a one-time link mailed at registration; redeeming it activates the account. */
-import type { Database, Executor } from '../../../db/client.ts';
-import { emailVerificationTokens, type Account } from '../../../db/schema/accounts.ts';
-import type { Locale } from '../../i18n/index.ts';
+import type { Database, Executor } from '#db/client.ts';
+import { emailVerificationTokens, type Account } from '#db/schema/accounts.ts';
+import type { Locale } from '#i18n/index.ts';
 import { activateAccount, createAccount, findAccountByEmail, type NewAccount } from './accounts.ts';
-import { composeMail } from './mail-templates.ts';
-import { sendMail } from './mail.ts';
+import { composeMail } from '#server/platform/mail-templates.ts';
+import { sendMail } from '#server/platform/mail.ts';
 import { issueOneTimeToken, redeemOneTimeToken } from './one-time-token.ts';
 
 export const VERIFICATION_LIFETIME_MS = 24 * 60 * 60 * 1000;

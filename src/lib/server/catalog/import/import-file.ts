@@ -21,7 +21,7 @@ import {
   type BatchRecord,
   type LineRecord,
   type QcRecord,
-} from '../../schemas/catalog-input.ts';
+} from '#schemas/catalog-input.ts';
 import { mapCellosaurus, parseCellosaurusEntries } from './cellosaurus.ts';
 import { CsvSyntaxError, parseCsv, parseTsv, type DelimitedRecord } from './delimited.ts';
 import { jsonElementLines } from './json-lines.ts';

@@ -4,13 +4,14 @@
  * digits or symbols tacked on (`dragon123456!` is still `dragon`).
  */
 import { hash, verify } from '@node-rs/argon2';
-import commonPasswords from './common-passwords.ts';
+// A data file (source and licence inside), loaded the same way by the server bundle and the CLI.
+import commonPasswords from './common-passwords.json' with { type: 'json' };
 
 export const PASSWORD_MIN_LENGTH = 12;
 /** argon2 hashes whatever it is given: cap the work one request can cause. */
 export const PASSWORD_MAX_LENGTH = 256;
 
-const common = new Set(commonPasswords.split('\n'));
+const common = new Set(commonPasswords.passwords);
 
 // OWASP's recommended argon2id floor: 19 MiB, 2 iterations, 1 lane.
 // `algorithm: 2` is Algorithm.Argon2id (a const enum, which isolated modules cannot read).

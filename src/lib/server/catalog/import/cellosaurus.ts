@@ -4,7 +4,7 @@
  * pluripotent, embryonic, adult/mesenchymal stem or stromal) and maps them to
  * the canonical line input, so they go through the same validation as CSV.
  */
-import type { LineInput } from '../../schemas/catalog-input.ts';
+import type { LineInput } from '#schemas/catalog-input.ts';
 
 export interface CellosaurusEntry {
   /** Line of the file where the entry's ID line is. */

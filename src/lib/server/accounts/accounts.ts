@@ -5,10 +5,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { asc, eq, sql } from 'drizzle-orm';
-import type { Database, Executor } from '../../../db/client.ts';
-import { accounts, type Account, type Role } from '../../../db/schema/accounts.ts';
-import type { Locale } from '../../i18n/index.ts';
-import { recordAudit } from './audit.ts';
+import type { Database, Executor } from '#db/client.ts';
+import { accounts, type Account, type Role } from '#db/schema/accounts.ts';
+import type { Locale } from '#i18n/index.ts';
+import { recordAudit } from '#server/platform/audit.ts';
 import { decoyPasswordHash, hashPassword, verifyPassword } from './password.ts';
 import { checkSignInThrottle, clearSignInFailures, recordSignInFailure, throttleKeys } from './throttle.ts';
 import { createSession, invalidateAccountSessions } from './session.ts';

@@ -3,10 +3,10 @@
  * JSON-LD. Fields are picked one by one, never spread, so a column added to
  * the services later does not reach the API until someone decides it should.
  */
-import type { ClinicalProduct } from '../../../db/schema/clinical.ts';
+import type { ClinicalProduct } from '#db/schema/clinical.ts';
 import type { BatchPage, BatchSummary, LinePage, Located, QcRow } from './catalog.ts';
-import { getConfig } from './config.ts';
-import { jsonError, jsonOk } from './http.ts';
+import { getConfig } from '#server/platform/config.ts';
+import { jsonError, jsonOk } from '#server/platform/http.ts';
 
 /** Absolute URLs use PUBLIC_URL behind a proxy, else the request's own origin. */
 export function publicOrigin(requestUrl: URL): string {
