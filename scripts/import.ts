@@ -1,5 +1,9 @@
 /**
- * npm run import -- FILE [--format csv|tsv|json|cellosaurus] [--dry-run] [--actor NAME]
+ * npm run import -- FILE [--format csv|tsv|json|cellosaurus] [--dry-run] [--actor NAME] [--adjust-stock REASON]
+ *
+ * --adjust-stock REASON: an existing batch whose vial counts differ from its last
+ * import gets an `adjusted` stock movement of the difference, with that reason;
+ * without it such a file is refused (stock moves through the ledger).
  *
  * Exit codes: 0 imported (or nothing to change), 1 the file has problems
  * (nothing written), 2 usage error.
@@ -13,7 +17,7 @@ import { connectServices } from './lib/connect.ts';
 import { bold, green, red } from './lib/log.ts';
 import { createProgress } from './lib/progress.ts';
 
-const usage = 'usage: npm run import -- FILE [--format csv|tsv|json|cellosaurus] [--dry-run] [--actor NAME]';
+const usage = 'usage: npm run import -- FILE [--format csv|tsv|json|cellosaurus] [--dry-run] [--actor NAME] [--adjust-stock REASON]';
 
 function usageError(message: string): never {
   console.error(`error: ${message}\n${usage}`);
@@ -28,6 +32,7 @@ try {
       format: { type: 'string' },
       'dry-run': { type: 'boolean', default: false },
       actor: { type: 'string' },
+      'adjust-stock': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -42,6 +47,8 @@ if (args.positionals.length !== 1) usageError(args.positionals.length ? 'one fil
 const format = args.values.format as Format | undefined;
 if (format && !formats.includes(format)) usageError(`--format must be one of ${formats.join(', ')}`);
 const file = args.positionals[0]!;
+const adjustStock = args.values['adjust-stock']?.trim();
+if (args.values['adjust-stock'] !== undefined && !adjustStock) usageError('--adjust-stock needs a reason, e.g. --adjust-stock "20 vials thawed for QC"');
 
 const config = loadConfigOrExit();
 
@@ -55,6 +62,7 @@ try {
   const report = await importFile(pool, file, {
     format,
     dryRun: args.values['dry-run'],
+    adjustStock,
     actor: args.values.actor ?? `import:${process.env.USER ?? 'cli'}`,
     onProgress: (_phase, done, total) => progress.update(done, total, 'records'),
   });

@@ -1,14 +1,15 @@
 /**
  * Drains the transactional outbox into Meilisearch.
  *
- * Claims pending rows (FOR UPDATE SKIP LOCKED, so several workers never take
- * the same rows), keeps the last operation per entity, re-reads the entities
+ * The loop and the claim/mark steps are db/outbox.ts, shared with the mail
+ * outbox. Claims pending rows, keeps the last operation per entity, re-reads the entities
  * from PostgreSQL, sends documents and deletions, waits for Meilisearch to
  * apply them, and only then marks the rows processed. On failure the rows
  * stay pending with a growing delay: nothing is lost while Meilisearch is down.
  */
 import type { Meilisearch } from 'meilisearch';
 import type pg from 'pg';
+import { claimDue, inOutboxTransaction, markFailed, markProcessed, startOutboxWorker } from '#db/outbox.ts';
 import { BATCHES, loadBatchDocuments } from './indexes/batches.ts';
 import { indexUid } from './indexes/index.ts';
 import { LINES, loadLineDocuments } from './indexes/lines.ts';
@@ -29,29 +30,17 @@ export interface DrainResult {
 
 type OutboxRow = { id: number; entity_type: 'line' | 'batch'; entity_id: string; op: 'upsert' | 'delete' };
 
-const MAX_BACKOFF_S = 300;
-
 /** One batch of the outbox. Returns what it did; `claimed: 0` means nothing was due. */
 export async function drainOnce(deps: SyncDeps, batchSize = 1_000): Promise<DrainResult> {
-  const client = await deps.pool.connect();
-  const result: DrainResult = { claimed: 0, upserted: 0, deleted: 0, failed: false };
-  try {
-    await client.query('BEGIN');
-    const { rows } = await client.query<OutboxRow>(
-      `SELECT id, entity_type, entity_id, op FROM search_outbox
-       WHERE processed_at IS NULL AND next_attempt_at <= now()
-       ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
-      [batchSize],
-    );
+  return inOutboxTransaction(deps.pool, async (client) => {
+    const result: DrainResult = { claimed: 0, upserted: 0, deleted: 0, failed: false };
+    const rows = await claimDue<OutboxRow>(client, 'search_outbox', 'id, entity_type, entity_id, op', batchSize);
     result.claimed = rows.length;
-    if (!rows.length) {
-      await client.query('COMMIT');
-      return result;
-    }
+    if (!rows.length) return result;
     // Last operation per entity wins; rows arrive in id (= write) order.
     const last = new Map<string, OutboxRow>();
     for (const row of rows) last.set(`${row.entity_type}:${row.entity_id}`, row);
-    const ids = rows.map((r) => r.id);
+    const ids = rows.map((r) => Number(r.id));
     try {
       for (const [type, name, load] of [
         ['line', LINES, loadLineDocuments],
@@ -73,25 +62,14 @@ export async function drainOnce(deps: SyncDeps, batchSize = 1_000): Promise<Drai
         result.upserted += documents.length;
         result.deleted += gone.length;
       }
-      await client.query('UPDATE search_outbox SET processed_at = now(), last_error = NULL WHERE id = ANY($1::bigint[])', [ids]);
+      await markProcessed(client, 'search_outbox', ids);
     } catch (error) {
       result.failed = true;
       result.error = (error as Error).message;
-      await client.query(
-        `UPDATE search_outbox SET attempts = attempts + 1, last_error = $2,
-           next_attempt_at = now() + make_interval(secs => least(${MAX_BACKOFF_S}, power(2, attempts + 1)))
-         WHERE id = ANY($1::bigint[])`,
-        [ids, result.error.slice(0, 500)],
-      );
+      await markFailed(client, 'search_outbox', ids, result.error);
     }
-    await client.query('COMMIT');
     return result;
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => {});
-    throw error;
-  } finally {
-    client.release();
-  }
+  });
 }
 
 /**
@@ -117,28 +95,7 @@ export async function pendingOutbox(pool: pg.Pool): Promise<number> {
   return rows[0].n;
 }
 
-/**
- * The worker inside the server process: drains every `intervalMs`, backs off
- * while Meilisearch is down (the outbox rows carry their own next attempt).
- */
+/** The worker inside the server process: drains every `intervalMs`; the rows carry their own backoff. */
 export function startSyncWorker(deps: SyncDeps, intervalMs = 1_000, log: (line: string) => void = console.error) {
-  let running = false;
-  let lastError = '';
-  const timer = setInterval(async () => {
-    if (running) return;
-    running = true;
-    try {
-      const r = await drainAll(deps);
-      if (r.failed && r.error !== lastError) log(`[search] sync failed, will retry: ${r.error}`);
-      lastError = r.failed ? (r.error ?? '') : '';
-    } catch (error) {
-      const message = (error as Error).message;
-      if (message !== lastError) log(`[search] sync error: ${message}`);
-      lastError = message;
-    } finally {
-      running = false;
-    }
-  }, intervalMs);
-  timer.unref();
-  return { stop: () => clearInterval(timer) };
+  return startOutboxWorker({ name: 'search', drain: () => drainAll(deps), intervalMs, log });
 }

@@ -1,14 +1,15 @@
 import { defineMiddleware, sequence } from 'astro:middleware';
 import { localizePath, splitLocale } from './i18n/index.ts';
 import { decideAccess, requirementFor } from '#server/accounts/authorize.ts';
+import { jsonError } from '#server/platform/http.ts';
 import { getConfig } from '#server/platform/config.ts';
-import { ensureSyncWorker, getDb } from '#server/platform/runtime.ts';
+import { ensureWorkers, getDb } from '#server/platform/runtime.ts';
 import { withSecurityHeaders } from '#server/platform/security-headers.ts';
 import { deleteSessionCookie, sessionCookieName, setSessionCookie, validateSessionToken } from '#server/accounts/session.ts';
 
-/** The search outbox worker lives in the server process; the first request starts it. */
+/** The outbox workers (search, mail) live in the server process; the first request starts them. */
 const startWorkers = defineMiddleware(async (_context, next) => {
-  await ensureSyncWorker();
+  await ensureWorkers();
   return next();
 });
 
@@ -56,7 +57,7 @@ const guard = defineMiddleware((context, next) => {
   const decision = decideAccess(user, requirement);
   if (decision === 'allow') return next();
   if (pathWithoutLocale.startsWith('/api/')) {
-    return Response.json({ error: decision === 'sign-in' ? 'sign in required' : 'forbidden' }, { status: decision === 'sign-in' ? 401 : 403 });
+    return decision === 'sign-in' ? jsonError(401, 'unauthorized', 'Sign in first.') : jsonError(403, 'forbidden', 'Your account may not use this.');
   }
   if (decision === 'sign-in') {
     const back = localizePath(locale, pathWithoutLocale) + context.url.search;

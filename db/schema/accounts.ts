@@ -84,13 +84,6 @@ export const signInFailures = pgTable(
 );
 
 /** Mail that was not sent through SMTP (no SMTP_URL): kept here, listed at /dev/mail outside production. */
-export const mailOutbox = pgTable('mail_outbox', {
-  id: bigserial({ mode: 'number' }).primaryKey(),
-  to: text().notNull(),
-  subject: text().notNull(),
-  body: text().notNull(),
-  createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
-});
 
 export const accountsRelations = relations(accounts, ({ many }) => ({ sessions: many(sessions) }));
 export const sessionsRelations = relations(sessions, ({ one }) => ({
@@ -99,4 +92,3 @@ export const sessionsRelations = relations(sessions, ({ one }) => ({
 
 export type Account = typeof accounts.$inferSelect;
 export type Session = typeof sessions.$inferSelect;
-export type MailMessage = typeof mailOutbox.$inferSelect;

@@ -1,12 +1,13 @@
 /**
  * Batches (lots) of a line and their quality-control results.
  *
- * Vial counters can never go negative nor add up to more than the total: the
- * database says so (CHECK constraints), not only the code that reserves
- * stock. The storage location is staff only.
+ * Vial counters are maintained from the stock ledger (db/schema/stock.ts) and
+ * can never go negative nor add up to more than the total: the database says
+ * so (CHECK constraints), not only the code that reserves stock. The storage
+ * location is staff only.
  */
 import { relations, sql } from 'drizzle-orm';
-import { type AnyPgColumn, boolean, check, date, index, integer, pgTable, serial, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { type AnyPgColumn, boolean, check, date, index, integer, jsonb, pgTable, serial, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 import { lines } from './catalog.ts';
 
 export const batchTypes = ['master', 'working', 'distribution'] as const;
@@ -36,6 +37,8 @@ export const batches = pgTable(
     synthetic: boolean().notNull().default(false),
     entryVersion: integer().notNull().default(1),
     recordDigest: text().notNull(),
+    /** What the last import said of the stock; re-imports compare against it, never against the live counters. */
+    importedStock: jsonb().$type<{ vials_total: number; vials_available: number; vials_reserved: number; vials_shipped: number }>(),
     /** Digest of the QC rows last imported for this batch: unchanged QC is not rewritten. */
     qcDigest: text(),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),

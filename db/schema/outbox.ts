@@ -25,3 +25,27 @@ export const searchOutbox = pgTable(
 );
 
 export type OutboxRow = typeof searchOutbox.$inferSelect;
+
+/**
+ * Mail, written in the same transaction as the change it tells of and
+ * delivered by a worker (src/lib/server/platform/mail.ts): an SMTP outage
+ * delays a message, it never rolls back a registration, and a rolled-back
+ * change sends nothing. Delivered rows stay, as a record of what was sent.
+ */
+export const mailOutbox = pgTable(
+  'mail_outbox',
+  {
+    id: bigserial({ mode: 'number' }).primaryKey(),
+    to: text().notNull(),
+    subject: text().notNull(),
+    body: text().notNull(),
+    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    attempts: integer().notNull().default(0),
+    nextAttemptAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    processedAt: timestamp({ withTimezone: true }),
+    lastError: text(),
+  },
+  (t) => [index('mail_outbox_pending_idx').on(t.nextAttemptAt, t.id).where(sql`processed_at IS NULL`)],
+);
+
+export type MailMessage = typeof mailOutbox.$inferSelect;

@@ -11,12 +11,8 @@ export function countryName(locale: Locale, code: string | null | undefined): st
   }
 }
 
-/**
- * Where "Request this line" leads. Requests need an account, and the request
- * form does not exist yet: send people through sign-in, which returns them to
- * the form. One place to change when requests land.
- */
+/** Where "Request this line" leads: the requester's new-request page under /account. */
 export function requestLinePath(locale: Locale, lineName: string): string {
-  const form = `${localizePath(locale, '/requests/new')}?line=${encodeURIComponent(lineName)}`;
-  return `${localizePath(locale, '/sign-in')}?next=${encodeURIComponent(form)}`;
+  // The guard sends anonymous readers to sign in first and back here afterwards.
+  return `${localizePath(locale, '/account/requests/new')}?line=${encodeURIComponent(lineName)}`;
 }

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { accounts } from '#db/schema/accounts.ts';
 import type { Account } from '#db/schema/accounts.ts';
 import { validateSessionToken } from '#server/accounts/session.ts';
+import { guardedPrefixes, requirementFor, type Requirement } from '#server/accounts/authorize.ts';
 import { getPage, makeAccount, postForm, sessionCookie, startAccountsPortal } from '../support/accounts.ts';
 
 type Persona = 'anonymous' | 'requester' | 'otherRequester' | 'staff' | 'admin';
@@ -27,6 +28,7 @@ const allowed: Record<Access, Persona[]> = {
 const routeMatrix: Record<string, Access> = {
   '/account': 'user',
   '/staff': 'staff',
+  '/admin': 'admin',
   '/admin/users': 'admin',
 };
 /** API routes anyone may call. */
@@ -84,7 +86,8 @@ function discoverActions(): string[] {
   return [...block.matchAll(/^\s*(\w+)\s*[:,]/gm)].map((m) => m[1]!);
 }
 
-const guarded = (route: string) => /^\/(account|staff|admin)(\/|$)/.test(route) || (route.startsWith('/api/') && !publicApi.includes(route));
+/** Guarded by the guard's own table, or an API route not listed as public. */
+const guarded = (route: string) => requirementFor(route) !== undefined || (route.startsWith('/api/') && !publicApi.includes(route));
 
 let portal: Awaited<ReturnType<typeof startAccountsPortal>>;
 const cookies = {} as Record<Persona, string | undefined>;
@@ -134,6 +137,28 @@ describe.each(Object.entries(routeMatrix))('page %s', (route, access) => {
     } else {
       expect(res.status, `${persona} may not open ${locale}${route}`).toBe(403);
       expect(await res.text()).not.toContain('<table');
+    }
+  });
+});
+
+/**
+ * Every prefix of the guard, including those with no route yet: a path under
+ * it is refused before any page or API route runs (303 to sign-in or 403 for
+ * pages, 401/403 JSON for the API); the allowed get past the guard (here, to a 404).
+ */
+describe.each(guardedPrefixes.map(([prefix, requirement]) => [prefix, requirement] as const))('guarded prefix %s', (prefix, requirement: Requirement) => {
+  test.each(personas)('as %s', async (persona) => {
+    const path = `${prefix}/no-such-page`;
+    const res = await getPage(portal.server.url, path, cookies[persona]);
+    const api = prefix.startsWith('/api/');
+    if (allowed[requirement].includes(persona)) {
+      expect(res.status, `${persona} gets past the guard of ${prefix}`).toBe(404);
+    } else if (persona === 'anonymous') {
+      expect(res.status, `anonymous at ${path}`).toBe(api ? 401 : 303);
+      if (api) expect(await res.json()).toMatchObject({ error: 'unauthorized' });
+    } else {
+      expect(res.status, `${persona} at ${path}`).toBe(403);
+      if (api) expect(await res.json()).toMatchObject({ error: 'forbidden' });
     }
   });
 });

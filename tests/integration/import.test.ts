@@ -65,7 +65,7 @@ describe('importing the real lines (canonical TSV)', () => {
     expect(report.counts).toMatchObject({ updated: 1, inserted: 0 });
     const { rows } = await t.pool.query(`SELECT id, availability, entry_version FROM lines WHERE name = 'HPSI1113i-eofe_1'`);
     expect(rows[0]).toMatchObject({ availability: 'restricted', entry_version: 2 });
-    const audit = await t.pool.query(`SELECT actor, action, before->>'availability' AS was, after->>'availability' AS now FROM audit_events WHERE entity_id = 'HPSI1113i-eofe_1' ORDER BY id DESC LIMIT 1`);
+    const audit = await t.pool.query(`SELECT actor, action, before->>'availability' AS was, after->>'availability' AS now FROM audit_events WHERE entity_type = 'line' AND entity_id = $1 ORDER BY id DESC LIMIT 1`, [String(rows[0].id)]);
     expect(audit.rows[0]).toEqual({ actor: 'test:curator', action: 'line.updated', was: 'available', now: 'restricted' });
     const outbox = await t.pool.query(`SELECT op FROM search_outbox WHERE entity_type = 'line' AND entity_id = $1 AND processed_at IS NULL`, [String(rows[0].id)]);
     expect(outbox.rows.length, 'the change is queued for search').toBeGreaterThan(0);

@@ -90,9 +90,7 @@ export async function signIn(
   const keys = throttleKeys(input.email, input.ipAddress);
   const wait = await checkSignInThrottle(db, keys, now);
   if (wait > 0) {
-    await db.transaction((tx) =>
-      recordAudit(tx, { actor: `ip:${input.ipAddress}`, action: 'account.sign_in_throttled', entityType: 'sign_in', entityId: input.email.trim().toLowerCase(), after: { retryAfterSeconds: wait } }),
-    );
+    // Security noise stays out of the record chain: an attacker must not be able to grow it at will.
     return { ok: false, reason: 'throttled', retryAfterSeconds: wait };
   }
   const account = await findAccountByEmail(db, input.email);

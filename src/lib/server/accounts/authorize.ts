@@ -11,14 +11,18 @@ export type Requirement = 'user' | 'staff' | 'admin';
 const rank: Record<Role, number> = { requester: 1, staff: 2, admin: 3 };
 const needed: Record<Requirement, number> = { user: 1, staff: 2, admin: 3 };
 
-/** Path prefixes (without locale) and what they require; the first match wins. */
-const guardedPrefixes: [string, Requirement][] = [
+/**
+ * Path prefixes (without locale) and what they require; the first match wins.
+ * Pages under a prefix answer 303 to sign-in or 403; API routes answer 401 or
+ * 403 in JSON. The authorisation matrix test reads this same table.
+ */
+export const guardedPrefixes: readonly (readonly [string, Requirement])[] = [
   ['/admin', 'admin'],
-  ['/api/admin', 'admin'],
+  ['/api/v1/admin', 'admin'],
   ['/staff', 'staff'],
-  ['/api/staff', 'staff'],
+  ['/api/v1/staff', 'staff'],
   ['/account', 'user'],
-  ['/api/account', 'user'],
+  ['/api/v1/account', 'user'],
 ];
 
 export function requirementFor(path: string): Requirement | undefined {

@@ -4,7 +4,7 @@ import { emailVerificationTokens, type Account } from '#db/schema/accounts.ts';
 import type { Locale } from '#i18n/index.ts';
 import { activateAccount, createAccount, findAccountByEmail, type NewAccount } from './accounts.ts';
 import { composeMail } from '#server/platform/mail-templates.ts';
-import { sendMail } from '#server/platform/mail.ts';
+import { queueMail } from '#server/platform/mail.ts';
 import { issueOneTimeToken, redeemOneTimeToken } from './one-time-token.ts';
 
 export const VERIFICATION_LIFETIME_MS = 24 * 60 * 60 * 1000;
@@ -17,7 +17,7 @@ export function accountLink(origin: string, locale: Locale, path: string, token?
 
 export async function sendEmailVerification(db: Executor, account: Pick<Account, 'id' | 'email' | 'locale'>, origin: string): Promise<void> {
   const token = await issueOneTimeToken(db, emailVerificationTokens, account.id, VERIFICATION_LIFETIME_MS);
-  await sendMail(db, composeMail('verifyEmail', account.locale, account.email, accountLink(origin, account.locale, '/verify-email', token)));
+  await queueMail(db, composeMail('verifyEmail', account.locale, account.email, accountLink(origin, account.locale, '/verify-email', token)));
 }
 
 /**
@@ -30,7 +30,7 @@ export async function registerAccount(db: Database, input: NewAccount, origin: s
     const account = await createAccount(tx, { ...input, role: 'requester', status: 'pending' });
     if (account) return sendEmailVerification(tx, account, origin);
     const existing = await findAccountByEmail(tx, input.email);
-    if (existing) await sendMail(tx, composeMail('alreadyRegistered', existing.locale, existing.email, accountLink(origin, existing.locale, '/forgot-password')));
+    if (existing) await queueMail(tx, composeMail('alreadyRegistered', existing.locale, existing.email, accountLink(origin, existing.locale, '/forgot-password')));
   });
 }
 

@@ -4,7 +4,7 @@ import { passwordResetTokens } from '#db/schema/accounts.ts';
 import { activateAccount, findAccountByEmail, setPassword } from './accounts.ts';
 import { accountLink } from './email-verification.ts';
 import { composeMail } from '#server/platform/mail-templates.ts';
-import { sendMail } from '#server/platform/mail.ts';
+import { queueMail } from '#server/platform/mail.ts';
 import { issueOneTimeToken, redeemOneTimeToken } from './one-time-token.ts';
 
 export const RESET_LIFETIME_MS = 60 * 60 * 1000;
@@ -15,7 +15,7 @@ export async function requestPasswordReset(db: Database, email: string, origin: 
     const account = await findAccountByEmail(tx, email);
     if (!account || account.status === 'disabled') return;
     const token = await issueOneTimeToken(tx, passwordResetTokens, account.id, RESET_LIFETIME_MS);
-    await sendMail(tx, composeMail('resetPassword', account.locale, account.email, accountLink(origin, account.locale, '/reset-password', token)));
+    await queueMail(tx, composeMail('resetPassword', account.locale, account.email, accountLink(origin, account.locale, '/reset-password', token)));
   });
 }
 

@@ -1,38 +1,75 @@
 /**
- * Writes to the append-only, hash-chained audit trail (db/schema/audit.ts).
- * Call it with the same transaction as the change it records.
+ * The one writer of the append-only, hash-chained audit trail
+ * (db/schema/audit.ts). Every audit row, single or bulk, goes through here,
+ * in the same transaction as the change it records.
+ *
+ * The rule for entity ids: `entityId` is the entity's primary key as text
+ * (a serial number for lines, batches, requests…, the uuid for accounts),
+ * never a name or number that can change or be reused; names go in
+ * `before`/`after`. `entityKinds` lists every entity type and the shape of
+ * its key, and a row that breaks the rule is refused before it is written.
  */
 import { sql } from 'drizzle-orm';
+import type pg from 'pg';
 import type { Executor } from '#db/client.ts';
 import { auditEvents } from '#db/schema/audit.ts';
+
+const serial = /^[1-9][0-9]*$/;
+const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** Every entity type the trail knows, and what its id looks like. */
+export const entityKinds = {
+  account: uuid,
+  line: serial,
+  batch: serial,
+  request: serial,
+  agreement: serial,
+  shipment: serial,
+} as const satisfies Record<string, RegExp>;
+
+export type AuditEntityType = keyof typeof entityKinds;
 
 export interface AuditInput {
   /** Account id, or a label such as `import:cli`, `system`. */
   actor: string;
+  /** Verb-first, dotted: `line.created`, `request.approved` … */
   action: string;
-  entityType: string;
-  entityId: string;
+  entityType: AuditEntityType;
+  /** The entity's primary key (see the rule above). */
+  entityId: string | number;
   before?: unknown;
   after?: unknown;
   reason?: string | null;
 }
 
-export async function recordAudit(tx: Executor, event: AuditInput): Promise<void> {
-  await recordAuditMany(tx, [event]);
+export class AuditRuleError extends Error {
+  override name = 'AuditRuleError';
 }
 
-export async function recordAuditMany(tx: Executor, events: AuditInput[]): Promise<void> {
+function toRow(e: AuditInput) {
+  const entityId = String(e.entityId);
+  const shape = entityKinds[e.entityType];
+  if (!shape) throw new AuditRuleError(`audit: unknown entity type "${e.entityType}"`);
+  if (!shape.test(entityId)) throw new AuditRuleError(`audit: ${e.entityType} id "${entityId}" is not the entity's primary key`);
+  if (!/^[a-z_]+\.[a-z_]+$/.test(e.action)) throw new AuditRuleError(`audit: action "${e.action}" is not dotted verb-first (entity.verb)`);
+  return { actor: e.actor, action: e.action, entityType: e.entityType, entityId, before: e.before ?? null, after: e.after ?? null, reason: e.reason ?? null };
+}
+
+/** One event, through drizzle (a service's transaction). */
+export async function recordAudit(tx: Executor, event: AuditInput): Promise<void> {
+  await tx.insert(auditEvents).values(toRow(event));
+}
+
+/** Many events in one statement (the importer's bulk path): one round trip per call, whatever the count. */
+export async function recordAuditBulk(client: pg.ClientBase, events: AuditInput[]): Promise<void> {
   if (events.length === 0) return;
-  await tx.insert(auditEvents).values(
-    events.map((e) => ({
-      actor: e.actor,
-      action: e.action,
-      entityType: e.entityType,
-      entityId: e.entityId,
-      before: e.before ?? null,
-      after: e.after ?? null,
-      reason: e.reason ?? null,
-    })),
+  const rows = events.map(toRow);
+  const json = (v: unknown) => (v === null ? null : JSON.stringify(v));
+  await client.query(
+    `INSERT INTO audit_events (actor, action, entity_type, entity_id, before, after, reason)
+     SELECT a, b, c, d, e::jsonb, f::jsonb, g
+     FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[]) AS u(a, b, c, d, e, f, g)`,
+    [rows.map((r) => r.actor), rows.map((r) => r.action), rows.map((r) => r.entityType), rows.map((r) => r.entityId), rows.map((r) => json(r.before)), rows.map((r) => json(r.after)), rows.map((r) => r.reason)],
   );
 }
 

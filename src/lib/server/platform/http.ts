@@ -6,3 +6,11 @@ export function jsonError(status: number, error: string, message: string, extra:
 export function jsonOk(body: unknown, init: ResponseInit = {}): Response {
   return Response.json(body, { ...init, headers: { 'Cache-Control': 'no-store', ...init.headers } });
 }
+
+/** The API's answer to a failed search: 400 naming the parameter, or 503 with Retry-After. */
+export function searchFailureResponse(failure: { kind: 'bad_parameter'; parameter: string; message: string } | { kind: 'unavailable' }): Response {
+  if (failure.kind === 'bad_parameter') return jsonError(400, 'bad_parameter', failure.message, { parameter: failure.parameter });
+  const response = jsonError(503, 'search_unavailable', 'Search is unavailable at the moment; try again shortly.');
+  response.headers.set('Retry-After', '5');
+  return response;
+}

@@ -64,14 +64,17 @@ export function getIndexPrefix(): string {
   return getConfig().MEILI_INDEX_PREFIX;
 }
 
-let syncWorker: { stop(): void } | undefined;
+let workers: { stop(): void }[] | undefined;
 
 /**
- * Starts the outbox worker of this server process once (called by the
- * middleware on the first request): catalog changes reach search within a second.
+ * Starts this server process's outbox workers once (called by the middleware
+ * on the first request): catalog changes reach search, and queued mail leaves,
+ * within a second.
  */
-export async function ensureSyncWorker(): Promise<void> {
-  if (syncWorker) return;
-  const { startSyncWorker } = await import('#search/sync.ts');
-  syncWorker = startSyncWorker({ pool: getPool(), meili: getMeili(), prefix: getIndexPrefix() });
+export async function ensureWorkers(): Promise<void> {
+  if (workers) return;
+  workers = [];
+  const [{ startSyncWorker }, { startMailWorker }] = await Promise.all([import('#search/sync.ts'), import('./mail.ts')]);
+  workers.push(startSyncWorker({ pool: getPool(), meili: getMeili(), prefix: getIndexPrefix() }));
+  workers.push(startMailWorker(getPool()));
 }

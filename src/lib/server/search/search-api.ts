@@ -1,28 +1,29 @@
 /**
- * The glue between HTTP and the search service: parse the query string once,
- * answer 400 naming the parameter, run the search.
+ * The search service as pages and API routes call it: parse the query string
+ * once, run the search, and say what went wrong in data (which parameter, or
+ * that search is down). No HTTP here: callers turn a failure into a 400/503
+ * JSON answer or a sentence in the reader's language.
  */
 import { parseSearchParams, SearchParamsError, type SearchParams } from '#schemas/search-params.ts';
-import { jsonError } from '#server/platform/http.ts';
 import { getIndexPrefix, getSearchClient } from '#server/platform/runtime.ts';
 import { searchLines, type SearchOptions, type SearchResult } from './search.ts';
 
-export type Searched = { ok: true; params: SearchParams; result: SearchResult } | { ok: false; response: Response };
+export type SearchFailure = { kind: 'bad_parameter'; parameter: string; message: string } | { kind: 'unavailable' };
+
+export type Searched = { ok: true; params: SearchParams; result: SearchResult } | { ok: false; failure: SearchFailure };
 
 export async function searchFromUrl(url: URL, overrides: Partial<SearchParams> = {}, options: SearchOptions = {}): Promise<Searched> {
   let params: SearchParams;
   try {
     params = { ...parseSearchParams(url.searchParams), ...overrides };
   } catch (error) {
-    if (error instanceof SearchParamsError) {
-      return { ok: false, response: jsonError(400, 'bad_parameter', error.message, { parameter: error.parameter }) };
-    }
+    if (error instanceof SearchParamsError) return { ok: false, failure: { kind: 'bad_parameter', parameter: error.parameter, message: error.message } };
     throw error;
   }
   try {
     return { ok: true, params, result: await searchLines(await getSearchClient(), getIndexPrefix(), params, options) };
   } catch (error) {
     console.error(`[search] ${(error as Error).message}`);
-    return { ok: false, response: jsonError(503, 'search_unavailable', 'Search is unavailable at the moment; try again shortly.') };
+    return { ok: false, failure: { kind: 'unavailable' } };
   }
 }

@@ -1,4 +1,5 @@
 import type { APIRoute } from 'astro';
+import { searchFailureResponse } from '#server/platform/http.ts';
 import { searchFromUrl } from '#server/search/search-api.ts';
 import { toCsv } from '#lib/csv.ts';
 
@@ -10,7 +11,7 @@ export const GET: APIRoute = async ({ url }) => {
   const rows: string[][] = [['name', 'category', 'diseases', 'synonyms', 'identifiers', 'genes', 'provider', 'country', 'sex', 'age_band', 'availability', 'grades', 'available_vials', 'demo', 'url']];
   for (let page = 1; rows.length - 1 < MAX_ROWS; page++) {
     const searched = await searchFromUrl(url, { page, per_page: PAGE }, { withoutFacets: true });
-    if (!searched.ok) return searched.response;
+    if (!searched.ok) return searchFailureResponse(searched.failure);
     for (const h of searched.result.hits) {
       rows.push([h.name, h.category, h.diseases.join('; '), h.synonyms.join('; '), h.identifiers.join('; '), h.genes.join('; '), h.provider ?? '', h.country ?? '', h.sex, h.age_band ?? '', h.availability, h.grades.join('; '), String(h.available_vials), h.demo ? 'yes' : 'no', new URL(`/lines/${encodeURIComponent(h.name)}`, url).toString()]);
     }

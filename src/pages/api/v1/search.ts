@@ -1,10 +1,10 @@
 import type { APIRoute } from 'astro';
-import { jsonOk } from '#server/platform/http.ts';
+import { jsonOk, searchFailureResponse } from '#server/platform/http.ts';
 import { searchFromUrl } from '#server/search/search-api.ts';
 
 export const GET: APIRoute = async ({ url }) => {
   const searched = await searchFromUrl(url);
-  if (!searched.ok) return searched.response;
+  if (!searched.ok) return searchFailureResponse(searched.failure);
   const { hits, total, page, per_page, facets } = searched.result;
   return jsonOk({ hits, total, page, per_page, facets });
 };

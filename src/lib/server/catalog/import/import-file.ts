@@ -25,7 +25,7 @@ import {
 import { mapCellosaurus, parseCellosaurusEntries } from './cellosaurus.ts';
 import { CsvSyntaxError, parseCsv, parseTsv, type DelimitedRecord } from './delimited.ts';
 import { jsonElementLines } from './json-lines.ts';
-import { existingBatchNumbers, lineIdsByName, writeBatches } from './write-batches.ts';
+import { existingBatchNumbers, lineIdsByName, stockOf, writeBatches } from './write-batches.ts';
 import { writeLines, type WriteCounts } from './write-lines.ts';
 
 export const formats = ['csv', 'tsv', 'json', 'cellosaurus'] as const;
@@ -158,6 +158,8 @@ const schemas: Record<Kind, z.ZodType> = { lines: lineInput, batches: batchInput
 export interface ImportOptions {
   format?: Format;
   dryRun?: boolean;
+  /** The reason for recording changed vial counts of existing batches as `adjusted` stock movements. */
+  adjustStock?: string;
   actor?: string;
   onProgress?: (phase: string, done: number, total: number) => void;
 }
@@ -279,6 +281,12 @@ export async function importText(pool: pg.Pool, file: string, text: string, opti
       }
     }
 
+    // Stock is kept by the ledger: a re-import may not move it silently.
+    for (const problem of await checkStockChanges(client, batches, options.adjustStock)) {
+      badRows.add(problem.line);
+      problems.push(problem);
+    }
+
     const kinds = [...new Set(rows.map((r) => r.kind))];
     const report: ImportReport = {
       file,
@@ -310,6 +318,7 @@ export async function importText(pool: pg.Pool, file: string, text: string, opti
       }
       const batchCounts = await writeBatches(client, batches.map((b) => b.record), qcByBatch, {
         actor,
+        adjustStock: options.adjustStock,
         onProgress: (done) => options.onProgress?.('writing', lines.length + done, total),
       });
       for (const key of ['inserted', 'updated', 'unchanged'] as const) report.counts[key] = lineCounts[key] + batchCounts[key];
@@ -322,4 +331,46 @@ export async function importText(pool: pg.Pool, file: string, text: string, opti
   } finally {
     client.release();
   }
+}
+
+type StockRow = { number: string; imported_stock: Record<string, number> | null; vials_available: number; vials_reserved: number; vials_shipped: number };
+
+/**
+ * Compares each existing batch's stock in the file with what the last import
+ * said (not with the live counters, which move with reservations). A change
+ * is refused, naming the batch, unless `adjustStock` gives a reason; even
+ * then only available vials (and the total with them) can be adjusted:
+ * reserved and shipped vials belong to requests.
+ */
+async function checkStockChanges(client: pg.ClientBase, batches: { line: number; record: BatchRecord }[], adjustStock: string | undefined): Promise<Problem[]> {
+  if (!batches.length) return [];
+  const { rows } = await client.query<StockRow>(
+    'SELECT number, imported_stock, vials_available, vials_reserved, vials_shipped FROM batches WHERE lower(number) = ANY($1::text[])',
+    [batches.map((b) => b.record.batch_number.toLowerCase())],
+  );
+  const byNumber = new Map(rows.map((r) => [r.number.toLowerCase(), r]));
+  const problems: Problem[] = [];
+  for (const { line, record } of batches) {
+    const old = byNumber.get(record.batch_number.toLowerCase());
+    if (!old?.imported_stock) continue;
+    const was = old.imported_stock;
+    const now = stockOf(record);
+    const changed = (Object.keys(now) as (keyof typeof now)[]).filter((k) => now[k] !== was[k]);
+    if (!changed.length) continue;
+    const name = `batch "${record.batch_number}"`;
+    const said = changed.map((k) => `${k} ${was[k]} -> ${now[k]}`).join(', ');
+    if (!adjustStock) {
+      problems.push({ line, field: changed[0]!, message: `${name}: the file changes its stock (${said}) since the last import; stock moves through the ledger (live: ${old.vials_available} available, ${old.vials_reserved} reserved, ${old.vials_shipped} shipped), so an import does not overwrite it. To add or remove vials, import again with --adjust-stock "REASON"` });
+      continue;
+    }
+    const delta = now.vials_available - was.vials_available!;
+    if (now.vials_reserved !== was.vials_reserved || now.vials_shipped !== was.vials_shipped) {
+      problems.push({ line, field: now.vials_reserved !== was.vials_reserved ? 'vials_reserved' : 'vials_shipped', message: `${name}: reserved and shipped vials belong to requests; an import cannot change them (${said})` });
+    } else if (now.vials_total - was.vials_total! !== delta) {
+      problems.push({ line, field: 'vials_total', message: `${name}: vials_total and vials_available must change by the same number to adjust stock (${said})` });
+    } else if (old.vials_available + delta < 0) {
+      problems.push({ line, field: 'vials_available', message: `${name}: removing ${-delta} vials would leave ${old.vials_available + delta} available (live: ${old.vials_available} available)` });
+    }
+  }
+  return problems;
 }

@@ -2,9 +2,17 @@
  * Writes validated batch and QC records inside the caller's transaction.
  * A batch is matched by number; its QC rows are replaced as a set when they
  * differ from the set last imported (digest), never silently otherwise.
+ *
+ * Stock is not import data: a new batch gets its opening balance as ledger
+ * movements; an existing batch's counters are never written here (they move
+ * with reservations and shipments). A changed stock in the file was refused
+ * during validation unless `adjustStock` gives the reason for an `adjusted`
+ * movement of the difference in available vials.
  */
 import type pg from 'pg';
 import type { BatchRecord, QcRecord } from '#schemas/catalog-input.ts';
+import { recordAuditBulk, type AuditInput } from '#server/platform/audit.ts';
+import { appendMovementsBulk, openingBalance, type ImportedStock, type Movement } from '../stock.ts';
 import { insertRows, type Column } from './bulk.ts';
 import { digestOf } from './digest.ts';
 import type { WriteContext, WriteCounts } from './write-lines.ts';
@@ -12,18 +20,22 @@ import type { WriteContext, WriteCounts } from './write-lines.ts';
 const text = (name: string): Column => ({ name, type: 'text' });
 const int = (name: string): Column => ({ name, type: 'int' });
 
-type ExistingBatch = { id: number; number: string; line_id: number; record_digest: string; qc_digest: string | null; record: unknown };
+type ExistingBatch = { id: number; number: string; line_id: number; record_digest: string; qc_digest: string | null; imported_stock: ImportedStock | null; record: unknown };
+
+export function stockOf(b: BatchRecord): ImportedStock {
+  return { vials_total: b.vials_total, vials_available: b.vials_available, vials_reserved: b.vials_reserved, vials_shipped: b.vials_shipped };
+}
 
 export async function writeBatches(
   client: pg.ClientBase,
   batches: BatchRecord[],
   qcByBatch: Map<string, QcRecord[]>,
-  ctx: WriteContext,
+  ctx: WriteContext & { adjustStock?: string },
 ): Promise<WriteCounts> {
   const counts: WriteCounts = { inserted: 0, updated: 0, unchanged: 0 };
   const numbers = [...new Set([...batches.map((b) => b.batch_number), ...qcByBatch.keys()])];
   const { rows: existingRows } = await client.query<ExistingBatch>(
-    `SELECT id, number, line_id, record_digest, qc_digest,
+    `SELECT id, number, line_id, record_digest, qc_digest, imported_stock,
             jsonb_build_object('batch_number', number, 'type', type, 'grade', grade, 'release_status', release_status,
               'passage', passage, 'production_date', production_date, 'vials_total', vials_total,
               'vials_available', vials_available, 'vials_reserved', vials_reserved, 'vials_shipped', vials_shipped) AS record
@@ -34,40 +46,46 @@ export async function writeBatches(
   const lineIds = await lineIdsByName(client, batches.map((b) => b.line));
 
   const touched = new Map<string, number>();
-  const audit: unknown[][] = [];
+  const audit: AuditInput[] = [];
+  const movements: Movement[] = [];
   for (const b of batches) {
     const digest = digestOf(b);
     const old = existing.get(b.batch_number.toLowerCase());
     if (old && old.record_digest === digest) continue;
+    const stock = stockOf(b);
     const values = [
       b.batch_number, lineIds.get(b.line.toLowerCase()), b.type, b.passage ?? null, b.production_date ?? null, b.grade,
-      b.release_status, b.vials_total, b.vials_available, b.vials_reserved, b.vials_shipped, b.storage_location ?? null,
-      b.demo, b.synthetic, digest,
+      b.release_status, b.storage_location ?? null, b.demo, b.synthetic, digest, JSON.stringify(stock),
     ];
     if (!old) {
       const { rows } = await client.query<{ id: number }>(
-        `INSERT INTO batches (number, line_id, type, passage, production_date, grade, release_status, vials_total,
-           vials_available, vials_reserved, vials_shipped, storage_location, demo, synthetic, record_digest)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id`,
+        `INSERT INTO batches (number, line_id, type, passage, production_date, grade, release_status, storage_location,
+           demo, synthetic, record_digest, imported_stock)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::jsonb) RETURNING id`,
         values,
       );
-      touched.set(b.batch_number.toLowerCase(), rows[0]!.id);
-      audit.push([ctx.actor, 'batch.created', 'batch', b.batch_number, null, JSON.stringify(b)]);
+      const id = rows[0]!.id;
+      touched.set(b.batch_number.toLowerCase(), id);
+      movements.push(...openingBalance(id, stock, ctx.actor));
+      audit.push({ actor: ctx.actor, action: 'batch.created', entityType: 'batch', entityId: id, after: b });
       counts.inserted++;
     } else {
       await client.query(
         `UPDATE batches SET number = $1, line_id = $2, type = $3, passage = $4, production_date = $5, grade = $6,
-           release_status = $7, vials_total = $8, vials_available = $9, vials_reserved = $10, vials_shipped = $11,
-           storage_location = $12, demo = $13, synthetic = $14, record_digest = $15,
+           release_status = $7, storage_location = $8, demo = $9, synthetic = $10, record_digest = $11, imported_stock = $12::jsonb,
            entry_version = entry_version + 1, updated_at = now()
-         WHERE id = $16`,
+         WHERE id = $13`,
         [...values, old.id],
       );
+      // Validation refused a changed stock without --adjust-stock; with it, the difference is one movement.
+      const delta = stock.vials_available - (old.imported_stock?.vials_available ?? stock.vials_available);
+      if (delta !== 0 && ctx.adjustStock) movements.push({ batchId: old.id, kind: 'adjusted', quantity: delta, actor: ctx.actor, reason: ctx.adjustStock });
       touched.set(b.batch_number.toLowerCase(), old.id);
-      audit.push([ctx.actor, 'batch.updated', 'batch', b.batch_number, JSON.stringify(old.record), JSON.stringify(b)]);
+      audit.push({ actor: ctx.actor, action: 'batch.updated', entityType: 'batch', entityId: old.id, before: old.record, after: b, reason: delta !== 0 ? (ctx.adjustStock ?? null) : null });
       counts.updated++;
     }
   }
+  await appendMovementsBulk(client, movements);
   counts.unchanged = batches.length - counts.inserted - counts.updated;
 
   // Parent batches by number, once all batches of the file exist.
@@ -95,18 +113,12 @@ export async function writeBatches(
       results.map((q, i) => [id, q.test, q.method ?? null, q.specification ?? null, q.result, q.outcome, q.tested_on ?? null, q.tested_by ?? null, q.reviewed_by ?? null, i]),
     );
     await client.query('UPDATE batches SET qc_digest = $1, entry_version = entry_version + CASE WHEN $3 THEN 1 ELSE 0 END, updated_at = now() WHERE id = $2', [digest, id, !touched.has(key)]);
-    audit.push([ctx.actor, 'batch.qc_recorded', 'batch', number, before.length ? JSON.stringify(before) : null, JSON.stringify(results)]);
+    audit.push({ actor: ctx.actor, action: 'batch.qc_recorded', entityType: 'batch', entityId: id, before: before.length ? before : null, after: { batch_number: number, qc: results } });
     touched.set(key, id);
     if (!batches.some((b) => b.batch_number.toLowerCase() === key)) counts.updated++;
   }
 
-  if (audit.length) {
-    await client.query(
-      `INSERT INTO audit_events (actor, action, entity_type, entity_id, before, after)
-       SELECT a, b, c, d, e::jsonb, f::jsonb FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) AS u(a, b, c, d, e, f)`,
-      [0, 1, 2, 3, 4, 5].map((k) => audit.map((row) => row[k])),
-    );
-  }
+  await recordAuditBulk(client, audit);
   if (touched.size) {
     // A batch changes its line's search document too (grades, available vials).
     const { rows } = await client.query<{ line_id: number }>('SELECT DISTINCT line_id FROM batches WHERE id = ANY($1::int[])', [[...touched.values()]]);

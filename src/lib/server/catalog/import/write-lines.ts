@@ -4,6 +4,7 @@
  * leaves unchanged ones alone, and queues every touched line for search.
  */
 import type pg from 'pg';
+import { recordAuditBulk } from '#server/platform/audit.ts';
 import type { LineRecord } from '#schemas/catalog-input.ts';
 import { findDiseaseTerm } from '#schemas/disease-vocabulary.ts';
 import { chunk, insertRows, type Column } from './bulk.ts';
@@ -125,16 +126,11 @@ async function writeChunk(client: pg.ClientBase, records: LineRecord[], ctx: Wri
   // A creation records the digest of what was created (the record itself is
   // the line's `record`, and the `before` of its first update); an update
   // records the whole record before and after.
-  const audit = [
-    ...inserts.map((t) => [ctx.actor, 'line.created', 'line', t.record.name, null, JSON.stringify({ entry_version: 1, record_digest: t.digest })]),
-    ...updates.map((t) => [ctx.actor, 'line.updated', 'line', t.record.name, JSON.stringify(t.before), JSON.stringify(t.record)]),
-  ];
-  await client.query(
-    `INSERT INTO audit_events (actor, action, entity_type, entity_id, before, after)
-     SELECT a, b, c, d, e::jsonb, f::jsonb
-     FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) AS u(a, b, c, d, e, f)`,
-    [0, 1, 2, 3, 4, 5].map((k) => audit.map((row) => row[k])),
-  );
+  const idOf = (name: string) => ids.get(name.toLowerCase())!;
+  await recordAuditBulk(client, [
+    ...inserts.map((t) => ({ actor: ctx.actor, action: 'line.created', entityType: 'line' as const, entityId: idOf(t.record.name), after: { name: t.record.name, entry_version: 1, record_digest: t.digest } })),
+    ...updates.map((t) => ({ actor: ctx.actor, action: 'line.updated', entityType: 'line' as const, entityId: idOf(t.record.name), before: t.before, after: t.record })),
+  ]);
   await insertRows(client, 'search_outbox', [text('entity_type'), text('entity_id'), text('op')], [...ids.values()].map((id) => ['line', String(id), 'upsert']));
 }
 
