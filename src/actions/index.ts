@@ -24,6 +24,7 @@ import { getDb } from '#server/platform/runtime.ts';
 import { deleteSessionCookie, invalidateOwnSession, invalidateSession, setSessionCookie } from '#server/accounts/session.ts';
 import { mailRateKeys, takeMailRate } from '#server/accounts/throttle.ts';
 import { clientOf, isProduction, publicOrigin, requireUser } from './context.ts';
+import * as requests from './requests.ts';
 
 /** A refused admin change, as the form shows it. */
 function adminOutcome(result: accounts.AdminChangeResult) {
@@ -176,4 +177,30 @@ export const server = {
   changeRole,
   disableAccount,
   enableAccount,
+  addToBasket: requests.addToBasket,
+  saveRequest: requests.saveRequest,
+  removeRequestItem: requests.removeRequestItem,
+  answerRequest: requests.answerRequest,
+  withdrawRequest: requests.withdrawRequest,
+  confirmReceipt: requests.confirmReceipt,
+  reacceptAgreements: requests.reacceptAgreements,
+  acknowledgeRecallNotice: requests.acknowledgeRecallNotice,
+  postRequestMessage: requests.postRequestMessage,
+  confirmAsOfficial: requests.confirmAsOfficial,
+  startReview: requests.startReview,
+  saveChecklist: requests.saveChecklist,
+  askForInformation: requests.askForInformation,
+  approveRequest: requests.approveRequest,
+  rejectRequest: requests.rejectRequest,
+  cancelRequest: requests.cancelRequest,
+  reserveVials: requests.reserveVials,
+  releaseRequest: requests.releaseRequest,
+  executeOutbound: requests.executeOutbound,
+  recordTransport: requests.recordTransport,
+  recordArrival: requests.recordArrival,
+  uploadLoggerFile: requests.uploadLoggerFile,
+  closeDeviation: requests.closeDeviation,
+  closeRequest: requests.closeRequest,
+  setBatchReleaseStatus: requests.setBatchReleaseStatus,
+  publishAgreementVersion: requests.publishAgreementVersion,
 };

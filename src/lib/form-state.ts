@@ -9,8 +9,12 @@ import { en } from '../i18n/messages/index.ts';
 
 type Key = Parameters<Translate>[0];
 
+/** A message is a message key, optionally with parameters as a query string: `request.error.insufficient?batch=B1&wanted=3`. */
 export function translateError(t: Translate, message: string | undefined): string {
-  return message && message in en ? t(message as Key) : t('auth.error.generic');
+  if (!message) return t('auth.error.generic');
+  const [key, query] = message.split(/\?(.*)/s) as [string, string | undefined];
+  if (!(key in en)) return t('auth.error.generic');
+  return query ? t(key as Key, Object.fromEntries(new URLSearchParams(query))) : t(key as Key);
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any action's result

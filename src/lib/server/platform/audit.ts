@@ -25,6 +25,7 @@ export const entityKinds = {
   request: serial,
   agreement: serial,
   shipment: serial,
+  deviation: serial,
 } as const satisfies Record<string, RegExp>;
 
 export type AuditEntityType = keyof typeof entityKinds;

@@ -43,6 +43,12 @@ export const configSchema = z
     EMBEDDED_SERVICES: flag,
     SMTP_URL: z.url({ protocol: /^smtps?$/, error: 'must be an smtp:// or smtps:// URL' }).optional(),
     MAIL_FROM: z.string().min(3).default('Stem Cell Portal <no-reply@localhost>'),
+    /** Days a reservation holds before its vials lapse back to stock. */
+    RESERVATION_DAYS: z.coerce.number().int().min(1).max(365).default(14),
+    /** Days in one state after which a request stands out in the queue and staff are reminded. */
+    REMINDER_DAYS: z.coerce.number().int().min(1).max(365).default(5),
+    /** Days in one state after which admins get an escalation mail. */
+    ESCALATION_DAYS: z.coerce.number().int().min(1).max(365).default(10),
   })
   .superRefine((c, ctx) => {
     // Links in mail (password reset!) must not be built from a Host header an attacker chooses.

@@ -77,4 +77,21 @@ export async function ensureWorkers(): Promise<void> {
   const [{ startSyncWorker }, { startMailWorker }] = await Promise.all([import('#search/sync.ts'), import('./mail.ts')]);
   workers.push(startSyncWorker({ pool: getPool(), meili: getMeili(), prefix: getIndexPrefix() }));
   workers.push(startMailWorker(getPool()));
+  workers.push(startRequestSchedule());
+}
+
+/** Every 10 minutes: lapse expired reservations, remind staff, escalate to admins. */
+function startRequestSchedule() {
+  const run = async () => {
+    try {
+      const { sendReminders } = await import('#server/requests/reminders.ts');
+      await sendReminders(getDb());
+    } catch (error) {
+      console.error(`[requests] scheduled reminders failed, will retry: ${(error as Error).message}`);
+    }
+  };
+  const timer = setInterval(run, 10 * 60_000);
+  timer.unref();
+  setTimeout(run, 30_000).unref();
+  return { stop: () => clearInterval(timer) };
 }

@@ -1,0 +1,115 @@
+/**
+ * One Zod schema per input of the request chain, shared by the actions and
+ * the JSON API. Error messages are message keys (src/i18n/messages/*): forms
+ * translate them. Every text is trimmed and bounded.
+ */
+import { z } from 'zod';
+import { useCategories, requestStates } from '#db/schema/requests.ts';
+import { releaseStatuses } from '#db/schema/batches.ts';
+
+const required = 'auth.error.required';
+const text = (max: number) => z.string().trim().max(max, 'auth.error.tooLong').default('');
+const requiredText = (max: number) => z.string(required).trim().min(1, required).max(max, 'auth.error.tooLong');
+const id = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+const vials = z.coerce.number(required).int('request.error.required').min(1, required).max(1000, 'auth.error.tooLong');
+const password = z.string(required).min(1, required).max(256, 'auth.error.passwordTooLong');
+const isoDate = z.string(required).regex(/^\d{4}-\d{2}-\d{2}$/, required);
+const temperature = z.coerce.number(required).min(-273.15, required).max(200, required);
+const dateTime = z
+  .string(required)
+  .trim()
+  .refine((v) => !Number.isNaN(new Date(v).getTime()) && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(v), required)
+  .transform((v) => new Date(v));
+
+export const addToBasketInput = z.object({ line: requiredText(200), batch: text(200), quantity: vials });
+
+export const requestIdInput = z.object({ requestId: id });
+
+export const draftInput = z.object({
+  requestId: id,
+  projectTitle: text(300),
+  purpose: text(2000),
+  principalInvestigator: text(200),
+  institution: text(300),
+  ethicsReference: text(200),
+  useCategory: z.enum(useCategories, required).default('research'),
+  shippingAddress: text(1000),
+  contactPhone: text(60),
+  contactEmail: text(254),
+  officialName: text(200),
+  officialEmail: text(254),
+  /** Submit after saving. */
+  submit: z.string().optional(),
+  acceptAgreement: z.string().optional(),
+});
+
+export const removeItemInput = z.object({ requestId: id, itemId: id });
+export const messageInput = z.object({ requestId: id, body: requiredText(4000), internal: z.string().optional() });
+export const reasonInput = z.object({ requestId: id, reason: requiredText(2000) });
+export const optionalReasonInput = z.object({ requestId: id, reason: text(2000) });
+export const receiptInput = z.object({ requestId: id, condition: requiredText(1000) });
+export const officialInput = z.object({ token: z.string(required).min(1, required).max(200, required) });
+export const noticeInput = z.object({ noticeId: id });
+
+export const checklistInput = z.object({
+  requestId: id,
+  agreement: z.string().optional(),
+  ethics: z.string().optional(),
+  terms: z.string().optional(),
+  grade: z.string().optional(),
+});
+
+/** Approved vials per item come as `approve-<itemId>` fields. */
+export const approveInput = z.looseObject({ requestId: id, password, comment: text(2000) });
+/** Batch choices come as `batch-<itemId>` fields (batch ids). */
+export const reserveInput = z.looseObject({ requestId: id });
+export const releaseInput = z.object({ requestId: id, password });
+export const outboundInput = z.object({ requestId: id, password, plannedDate: isoDate, actualDate: isoDate });
+
+export const transportInput = z.object({
+  requestId: id,
+  dispatchAt: dateTime,
+  dispatchPlace: requiredText(300),
+  dispatchTempC: temperature,
+  requiredMinC: temperature,
+  requiredMaxC: temperature,
+  batchNumbers: requiredText(500),
+  quantity: vials,
+  deviceNumber: requiredText(100),
+  vehicle: requiredText(200),
+  carrier: requiredText(200),
+  courier: requiredText(200),
+});
+
+export const arrivalInput = z.object({ requestId: id, arrivalAt: dateTime, arrivalPlace: requiredText(300), arrivalTempC: temperature, receiver: requiredText(200) });
+
+/** The logger file: at most 5 MiB of text. */
+export const loggerInput = z.object({
+  requestId: id,
+  loggerFile: z.instanceof(File, { message: required }).refine((f) => f.size > 0, required).refine((f) => f.size <= 5 * 1024 * 1024, 'auth.error.tooLong'),
+});
+
+export const closeDeviationInput = z.object({ requestId: id, deviationId: id, assessment: requiredText(4000), password });
+
+export const batchStatusInput = z.object({ batchId: id, status: z.enum(releaseStatuses, required), reason: requiredText(2000), password });
+
+export const agreementInput = z.object({
+  code: z.string(required).trim().regex(/^[a-z0-9][a-z0-9-]{1,60}$/, required),
+  title: requiredText(300),
+  version: requiredText(40),
+  effectiveDate: isoDate,
+  body: requiredText(200_000),
+});
+
+export const queueFiltersInput = z.object({
+  state: z.enum(requestStates).optional().catch(undefined),
+  line: z.string().trim().max(100).optional().catch(undefined),
+  institution: z.string().trim().max(200).optional().catch(undefined),
+  olderThanDays: z.coerce.number().int().min(0).max(3650).optional().catch(undefined),
+});
+
+export const registerRangeInput = z.object({
+  from: isoDate,
+  to: isoDate,
+  lang: z.enum(['en', 'zh']).default('en'),
+});

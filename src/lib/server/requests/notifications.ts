@@ -1,0 +1,53 @@
+/**
+ * The mails of the request chain, in the requester's language: each says what
+ * happened and what happens next, and links to the request. They go through
+ * the mail outbox in the transaction of the change they tell of.
+ */
+import type { Executor } from '#db/client.ts';
+import type { RequestState } from '#db/schema/requests.ts';
+import { translator, type Locale } from '#i18n/index.ts';
+import { getConfig } from '#server/platform/config.ts';
+import { queueMail } from '#server/platform/mail.ts';
+
+/** The portal's public origin for links in mail: PUBLIC_URL, else the local address. */
+export function portalOrigin(): string {
+  const c = getConfig();
+  return (c.PUBLIC_URL ?? `http://${c.HOST}:${c.PORT}`).replace(/\/$/, '');
+}
+
+export function requestLink(locale: Locale, requestId: number): string {
+  return `${portalOrigin()}${locale === 'zh' ? '/zh' : ''}/account/requests/${requestId}`;
+}
+
+export function asLocale(value: string): Locale {
+  return value === 'zh' ? 'zh' : 'en';
+}
+
+/** A state change that concerns the requester: what happened, what happens next. */
+export async function notifyStateChange(
+  tx: Executor,
+  request: { id: number; projectTitle: string },
+  requester: { email: string; locale: string },
+  to: RequestState,
+  comment?: string | null,
+): Promise<void> {
+  const locale = asLocale(requester.locale);
+  const t = translator(locale);
+  const title = request.projectTitle || `#${request.id}`;
+  const lines = [
+    t('request.mail.happened', { id: String(request.id), title, state: t(`request.state.${to}`) }),
+    '',
+    t(`request.next.${to}`),
+    ...(comment ? ['', t('request.mail.comment'), comment] : []),
+    '',
+    t('request.mail.link'),
+    requestLink(locale, request.id),
+  ];
+  await queueMail(tx, { to: requester.email, subject: t('request.mail.subject', { id: String(request.id), state: t(`request.state.${to}`) }), body: lines.join('\n') });
+}
+
+/** A plain notice (message from staff, recall, reminder) in the recipient's language. */
+export async function notify(tx: Executor, to: { email: string; locale: string }, compose: (t: ReturnType<typeof translator>, locale: Locale) => { subject: string; body: string }) {
+  const locale = asLocale(to.locale);
+  await queueMail(tx, { to: to.email, ...compose(translator(locale), locale) });
+}

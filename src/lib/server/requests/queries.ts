@@ -1,0 +1,202 @@
+/**
+ * Reads of the request chain for pages, the JSON API and exports. A
+ * requester's reads are scoped to their own requests in the query itself.
+ */
+import { and, asc, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
+import type { Executor } from '#db/client.ts';
+import { accounts } from '#db/schema/accounts.ts';
+import { batches } from '#db/schema/batches.ts';
+import { lines } from '#db/schema/catalog.ts';
+import { outboundRecords, requestEvents, requestItems, requests, shipments, type Request, type RequestState } from '#db/schema/requests.ts';
+import { getConfig } from '#server/platform/config.ts';
+import { findRequest, type Caller } from './core.ts';
+import { agreementStatusOf } from './agreements.ts';
+import { recallNoticesForRequester } from './recall.ts';
+import { deviationsOf, readingsOf, shipmentOf } from './shipments.ts';
+import { signaturesOf } from './signatures.ts';
+import { holderOf } from './states.ts';
+
+export interface RequestSummary {
+  id: number;
+  projectTitle: string;
+  state: RequestState;
+  holder: (typeof holderOf)[RequestState];
+  stateChangedAt: Date;
+  createdAt: Date;
+  requester: string;
+  institution: string;
+  ageDays: number;
+  stale: boolean;
+  openDeviations: number;
+  lines: string[];
+}
+
+export interface QueueFilters {
+  state?: RequestState;
+  line?: string;
+  institution?: string;
+  olderThanDays?: number;
+  requesterId?: string;
+}
+
+const DAY = 86_400_000;
+
+export async function listRequests(db: Executor, filters: QueueFilters, now = new Date(), limit = 200): Promise<RequestSummary[]> {
+  const where: SQL[] = [];
+  if (filters.requesterId) where.push(eq(requests.requesterId, filters.requesterId));
+  else where.push(sql`${requests.state} <> 'draft'`);
+  if (filters.state) where.push(eq(requests.state, filters.state));
+  if (filters.institution) where.push(sql`${requests.institution} ILIKE ${'%' + filters.institution.replace(/[%_\\]/g, '\\$&') + '%'}`);
+  if (filters.olderThanDays) where.push(sql`${requests.stateChangedAt} <= ${new Date(now.getTime() - filters.olderThanDays * DAY)}`);
+  if (filters.line) where.push(sql`EXISTS (SELECT 1 FROM request_items i JOIN lines l ON l.id = i.line_id WHERE i.request_id = ${requests.id} AND i.active AND lower(l.name) LIKE lower(${filters.line.replace(/[%_\\]/g, '\\$&') + '%'}))`);
+  const rows = await db
+    .select({ r: requests, requester: accounts.displayName })
+    .from(requests)
+    .innerJoin(accounts, eq(accounts.id, requests.requesterId))
+    .where(and(...where))
+    .orderBy(filters.requesterId ? desc(requests.id) : asc(requests.stateChangedAt))
+    .limit(limit);
+  const ids = rows.map((x) => x.r.id);
+  const lineNames = ids.length
+    ? await db
+        .select({ requestId: requestItems.requestId, name: lines.name })
+        .from(requestItems)
+        .innerJoin(lines, eq(lines.id, requestItems.lineId))
+        .where(and(inArray(requestItems.requestId, ids), eq(requestItems.active, true)))
+    : [];
+  const reminderDays = getConfig().REMINDER_DAYS;
+  return rows.map(({ r, requester }) => {
+    const ageDays = Math.floor((now.getTime() - r.stateChangedAt.getTime()) / DAY);
+    return {
+      id: r.id,
+      projectTitle: r.projectTitle,
+      state: r.state,
+      holder: holderOf[r.state],
+      stateChangedAt: r.stateChangedAt,
+      createdAt: r.createdAt,
+      requester,
+      institution: r.institution,
+      ageDays,
+      stale: holderOf[r.state] === 'bank' && ageDays >= reminderDays,
+      openDeviations: r.openDeviations,
+      lines: lineNames.filter((l) => l.requestId === r.id).map((l) => l.name),
+    };
+  });
+}
+
+export async function itemsOf(db: Executor, requestId: number) {
+  return db
+    .select({
+      id: requestItems.id,
+      lineId: requestItems.lineId,
+      lineName: lines.name,
+      category: lines.category,
+      batchId: requestItems.batchId,
+      batchNumber: batches.number,
+      batchGrade: batches.grade,
+      quantity: requestItems.quantity,
+      approvedQuantity: requestItems.approvedQuantity,
+      pricePerVial: requestItems.pricePerVial,
+      currency: requestItems.currency,
+      coaVersion: requestItems.coaVersion,
+    })
+    .from(requestItems)
+    .innerJoin(lines, eq(lines.id, requestItems.lineId))
+    .leftJoin(batches, eq(batches.id, requestItems.batchId))
+    .where(and(eq(requestItems.requestId, requestId), eq(requestItems.active, true)))
+    .orderBy(asc(requestItems.id));
+}
+
+/** The timeline; a requester never sees staff-only notes. */
+export async function timelineOf(db: Executor, requestId: number, forRequester: boolean) {
+  return db
+    .select()
+    .from(requestEvents)
+    .where(and(eq(requestEvents.requestId, requestId), forRequester ? eq(requestEvents.visibleToRequester, true) : undefined))
+    .orderBy(asc(requestEvents.id));
+}
+
+export type RequestDetail = NonNullable<Awaited<ReturnType<typeof requestDetail>>>;
+
+/** Everything one request's page shows, if the caller may see it. */
+export async function requestDetail(db: Executor, id: number, caller: Caller) {
+  const request = await findRequest(db, id, caller);
+  if (!request) return undefined;
+  const forRequester = caller.role === 'requester' || caller.id === request.requesterId;
+  const [requester] = await db.select({ name: accounts.displayName, email: accounts.email }).from(accounts).where(eq(accounts.id, request.requesterId));
+  const [approver] = request.approvedBy ? await db.select({ name: accounts.displayName }).from(accounts).where(eq(accounts.id, request.approvedBy)) : [];
+  const shipment = await shipmentOf(db, id);
+  const recalls = forRequester ? (await recallNoticesForRequester(db, request.requesterId)).filter((n) => n.requestId === id) : [];
+  return {
+    request,
+    requester: requester!,
+    approverName: approver?.name,
+    items: await itemsOf(db, id),
+    timeline: await timelineOf(db, id, forRequester),
+    agreements: await agreementStatusOf(db, id),
+    signatures: await signaturesOf(db, 'request', id),
+    outbound: await db.select().from(outboundRecords).where(eq(outboundRecords.requestId, id)).orderBy(asc(outboundRecords.id)),
+    shipment,
+    readings: shipment ? await readingsOf(db, shipment.id) : [],
+    deviations: await deviationsOf(db, id),
+    recalls,
+  };
+}
+
+/** What a requester may see of their request over the API (no staff notes, no logger file body). */
+export function requestJson(d: RequestDetail, forRequester: boolean) {
+  const r: Request = d.request;
+  return {
+    id: r.id,
+    state: r.state,
+    holder: holderOf[r.state],
+    state_changed_at: r.stateChangedAt.toISOString(),
+    project_title: r.projectTitle,
+    purpose: r.purpose,
+    principal_investigator: r.principalInvestigator,
+    institution: r.institution,
+    ethics_reference: r.ethicsReference,
+    use_category: r.useCategory,
+    shipping_address: r.shippingAddress,
+    contact_phone: r.contactPhone,
+    contact_email: r.contactEmail,
+    official: { name: r.officialName, email: r.officialEmail, confirmed_at: r.officialConfirmedAt?.toISOString() ?? null },
+    submitted_at: r.submittedAt?.toISOString() ?? null,
+    reservation_expires_at: r.reservationExpiresAt?.toISOString() ?? null,
+    open_deviations: r.openDeviations,
+    items: d.items.map((i) => ({ id: i.id, line: i.lineName, batch: i.batchNumber, quantity: i.quantity, approved_quantity: i.approvedQuantity, price_per_vial: i.pricePerVial, currency: i.currency, coa_version: i.coaVersion })),
+    agreements: d.agreements.statuses.map((s) => ({ code: s.agreement.code, title: s.agreement.title, version: s.agreement.version, sha256: s.agreement.sha256, accepted: s.accepted, accepted_at: s.acceptedAt?.toISOString() ?? null })),
+    signatures: d.signatures.map((s) => ({ signer: s.signerName, meaning: s.meaning, signed_at: s.signedAt.toISOString() })),
+    timeline: d.timeline.map((e) => ({ at: e.occurredAt.toISOString(), kind: e.kind, from: e.fromState, to: e.toState, actor: e.actorName, body: e.body, ...(forRequester ? {} : { internal: !e.visibleToRequester }) })),
+    outbound: d.outbound.map((o) => ({ batch: o.batchNumber, quantity: o.quantity, planned_date: o.plannedDate, actual_date: o.actualDate, operator: o.operatorName, reviewer: o.reviewerName })),
+    transport: d.shipment
+      ? {
+          dispatch_at: d.shipment.dispatchAt.toISOString(),
+          dispatch_place: d.shipment.dispatchPlace,
+          dispatch_temp_c: Number(d.shipment.dispatchTempC),
+          required_range_c: [Number(d.shipment.requiredMinC), Number(d.shipment.requiredMaxC)],
+          arrival_at: d.shipment.arrivalAt?.toISOString() ?? null,
+          arrival_place: d.shipment.arrivalPlace,
+          arrival_temp_c: d.shipment.arrivalTempC === null ? null : Number(d.shipment.arrivalTempC),
+          carrier: d.shipment.carrier,
+          device_number: d.shipment.deviceNumber,
+          logger_sha256: d.shipment.loggerFileSha256,
+          readings: d.readings.length,
+        }
+      : null,
+    deviations: d.deviations.map((x) => ({ id: x.id, source: x.source, description: x.description, started_at: x.startedAt?.toISOString() ?? null, ended_at: x.endedAt?.toISOString() ?? null, extreme_c: x.extremeC === null ? null : Number(x.extremeC), closed_at: x.closedAt?.toISOString() ?? null, assessment: x.assessment })),
+  };
+}
+
+/** Released batches of a line with vials, for the basket page (public fields only). */
+export async function batchesForBasket(db: Executor, lineId: number) {
+  return db
+    .select({ id: batches.id, number: batches.number, grade: batches.grade, type: batches.type, available: batches.vialsAvailable, status: batches.releaseStatus })
+    .from(batches)
+    .where(and(eq(batches.lineId, lineId), eq(batches.releaseStatus, 'released')))
+    .orderBy(desc(batches.vialsAvailable));
+}
+
+export async function shipmentsBetween(db: Executor, from: Date, to: Date) {
+  return db.select().from(shipments).where(and(sql`${shipments.dispatchAt} >= ${from}`, sql`${shipments.dispatchAt} < ${to}`)).orderBy(asc(shipments.dispatchAt));
+}

@@ -1,0 +1,91 @@
+/**
+ * Batch release status, moved by staff with a reason and a signature
+ * (quarantine -> released, or to rejected / recalled); catalog and search
+ * follow through the outbox. A recall looks back: every request that received
+ * vials of the batch gets a notice (timeline and mail) and its acknowledgement
+ * is tracked.
+ */
+import { and, eq, sql } from 'drizzle-orm';
+import type { Database, Executor } from '#db/client.ts';
+import { accounts } from '#db/schema/accounts.ts';
+import { batches, releaseStatuses } from '#db/schema/batches.ts';
+import { recallNotices, requests } from '#db/schema/requests.ts';
+import { recordAudit } from '#server/platform/audit.ts';
+import { addEvent, fail, ok, type Caller, type Result } from './core.ts';
+import { notify, requestLink } from './notifications.ts';
+import { sign } from './signatures.ts';
+
+export type ReleaseStatus = (typeof releaseStatuses)[number];
+
+/** Moves a batch may make: quarantine -> released | rejected; released -> recalled; nothing leaves rejected or recalled. */
+const allowed: Record<ReleaseStatus, ReleaseStatus[]> = {
+  quarantine: ['released', 'rejected'],
+  released: ['recalled', 'quarantine'],
+  rejected: [],
+  recalled: [],
+};
+
+export async function setBatchStatus(db: Database, caller: Caller, batchId: number, input: { status: ReleaseStatus; reason: string; password: string }): Promise<Result<{ notified: number }>> {
+  return db.transaction(async (tx) => {
+    const [batch] = await tx.select().from(batches).where(eq(batches.id, batchId)).for('update');
+    if (!batch) return fail({ code: 'not_found' });
+    if (!allowed[batch.releaseStatus].includes(input.status)) return fail({ code: 'invalid', field: 'status', message: `a batch cannot go from "${batch.releaseStatus}" to "${input.status}"` });
+    if (!input.reason.trim()) return fail({ code: 'invalid', field: 'reason', message: 'give the reason' });
+    const signature = await sign(tx, caller, input.password, 'batch_status', { type: 'batch', id: batchId }, input.reason);
+    if (!signature) return fail({ code: 'bad_password' });
+    await tx.update(batches).set({ releaseStatus: input.status, updatedAt: new Date(), entryVersion: sql`${batches.entryVersion} + 1` }).where(eq(batches.id, batchId));
+    await recordAudit(tx, { actor: caller.id, action: 'batch.status_changed', entityType: 'batch', entityId: batchId, before: { number: batch.number, releaseStatus: batch.releaseStatus }, after: { number: batch.number, releaseStatus: input.status, signature: signature.id }, reason: input.reason });
+    await tx.execute(sql`INSERT INTO search_outbox (entity_type, entity_id, op) VALUES ('batch', ${String(batchId)}, 'upsert'), ('line', ${String(batch.lineId)}, 'upsert')`);
+    const notified = input.status === 'recalled' ? await lookBack(tx, caller, batch, input.reason) : 0;
+    return ok({ notified });
+  });
+}
+
+/** Every request that received vials of the batch (a shipment in the ledger): notice, timeline, mail. */
+async function lookBack(tx: Executor, caller: Caller, batch: { id: number; number: string }, reason: string): Promise<number> {
+  const recipients = await tx.execute<{ request_id: number; requester_id: string; email: string; locale: string }>(sql`
+    SELECT DISTINCT m.request_id, r.requester_id, a.email, a.locale FROM stock_movements m
+    JOIN requests r ON r.id = m.request_id JOIN accounts a ON a.id = r.requester_id
+    WHERE m.batch_id = ${batch.id} AND m.kind = 'shipped' AND m.request_id IS NOT NULL`);
+  for (const r of recipients.rows) {
+    const requestId = Number(r.request_id);
+    await tx.insert(recallNotices).values({ batchId: batch.id, requestId, requesterId: r.requester_id, reason }).onConflictDoNothing();
+    await addEvent(tx, { requestId, kind: 'notice', caller, body: reason, data: { recall: batch.number } });
+    await notify(tx, r, (t, locale) => ({
+      subject: t('request.mail.recallSubject', { batch: batch.number }),
+      body: `${t('request.mail.recallBody', { batch: batch.number, reason })}\n\n${requestLink(locale, requestId)}`,
+    }));
+  }
+  return recipients.rows.length;
+}
+
+export async function acknowledgeRecall(db: Database, caller: Caller, noticeId: number): Promise<Result<void>> {
+  return db.transaction(async (tx) => {
+    const [notice] = await tx.select().from(recallNotices).where(and(eq(recallNotices.id, noticeId), eq(recallNotices.requesterId, caller.id))).for('update');
+    if (!notice) return fail({ code: 'not_found' });
+    if (notice.acknowledgedAt) return ok(undefined);
+    const now = new Date();
+    await tx.update(recallNotices).set({ acknowledgedAt: now }).where(eq(recallNotices.id, noticeId));
+    await recordAudit(tx, { actor: caller.id, action: 'request.recall_acknowledged', entityType: 'request', entityId: notice.requestId, after: { batch: notice.batchId, acknowledgedAt: now.toISOString() } });
+    await addEvent(tx, { requestId: notice.requestId, kind: 'notice', caller, data: { recallAcknowledged: notice.batchId } });
+    return ok(undefined);
+  });
+}
+
+/** The look-back list of a batch, for staff: who received it, notified when, acknowledged when. */
+export async function recallNoticesOf(db: Executor, batchId: number) {
+  return db
+    .select({ id: recallNotices.id, requestId: recallNotices.requestId, requester: accounts.displayName, email: accounts.email, institution: requests.institution, notifiedAt: recallNotices.notifiedAt, acknowledgedAt: recallNotices.acknowledgedAt })
+    .from(recallNotices)
+    .innerJoin(accounts, eq(accounts.id, recallNotices.requesterId))
+    .innerJoin(requests, eq(requests.id, recallNotices.requestId))
+    .where(eq(recallNotices.batchId, batchId));
+}
+
+export async function recallNoticesForRequester(db: Executor, requesterId: string) {
+  return db
+    .select({ id: recallNotices.id, requestId: recallNotices.requestId, batch: batches.number, reason: recallNotices.reason, notifiedAt: recallNotices.notifiedAt, acknowledgedAt: recallNotices.acknowledgedAt })
+    .from(recallNotices)
+    .innerJoin(batches, eq(batches.id, recallNotices.batchId))
+    .where(eq(recallNotices.requesterId, requesterId));
+}

@@ -1,0 +1,67 @@
+/**
+ * The outbound register (出库登记) and the transport register (运输登记) for a
+ * date range, with every field of the specification, as CSV: UTF-8 with a
+ * BOM so spreadsheet programs open Chinese correctly; headers in the chosen
+ * language; dates and times in ISO 8601 (UTC).
+ */
+import { sql } from 'drizzle-orm';
+import type { Executor } from '#db/client.ts';
+import { translator, type Locale } from '#i18n/index.ts';
+import { toCsv } from '#lib/csv.ts';
+
+const iso = (d: Date | string | null | undefined) => (d ? new Date(d).toISOString() : '');
+
+export async function outboundRegisterCsv(db: Executor, from: string, to: string, locale: Locale): Promise<string> {
+  const t = translator(locale);
+  const rows = await db.execute<Record<string, unknown>>(sql`
+    SELECT o.request_id, o.applicant_name, o.applicant_institution, o.applicant_contact, o.purpose, o.cell_type,
+           o.batch_number, o.quantity, o.planned_date, o.actual_date, o.operator_name, o.reviewer_name, o.recorded_at,
+           r.state,
+           (SELECT string_agg(s.signer_name || ' ' || s.meaning || ' ' || to_char(s.signed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), '; ' ORDER BY s.id)
+              FROM signatures s WHERE s.entity_type = 'request' AND s.entity_id = o.request_id::text) AS signatures,
+           (SELECT string_agg(d.description || CASE WHEN d.closed_at IS NULL THEN ' [open]' ELSE ' [closed: ' || d.assessment || ']' END, '; ' ORDER BY d.id)
+              FROM deviations d WHERE d.request_id = o.request_id) AS deviations
+    FROM outbound_records o JOIN requests r ON r.id = o.request_id
+    WHERE o.actual_date >= ${from}::date AND o.actual_date <= ${to}::date
+    ORDER BY o.actual_date, o.id`);
+  const header = [
+    t('request.col.id'), t('request.outbound.applicant'), t('request.field.institution'), t('request.outbound.contact'), t('request.field.purpose'),
+    t('request.outbound.cellType'), t('request.col.batch'), t('request.transport.quantity'), t('request.field.plannedDate'), t('request.field.actualDate'),
+    t('request.outbound.operator'), t('request.outbound.reviewer'), t('request.signatures'), t('request.deviation.heading'), t('request.col.state'),
+  ];
+  const body = rows.rows.map((r) => [
+    String(r.request_id), String(r.applicant_name), String(r.applicant_institution), String(r.applicant_contact), String(r.purpose),
+    String(r.cell_type), String(r.batch_number), String(r.quantity), String(r.planned_date), String(r.actual_date),
+    String(r.operator_name), String(r.reviewer_name), String(r.signatures ?? ''), String(r.deviations ?? ''), t(`request.state.${r.state as 'closed'}`),
+  ]);
+  return toCsv([header, ...body]);
+}
+
+export async function transportRegisterCsv(db: Executor, from: string, to: string, locale: Locale): Promise<string> {
+  const t = translator(locale);
+  const rows = await db.execute<Record<string, unknown>>(sql`
+    SELECT s.*, (SELECT min(temp_c) FROM temperature_readings tr WHERE tr.shipment_id = s.id) AS min_c,
+           (SELECT max(temp_c) FROM temperature_readings tr WHERE tr.shipment_id = s.id) AS max_c,
+           (SELECT count(*) FROM temperature_readings tr WHERE tr.shipment_id = s.id) AS readings,
+           (SELECT string_agg(d.description || CASE WHEN d.closed_at IS NULL THEN ' [open]' ELSE ' [closed]' END, '; ' ORDER BY d.id)
+              FROM deviations d WHERE d.shipment_id = s.id) AS deviations
+    FROM shipments s
+    WHERE s.dispatch_at >= ${from}::date AND s.dispatch_at < (${to}::date + 1)
+    ORDER BY s.dispatch_at, s.id`);
+  const header = [
+    t('request.col.id'), t('request.transport.dispatchAt'), t('request.transport.dispatchPlace'), t('request.transport.dispatchTemp'),
+    t('request.transport.requiredMin'), t('request.transport.requiredMax'), t('request.transport.inTransit'),
+    t('request.transport.arrivalAt'), t('request.transport.arrivalPlace'), t('request.transport.arrivalTemp'),
+    t('request.transport.batchNumbers'), t('request.transport.quantity'), t('request.transport.device'), t('request.transport.vehicle'),
+    t('request.transport.carrier'), t('request.transport.courier'), t('request.transport.receiver'), 'SHA-256', t('request.deviation.heading'),
+  ];
+  const body = rows.rows.map((r) => [
+    String(r.request_id), iso(r.dispatch_at as Date), String(r.dispatch_place), String(r.dispatch_temp_c),
+    String(r.required_min_c), String(r.required_max_c),
+    Number(r.readings) ? `${r.readings} readings, ${r.min_c} … ${r.max_c} °C` : '',
+    iso(r.arrival_at as Date | null), String(r.arrival_place ?? ''), r.arrival_temp_c === null ? '' : String(r.arrival_temp_c),
+    String(r.batch_numbers), String(r.quantity), String(r.device_number), String(r.vehicle),
+    String(r.carrier), String(r.courier), String(r.receiver ?? ''), String(r.logger_file_sha256 ?? ''), String(r.deviations ?? ''),
+  ]);
+  return toCsv([header, ...body]);
+}

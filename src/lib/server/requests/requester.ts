@@ -1,0 +1,240 @@
+/**
+ * The requester's side: the basket (a draft request filled from line and
+ * batch pages), the saved draft, submission with the agreements accepted,
+ * answering a request for information, messages, withdrawal, receipt, and
+ * the institutional official's sign-off through a mailed link.
+ */
+import { and, desc, eq, sql } from 'drizzle-orm';
+import type { Database, Executor } from '#db/client.ts';
+import { accounts } from '#db/schema/accounts.ts';
+import { batches } from '#db/schema/batches.ts';
+import { lines } from '#db/schema/catalog.ts';
+import { officialConfirmationTokens, requestItems, requests, type Request, type UseCategory } from '#db/schema/requests.ts';
+import { issueToken, parseToken, secretMatches } from '#server/accounts/token.ts';
+import { recordAudit } from '#server/platform/audit.ts';
+import { acceptAgreements, agreementStatusOf } from './agreements.ts';
+import { addEvent, changeState, correctFields, fail, lockRequest, ok, type Caller, type Result } from './core.ts';
+import { notify, portalOrigin } from './notifications.ts';
+import { priceFor } from './prices.ts';
+import { checkTerms } from './terms.ts';
+
+export interface BasketItemInput {
+  line: string;
+  batch?: string;
+  quantity: number;
+}
+
+/** The caller's newest draft, created when there is none: the basket. */
+async function currentDraft(tx: Executor, caller: Caller, locale: string): Promise<Request> {
+  const [draft] = await tx
+    .select()
+    .from(requests)
+    .where(and(eq(requests.requesterId, caller.id), eq(requests.state, 'draft')))
+    .orderBy(desc(requests.id))
+    .limit(1)
+    .for('update');
+  if (draft) return draft;
+  const [account] = await tx.select().from(accounts).where(eq(accounts.id, caller.id));
+  const [created] = await tx
+    .insert(requests)
+    .values({ requesterId: caller.id, institution: account?.institution ?? '', contactEmail: account?.email ?? '', principalInvestigator: account?.displayName ?? '', locale })
+    .returning();
+  await recordAudit(tx, { actor: caller.id, action: 'request.drafted', entityType: 'request', entityId: created!.id, after: { state: 'draft' } });
+  await addEvent(tx, { requestId: created!.id, kind: 'state', toState: 'draft', caller });
+  return created!;
+}
+
+/** Puts a line (optionally one batch of it) into the basket; the same line and batch again adds vials. */
+export async function addToBasket(db: Database, caller: Caller, input: BasketItemInput, locale = 'en'): Promise<Result<{ requestId: number }>> {
+  return db.transaction(async (tx) => {
+    const [line] = await tx.select({ id: lines.id, name: lines.name, status: lines.status }).from(lines).where(sql`lower(${lines.name}) = lower(${input.line})`);
+    if (!line || line.status !== 'published') return fail({ code: 'invalid', field: 'line', message: `no line "${input.line}" in the catalog` });
+    let batchId: number | null = null;
+    if (input.batch) {
+      const [batch] = await tx.select({ id: batches.id, lineId: batches.lineId, status: batches.releaseStatus }).from(batches).where(sql`lower(${batches.number}) = lower(${input.batch})`);
+      if (!batch || batch.lineId !== line.id) return fail({ code: 'invalid', field: 'batch', message: `batch "${input.batch}" is not a batch of ${line.name}` });
+      if (batch.status !== 'released') return fail({ code: 'invalid', field: 'batch', message: `batch "${input.batch}" is not released for distribution` });
+      batchId = batch.id;
+    }
+    const draft = await currentDraft(tx, caller, locale);
+    const [same] = await tx
+      .select()
+      .from(requestItems)
+      .where(and(eq(requestItems.requestId, draft.id), eq(requestItems.lineId, line.id), batchId ? eq(requestItems.batchId, batchId) : sql`${requestItems.batchId} IS NULL`, eq(requestItems.active, true)));
+    const quantity = (same?.quantity ?? 0) + input.quantity;
+    if (quantity > 1000) return fail({ code: 'invalid', field: 'quantity', message: 'at most 1,000 vials per item' });
+    if (same) await tx.update(requestItems).set({ quantity }).where(eq(requestItems.id, same.id));
+    else await tx.insert(requestItems).values({ requestId: draft.id, lineId: line.id, batchId, quantity });
+    await recordAudit(tx, { actor: caller.id, action: 'request.item_added', entityType: 'request', entityId: draft.id, before: same ? { line: line.name, batch: input.batch ?? null, quantity: same.quantity } : null, after: { line: line.name, batch: input.batch ?? null, quantity } });
+    return ok({ requestId: draft.id });
+  });
+}
+
+/** Takes an item out of a draft (kept as inactive: nothing is deleted). */
+export async function removeFromBasket(db: Database, caller: Caller, requestId: number, itemId: number): Promise<Result<void>> {
+  return db.transaction(async (tx) => {
+    const request = await lockRequest(tx, requestId, caller);
+    if (!request || request.requesterId !== caller.id) return fail({ code: 'not_found' });
+    if (request.state !== 'draft') return fail({ code: 'conflict', message: 'only a draft can change its items' });
+    const [item] = await tx.update(requestItems).set({ active: false }).where(and(eq(requestItems.id, itemId), eq(requestItems.requestId, requestId), eq(requestItems.active, true))).returning();
+    if (!item) return fail({ code: 'not_found' });
+    await recordAudit(tx, { actor: caller.id, action: 'request.item_removed', entityType: 'request', entityId: requestId, before: { item: item.id, quantity: item.quantity } });
+    return ok(undefined);
+  });
+}
+
+export interface DraftFields {
+  projectTitle: string;
+  purpose: string;
+  principalInvestigator: string;
+  institution: string;
+  ethicsReference: string;
+  useCategory: UseCategory;
+  shippingAddress: string;
+  contactPhone: string;
+  contactEmail: string;
+  officialName: string;
+  officialEmail: string;
+}
+
+const requiredFields: (keyof DraftFields)[] = ['projectTitle', 'purpose', 'principalInvestigator', 'institution', 'ethicsReference', 'shippingAddress', 'contactPhone', 'contactEmail', 'officialName', 'officialEmail'];
+
+/** Saves what the requester typed (a draft, or an answer while information is requested). */
+export async function saveDraft(db: Database, caller: Caller, requestId: number, fields: DraftFields, items: { id: number; quantity: number }[] = []): Promise<Result<Request>> {
+  return db.transaction(async (tx) => {
+    const request = await lockRequest(tx, requestId, caller);
+    if (!request || request.requesterId !== caller.id) return fail({ code: 'not_found' });
+    if (request.state !== 'draft' && request.state !== 'information_requested') return fail({ code: 'conflict', message: 'the request can no longer be edited' });
+    for (const item of items) {
+      const [row] = await tx.select().from(requestItems).where(and(eq(requestItems.id, item.id), eq(requestItems.requestId, requestId), eq(requestItems.active, true)));
+      if (!row) return fail({ code: 'invalid', field: `item-${item.id}`, message: 'no such item in this request' });
+      if (row.quantity !== item.quantity && request.state === 'draft') {
+        await tx.update(requestItems).set({ quantity: item.quantity }).where(eq(requestItems.id, row.id));
+        await recordAudit(tx, { actor: caller.id, action: 'request.item_changed', entityType: 'request', entityId: requestId, before: { item: row.id, quantity: row.quantity }, after: { item: row.id, quantity: item.quantity } });
+      }
+    }
+    return ok(await correctFields(tx, request, caller, fields, request.state === 'draft' ? null : 'answer to a request for information'));
+  });
+}
+
+/** What stops a draft from being submitted: empty fields, no items, terms of use not respected. */
+export async function submissionProblems(db: Executor, request: Request): Promise<{ field: string; code: string; line?: string }[]> {
+  const problems: { field: string; code: string; line?: string }[] = [];
+  for (const f of requiredFields) if (!String(request[f] ?? '').trim()) problems.push({ field: f, code: 'required' });
+  const items = await itemTermsOf(db, request.id);
+  if (!items.length) problems.push({ field: 'items', code: 'empty' });
+  for (const p of checkTerms(request.useCategory, items)) problems.push({ field: 'useCategory', code: p.code, line: p.line });
+  return problems;
+}
+
+export async function itemTermsOf(db: Executor, requestId: number) {
+  const rows = await db
+    .select({ lineName: lines.name, useRestrictions: lines.useRestrictions, batchNumber: batches.number, batchGrade: batches.grade })
+    .from(requestItems)
+    .innerJoin(lines, eq(lines.id, requestItems.lineId))
+    .leftJoin(batches, eq(batches.id, requestItems.batchId))
+    .where(and(eq(requestItems.requestId, requestId), eq(requestItems.active, true)));
+  return rows;
+}
+
+export const OFFICIAL_LINK_LIFETIME_MS = 14 * 24 * 60 * 60 * 1000;
+
+/**
+ * Submits a complete draft: accepts the current agreements (version, SHA-256,
+ * time), fixes each item's price, and mails the institutional official a link
+ * to confirm.
+ */
+export async function submitRequest(db: Database, caller: Caller, requestId: number, acceptedAgreements: boolean): Promise<Result<Request>> {
+  return db.transaction(async (tx) => {
+    const request = await lockRequest(tx, requestId, caller);
+    if (!request || request.requesterId !== caller.id) return fail({ code: 'not_found' });
+    if (!acceptedAgreements) return fail({ code: 'invalid', field: 'acceptAgreement', message: 'accept the material transfer agreement to submit' });
+    const problems = request.state === 'draft' ? await submissionProblems(tx, request) : [];
+    const first = problems[0];
+    if (first) return fail({ code: 'invalid', field: first.field, message: first.line ? `${first.code}: ${first.line}` : first.code, key: first.code, params: { line: first.line ?? '' } });
+    const accepted = await acceptAgreements(tx, requestId, caller);
+    if (!accepted.ok) return accepted;
+    const items = await tx.select().from(requestItems).where(and(eq(requestItems.requestId, requestId), eq(requestItems.active, true)));
+    for (const item of items) {
+      const price = await priceFor(tx, item.lineId, item.batchId, request.useCategory);
+      if (price) await tx.update(requestItems).set({ pricePerVial: price.amount, currency: price.currency }).where(eq(requestItems.id, item.id));
+    }
+    const changed = await changeState(tx, request, 'submitted', caller, { complete: true }, { set: { submittedAt: new Date() } });
+    if (!changed.ok) return changed;
+    await mailOfficial(tx, changed.value);
+    return changed;
+  });
+}
+
+async function mailOfficial(tx: Executor, request: Request) {
+  const { id, token, secretHash } = issueToken();
+  await tx.insert(officialConfirmationTokens).values({ id, secretHash: secretHash.toString('hex'), requestId: request.id, expiresAt: new Date(Date.now() + OFFICIAL_LINK_LIFETIME_MS) });
+  const link = `${portalOrigin()}${request.locale === 'zh' ? '/zh' : ''}/confirm-request?token=${encodeURIComponent(token)}`;
+  await notify(tx, { email: request.officialEmail, locale: request.locale }, (t) => ({
+    subject: t('request.mail.officialSubject', { id: String(request.id) }),
+    body: t('request.mail.officialBody', { name: request.officialName, pi: request.principalInvestigator, institution: request.institution, title: request.projectTitle, purpose: request.purpose }) + `\n\n${link}`,
+  }));
+}
+
+/** The official's confirmation (a POST behind the mailed link's button). */
+export async function confirmAsOfficial(db: Database, token: string): Promise<Result<{ requestId: number }>> {
+  const parsed = parseToken(token);
+  if (!parsed) return fail({ code: 'not_found' });
+  return db.transaction(async (tx) => {
+    const [row] = await tx.select().from(officialConfirmationTokens).where(eq(officialConfirmationTokens.id, parsed.id)).for('update');
+    if (!row || !secretMatches(parsed.secret, Buffer.from(row.secretHash, 'hex')) || row.usedAt || row.expiresAt.getTime() < Date.now()) return fail({ code: 'not_found' });
+    await tx.update(officialConfirmationTokens).set({ usedAt: new Date() }).where(eq(officialConfirmationTokens.id, row.id));
+    const [request] = await tx.select().from(requests).where(eq(requests.id, row.requestId)).for('update');
+    if (!request) return fail({ code: 'not_found' });
+    const now = new Date();
+    await tx.update(requests).set({ officialConfirmedAt: now }).where(eq(requests.id, request.id));
+    const official: Caller = { id: `official:${request.officialEmail}`, name: request.officialName, role: 'requester' };
+    await recordAudit(tx, { actor: official.id, action: 'request.official_confirmed', entityType: 'request', entityId: request.id, before: { officialConfirmedAt: null }, after: { officialConfirmedAt: now.toISOString(), officialName: request.officialName } });
+    await addEvent(tx, { requestId: request.id, kind: 'signature', caller: official, data: { officialConfirmed: true } });
+    return ok({ requestId: request.id });
+  });
+}
+
+/** Answers a request for information: the message goes on the timeline and the request back to review. */
+export async function answerInformationRequest(db: Database, caller: Caller, requestId: number, message: string): Promise<Result<Request>> {
+  return db.transaction(async (tx) => {
+    const request = await lockRequest(tx, requestId, caller);
+    if (!request || request.requesterId !== caller.id) return fail({ code: 'not_found' });
+    const accepted = await acceptAgreements(tx, requestId, caller);
+    if (!accepted.ok) return accepted;
+    return changeState(tx, request, 'under_review', caller, {}, { comment: message, notify: false });
+  });
+}
+
+export async function withdrawRequest(db: Database, caller: Caller, requestId: number, reason: string): Promise<Result<Request>> {
+  const { releaseReservations } = await import('./stock.ts');
+  return db.transaction(async (tx) => {
+    const request = await lockRequest(tx, requestId, caller);
+    if (!request || request.requesterId !== caller.id) return fail({ code: 'not_found' });
+    const changed = await changeState(tx, request, 'withdrawn', caller, { reason }, { comment: reason || null });
+    if (!changed.ok) return changed;
+    await releaseReservations(tx, request, caller, 'withdrawn');
+    return changed;
+  });
+}
+
+/** The requester confirms receipt, saying in what condition the vials arrived. */
+export async function confirmReceipt(db: Database, caller: Caller, requestId: number, condition: string): Promise<Result<Request>> {
+  return db.transaction(async (tx) => {
+    const request = await lockRequest(tx, requestId, caller);
+    if (!request || request.requesterId !== caller.id) return fail({ code: 'not_found' });
+    return changeState(tx, request, 'received', caller, {}, { comment: condition, set: { arrivalCondition: condition } });
+  });
+}
+
+/** Re-accepts agreements whose version changed while the request was open. */
+export async function reacceptAgreements(db: Database, caller: Caller, requestId: number): Promise<Result<void>> {
+  return db.transaction(async (tx) => {
+    const request = await lockRequest(tx, requestId, caller);
+    if (!request || request.requesterId !== caller.id) return fail({ code: 'not_found' });
+    const r = await acceptAgreements(tx, requestId, caller);
+    return r.ok ? ok(undefined) : r;
+  });
+}
+
+export { agreementStatusOf };

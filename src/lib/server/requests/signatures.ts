@@ -1,0 +1,33 @@
+/**
+ * Electronic signatures as 21 CFR 11.50 asks: the signer re-enters the
+ * password at the moment of signing, and the record keeps the printed name,
+ * the time (UTC) and the meaning of the signature. A wrong password signs
+ * nothing and changes nothing.
+ */
+import { and, eq } from 'drizzle-orm';
+import type { Executor } from '#db/client.ts';
+import { accounts } from '#db/schema/accounts.ts';
+import { signatures, type Signature, type SignatureMeaning } from '#db/schema/requests.ts';
+import { verifyPassword } from '#server/accounts/password.ts';
+import type { Caller } from './core.ts';
+
+export async function sign(
+  tx: Executor,
+  caller: Caller,
+  password: string,
+  meaning: SignatureMeaning,
+  entity: { type: 'request' | 'batch' | 'deviation'; id: number },
+  comment?: string | null,
+): Promise<Signature | undefined> {
+  const [account] = await tx.select({ passwordHash: accounts.passwordHash, displayName: accounts.displayName, status: accounts.status }).from(accounts).where(eq(accounts.id, caller.id));
+  if (!account || account.status !== 'active' || !(await verifyPassword(account.passwordHash, password))) return undefined;
+  const [row] = await tx
+    .insert(signatures)
+    .values({ entityType: entity.type, entityId: String(entity.id), signerId: caller.id, signerName: account.displayName, meaning, comment: comment ?? null })
+    .returning();
+  return row;
+}
+
+export async function signaturesOf(db: Executor, type: 'request' | 'batch' | 'deviation', id: number): Promise<Signature[]> {
+  return db.select().from(signatures).where(and(eq(signatures.entityType, type), eq(signatures.entityId, String(id)))).orderBy(signatures.id);
+}

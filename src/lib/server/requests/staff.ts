@@ -1,0 +1,233 @@
+/**
+ * The bank's side of a request: screening, asking for information, approving
+ * (whole or in part, signed), rejecting and cancelling with a reason,
+ * releasing with the batch's CoA version attached (signed), executing the
+ * outbound (出库) as operator with the approver as reviewer (signed), and
+ * closing. Messages go both ways.
+ */
+import { and, eq, sql } from 'drizzle-orm';
+import type { Database, Executor } from '#db/client.ts';
+import { accounts } from '#db/schema/accounts.ts';
+import { batches } from '#db/schema/batches.ts';
+import { lines } from '#db/schema/catalog.ts';
+import { outboundRecords, requestItems, type Request } from '#db/schema/requests.ts';
+import { moveStock } from '#server/catalog/stock.ts';
+import { recordAudit } from '#server/platform/audit.ts';
+import { agreementStatusOf } from './agreements.ts';
+import { actorKind, addEvent, changeState, correctFields, fail, lockRequest, ok, type Caller, type Result } from './core.ts';
+import { decideTransition } from './states.ts';
+import { notify, requestLink } from './notifications.ts';
+import { sign } from './signatures.ts';
+import { heldByRequest, releaseReservations } from './stock.ts';
+import { itemTermsOf } from './requester.ts';
+import { checkTerms } from './terms.ts';
+
+export const checklistKeys = ['agreement', 'ethics', 'terms', 'grade'] as const;
+export type ChecklistKey = (typeof checklistKeys)[number];
+
+/** What the portal can tell by itself for each screening check (staff still tick them). */
+export async function screeningFacts(db: Executor, request: Request): Promise<Record<ChecklistKey, boolean>> {
+  const { statuses, missing } = await agreementStatusOf(db, request.id);
+  const items = await itemTermsOf(db, request.id);
+  const problems = checkTerms(request.useCategory, items);
+  return {
+    agreement: missing.length === 0 && statuses.length > 0 && statuses.every((s) => s.accepted),
+    ethics: request.ethicsReference.trim().length > 0,
+    terms: !problems.some((p) => p.code !== 'clinical_grade_needed'),
+    grade: !problems.some((p) => p.code === 'clinical_grade_needed'),
+  };
+}
+
+export async function startReview(db: Database, caller: Caller, requestId: number): Promise<Result<Request>> {
+  return db.transaction(async (tx) => {
+    const request = await lockRequest(tx, requestId, caller);
+    if (!request) return fail({ code: 'not_found' });
+    return changeState(tx, request, 'under_review', caller, {});
+  });
+}
+
+/** Staff tick the checklist; a check the portal knows to be false cannot be ticked. */
+export async function updateChecklist(db: Database, caller: Caller, requestId: number, ticked: ChecklistKey[]): Promise<Result<Request>> {
+  return db.transaction(async (tx) => {
+    const request = await lockRequest(tx, requestId, caller);
+    if (!request) return fail({ code: 'not_found' });
+    if (request.state !== 'under_review') return fail({ code: 'conflict', message: 'the checklist is filled during review' });
+    const facts = await screeningFacts(tx, request);
+    const refused = ticked.find((k) => !facts[k]);
+    if (refused) return fail({ code: 'invalid', field: `check-${refused}`, message: `the portal finds "${refused}" not satisfied` });
+    const checklist = Object.fromEntries(checklistKeys.map((k) => [k, ticked.includes(k)]));
+    return ok(await correctFields(tx, request, caller, { checklist }, 'screening checklist', false));
+  });
+}
+
+export async function requestInformation(db: Database, caller: Caller, requestId: number, question: string): Promise<Result<Request>> {
+  return db.transaction(async (tx) => {
+    const request = await lockRequest(tx, requestId, caller);
+    if (!request) return fail({ code: 'not_found' });
+    return changeState(tx, request, 'information_requested', caller, {}, { comment: question });
+  });
+}
+
+/** Approves (signed): per item the vials approved, up to what was asked; 0 refuses that item. */
+export async function approveRequest(db: Database, caller: Caller, requestId: number, input: { password: string; quantities: Record<number, number>; comment?: string }): Promise<Result<Request>> {
+  return db.transaction(async (tx) => {
+    const request = await lockRequest(tx, requestId, caller);
+    if (!request) return fail({ code: 'not_found' });
+    const items = await tx.select().from(requestItems).where(and(eq(requestItems.requestId, requestId), eq(requestItems.active, true)));
+    const approved = items.map((i) => ({ item: i, quantity: input.quantities[i.id] ?? i.quantity }));
+    const bad = approved.find((a) => !Number.isInteger(a.quantity) || a.quantity < 0 || a.quantity > a.item.quantity);
+    if (bad) return fail({ code: 'invalid', field: `approve-${bad.item.id}`, message: `approve between 0 and ${bad.item.quantity} vials` });
+    const { statuses, missing } = await agreementStatusOf(tx, requestId);
+    const facts = {
+      checklistComplete: ['agreement', 'ethics', 'terms', 'grade'].every((k) => request.checklist[k] === true),
+      agreementsCurrent: missing.length === 0 && statuses.every((s) => s.accepted),
+      anythingApproved: approved.some((a) => a.quantity > 0),
+    };
+    // Ask the state module before asking for the password: a refused move signs nothing.
+    const dry = decideTransition(request.state, 'approved', actorKind(caller, request), { ...facts, signed: true });
+    if (!dry.ok) return fail({ code: 'transition', error: dry.error });
+    const signature = await sign(tx, caller, input.password, 'approved', { type: 'request', id: requestId }, input.comment);
+    if (!signature) return fail({ code: 'bad_password' });
+    for (const a of approved) await tx.update(requestItems).set({ approvedQuantity: a.quantity }).where(eq(requestItems.id, a.item.id));
+    const partial = approved.some((a) => a.quantity < a.item.quantity);
+    return changeState(tx, request, 'approved', caller, { ...facts, signed: true }, {
+      comment: input.comment ?? null,
+      set: { approvedBy: caller.id },
+      data: { signature: signature.id, partial, approved: approved.map((a) => ({ item: a.item.id, asked: a.item.quantity, approved: a.quantity })) },
+    });
+  });
+}
+
+export async function rejectRequest(db: Database, caller: Caller, requestId: number, reason: string): Promise<Result<Request>> {
+  return db.transaction(async (tx) => {
+    const request = await lockRequest(tx, requestId, caller);
+    if (!request) return fail({ code: 'not_found' });
+    return changeState(tx, request, 'rejected', caller, { reason }, { set: { rejectionReason: reason } });
+  });
+}
+
+export async function cancelRequest(db: Database, caller: Caller, requestId: number, reason: string): Promise<Result<Request>> {
+  return db.transaction(async (tx) => {
+    const request = await lockRequest(tx, requestId, caller);
+    if (!request) return fail({ code: 'not_found' });
+    const changed = await changeState(tx, request, 'cancelled', caller, { reason });
+    if (changed.ok) await releaseReservations(tx, request, caller, 'cancelled');
+    return changed;
+  });
+}
+
+/** The certificate of analysis as it stands: the batch's entry version and QC digest. */
+async function coaVersionOf(tx: Executor, batchId: number): Promise<string> {
+  const [b] = await tx.select({ number: batches.number, version: batches.entryVersion, qc: batches.qcDigest }).from(batches).where(eq(batches.id, batchId));
+  return `${b?.number} v${b?.version}${b?.qc ? ` QC ${b.qc.slice(0, 12)}` : ''}`;
+}
+
+/** Releases (signed): each item gets its batch's CoA version, fixed from now on. */
+export async function releaseRequest(db: Database, caller: Caller, requestId: number, password: string): Promise<Result<Request>> {
+  return db.transaction(async (tx) => {
+    const request = await lockRequest(tx, requestId, caller);
+    if (!request) return fail({ code: 'not_found' });
+    const dry = decideTransition(request.state, 'released', actorKind(caller, request), { signed: true });
+    if (!dry.ok) return fail({ code: 'transition', error: dry.error });
+    const signature = await sign(tx, caller, password, 'released', { type: 'request', id: requestId });
+    if (!signature) return fail({ code: 'bad_password' });
+    const items = await tx.select().from(requestItems).where(and(eq(requestItems.requestId, requestId), eq(requestItems.active, true)));
+    const coa: Record<number, string> = {};
+    for (const item of items) {
+      if (!item.batchId || !item.approvedQuantity) continue;
+      coa[item.id] = await coaVersionOf(tx, item.batchId);
+      await tx.update(requestItems).set({ coaVersion: coa[item.id] }).where(eq(requestItems.id, item.id));
+    }
+    return changeState(tx, request, 'released', caller, { signed: true }, { data: { signature: signature.id, coa } });
+  });
+}
+
+export interface OutboundInput {
+  password: string;
+  plannedDate: string;
+  actualDate: string;
+}
+
+/**
+ * Executes the outbound (signed by the operator): one 出库 record per batch,
+ * the reserved vials become shipped in the ledger, and the request is
+ * shipped. The reviewer is the staff member who approved; the database
+ * refuses the same person in both roles.
+ */
+export async function executeOutbound(db: Database, caller: Caller, requestId: number, input: OutboundInput): Promise<Result<Request>> {
+  return db.transaction(async (tx) => {
+    const request = await lockRequest(tx, requestId, caller);
+    if (!request) return fail({ code: 'not_found' });
+    if (!request.approvedBy) return fail({ code: 'conflict', message: 'the request has no approver to act as reviewer' });
+    if (request.approvedBy === caller.id) return fail({ code: 'same_person' });
+    const dry = decideTransition(request.state, 'shipped', actorKind(caller, request), { signed: true });
+    if (!dry.ok) return fail({ code: 'transition', error: dry.error });
+    const signature = await sign(tx, caller, input.password, 'executed', { type: 'request', id: requestId });
+    if (!signature) return fail({ code: 'bad_password' });
+    const [requester] = await tx.select().from(accounts).where(eq(accounts.id, request.requesterId));
+    const [reviewer] = await tx.select().from(accounts).where(eq(accounts.id, request.approvedBy));
+    const [operator] = await tx.select().from(accounts).where(eq(accounts.id, caller.id));
+    const held = await heldByRequest(tx, requestId);
+    const items = await tx
+      .select({ item: requestItems, batchNumber: batches.number, category: lines.category, lineName: lines.name })
+      .from(requestItems)
+      .innerJoin(lines, eq(lines.id, requestItems.lineId))
+      .leftJoin(batches, eq(batches.id, requestItems.batchId))
+      .where(and(eq(requestItems.requestId, requestId), eq(requestItems.active, true)));
+    for (const { item, batchNumber, category, lineName } of items) {
+      const quantity = item.batchId ? Math.min(item.approvedQuantity ?? 0, held.get(item.batchId) ?? 0) : 0;
+      if (!item.batchId || quantity === 0) continue;
+      const moved = await moveStock(tx, { batchId: item.batchId, kind: 'shipped', quantity, requestId, actor: caller.id, reason: `outbound of request ${requestId}` });
+      if (!moved.ok) return fail({ code: 'conflict', message: `batch ${batchNumber} does not hold the reserved vials` });
+      held.set(item.batchId, (held.get(item.batchId) ?? 0) - quantity);
+      await tx.insert(outboundRecords).values({
+        requestId,
+        requestItemId: item.id,
+        applicantName: `${requester!.displayName}`,
+        applicantInstitution: request.institution,
+        applicantContact: `${request.contactPhone} ${request.contactEmail}`.trim(),
+        purpose: request.purpose,
+        cellType: `${lineName} (${category})`,
+        batchId: item.batchId,
+        batchNumber: batchNumber!,
+        quantity,
+        plannedDate: input.plannedDate,
+        actualDate: input.actualDate,
+        operatorId: caller.id,
+        operatorName: operator!.displayName,
+        reviewerId: reviewer!.id,
+        reviewerName: reviewer!.displayName,
+      });
+    }
+    await recordAudit(tx, { actor: caller.id, action: 'request.outbound_recorded', entityType: 'request', entityId: requestId, after: { operator: operator!.displayName, reviewer: reviewer!.displayName, plannedDate: input.plannedDate, actualDate: input.actualDate } });
+    return changeState(tx, request, 'shipped', caller, { signed: true }, { data: { signature: signature.id, operator: operator!.displayName, reviewer: reviewer!.displayName } });
+  });
+}
+
+export async function closeRequest(db: Database, caller: Caller, requestId: number, comment?: string): Promise<Result<Request>> {
+  return db.transaction(async (tx) => {
+    const request = await lockRequest(tx, requestId, caller);
+    if (!request) return fail({ code: 'not_found' });
+    return changeState(tx, request, 'closed', caller, { openDeviations: request.openDeviations }, { comment: comment ?? null });
+  });
+}
+
+/** A message on the timeline; staff may keep a note internal. The other side is told by mail. */
+export async function postMessage(db: Database, caller: Caller, requestId: number, body: string, internal = false): Promise<Result<void>> {
+  return db.transaction(async (tx) => {
+    const request = await lockRequest(tx, requestId, caller);
+    if (!request) return fail({ code: 'not_found' });
+    const fromRequester = caller.id === request.requesterId;
+    await addEvent(tx, { requestId, kind: 'message', caller, body, visibleToRequester: fromRequester || !internal });
+    if (!fromRequester && !internal) {
+      const [requester] = await tx.select({ email: accounts.email, locale: accounts.locale }).from(accounts).where(eq(accounts.id, request.requesterId));
+      if (requester) await notify(tx, requester, (t, locale) => ({ subject: t('request.mail.messageSubject', { id: String(requestId) }), body: `${body}\n\n${requestLink(locale, requestId)}` }));
+    }
+    return ok(undefined);
+  });
+}
+
+/** Staff list for the reviewer choice and names. */
+export async function staffAccounts(db: Executor) {
+  return db.select({ id: accounts.id, name: accounts.displayName }).from(accounts).where(sql`${accounts.role} IN ('staff', 'admin') AND ${accounts.status} = 'active'`);
+}

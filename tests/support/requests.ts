@@ -1,0 +1,80 @@
+/**
+ * Builders for request-chain tests: a small catalog (lines, released batches
+ * with stock), the standard agreement, accounts as callers, and a request
+ * driven to any state through the real services.
+ */
+import { expect } from 'vitest';
+import type { Database } from '#db/client.ts';
+import type { Account, Role } from '#db/schema/accounts.ts';
+import type { Request, RequestState } from '#db/schema/requests.ts';
+import { importText } from '#server/catalog/import/import-file.ts';
+import { ensureStandardAgreement } from '#server/requests/agreements.ts';
+import type { Caller, Result } from '#server/requests/core.ts';
+import * as requester from '#server/requests/requester.ts';
+import * as staff from '#server/requests/staff.ts';
+import { reserveRequest } from '#server/requests/stock.ts';
+import type pg from 'pg';
+import { makeAccount, TEST_PASSWORD } from './accounts.ts';
+
+export { TEST_PASSWORD };
+
+export function callerFor(account: Account): Caller {
+  return { id: account.id, name: account.displayName, role: account.role as Role };
+}
+
+export async function makeCaller(db: Database, role: Role): Promise<Caller> {
+  return callerFor(await makeAccount(db, role));
+}
+
+/** Lines `name` with one released research batch `batch` holding `vials` vials (and optional extra CSV columns). */
+export async function seedLineWithBatch(pool: pg.Pool, line: string, batch: string, vials: number, options: { grade?: 'research' | 'clinical'; restrictions?: string; status?: string } = {}) {
+  const lines = `name,category,use_restrictions\n${line},ipsc,${options.restrictions ?? ''}\n`;
+  const r1 = await importText(pool, 'lines.csv', lines);
+  expect(r1.problems, JSON.stringify(r1.problems)).toEqual([]);
+  const batches = `batch_number,line,type,grade,release_status,vials_total,vials_available,vials_reserved,vials_shipped\n${batch},${line},distribution,${options.grade ?? 'research'},${options.status ?? 'released'},${vials},${vials},0,0\n`;
+  const r2 = await importText(pool, 'batches.csv', batches);
+  expect(r2.problems, JSON.stringify(r2.problems)).toEqual([]);
+  const { rows } = await pool.query('SELECT id FROM batches WHERE number = $1', [batch]);
+  return { batchId: rows[0].id as number };
+}
+
+export const completeFields: requester.DraftFields = {
+  projectTitle: 'Cardiomyocyte differentiation study',
+  purpose: 'Derive cardiomyocytes for drug toxicity screening',
+  principalInvestigator: 'Dr. Li Wei',
+  institution: 'Example University',
+  ethicsReference: 'IRB-2026-042',
+  useCategory: 'research',
+  shippingAddress: '1 Science Road, Beijing',
+  contactPhone: '+86 10 0000 0000',
+  contactEmail: 'li.wei@example.org',
+  officialName: 'Prof. Zhang',
+  officialEmail: 'official@example.org',
+};
+
+export function must<T>(result: Result<T>): T {
+  if (!result.ok) throw new Error(`service failed: ${JSON.stringify(result.failure)}`);
+  return result.value;
+}
+
+/** A submitted request of `quantity` vials of `line`/`batch` by `who`. */
+export async function submittedRequest(db: Database, who: Caller, line: string, batch: string | undefined, quantity: number, fields: Partial<requester.DraftFields> = {}): Promise<number> {
+  await ensureStandardAgreement(db);
+  const { requestId } = must(await requester.addToBasket(db, who, { line, batch, quantity }));
+  must(await requester.saveDraft(db, who, requestId, { ...completeFields, ...fields }));
+  must(await requester.submitRequest(db, who, requestId, true));
+  return requestId;
+}
+
+/** Drives a request from submitted to `target` with reviewer `a` (the approver). */
+export async function driveTo(db: Database, requestId: number, target: RequestState, a: Caller): Promise<Request> {
+  let r = must(await staff.startReview(db, a, requestId));
+  if (target === 'under_review') return r;
+  must(await staff.updateChecklist(db, a, requestId, ['agreement', 'ethics', 'terms', 'grade']));
+  r = must(await staff.approveRequest(db, a, requestId, { password: TEST_PASSWORD, quantities: {} }));
+  if (target === 'approved') return r;
+  r = must(await reserveRequest(db, a, requestId));
+  if (target === 'reserved') return r;
+  r = must(await staff.releaseRequest(db, a, requestId, TEST_PASSWORD));
+  return r;
+}
