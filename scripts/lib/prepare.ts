@@ -23,6 +23,12 @@ export async function prepareData(options: {
     log('loading the demo catalog into the empty database');
     await loadDemoCatalog(pool, log);
   }
+  if (options.seedDemo) {
+    // Requests need an agreement in effect: the demo portal publishes the standard one.
+    const { createDatabase } = await import('#db/client.ts');
+    const { ensureStandardAgreement } = await import('#server/requests/agreements.ts');
+    await ensureStandardAgreement(createDatabase(pool));
+  }
   const meili = createSearchClient({ ...options.search, timeoutMs: 120_000 });
   const ensured = await ensureSearchIndexes(meili, options.search.indexPrefix);
   for (const [index, r] of Object.entries(ensured)) if (r.changed.length) log(`search index ${index}: settings applied (${r.changed.join(', ')})`);

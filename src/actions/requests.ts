@@ -31,7 +31,8 @@ export function failureToError(f: RequestFailure): ActionError {
     case 'not_found':
       return new ActionError({ code: 'NOT_FOUND', message: 'request.error.not_found' });
     case 'bad_password':
-      return new ActionError({ code: 'UNAUTHORIZED', message: 'request.error.bad_password' });
+      // Not 401: the caller is signed in; the signature, not the session, failed.
+      return new ActionError({ code: 'BAD_REQUEST', message: 'request.error.bad_password' });
     case 'same_person':
       return new ActionError({ code: 'CONFLICT', message: 'request.error.same_person' });
     case 'insufficient_stock':

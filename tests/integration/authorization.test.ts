@@ -13,6 +13,7 @@ import type { Account } from '#db/schema/accounts.ts';
 import { validateSessionToken } from '#server/accounts/session.ts';
 import { guardedPrefixes, requirementFor, type Requirement } from '#server/accounts/authorize.ts';
 import { getPage, makeAccount, postForm, sessionCookie, startAccountsPortal } from '../support/accounts.ts';
+import { callerFor, seedLineWithBatch, submittedRequest } from '../support/requests.ts';
 
 type Persona = 'anonymous' | 'requester' | 'otherRequester' | 'staff' | 'admin';
 const personas: Persona[] = ['anonymous', 'requester', 'otherRequester', 'staff', 'admin'];
@@ -30,6 +31,29 @@ const routeMatrix: Record<string, Access> = {
   '/staff': 'staff',
   '/admin': 'admin',
   '/admin/users': 'admin',
+  '/admin/agreements': 'admin',
+  '/account/requests': 'user',
+  '/staff/requests': 'staff',
+  '/staff/registers': 'staff',
+  '/api/v1/account/requests': 'user',
+  '/api/v1/staff/requests': 'staff',
+};
+
+/**
+ * Routes with a parameter: the concrete path to try, and who sees the thing
+ * (the others who pass the guard get 404, as if it did not exist).
+ */
+const dynamicRoutes: Record<string, { access: Access; path: (w: World) => string; seenBy: Persona[] }> = {
+  '/account/requests/new': { access: 'user', path: () => '/account/requests/new?line=AUTHZ-LINE', seenBy: ['requester', 'otherRequester', 'staff', 'admin'] },
+  '/account/requests/[id]': { access: 'user', path: (w) => `/account/requests/${w.requestId}`, seenBy: ['requester'] },
+  '/account/requests/[id]/record': { access: 'user', path: (w) => `/account/requests/${w.requestId}/record`, seenBy: ['requester'] },
+  '/api/v1/account/requests/[id]': { access: 'user', path: (w) => `/api/v1/account/requests/${w.requestId}`, seenBy: ['requester'] },
+  '/staff/requests/[id]': { access: 'staff', path: (w) => `/staff/requests/${w.requestId}`, seenBy: ['staff', 'admin'] },
+  '/staff/requests/[id]/record': { access: 'staff', path: (w) => `/staff/requests/${w.requestId}/record`, seenBy: ['staff', 'admin'] },
+  '/api/v1/staff/requests/[id]': { access: 'staff', path: (w) => `/api/v1/staff/requests/${w.requestId}`, seenBy: ['staff', 'admin'] },
+  '/staff/batches/[number]': { access: 'staff', path: () => '/staff/batches/AUTHZ-B-1', seenBy: ['staff', 'admin'] },
+  '/api/v1/staff/registers/outbound.csv': { access: 'staff', path: () => '/api/v1/staff/registers/outbound.csv?from=2020-01-01&to=2030-01-01', seenBy: ['staff', 'admin'] },
+  '/api/v1/staff/registers/transport.csv': { access: 'staff', path: () => '/api/v1/staff/registers/transport.csv?from=2020-01-01&to=2030-01-01', seenBy: ['staff', 'admin'] },
 };
 /** API routes anyone may call. */
 /** The public, read-only API: listed one by one, so a new API route needs a decision here. */
@@ -45,6 +69,8 @@ const publicApi = [
 
 interface World {
   requester: Account;
+  /** A submitted request of `requester`. */
+  requestId: number;
   target: Account;
   /** A spare session of `requester`, for revokeSession. */
   spareSessionId: () => Promise<string>;
@@ -54,7 +80,7 @@ interface World {
  * Every action, who may call it, and a valid body. "Allowed" calls must not be
  * refused with 401/403; refused calls must answer 401 (anonymous) or 403.
  */
-const actionMatrix: Record<string, { access: Access; body: (w: World) => Promise<Record<string, string>> | Record<string, string> }> = {
+const actionMatrix: Record<string, { access: Access; body: (w: World) => Promise<Record<string, string>> | Record<string, string> | FormData }> = {
   register: { access: 'public', body: () => ({ email: '', password: '', displayName: '' }) },
   // An invalid body: a wrong password would answer 401, indistinguishable from a refusal.
   signIn: { access: 'public', body: () => ({ email: 'not-an-email', password: '' }) },
@@ -69,6 +95,44 @@ const actionMatrix: Record<string, { access: Access; body: (w: World) => Promise
   changeRole: { access: 'admin', body: (w) => ({ accountId: w.target.id, role: 'staff' }) },
   disableAccount: { access: 'admin', body: (w) => ({ accountId: w.target.id }) },
   enableAccount: { access: 'admin', body: (w) => ({ accountId: w.target.id }) },
+  // The request chain: requesters act on their own requests (others get 404 from the service), staff on any.
+  addToBasket: { access: 'user', body: () => ({ line: 'AUTHZ-LINE', quantity: '1' }) },
+  saveRequest: { access: 'user', body: (w) => ({ requestId: String(w.requestId), projectTitle: 'x' }) },
+  removeRequestItem: { access: 'user', body: (w) => ({ requestId: String(w.requestId), itemId: '999999' }) },
+  answerRequest: { access: 'user', body: (w) => ({ requestId: String(w.requestId), body: 'answer' }) },
+  withdrawRequest: { access: 'user', body: () => ({ requestId: '999999', reason: 'x' }) },
+  confirmReceipt: { access: 'user', body: (w) => ({ requestId: String(w.requestId), condition: 'fine' }) },
+  reacceptAgreements: { access: 'user', body: (w) => ({ requestId: String(w.requestId) }) },
+  acknowledgeRecallNotice: { access: 'user', body: () => ({ noticeId: '999999' }) },
+  postRequestMessage: { access: 'user', body: () => ({ requestId: '999999', body: 'hello' }) },
+  confirmAsOfficial: { access: 'public', body: () => ({ token: 'not.valid' }) },
+  startReview: { access: 'staff', body: () => ({ requestId: '999999' }) },
+  saveChecklist: { access: 'staff', body: (w) => ({ requestId: String(w.requestId) }) },
+  askForInformation: { access: 'staff', body: (w) => ({ requestId: String(w.requestId), body: 'question' }) },
+  approveRequest: { access: 'staff', body: (w) => ({ requestId: String(w.requestId), password: 'wrong password' }) },
+  rejectRequest: { access: 'staff', body: () => ({ requestId: '999999', reason: 'x' }) },
+  cancelRequest: { access: 'staff', body: () => ({ requestId: '999999', reason: 'x' }) },
+  reserveVials: { access: 'staff', body: (w) => ({ requestId: String(w.requestId) }) },
+  releaseRequest: { access: 'staff', body: (w) => ({ requestId: String(w.requestId), password: 'wrong password' }) },
+  executeOutbound: { access: 'staff', body: (w) => ({ requestId: String(w.requestId), password: 'wrong password', plannedDate: '2026-01-01', actualDate: '2026-01-01' }) },
+  recordTransport: {
+    access: 'staff',
+    body: (w) => ({ requestId: String(w.requestId), dispatchAt: '2026-11-20T08:00', dispatchPlace: 'Bank', dispatchTempC: '-190', requiredMinC: '-196', requiredMaxC: '-150', batchNumbers: 'AUTHZ-B-1', quantity: '1', deviceNumber: 'D1', vehicle: 'van', carrier: 'C', courier: 'W' }),
+  },
+  recordArrival: { access: 'staff', body: (w) => ({ requestId: String(w.requestId), arrivalAt: '2026-11-21T08:00', arrivalPlace: 'Lab', arrivalTempC: '-190', receiver: 'R' }) },
+  uploadLoggerFile: {
+    access: 'staff',
+    body: (w) => {
+      const form = new FormData();
+      form.set('requestId', String(w.requestId));
+      form.set('loggerFile', new Blob(['timestamp,temperature_c\n2026-11-20T08:00:00Z,-190\n'], { type: 'text/csv' }), 'logger.csv');
+      return form;
+    },
+  },
+  closeDeviation: { access: 'staff', body: () => ({ requestId: '1', deviationId: '999999', assessment: 'x', password: 'wrong password' }) },
+  closeRequest: { access: 'staff', body: (w) => ({ requestId: String(w.requestId) }) },
+  setBatchReleaseStatus: { access: 'staff', body: () => ({ batchId: '999999', status: 'recalled', reason: 'x', password: 'wrong password' }) },
+  publishAgreementVersion: { access: 'admin', body: () => ({ code: 'authz', title: 'Authz test agreement', version: '1', effectiveDate: '2026-01-01', body: 'text' }) },
 };
 
 function discoverRoutes(dir = 'src/pages', prefix = ''): string[] {
@@ -104,8 +168,11 @@ beforeAll(async () => {
   cookies.anonymous = undefined;
   for (const p of Object.keys(people) as (keyof typeof people)[]) cookies[p] = (await sessionCookie(db, people[p].id)).cookie;
   const target = await makeAccount(db, 'requester');
+  await seedLineWithBatch(portal.database.pool, 'AUTHZ-LINE', 'AUTHZ-B-1', 5);
+  const requestId = await submittedRequest(db, callerFor(people.requester), 'AUTHZ-LINE', 'AUTHZ-B-1', 1);
   world = {
     requester: people.requester,
+    requestId,
     target,
     spareSessionId: async () => (await sessionCookie(db, people.requester.id)).sessionId,
   };
@@ -116,7 +183,7 @@ afterAll(async () => {
 
 describe('the matrix covers everything', () => {
   test('every guarded page and non-public API route in src/pages has an entry, and every entry exists', () => {
-    expect(discoverRoutes().filter(guarded).sort()).toEqual(Object.keys(routeMatrix).sort());
+    expect(discoverRoutes().filter(guarded).sort()).toEqual([...Object.keys(routeMatrix), ...Object.keys(dynamicRoutes)].sort());
   });
 
   test('every action exported from src/actions/index.ts has an entry, and every entry exists', () => {
@@ -131,12 +198,30 @@ describe.each(Object.entries(routeMatrix))('page %s', (route, access) => {
     const res = await getPage(portal.server.url, `${locale}${route}`, cookies[persona]);
     if (allowed[access].includes(persona)) {
       expect(res.status, `${persona} may open ${locale}${route}`).toBe(200);
+    } else if (persona === 'anonymous' && route.startsWith('/api/')) {
+      expect(res.status, 'anonymous gets 401 from the API').toBe(401);
     } else if (persona === 'anonymous') {
       expect(res.status, 'anonymous is sent to sign in').toBe(303);
       expect(res.headers.get('location')).toBe(`${locale}/sign-in?next=${encodeURIComponent(`${locale}${route}`)}`);
     } else {
       expect(res.status, `${persona} may not open ${locale}${route}`).toBe(403);
       expect(await res.text()).not.toContain('<table');
+    }
+  });
+});
+
+describe.each(Object.entries(dynamicRoutes))('page %s', (route, { access, path, seenBy }) => {
+  test.each(personas)('as %s', async (persona) => {
+    const target = path(world);
+    const res = await getPage(portal.server.url, target, cookies[persona]);
+    if (seenBy.includes(persona)) {
+      expect(res.status, `${persona} may open ${target}`).toBe(200);
+    } else if (allowed[access].includes(persona)) {
+      expect(res.status, `${persona} passes the guard but does not see ${target}`).toBe(404);
+    } else if (persona === 'anonymous') {
+      expect(res.status, 'anonymous is refused').toBe(target.startsWith('/api/') ? 401 : 303);
+    } else {
+      expect(res.status, `${persona} may not open ${target}`).toBe(403);
     }
   });
 });

@@ -42,12 +42,12 @@ export async function sessionCookie(db: Database, accountId: string): Promise<{ 
 }
 
 /** A form post from the portal's own pages (Origin set, redirects not followed). */
-export function postForm(baseUrl: string, path: string, fields: Record<string, string>, options: { cookie?: string; origin?: string } = {}): Promise<Response> {
+export function postForm(baseUrl: string, path: string, fields: Record<string, string> | FormData, options: { cookie?: string; origin?: string } = {}): Promise<Response> {
   return fetch(`${baseUrl}${path}`, {
     method: 'POST',
     redirect: 'manual',
     headers: { Origin: options.origin ?? baseUrl, ...(options.cookie ? { Cookie: options.cookie } : {}) },
-    body: new URLSearchParams(fields),
+    body: fields instanceof FormData ? fields : new URLSearchParams(fields),
   });
 }
 

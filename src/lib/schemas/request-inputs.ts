@@ -18,8 +18,9 @@ const temperature = z.coerce.number(required).min(-273.15, required).max(200, re
 const dateTime = z
   .string(required)
   .trim()
-  .refine((v) => !Number.isNaN(new Date(v).getTime()) && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(v), required)
-  .transform((v) => new Date(v));
+  .refine((v) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$/i.test(v) && !Number.isNaN(new Date(v).getTime()), required)
+  // A datetime-local field has no zone: the forms say UTC.
+  .transform((v) => new Date(/(Z|[+-]\d{2}:?\d{2})$/i.test(v) ? v : `${v}Z`));
 
 export const addToBasketInput = z.object({ line: requiredText(200), batch: text(200), quantity: vials });
 

@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { and, desc, eq, inArray, lte, sql } from 'drizzle-orm';
 import type { Database, Executor } from '#db/client.ts';
-import { agreementAcceptances, agreements, requestItems, requests, type Agreement } from '#db/schema/requests.ts';
+import { agreementAcceptances, agreements, requestItems, type Agreement } from '#db/schema/requests.ts';
 import { lines } from '#db/schema/catalog.ts';
 import { recordAudit } from '#server/platform/audit.ts';
 import { addEvent, fail, ok, type Caller, type Result } from './core.ts';

@@ -200,3 +200,12 @@ export async function batchesForBasket(db: Executor, lineId: number) {
 export async function shipmentsBetween(db: Executor, from: Date, to: Date) {
   return db.select().from(shipments).where(and(sql`${shipments.dispatchAt} >= ${from}`, sql`${shipments.dispatchAt} < ${to}`)).orderBy(asc(shipments.dispatchAt));
 }
+
+/** The public facts of a line the basket page shows (published lines only). */
+export async function lineForBasket(db: Executor, name: string) {
+  const [line] = await db
+    .select({ id: lines.id, name: lines.name, category: lines.category, useRestrictions: lines.useRestrictions, agreement: lines.agreement })
+    .from(lines)
+    .where(and(sql`lower(${lines.name}) = lower(${name})`, eq(lines.status, 'published')));
+  return line;
+}

@@ -89,3 +89,12 @@ export async function recallNoticesForRequester(db: Executor, requesterId: strin
     .innerJoin(batches, eq(batches.id, recallNotices.batchId))
     .where(eq(recallNotices.requesterId, requesterId));
 }
+
+/** A batch as staff see it on its status page (counters included). */
+export async function batchForStaff(db: Executor, number: string) {
+  const [batch] = await db
+    .select({ id: batches.id, number: batches.number, status: batches.releaseStatus, available: batches.vialsAvailable, reserved: batches.vialsReserved, shipped: batches.vialsShipped })
+    .from(batches)
+    .where(sql`lower(${batches.number}) = lower(${number})`);
+  return batch;
+}
