@@ -26,8 +26,8 @@ export async function prepareData(options: {
   if (options.seedDemo) {
     // Requests need an agreement in effect: the demo portal publishes the standard one.
     const { createDatabase } = await import('#db/client.ts');
-    const { ensureStandardAgreement } = await import('#server/requests/agreements.ts');
-    await ensureStandardAgreement(createDatabase(pool));
+    const { ensureDemoAgreements } = await import('#server/requests/agreements.ts');
+    await ensureDemoAgreements(createDatabase(pool));
   }
   const meili = createSearchClient({ ...options.search, timeoutMs: 120_000 });
   const ensured = await ensureSearchIndexes(meili, options.search.indexPrefix);

@@ -8,7 +8,7 @@ import type { Database } from '#db/client.ts';
 import type { Account, Role } from '#db/schema/accounts.ts';
 import type { Request, RequestState } from '#db/schema/requests.ts';
 import { importText } from '#server/catalog/import/import-file.ts';
-import { ensureStandardAgreement } from '#server/requests/agreements.ts';
+import { ensureDemoAgreements } from '#server/requests/agreements.ts';
 import type { Caller, Result } from '#server/requests/core.ts';
 import * as requester from '#server/requests/requester.ts';
 import * as staff from '#server/requests/staff.ts';
@@ -59,7 +59,7 @@ export function must<T>(result: Result<T>): T {
 
 /** A submitted request of `quantity` vials of `line`/`batch` by `who`. */
 export async function submittedRequest(db: Database, who: Caller, line: string, batch: string | undefined, quantity: number, fields: Partial<requester.DraftFields> = {}): Promise<number> {
-  await ensureStandardAgreement(db);
+  await ensureDemoAgreements(db);
   const { requestId } = must(await requester.addToBasket(db, who, { line, batch, quantity }));
   must(await requester.saveDraft(db, who, requestId, { ...completeFields, ...fields }));
   must(await requester.submitRequest(db, who, requestId, true));

@@ -8,7 +8,8 @@ import { useCategories, requestStates } from '#db/schema/requests.ts';
 import { releaseStatuses } from '#db/schema/batches.ts';
 
 const required = 'auth.error.required';
-const text = (max: number) => z.string().trim().max(max, 'auth.error.tooLong').default('');
+// Astro hands an empty form field to the schema as null: an optional text is then ''.
+const text = (max: number) => z.string().trim().max(max, 'auth.error.tooLong').nullish().transform((v) => v ?? '');
 const requiredText = (max: number) => z.string(required).trim().min(1, required).max(max, 'auth.error.tooLong');
 const id = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 const vials = z.coerce.number(required).int('request.error.required').min(1, required).max(1000, 'auth.error.tooLong');
@@ -33,7 +34,7 @@ export const draftInput = z.object({
   principalInvestigator: text(200),
   institution: text(300),
   ethicsReference: text(200),
-  useCategory: z.enum(useCategories, required).default('research'),
+  useCategory: z.enum(useCategories, required).nullish().transform((v) => v ?? 'research'),
   shippingAddress: text(1000),
   contactPhone: text(60),
   contactEmail: text(254),

@@ -43,10 +43,19 @@ export async function findAgreement(db: Executor, id: number): Promise<Agreement
   return row;
 }
 
+/** A line's `agreement` (a name such as "WiCell MTA") -> the code of the agreement documents: `wicell-mta`. */
+export function agreementCode(name: string | null | undefined): string {
+  const slug = (name ?? '').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '');
+  return slug || STANDARD_AGREEMENT;
+}
+
+/** The same rule in SQL, for queries over lines. */
+const lineAgreementCode = sql<string>`coalesce(nullif(trim(both '-' from regexp_replace(lower(coalesce(${lines.agreement}, '')), '[^a-z0-9]+', '-', 'g')), ''), ${STANDARD_AGREEMENT})`;
+
 /** The agreement codes a request's lines fall under. */
 export async function agreementCodesOf(db: Executor, requestId: number): Promise<string[]> {
   const rows = await db
-    .selectDistinct({ code: sql<string>`coalesce(nullif(${lines.agreement}, ''), ${STANDARD_AGREEMENT})` })
+    .selectDistinct({ code: lineAgreementCode })
     .from(requestItems)
     .innerJoin(lines, eq(lines.id, requestItems.lineId))
     .where(and(eq(requestItems.requestId, requestId), eq(requestItems.active, true)));
@@ -131,17 +140,26 @@ export async function publishAgreement(db: Database, caller: Caller, input: NewA
   });
 }
 
-/** Demo and first start: the bank's standard agreement, so requests can be made at all. */
-export async function ensureStandardAgreement(db: Executor, actor = 'system'): Promise<void> {
-  const [any] = await db.select({ id: agreements.id }).from(agreements).where(eq(agreements.code, STANDARD_AGREEMENT)).limit(1);
-  if (any) return;
-  const body = `Material Transfer Agreement (standard) / 材料转让协议（标准版）
+/**
+ * The demo portal: the bank's standard agreement, and a version of every
+ * agreement the catalog's lines name, so requests can be made at all. Their
+ * texts say they are demonstration texts; a bank publishes its own in /admin/agreements.
+ */
+export async function ensureDemoAgreements(db: Executor, actor = 'system'): Promise<void> {
+  const named = await db.selectDistinct({ name: lines.agreement }).from(lines).where(sql`coalesce(${lines.agreement}, '') <> ''`);
+  const wanted = new Map<string, string>([[STANDARD_AGREEMENT, 'Standard material transfer agreement']]);
+  for (const { name } of named) wanted.set(agreementCode(name), name!);
+  const existing = new Set((await db.selectDistinct({ code: agreements.code }).from(agreements)).map((r) => r.code));
+  for (const [code, title] of wanted) {
+    if (existing.has(code)) continue;
+    const body = `${title} (demonstration text) / ${title}（演示文本）
 
 1. The material is provided for the use category stated in the request only. 材料仅可用于申请中说明的用途类别。
 2. The recipient will not attempt to identify donors. 接收方不得尝试识别供者身份。
 3. The material will not be transferred to third parties without the bank's written consent. 未经资源库书面同意，不得向第三方转让材料。
 4. Publications cite the line by its standard name and RRID. 发表成果时须注明细胞系标准名称及 RRID。
 5. Recalls notified by the bank are acknowledged and acted on. 收到资源库召回通知后须确认并执行。`;
-  const [row] = await db.insert(agreements).values({ code: STANDARD_AGREEMENT, title: 'Standard material transfer agreement', version: '1.0', effectiveDate: '2025-01-01', body, sha256: sha256Hex(body), createdBy: actor }).returning();
-  await recordAudit(db, { actor, action: 'agreement.published', entityType: 'agreement', entityId: row!.id, after: { code: row!.code, version: row!.version, sha256: row!.sha256 } });
+    const [row] = await db.insert(agreements).values({ code, title, version: '1.0', effectiveDate: '2025-01-01', body, sha256: sha256Hex(body), createdBy: actor }).returning();
+    await recordAudit(db, { actor, action: 'agreement.published', entityType: 'agreement', entityId: row!.id, after: { code: row!.code, version: row!.version, sha256: row!.sha256 } });
+  }
 }
