@@ -75,6 +75,8 @@ export async function ensureWorkers(): Promise<void> {
   if (workers) return;
   workers = [];
   const [{ startSyncWorker }, { startMailWorker }] = await Promise.all([import('#search/sync.ts'), import('./mail.ts')]);
-  workers.push(startSyncWorker({ pool: getPool(), meili: getMeili(), prefix: getIndexPrefix() }));
-  workers.push(startMailWorker(getPool()));
+  const { log } = await import('./log.ts');
+  const toLog = (line: string) => log.error(line);
+  workers.push(startSyncWorker({ pool: getPool(), meili: getMeili(), prefix: getIndexPrefix() }, 1_000, toLog));
+  workers.push(startMailWorker(getPool(), undefined, 1_000, toLog));
 }
