@@ -47,11 +47,11 @@ export const edgeChecks = defineMiddleware(async (context, next) => {
   context.locals.clientAddress = clientAddressFrom(context.request.headers.get('x-forwarded-for'), context.clientAddress, config.TRUSTED_PROXIES);
 
   if (await bodyTooLarge(context.request, config.MAX_BODY_BYTES)) {
-    // Close the connection: the rest of the body is never read.
+    // The rest of the body is never read into memory (Node discards what still arrives).
     const response = json
       ? jsonError(413, 'payload_too_large', `The request body is larger than ${config.MAX_BODY_BYTES} bytes.`)
       : await next(new URL(`/bad-request?reason=too-large`, context.url));
-    return withStatus(response, 413, { Connection: 'close' });
+    return withStatus(response, 413);
   }
 
   const bad = await findBadInput(context.request, new URL(context.request.url), postsToAction(context.request, context.url, path));
