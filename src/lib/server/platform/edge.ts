@@ -79,7 +79,8 @@ export async function findBadInput(request: Request, url: URL, readsBody: boolea
   const type = request.headers.get('content-type') ?? '';
   if (/application\/json/i.test(type)) {
     const text = await request.clone().text();
-    if (text.trim() === '') return undefined;
+    // Astro reads an empty body as no input; anything else must parse.
+    if (text === '') return undefined;
     try {
       // Escaped (\u0000) and raw NUL both end up in a parsed string.
       return NUL.test(JSON.stringify(JSON.parse(text)).replace(/\\u0000/g, '\u0000')) ? 'nul' : undefined;
