@@ -34,6 +34,8 @@ export default defineConfig({
     csp: { directives: /** @type {any} */ (baseDirectives) },
   },
   server: { host: '127.0.0.1', port: 4321 },
+  // The server's own Astro log lines as JSON, with the portal's redaction (the CLI stays human).
+  logger: { entrypoint: './src/lib/server/platform/astro-log.mjs' },
   // No Markdown content here; Shiki's inline styles would also clash with the CSP.
   markdown: { syntaxHighlight: false },
   vite: {

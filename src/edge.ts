@@ -24,7 +24,7 @@ export const requestLog = defineMiddleware(async (context, next) => {
     try {
       response = await next();
     } catch (error) {
-      log.error({ err: { type: (error as Error).name, message: redactText((error as Error).message) }, method: context.request.method, ...safePath(new URL(context.request.url)) }, 'request failed');
+      log.error({ error: { name: (error as Error).name, message: redactText(String((error as Error).message)) }, method: context.request.method, ...safePath(new URL(context.request.url)) }, 'request failed');
       throw error;
     }
     response.headers.set('X-Request-Id', requestId);
