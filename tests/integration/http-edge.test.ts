@@ -306,6 +306,11 @@ describe('names with reserved characters', () => {
     }
   });
 
+  test('names no link could reach ("." and "..") are refused at import', async () => {
+    const r = await importText(t.pool, 'lines.csv', 'name,category\n..,iPSC\n');
+    expect(r.problems.map((p) => p.message).join('\n')).toContain('may not be "." or ".."');
+  });
+
   test('the CSV export links every line to a page that answers', async () => {
     const csv = await (await fetch(`${server.url}/api/v1/search.csv?q=SEC`)).text();
     const urls = [...csv.matchAll(/http:\/\/127\.0\.0\.1:\d+\/lines\/[^\s",]+/g)].map((m) => m[0]);
