@@ -263,7 +263,7 @@ describe('input that used to answer 500', () => {
   });
 
   test('malformed JSON to /_actions/*: 400 in the JSON shape, with the security headers', async () => {
-    for (const body of ['{bad', '{"email":', '\u0000', '{"email":"a\\u0000b@example.org","password":"x"}']) {
+    for (const body of ['{bad', '{"email":', '\u0000', '\uFEFF', ' ', '{"email":"a\\u0000b@example.org","password":"x"}']) {
       const res = await raw(server.url, '/_actions/signIn', { method: 'POST', headers: { Origin: server.url, 'Content-Type': 'application/json' }, body });
       expect(res.status, body).toBe(400);
       securityHeaders(res.headers);

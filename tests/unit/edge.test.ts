@@ -103,6 +103,7 @@ describe('bodies and input', () => {
     const body = (text: string, type: string) => findBadInput(post(text, { 'content-type': type }), new URL('http://x/_actions/a'), true);
     expect(await body('{bad', 'application/json')).toBe('json');
     expect(await body(' ', 'application/json')).toBe('json');
+    expect(await body('\uFEFF', 'application/json'), 'a lone byte-order mark (found by the fuzz test)').toBe('json');
     expect(await body('', 'application/json')).toBeUndefined();
     expect(await body('{"a":"b\\u0000"}', 'application/json')).toBe('nul');
     expect(await body('displayName=a%00b', 'application/x-www-form-urlencoded')).toBe('nul');

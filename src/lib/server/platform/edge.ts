@@ -78,12 +78,13 @@ export async function findBadInput(request: Request, url: URL, readsBody: boolea
   if (inUrl || !readsBody || !request.body) return inUrl;
   const type = request.headers.get('content-type') ?? '';
   if (/application\/json/i.test(type)) {
-    const text = await request.clone().text();
-    // Astro reads an empty body as no input; anything else must parse.
-    if (text === '') return undefined;
+    const bytes = await request.clone().arrayBuffer();
+    // Astro reads a body of no bytes as no input; anything else must parse (a lone BOM decodes to "" and does not).
+    if (bytes.byteLength === 0) return undefined;
     try {
+      const value: unknown = JSON.parse(new TextDecoder().decode(bytes));
       // Escaped (\u0000) and raw NUL both end up in a parsed string.
-      return NUL.test(JSON.stringify(JSON.parse(text)).replace(/\\u0000/g, '\u0000')) ? 'nul' : undefined;
+      return NUL.test(JSON.stringify(value).replace(/\\u0000/g, '\u0000')) ? 'nul' : undefined;
     } catch {
       return 'json';
     }
