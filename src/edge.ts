@@ -15,7 +15,10 @@ import { log, redactText, requestContext, safePath } from '#server/platform/log.
 
 /** A request id (also the X-Request-Id response header) on every log line of the request, and one access line. */
 export const requestLog = defineMiddleware(async (context, next) => {
+  // A page's Astro.rewrite runs the chain again, with the same locals: one request, one id, one line.
+  if (context.locals.requestId) return next();
   const requestId = randomUUID();
+  context.locals.requestId = requestId;
   // As sent: context.url is decoded (`%5C` would already be a backslash).
   context.locals.askedPath = splitLocale(new URL(context.request.url).pathname).path;
   return requestContext.run({ requestId }, async () => {
@@ -40,6 +43,8 @@ const speaksJson = (path: string) => path.startsWith('/api/') || path.startsWith
 
 /** Runs after the locale middleware (which reads no body), so error pages come in the address's language. */
 export const edgeChecks = defineMiddleware(async (context, next) => {
+  // Checked once: a page's rewrite runs the chain again (and a body may already be read by then).
+  if (context.locals.clientAddress !== undefined) return next();
   const config = getConfig();
   const path = context.locals.pathWithoutLocale;
   const json = speaksJson(path);

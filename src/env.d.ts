@@ -13,6 +13,8 @@ declare namespace App {
     formInput: Record<string, string>;
     /** The client's address: the socket's, or counted from the right of X-Forwarded-For past TRUSTED_PROXIES (src/edge.ts). */
     clientAddress: string;
+    /** This request's id in the log and the X-Request-Id header (src/edge.ts). */
+    requestId: string;
     /** The path asked for, without its locale prefix, still percent-encoded (src/edge.ts). */
     askedPath: string;
   }

@@ -328,6 +328,10 @@ test('the language link on /zh/%5Cevil.example stays on this site', async () => 
     expect(new URL(href, server.url).origin).toBe(server.url);
   }
   expect(hrefs).toContain('/%5Cevil.example');
+  // A page that rewrites to /404 keeps the address asked for too.
+  const missing = await raw(server.url, '/zh/lines/NO%2BSUCH-LINE');
+  expect(missing.status).toBe(404);
+  expect([...missing.body.matchAll(/<a href="([^"]*)"[^>]*hreflang/g)].map((m) => m[1])).toEqual(['/lines/NO%2BSUCH-LINE']);
 });
 
 describe('rate limits (API_RATE_LIMIT=5, CSV_RATE_LIMIT=2 per minute and address)', () => {
