@@ -5,6 +5,7 @@ import { jsonError } from '#server/platform/http.ts';
 import { getConfig } from '#server/platform/config.ts';
 import { ensureWorkers, getDb } from '#server/platform/runtime.ts';
 import { withSecurityHeaders } from '#server/platform/security-headers.ts';
+import { edgeChecks, requestLog } from './edge.ts';
 import { deleteSessionCookie, sessionCookieName, setSessionCookie, validateSessionToken } from '#server/accounts/session.ts';
 
 /** The outbox workers (search, mail) live in the server process; the first request starts them. */
@@ -25,7 +26,9 @@ const locale = defineMiddleware((context, next) => {
   context.locals.locale = locale;
   context.locals.pathWithoutLocale = path;
   if (locale !== 'en') {
-    return next(new URL(path + context.url.search, context.url));
+    // From the address as sent: context.url is already decoded, and decoding `%25` twice fails (or changes the name).
+    const sent = new URL(context.request.url);
+    return next(new URL(splitLocale(sent.pathname).path + sent.search, context.url));
   }
   return next();
 });
@@ -87,4 +90,5 @@ const rememberFormInput = defineMiddleware(async (context, next) => {
   return next();
 });
 
-export const onRequest = sequence(startWorkers, securityHeaders, locale, authenticate, guard, rememberFormInput);
+// The edge (src/edge.ts) comes before anything that reads a body.
+export const onRequest = sequence(requestLog, startWorkers, securityHeaders, locale, edgeChecks, authenticate, guard, rememberFormInput);

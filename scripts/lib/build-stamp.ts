@@ -26,6 +26,7 @@ export function sourceDigest(root: string): string {
   }
   // Build-time configuration (astro.config.mjs reads it).
   hash.update(`PUBLIC_URL=${process.env.PUBLIC_URL ?? ''}`);
+  hash.update(`TRUSTED_PROXIES=${process.env.TRUSTED_PROXIES ?? ''}`);
   return hash.digest('hex');
 }
 

@@ -67,13 +67,16 @@ export const changeRoleInput = z.object({ accountId: z.string().min(1).max(100),
 export const accountIdInput = z.object({ accountId: z.string().min(1).max(100) });
 
 /**
- * A return path after sign-in: a path of this site, else home. Browsers drop
- * tabs and newlines and read `\` as `/`, so `/\t/evil.com` would become
- * `//evil.com`: any control character or backslash is refused, and the
- * result must resolve to this origin.
+ * A return path after sign-in: a path of this site, else home. The value is
+ * resolved as a browser would against this site's origin (a stand-in origin:
+ * only "same origin or not" matters), normalised (`/./`, `/../`), and kept
+ * only when it stays on the origin and cannot be read as another host later:
+ * browsers drop tabs and newlines and read `\` as `/`, and a proxy or a
+ * browser may decode `%2f`/`%5c`, so a path that starts with `//` or `/\` in
+ * any decoding, or holds a control character or backslash, is refused.
  */
 export function safeReturnPath(next: string | null | undefined): string {
-  if (!next || !next.startsWith('/') || /[\u0000-\u001f\u007f\\]/.test(next)) return '/';
+  if (typeof next !== 'string' || next.length > 2000 || !next.startsWith('/') || suspicious(next)) return '/';
   const base = 'https://portal.invalid';
   let url: URL;
   try {
@@ -81,6 +84,19 @@ export function safeReturnPath(next: string | null | undefined): string {
   } catch {
     return '/';
   }
-  if (url.origin !== base) return '/';
-  return url.pathname + url.search + url.hash;
+  if (url.origin !== base || url.username || url.password) return '/';
+  const path = url.pathname + url.search + url.hash;
+  if (!path.startsWith('/') || suspicious(path)) return '/';
+  let decoded = url.pathname;
+  for (let i = 0; i < 3; i++) {
+    try {
+      decoded = decodeURIComponent(decoded);
+    } catch {
+      return '/';
+    }
+    if (suspicious(decoded) || suspicious(new URL(decoded, base).pathname)) return '/';
+  }
+  return path;
 }
+
+const suspicious = (s: string) => /^[/\\]{2}/.test(s) || /[\u0000-\u001f\u007f\\]/.test(s);

@@ -8,6 +8,8 @@ import { findFreePort, waitForPort } from '#scripts/lib/free-port.ts';
 
 export interface RunningServer {
   url: string;
+  /** The server process (to read its memory, say). */
+  pid: number;
   stop(): Promise<void>;
   output(): string;
 }
@@ -25,6 +27,7 @@ export async function startPortalServer(env: Record<string, string>): Promise<Ru
   await waitForPort(port, '127.0.0.1', 20_000);
   return {
     url: `http://127.0.0.1:${port}`,
+    pid: child.pid!,
     output: () => output,
     async stop() {
       if (child.exitCode === null) child.kill('SIGTERM');

@@ -31,6 +31,10 @@ export const common = defineMessages({
     'footer.api': 'API',
     'error.notFound': 'Page not found',
     'error.notFoundBody': 'Nothing lives at this address.',
+    'error.badRequest': 'Bad request',
+    'error.badRequestBody': 'The address or the form contained characters the portal cannot accept (such as a NUL character or a broken % escape).',
+    'error.tooLarge': 'Request too large',
+    'error.tooLargeBody': 'The form sent more data than the portal accepts.',
   },
   zh: {
     'site.name': '干细胞资源门户',
@@ -61,5 +65,9 @@ export const common = defineMessages({
     'footer.api': '接口',
     'error.notFound': '页面不存在',
     'error.notFoundBody': '此地址没有内容。',
+    'error.badRequest': '请求无效',
+    'error.badRequestBody': '地址或表单中含有门户无法接受的字符（例如 NUL 字符或损坏的 % 转义）。',
+    'error.tooLarge': '请求过大',
+    'error.tooLargeBody': '表单发送的数据超过了门户接受的上限。',
   },
 });

@@ -227,7 +227,14 @@ const publications = list.transform((items, ctx) =>
 
 export const lineInput = z.object({
   name: requiredField('the standard name', (v, ctx) =>
-    v.length > 200 ? invalid(ctx, 'must be at most 200 characters') : /[;|]/.test(v) ? invalid(ctx, 'may not contain ; or |') : v,
+    v.length > 200
+      ? invalid(ctx, 'must be at most 200 characters')
+      : /[;|]/.test(v)
+        ? invalid(ctx, 'may not contain ; or |')
+        : // Browsers resolve a `.` or `..` path segment (even encoded) before asking: no link could reach it.
+          /^\.{1,2}$/.test(v)
+          ? invalid(ctx, 'may not be "." or ".."')
+          : v,
   ),
   category: requiredField('ipsc, hesc, msc, derived or other', (v, ctx) => {
     const c = normaliseCategory(v);

@@ -5,12 +5,12 @@
  */
 import type { ClinicalProduct } from '#db/schema/clinical.ts';
 import type { BatchPage, BatchSummary, LinePage, Located, QcRow } from './catalog.ts';
-import { getConfig } from '#server/platform/config.ts';
+import { configuredOrigin, getConfig } from '#server/platform/config.ts';
 import { jsonError, jsonOk } from '#server/platform/http.ts';
 
-/** Absolute URLs use PUBLIC_URL behind a proxy, else the request's own origin. */
-export function publicOrigin(requestUrl: URL): string {
-  return (getConfig().PUBLIC_URL ?? requestUrl.origin).replace(/\/$/, '');
+/** Absolute URLs use PUBLIC_URL, else the configured HOST:PORT; never the Host header a client sends. */
+export function publicOrigin(_requestUrl: URL): string {
+  return configuredOrigin(getConfig());
 }
 
 export const linePath = (name: string) => `/lines/${encodeURIComponent(name)}`;

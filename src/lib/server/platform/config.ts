@@ -49,6 +49,15 @@ export const configSchema = z
     REMINDER_DAYS: z.coerce.number().int().min(1).max(365).default(5),
     /** Days in one state after which admins get an escalation mail. */
     ESCALATION_DAYS: z.coerce.number().int().min(1).max(365).default(10),
+    /** Proxies in front of the portal that append to X-Forwarded-For; 0 = the socket's address is the client. */
+    TRUSTED_PROXIES: z.coerce.number().int().min(0).max(10).default(0),
+    /** Largest request body accepted on any path (413 beyond it, before anything reads the body). */
+    MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(16 * 1024 * 1024).default(1024 * 1024),
+    /** Public API requests per client address and minute (in-process: per portal process). */
+    API_RATE_LIMIT: z.coerce.number().int().min(1).default(300),
+    /** CSV exports per client address and minute, and at most this many running at once per process. */
+    CSV_RATE_LIMIT: z.coerce.number().int().min(1).default(10),
+    CSV_MAX_CONCURRENT: z.coerce.number().int().min(1).default(2),
   })
   .superRefine((c, ctx) => {
     // Links in mail (password reset!) must not be built from a Host header an attacker chooses.
@@ -86,6 +95,22 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
 export function redact(name: string, value: string): string {
   if (/KEY|SECRET|PASSWORD/.test(name)) return '***';
   return value.replace(/\/\/([^:@/]+):([^@/]+)@/, '//$1:***@');
+}
+
+/** Binds the loopback interface only: no other machine can reach the server. */
+export function listensOnLoopbackOnly(c: Pick<Config, 'HOST'>): boolean {
+  return ['127.0.0.1', '::1', '[::1]', 'localhost'].includes(c.HOST.toLowerCase());
+}
+
+/**
+ * The origin links (in mail, in JSON) point to: PUBLIC_URL, else the address the
+ * server binds. Never a request's Host header, which the sender chooses.
+ */
+export function configuredOrigin(c: Pick<Config, 'PUBLIC_URL' | 'HOST' | 'PORT'>): string {
+  if (c.PUBLIC_URL) return new URL(c.PUBLIC_URL).origin;
+  // An unspecified address (0.0.0.0, ::) is no place to send a browser to.
+  const host = ['0.0.0.0', '::', '[::]'].includes(c.HOST) ? 'localhost' : c.HOST.includes(':') && !c.HOST.startsWith('[') ? `[${c.HOST}]` : c.HOST;
+  return `http://${host}:${c.PORT}`;
 }
 
 let cached: Config | undefined;

@@ -15,6 +15,7 @@ import type { Executor } from '#db/client.ts';
 import { claimDue, inOutboxTransaction, markFailed, markProcessed, startOutboxWorker, type PassResult } from '#db/outbox.ts';
 import { mailOutbox, type MailMessage } from '#db/schema/outbox.ts';
 import { getConfig } from './config.ts';
+import { log as serverLog } from './log.ts';
 
 export interface Mail {
   to: string;
@@ -54,7 +55,12 @@ let defaultTransport: MailTransport | undefined;
 function transportFromConfig(): MailTransport {
   const config = getConfig();
   // Logs may travel beyond a developer's own machine: one-time tokens are masked there.
-  defaultTransport ??= createMailTransport({ smtpUrl: config.SMTP_URL, from: config.MAIL_FROM, logBodies: config.EMBEDDED_SERVICES && config.NODE_ENV !== 'production' });
+  defaultTransport ??= createMailTransport({
+    smtpUrl: config.SMTP_URL,
+    from: config.MAIL_FROM,
+    logBodies: config.EMBEDDED_SERVICES && config.NODE_ENV !== 'production',
+    log: (text) => serverLog.info({ mail: text }, 'mail kept in the outbox'),
+  });
   return defaultTransport;
 }
 
@@ -94,8 +100,8 @@ export async function deliverAllMail(pool: pg.Pool, transport?: MailTransport): 
   }
 }
 
-export function startMailWorker(pool: pg.Pool, transport?: MailTransport, intervalMs = 1_000) {
-  return startOutboxWorker({ name: 'mail', drain: () => deliverAllMail(pool, transport), intervalMs });
+export function startMailWorker(pool: pg.Pool, transport?: MailTransport, intervalMs = 1_000, log?: (line: string) => void) {
+  return startOutboxWorker({ name: 'mail', drain: () => deliverAllMail(pool, transport), intervalMs, log });
 }
 
 /** Masks the one-time tokens of account links (`?token=…`). */

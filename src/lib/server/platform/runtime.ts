@@ -75,19 +75,21 @@ export async function ensureWorkers(): Promise<void> {
   if (workers) return;
   workers = [];
   const [{ startSyncWorker }, { startMailWorker }] = await Promise.all([import('#search/sync.ts'), import('./mail.ts')]);
-  workers.push(startSyncWorker({ pool: getPool(), meili: getMeili(), prefix: getIndexPrefix() }));
-  workers.push(startMailWorker(getPool()));
-  workers.push(startRequestSchedule());
+  const { log } = await import('./log.ts');
+  const toLog = (line: string) => log.error(line);
+  workers.push(startSyncWorker({ pool: getPool(), meili: getMeili(), prefix: getIndexPrefix() }, 1_000, toLog));
+  workers.push(startMailWorker(getPool(), undefined, 1_000, toLog));
+  workers.push(startRequestSchedule(toLog));
 }
 
 /** Every 10 minutes: lapse expired reservations, remind staff, escalate to admins. */
-function startRequestSchedule() {
+function startRequestSchedule(log: (line: string) => void) {
   const run = async () => {
     try {
       const { sendReminders } = await import('#server/requests/reminders.ts');
       await sendReminders(getDb());
     } catch (error) {
-      console.error(`[requests] scheduled reminders failed, will retry: ${(error as Error).message}`);
+      log(`[requests] scheduled reminders failed, will retry: ${(error as Error).message}`);
     }
   };
   const timer = setInterval(run, 10 * 60_000);

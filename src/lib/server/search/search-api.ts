@@ -5,6 +5,7 @@
  * JSON answer or a sentence in the reader's language.
  */
 import { parseSearchParams, SearchParamsError, type SearchParams } from '#schemas/search-params.ts';
+import { log, redactText } from '#server/platform/log.ts';
 import { getIndexPrefix, getSearchClient } from '#server/platform/runtime.ts';
 import { searchLines, type SearchOptions, type SearchResult } from './search.ts';
 
@@ -23,7 +24,7 @@ export async function searchFromUrl(url: URL, overrides: Partial<SearchParams> =
   try {
     return { ok: true, params, result: await searchLines(await getSearchClient(), getIndexPrefix(), params, options) };
   } catch (error) {
-    console.error(`[search] ${(error as Error).message}`);
+    log.error({ error: { message: redactText(String((error as Error).message)) } }, 'search unavailable');
     return { ok: false, failure: { kind: 'unavailable' } };
   }
 }

@@ -2,6 +2,7 @@ import type { APIRoute } from 'astro';
 import { searchFailureResponse } from '#server/platform/http.ts';
 import { searchFromUrl } from '#server/search/search-api.ts';
 import { toCsv } from '#lib/csv.ts';
+import { linePath, publicOrigin } from '#server/catalog/catalog-json.ts';
 
 /** The current result as CSV, up to 10,000 rows: at most 10 searches of 1,000, without facets. */
 const MAX_ROWS = 10_000;
@@ -13,7 +14,7 @@ export const GET: APIRoute = async ({ url }) => {
     const searched = await searchFromUrl(url, { page, per_page: PAGE }, { withoutFacets: true });
     if (!searched.ok) return searchFailureResponse(searched.failure);
     for (const h of searched.result.hits) {
-      rows.push([h.name, h.category, h.diseases.join('; '), h.synonyms.join('; '), h.identifiers.join('; '), h.genes.join('; '), h.provider ?? '', h.country ?? '', h.sex, h.age_band ?? '', h.availability, h.grades.join('; '), String(h.available_vials), h.demo ? 'yes' : 'no', new URL(`/lines/${encodeURIComponent(h.name)}`, url).toString()]);
+      rows.push([h.name, h.category, h.diseases.join('; '), h.synonyms.join('; '), h.identifiers.join('; '), h.genes.join('; '), h.provider ?? '', h.country ?? '', h.sex, h.age_band ?? '', h.availability, h.grades.join('; '), String(h.available_vials), h.demo ? 'yes' : 'no', publicOrigin(url) + linePath(h.name)]);
     }
     if (page * PAGE >= Math.min(searched.result.total, MAX_ROWS)) break;
   }

@@ -4,9 +4,10 @@ import { batchNumberParam } from '#schemas/catalog-params.ts';
 import { locateBatch } from '#server/catalog/catalog.ts';
 import { batchApiPath, batchJson, publicOrigin, recordResponse } from '#server/catalog/catalog-json.ts';
 import { getDb } from '#server/platform/runtime.ts';
+import { segmentAt } from '#lib/path-segments.ts';
 
-export const GET: APIRoute = async ({ params, url }) => {
-  const number = batchNumberParam.safeParse(params.number);
+export const GET: APIRoute = async ({ request, url }) => {
+  const number = batchNumberParam.safeParse(segmentAt(request, 3));
   const found = number.success ? await locateBatch(getDb(), number.data) : ({ status: 'missing' } as const);
   return recordResponse(found, batchApiPath, (page) => batchJson(page, publicOrigin(url)));
 };

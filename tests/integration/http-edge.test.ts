@@ -1,0 +1,378 @@
+/**
+ * The HTTP edge against the built portal: the body limit, the client's address,
+ * return paths after sign-in, /dev/mail and mail links, input that used to
+ * answer 500, names with reserved characters, the language link, rate limits
+ * and the logs.
+ */
+import http from 'node:http';
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
+import { sql } from 'drizzle-orm';
+import { importText } from '#server/catalog/import/import-file.ts';
+import { batchPath, linePath } from '#server/catalog/catalog-json.ts';
+import { makeAccount, TEST_PASSWORD } from '../support/accounts.ts';
+import { useTestDatabase, type TestDatabase } from '../support/db.ts';
+import { useTestSearch } from '../support/search.ts';
+import { startPortalServer, type RunningServer } from '../support/server.ts';
+
+let t: TestDatabase;
+let search: Awaited<ReturnType<typeof useTestSearch>>;
+let server: RunningServer;
+/** TRUSTED_PROXIES=1 and small budgets, for the address and rate-limit tests. */
+let proxied: RunningServer;
+
+// Names the import format allows, with every character that means something in a URL.
+const LINES = ['SECTEST+A1', 'SEC A/B #1?', '100%25 干细胞', '中文细胞系 x&y=z'];
+const BATCHES = ['SEC/01', 'SEC.02-x_y/z'];
+
+const services = () => ({ DATABASE_URL: t.url, MEILI_URL: inject('meiliUrl'), MEILI_MASTER_KEY: inject('meiliKey'), MEILI_INDEX_PREFIX: search.prefix, EMBEDDED_SERVICES: '1' });
+const csvCell = (v: string) => `"${v.replace(/"/g, '""')}"`;
+
+beforeAll(async () => {
+  t = await useTestDatabase();
+  search = await useTestSearch(t);
+  const lines = await importText(t.pool, 'lines.csv', `name,category\n${LINES.map((n) => `${csvCell(n)},iPSC`).join('\n')}\n`);
+  expect(lines.problems).toEqual([]);
+  const batches = await importText(
+    t.pool,
+    'batches.csv',
+    `batch_number,line,type,grade,release_status,vials_total,vials_available,vials_reserved,vials_shipped\n${BATCHES.map((b) => `${b},SECTEST+A1,distribution,research,released,5,5,0,0`).join('\n')}\n`,
+  );
+  expect(batches.problems).toEqual([]);
+  await search.sync();
+  [server, proxied] = await Promise.all([
+    startPortalServer(services()),
+    startPortalServer({ ...services(), TRUSTED_PROXIES: '1', API_RATE_LIMIT: '5', CSV_RATE_LIMIT: '2' }),
+  ]);
+}, 120_000);
+afterAll(async () => {
+  await Promise.all([server?.stop(), proxied?.stop()]);
+  await search?.drop();
+  await t?.close();
+});
+
+/** A raw request (fetch normalises addresses and refuses a Host header). */
+function raw(base: string, path: string, options: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
+  const { hostname, port } = new URL(base);
+  return new Promise((resolve, reject) => {
+    const req = http.request({ hostname, port, path, method: options.method ?? 'GET', headers: options.headers }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
+    });
+    req.on('error', reject);
+    req.end(options.body);
+  });
+}
+
+/**
+ * Posts `size` bytes of form body, declared or chunked; resolves as soon as the
+ * answer starts, with its status and how much of the body had been sent by then.
+ */
+function postLarge(base: string, path: string, size: number, chunked: boolean): Promise<{ status: number; sent: number }> {
+  const { hostname, port } = new URL(base);
+  return new Promise((resolve, reject) => {
+    let answered = false;
+    const headers: Record<string, string> = { Origin: base, 'Content-Type': 'application/x-www-form-urlencoded' };
+    if (!chunked) headers['Content-Length'] = String(size);
+    const req = http.request({ hostname, port, path, method: 'POST', headers }, (res) => {
+      answered = true;
+      res.resume();
+      resolve({ status: res.statusCode!, sent });
+      req.destroy();
+    });
+    req.on('error', (e) => {
+      if (!answered) reject(e);
+    });
+    const chunk = Buffer.alloc(64 * 1024, 'a');
+    let sent = 0;
+    const pump = () => {
+      while (sent < size && !answered) {
+        const piece = chunk.subarray(0, Math.min(chunk.length, size - sent));
+        sent += piece.length;
+        if (!req.write(piece)) return void req.once('drain', pump);
+      }
+      if (!answered) req.end();
+    };
+    req.write('email=');
+    sent += 6;
+    pump();
+  });
+}
+
+const rssBytes = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) * 1024;
+
+describe('the body limit', () => {
+  test('a 64 MiB form post, declared or chunked, to a page action or /_actions, gets 413 before it is sent, and the server does not hold it', async () => {
+    const size = 64 * 1024 * 1024;
+    // Warm up (workers, the routes' code) so what follows measures the bodies only.
+    await fetch(`${server.url}/sign-in`);
+    const before = rssBytes(server.pid);
+    const started = performance.now();
+    const figures: string[] = [];
+    for (const path of ['/sign-in?_action=signIn', '/_actions/signIn', '/zh/sign-in?_action=signIn', '/register?_action=register']) {
+      for (const chunked of [false, true]) {
+        const { status, sent } = await postLarge(server.url, path, size, chunked);
+        figures.push(`${(sent / 2 ** 20).toFixed(1)}`);
+        const what = `${path} ${chunked ? 'chunked' : 'with Content-Length'}`;
+        expect(status, what).toBe(413);
+        // The answer came while the client was still sending: nobody waited for (or read) the whole body.
+        expect(sent, what).toBeLessThan(size);
+      }
+    }
+    const grown = rssBytes(server.pid) - before;
+    // Figures for the record (not asserted: timing depends on the machine).
+    console.log(`body limit: 8 posts of 64 MiB answered 413 in ${Math.round(performance.now() - started)} ms in all, after ${figures.join(', ')} MiB sent; server RSS grew ${(grown / 2 ** 20).toFixed(1)} MiB`);
+    // Resident memory is a coarse measure (V8 keeps freed heap for a while); holding even one body would exceed it.
+    expect(grown, `memory grew by ${(grown / 2 ** 20).toFixed(1)} MiB over 8 posts of 64 MiB`).toBeLessThan(size);
+  });
+
+  test('a body under the limit still reaches the action', async () => {
+    const res = await raw(server.url, '/sign-in?_action=signIn', { method: 'POST', headers: { Origin: server.url, 'Content-Type': 'application/x-www-form-urlencoded' }, body: 'email=nobody%40example.org&password=wrong-but-present' });
+    expect(res.status).toBe(401);
+  });
+});
+
+describe("the client's address", () => {
+  async function signInFrom(base: string, forwardedFor: string) {
+    const account = await makeAccount(t.db, 'requester');
+    const res = await raw(base, '/sign-in?_action=signIn', {
+      method: 'POST',
+      headers: { Origin: base, 'Content-Type': 'application/x-www-form-urlencoded', 'X-Forwarded-For': forwardedFor },
+      body: new URLSearchParams({ email: account.email, password: TEST_PASSWORD }).toString(),
+    });
+    expect(res.status).toBe(303);
+    const rows = await t.db.execute<{ ip_address: string }>(sql`SELECT s.ip_address FROM sessions s WHERE s.account_id = ${account.id}`);
+    return rows.rows[0]!.ip_address;
+  }
+
+  test('with no trusted proxy (the default) X-Forwarded-For is ignored: the socket is the client', async () => {
+    expect(await signInFrom(server.url, '203.0.113.7')).toMatch(/^(::ffff:)?127\.0\.0\.1$/);
+  });
+
+  test('with TRUSTED_PROXIES=1 the client is the rightmost entry; what the client wrote to the left is ignored', async () => {
+    expect(await signInFrom(proxied.url, '6.6.6.6, 203.0.113.9')).toBe('203.0.113.9');
+  });
+});
+
+describe('the return path after sign-in', () => {
+  const bypasses = [
+    '//evil.example',
+    '/\\evil.example',
+    '/.//evil.example',
+    '/./\\evil.example',
+    '/%2f%2fevil.example',
+    '/%2F/evil.example',
+    '/%5cevil.example',
+    '/%5c%5cevil.example',
+    '/\t/evil.example',
+    '/\n/evil.example',
+    '/%09/evil.example',
+    '/%0a/evil.example',
+    '///evil.example',
+    '/../..//evil.example',
+    'https://evil.example',
+    'http:evil.example',
+    '//user:pass@evil.example',
+    '/@evil.example',
+    '/ /evil.example',
+  ];
+
+  test.each(bypasses)('next=%j ends on this origin', async (next) => {
+    const account = await makeAccount(t.db, 'requester');
+    const res = await raw(server.url, '/sign-in?_action=signIn', {
+      method: 'POST',
+      headers: { Origin: server.url, 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ email: account.email, password: TEST_PASSWORD, next }).toString(),
+    });
+    expect(res.status).toBe(303);
+    const location = res.headers.location!;
+    expect(location).toMatch(/^\/(?![/\\])/);
+    expect(location).not.toMatch(/[\u0000-\u001f\\]/);
+    expect(new URL(location, server.url).origin).toBe(server.url);
+    // Decoded as a proxy or a browser might, it is still a path here.
+    expect(decodeURIComponent(location)).not.toMatch(/^[/\\]{2}/);
+  });
+
+  test('an ordinary path with its query survives', async () => {
+    const account = await makeAccount(t.db, 'requester');
+    const res = await raw(server.url, '/sign-in?_action=signIn', {
+      method: 'POST',
+      headers: { Origin: server.url, 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ email: account.email, password: TEST_PASSWORD, next: '/zh/search?q=WA09' }).toString(),
+    });
+    expect(res.headers.location).toBe('/zh/search?q=WA09');
+  });
+});
+
+describe('the development mailbox and mail links', () => {
+  test('/dev/mail is served only when the server listens on loopback alone', async () => {
+    expect((await fetch(`${server.url}/dev/mail`)).status).toBe(200);
+    const open = await startPortalServer({ ...services(), HOST: '0.0.0.0' });
+    try {
+      expect((await fetch(`${open.url}/dev/mail`)).status).toBe(404);
+    } finally {
+      await open.stop();
+    }
+  });
+
+  test('a reset link is built from the configured origin, never from the Host the request names', async () => {
+    const account = await makeAccount(t.db, 'requester');
+    const evil = 'evil.example:9999';
+    const res = await raw(server.url, '/forgot-password?_action=requestPasswordReset', {
+      method: 'POST',
+      headers: { Host: evil, Origin: `http://${evil}`, 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ email: account.email, locale: 'en' }).toString(),
+    });
+    expect(res.status).toBeLessThan(400);
+    const rows = await t.db.execute<{ body: string }>(sql`SELECT body FROM mail_outbox WHERE "to" = ${account.email}`);
+    expect(rows.rows).toHaveLength(1);
+    expect(rows.rows[0]!.body).not.toContain('evil.example');
+    expect(rows.rows[0]!.body).toContain(`${server.url}/reset-password?token=`);
+  });
+});
+
+describe('input that used to answer 500', () => {
+  const securityHeaders = (h: http.IncomingHttpHeaders) => expect(h['x-content-type-options']).toBe('nosniff');
+
+  test.each(['/api/v1/lines/a%00b', '/api/v1/batches/a%00b', '/api/v1/search?q=a%00b', '/api/v1/search.csv?q=%00'])('%s: 400 in the JSON error shape', async (path) => {
+    const res = await raw(server.url, path);
+    expect(res.status).toBe(400);
+    securityHeaders(res.headers);
+    expect(JSON.parse(res.body)).toMatchObject({ error: 'bad_request', message: expect.any(String) });
+  });
+
+  test.each([
+    ['/lines/a%00b', 'en'],
+    ['/search?q=a%00b', 'en'],
+    ['/zh/lines/a%00b', 'zh'],
+  ])('%s: 400, the error page in its language', async (path, lang) => {
+    const res = await raw(server.url, path);
+    expect(res.status).toBe(400);
+    securityHeaders(res.headers);
+    expect(res.body).toContain(lang === 'zh' ? '<html lang="zh-CN"' : '<html lang="en"');
+    expect(res.body).toContain(lang === 'zh' ? '请求无效' : 'Bad request');
+  });
+
+  test('a NUL in a form field: 400 as JSON from /_actions, as the page from a form post', async () => {
+    const fields = new URLSearchParams({ displayName: 'a\u0000b', email: 'nul@example.org', password: 'a long enough password 77' }).toString();
+    const headers = { Origin: server.url, 'Content-Type': 'application/x-www-form-urlencoded' };
+    const rpc = await raw(server.url, '/_actions/register', { method: 'POST', headers, body: fields });
+    expect(rpc.status).toBe(400);
+    expect(JSON.parse(rpc.body)).toMatchObject({ error: 'bad_request' });
+    const page = await raw(server.url, '/register?_action=register', { method: 'POST', headers, body: fields });
+    expect(page.status).toBe(400);
+    expect(page.body).toContain('Bad request');
+    expect(page.body).not.toMatch(/Failed query|insert into/i);
+  });
+
+  test('malformed JSON to /_actions/*: 400 in the JSON shape, with the security headers', async () => {
+    for (const body of ['{bad', '{"email":', '\u0000', '\uFEFF', ' ', '{"email":"a\\u0000b@example.org","password":"x"}']) {
+      const res = await raw(server.url, '/_actions/signIn', { method: 'POST', headers: { Origin: server.url, 'Content-Type': 'application/json' }, body });
+      expect(res.status, body).toBe(400);
+      securityHeaders(res.headers);
+      expect(JSON.parse(res.body)).toMatchObject({ error: 'bad_request' });
+    }
+  });
+
+  test('/zh/ paths are decoded once: /zh/lines/100%25 answers like /lines/100%25 (not found), and a line named "100%25 干细胞" is found under both', async () => {
+    for (const path of ['/lines/100%25', '/zh/lines/100%25']) expect((await raw(server.url, path)).status, path).toBe(404);
+    const link = linePath('100%25 干细胞');
+    for (const path of [link, `/zh${link}`]) expect((await raw(server.url, path)).status, path).toBe(200);
+  });
+});
+
+describe('names with reserved characters', () => {
+  const title = (html: string) => /<h1>([\s\S]*?)<\/h1>/.exec(html)?.[1] ?? '';
+  const unescape = (s: string) => s.replace(/&amp;/g, '&').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;/g, "'");
+
+  test.each(LINES)('line %j: import -> link the app generates -> page and JSON', async (name) => {
+    const api = await fetch(`${server.url}/api/v1${linePath(name)}`);
+    expect(api.status).toBe(200);
+    const json = (await api.json()) as { name: string; url: string };
+    expect(json.name).toBe(name);
+    for (const link of [json.url, new URL(`/zh${new URL(json.url).pathname}`, server.url).toString()]) {
+      const page = await fetch(link, { redirect: 'manual' });
+      expect(page.status, link).toBe(200);
+      expect(unescape(title(await page.text()))).toContain(name);
+    }
+  });
+
+  test.each(BATCHES)('batch %j: reachable from its line page, its certificate and the API', async (number) => {
+    const line = await (await fetch(`${server.url}${linePath('SECTEST+A1')}`)).text();
+    const href = `href="${batchPath(number)}"`;
+    expect(line).toContain(href);
+    for (const path of [batchPath(number), `${batchPath(number)}/coa`, `/zh${batchPath(number)}`, `/api/v1${batchPath(number)}`]) {
+      const res = await fetch(`${server.url}${path}`, { redirect: 'manual' });
+      expect(res.status, path).toBe(200);
+      const text = await res.text();
+      expect(path.startsWith('/api') ? JSON.parse(text).number : unescape(text)).toContain(number);
+    }
+  });
+
+  test('names no link could reach ("." and "..") are refused at import', async () => {
+    const r = await importText(t.pool, 'lines.csv', 'name,category\n..,iPSC\n');
+    expect(r.problems.map((p) => p.message).join('\n')).toContain('may not be "." or ".."');
+  });
+
+  test('the CSV export links every line to a page that answers', async () => {
+    const csv = await (await fetch(`${server.url}/api/v1/search.csv?q=SEC`)).text();
+    const urls = [...csv.matchAll(/http:\/\/127\.0\.0\.1:\d+\/lines\/[^\s",]+/g)].map((m) => m[0]);
+    expect(urls.length).toBeGreaterThan(0);
+    for (const u of urls) expect((await fetch(u)).status, u).toBe(200);
+  });
+});
+
+test('the language link on /zh/%5Cevil.example stays on this site', async () => {
+  const res = await raw(server.url, '/zh/%5Cevil.example');
+  const hrefs = [...res.body.matchAll(/<a href="([^"]*)"[^>]*hreflang/g)].map((m) => m[1]!);
+  expect(hrefs.length).toBeGreaterThan(0);
+  for (const href of hrefs) {
+    expect(href).not.toMatch(/^[/\\]{2}|^\/\\|\\/);
+    expect(new URL(href, server.url).origin).toBe(server.url);
+  }
+  expect(hrefs).toContain('/%5Cevil.example');
+  // A page that rewrites to /404 keeps the address asked for too.
+  const missing = await raw(server.url, '/zh/lines/NO%2BSUCH-LINE');
+  expect(missing.status).toBe(404);
+  expect([...missing.body.matchAll(/<a href="([^"]*)"[^>]*hreflang/g)].map((m) => m[1])).toEqual(['/lines/NO%2BSUCH-LINE']);
+});
+
+describe('rate limits (API_RATE_LIMIT=5, CSV_RATE_LIMIT=2 per minute and address)', () => {
+  const from = (address: string) => ({ 'X-Forwarded-For': address });
+
+  test('the public API answers 429 with Retry-After past the budget, per address', async () => {
+    const statuses: number[] = [];
+    let last: Awaited<ReturnType<typeof raw>> | undefined;
+    for (let i = 0; i < 7; i++) {
+      last = await raw(proxied.url, '/api/v1/lines/SECTEST%2BA1', { headers: from('198.51.100.7') });
+      statuses.push(last.status);
+    }
+    expect(statuses).toEqual([200, 200, 200, 200, 200, 429, 429]);
+    expect(Number(last!.headers['retry-after'])).toBeGreaterThan(0);
+    expect(JSON.parse(last!.body)).toMatchObject({ error: 'rate_limited', retryAfter: expect.any(Number) });
+    expect((await raw(proxied.url, '/api/v1/search?q=SEC', { headers: from('198.51.100.8') })).status, 'another address has its own budget').toBe(200);
+  });
+
+  test('the CSV export has its own, smaller budget', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 3; i++) statuses.push((await raw(proxied.url, '/api/v1/search.csv?q=SEC', { headers: from('198.51.100.9') })).status);
+    expect(statuses).toEqual([200, 200, 429]);
+  });
+});
+
+describe('logs', () => {
+  test('JSON lines with the request id the client sees; no query values, cookies or session ids', async () => {
+    const secret = 'SECRETTOKEN1234567890';
+    const res = await raw(server.url, `/reset-password?token=${secret}&x=%0d%0a{"level":"forged"}`, { headers: { Cookie: `session=abcdefghijklmnopqrst.${secret}` } });
+    const id = res.headers['x-request-id'];
+    expect(id).toMatch(/^[0-9a-f-]{36}$/);
+    await new Promise((r) => setTimeout(r, 200));
+    const lines = server.output().split('\n').filter((l) => l.includes(String(id)));
+    expect(lines.length).toBeGreaterThan(0);
+    for (const line of lines) expect(JSON.parse(line)).toMatchObject({ requestId: id });
+    expect(server.output()).not.toContain(secret);
+    expect(server.output()).not.toMatch(/^\{"level":"forged"/m);
+  });
+});

@@ -1,0 +1,147 @@
+/** The rules of the HTTP edge, one by one (the HTTP behaviour is in tests/integration/http-edge.test.ts). */
+import { describe, expect, test } from 'vitest';
+import { safeReturnPath } from '#lib/account-inputs.ts';
+import { canonicalPath, segmentAt } from '#lib/path-segments.ts';
+import { configuredOrigin, listensOnLoopbackOnly } from '#server/platform/config.ts';
+import { bodyTooLarge, clientAddressFrom, EdgeLimits, findBadInput } from '#server/platform/edge.ts';
+import { redactText, safePath } from '#server/platform/log.ts';
+
+describe("the client's address", () => {
+  test('no trusted proxy: the connection, whatever X-Forwarded-For says', () => {
+    expect(clientAddressFrom('1.1.1.1', '10.0.0.5', 0)).toBe('10.0.0.5');
+    expect(clientAddressFrom(null, '10.0.0.5', 1)).toBe('10.0.0.5');
+  });
+  test('N trusted proxies: the Nth entry from the right; entries further left are the client’s own writing', () => {
+    expect(clientAddressFrom('6.6.6.6, 203.0.113.9', '10.0.0.5', 1)).toBe('203.0.113.9');
+    expect(clientAddressFrom('6.6.6.6, 203.0.113.9, 10.0.0.4', '10.0.0.5', 2)).toBe('203.0.113.9');
+    expect(clientAddressFrom('203.0.113.9', '10.0.0.5', 3), 'fewer hops than proxies: the furthest one known').toBe('203.0.113.9');
+    expect(clientAddressFrom(' , ', '10.0.0.5', 1)).toBe('10.0.0.5');
+  });
+});
+
+describe('return paths after sign-in', () => {
+  test.each([
+    '//evil.example',
+    '/\\evil.example',
+    '/.//evil.example',
+    '/%2f%2fevil.example',
+    '/%2F%2Fevil.example',
+    '/%252f%252fevil.example',
+    '/%5cevil.example',
+    '/%5C/evil.example',
+    '/\t/evil.example',
+    '/\r\n/evil.example',
+    '/%09/evil.example',
+    '/%0d%0a/evil.example',
+    '/../..//evil.example',
+    '//user@evil.example',
+    '/\\@evil.example',
+    'https://evil.example',
+    'javascript:alert(1)',
+    '/%',
+    `/${'a'.repeat(3000)}`,
+  ])('%j goes home', (next) => {
+    expect(safeReturnPath(next)).toBe('/');
+  });
+
+  test.each([
+    ['/account', '/account'],
+    ['/zh/search?q=WA09&category=hesc#results', '/zh/search?q=WA09&category=hesc#results'],
+    ['/lines/SECTEST%2BA1', '/lines/SECTEST%2BA1'],
+    ['/./account', '/account'],
+    ['/a/../account', '/account'],
+    ['/@evil.example', '/@evil.example'],
+  ])('%j stays: %j', (next, expected) => {
+    expect(safeReturnPath(next)).toBe(expected);
+  });
+});
+
+describe('path segments', () => {
+  test('a segment is decoded exactly once', () => {
+    const request = (path: string) => new Request(`http://x${path}`);
+    expect(segmentAt(request('/lines/SECTEST%2BA1'), 1)).toBe('SECTEST+A1');
+    expect(segmentAt(request('/batches/SEC%2F01/coa'), 1)).toBe('SEC/01');
+    expect(segmentAt(request('/lines/100%2525'), 1)).toBe('100%25');
+    expect(segmentAt(request('/lines/100%'), 1), 'a broken escape').toBeUndefined();
+  });
+  test('canonical paths cannot leave the site', () => {
+    expect(canonicalPath('/\\evil.example')).toBe('/%5Cevil.example');
+    expect(canonicalPath('//evil.example/x/')).toBe('/evil.example/x');
+    expect(canonicalPath('/lines/SECTEST%2BA1')).toBe('/lines/SECTEST%2BA1');
+    expect(canonicalPath('/')).toBe('/');
+  });
+});
+
+describe('bodies and input', () => {
+  const post = (body: BodyInit, headers: Record<string, string> = {}) => new Request('http://x/_actions/a', { method: 'POST', body, headers, duplex: 'half' } as RequestInit);
+  function chunked(bytes: number) {
+    let sent = 0;
+    return new ReadableStream<Uint8Array>({
+      pull(c) {
+        if (sent >= bytes) return c.close();
+        sent += 1024;
+        c.enqueue(new Uint8Array(1024));
+      },
+    });
+  }
+
+  test('declared lengths are believed; chunked bodies are counted up to the limit', async () => {
+    expect(await bodyTooLarge(post('x'.repeat(100), { 'content-length': '100' }), 50)).toBe(true);
+    expect(await bodyTooLarge(post('x'.repeat(10)), 50)).toBe(false);
+    expect(await bodyTooLarge(post(chunked(64 * 1024)), 8 * 1024)).toBe(true);
+    const small = post(chunked(4 * 1024));
+    expect(await bodyTooLarge(small, 8 * 1024)).toBe(false);
+    expect((await small.arrayBuffer()).byteLength, 'the body is still there for the action').toBe(4 * 1024);
+  });
+
+  test('NUL anywhere, broken escapes, and JSON that does not parse', async () => {
+    const get = (path: string) => findBadInput(new Request(`http://x${path}`), new URL(`http://x${path}`), false);
+    expect(await get('/lines/a%00b')).toBe('nul');
+    expect(await get('/search?q=a%00b')).toBe('nul');
+    expect(await get('/lines/%E0%A4')).toBe('encoding');
+    expect(await get('/lines/SECTEST%2BA1?q=%2B')).toBeUndefined();
+    const body = (text: string, type: string) => findBadInput(post(text, { 'content-type': type }), new URL('http://x/_actions/a'), true);
+    expect(await body('{bad', 'application/json')).toBe('json');
+    expect(await body(' ', 'application/json')).toBe('json');
+    expect(await body('\uFEFF', 'application/json'), 'a lone byte-order mark (found by the fuzz test)').toBe('json');
+    expect(await body('', 'application/json')).toBeUndefined();
+    expect(await body('{"a":"b\\u0000"}', 'application/json')).toBe('nul');
+    expect(await body('displayName=a%00b', 'application/x-www-form-urlencoded')).toBe('nul');
+    expect(await body('displayName=ab', 'application/x-www-form-urlencoded')).toBeUndefined();
+  });
+});
+
+describe('rate limits', () => {
+  test('a budget per address, and a cap on exports running at once', async () => {
+    const limits = new EdgeLimits({ API_RATE_LIMIT: 2, CSV_RATE_LIMIT: 1, CSV_MAX_CONCURRENT: 1 });
+    expect([await limits.takeApi('a'), await limits.takeApi('a')]).toEqual([0, 0]);
+    expect(await limits.takeApi('a')).toBeGreaterThan(0);
+    expect(await limits.takeApi('b')).toBe(0);
+    let release!: () => void;
+    const first = limits.withExportSlot(() => new Promise<string>((r) => (release = () => r('done'))));
+    expect(await limits.withExportSlot(async () => 'second'), 'no slot while the first runs').toBeUndefined();
+    release();
+    expect(await first).toBe('done');
+    expect(await limits.withExportSlot(async () => 'third')).toBe('third');
+  });
+});
+
+describe('configuration', () => {
+  test('/dev/mail needs loopback alone', () => {
+    for (const HOST of ['127.0.0.1', '::1', 'localhost']) expect(listensOnLoopbackOnly({ HOST })).toBe(true);
+    for (const HOST of ['0.0.0.0', '::', '192.168.1.10']) expect(listensOnLoopbackOnly({ HOST })).toBe(false);
+  });
+  test('links use PUBLIC_URL, else the configured address', () => {
+    expect(configuredOrigin({ PUBLIC_URL: 'https://cells.example.org/', HOST: '0.0.0.0', PORT: 4321 })).toBe('https://cells.example.org');
+    expect(configuredOrigin({ PUBLIC_URL: undefined, HOST: '127.0.0.1', PORT: 4321 })).toBe('http://127.0.0.1:4321');
+    expect(configuredOrigin({ PUBLIC_URL: undefined, HOST: '::1', PORT: 80 })).toBe('http://[::1]:80');
+    expect(configuredOrigin({ PUBLIC_URL: undefined, HOST: '0.0.0.0', PORT: 4321 })).toBe('http://localhost:4321');
+  });
+});
+
+describe('logs', () => {
+  test('paths keep only the names of query parameters; free text loses tokens', () => {
+    expect(safePath(new URL('http://x/reset-password?token=abc&x=1'))).toEqual({ path: '/reset-password', queryKeys: ['token', 'x'] });
+    expect(redactText('Could not render http://x/a?token=abc then session=abc.def')).toBe('Could not render http://x/a?[redacted] then session=[redacted]');
+  });
+});
