@@ -11,7 +11,7 @@ import { fail, green } from './lib/log.ts';
 
 const config = loadConfigOrExit();
 const services = await connectServices(config, { needSearch: false });
-const pool = createPool(services.databaseUrl, { max: 1 });
+const pool = createPool(services.ownerUrl, { max: 1 });
 let report;
 try {
   report = await verifyAuditChain(createDatabase(pool));

@@ -111,7 +111,7 @@ describe('security headers', () => {
   });
 
   test('in production: HSTS, a __Host- Secure cookie, and no /dev/mail', async () => {
-    const prod = await startPortalServer({ NODE_ENV: 'production', PUBLIC_URL: 'https://cells.example.org', EMBEDDED_SERVICES: '1', DATABASE_URL: portal.database.url, MEILI_URL: inject('meiliUrl'), MEILI_MASTER_KEY: inject('meiliKey') });
+    const prod = await startPortalServer({ NODE_ENV: 'production', PUBLIC_URL: 'https://cells.example.org', EMBEDDED_SERVICES: '1', DATABASE_URL: portal.database.appUrl, MEILI_URL: inject('meiliUrl'), MEILI_MASTER_KEY: inject('meiliKey') });
     try {
       const home = await getPage(prod.url, '/');
       expect(home.headers.get('strict-transport-security')).toMatch(/max-age=\d+/);
@@ -128,7 +128,7 @@ describe('security headers', () => {
 
   test('outside production /dev/mail lists the outbox, on a local portal only', async () => {
     expect((await getPage(url(), '/dev/mail')).status).toBe(200);
-    const external = await startPortalServer({ DATABASE_URL: portal.database.url, MEILI_URL: inject('meiliUrl'), MEILI_MASTER_KEY: inject('meiliKey') });
+    const external = await startPortalServer({ DATABASE_URL: portal.database.appUrl, MEILI_URL: inject('meiliUrl'), MEILI_MASTER_KEY: inject('meiliKey') });
     try {
       expect((await getPage(external.url, '/dev/mail')).status, 'a portal on external servers never shows mail, whatever NODE_ENV says').toBe(404);
     } finally {

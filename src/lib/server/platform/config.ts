@@ -29,6 +29,8 @@ export const configSchema = z
     PUBLIC_URL: httpUrl,
     DATA_DIR: z.string().min(1).default('.data'),
     DATABASE_URL: postgresUrl,
+    /** The migration owner's URL (db/roles.ts); DATABASE_URL is then the app role's. */
+    DATABASE_OWNER_URL: postgresUrl,
     MEILI_URL: httpUrl,
     MEILI_MASTER_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
     /** Prefix for Meilisearch index uids, so several portals (or test runs) can share one server. */
@@ -48,6 +50,9 @@ export const configSchema = z
     // Links in mail (password reset!) must not be built from a Host header an attacker chooses.
     if (c.NODE_ENV === 'production' && !c.PUBLIC_URL) {
       ctx.addIssue({ code: 'custom', path: ['PUBLIC_URL'], message: 'is required in production (the origin users reach, e.g. https://cells.example.org)' });
+    }
+    if (c.DATABASE_OWNER_URL && !c.DATABASE_URL) {
+      ctx.addIssue({ code: 'custom', path: ['DATABASE_URL'], message: 'is required when DATABASE_OWNER_URL is set (the app role\'s URL)' });
     }
     if (c.MEILI_URL && !c.MEILI_MASTER_KEY) {
       ctx.addIssue({ code: 'custom', path: ['MEILI_MASTER_KEY'], message: 'is required when MEILI_URL is set' });
