@@ -45,6 +45,10 @@ export const configSchema = z
     EMBEDDED_SERVICES: flag,
     SMTP_URL: z.url({ protocol: /^smtps?$/, error: 'must be an smtp:// or smtps:// URL' }).optional(),
     MAIL_FROM: z.string().min(3).default('Stem Cell Portal <no-reply@localhost>'),
+    /** Audit anchors (audit-anchor.ts): the append-only file, its HMAC key, and seconds between anchors (0 = off). */
+    AUDIT_ANCHOR_FILE: z.string().min(1).optional(),
+    AUDIT_ANCHOR_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
+    AUDIT_ANCHOR_INTERVAL: z.coerce.number().int().min(0).default(3600),
   })
   .superRefine((c, ctx) => {
     // Links in mail (password reset!) must not be built from a Host header an attacker chooses.

@@ -77,4 +77,10 @@ export async function ensureWorkers(): Promise<void> {
   const [{ startSyncWorker }, { startMailWorker }] = await Promise.all([import('#search/sync.ts'), import('./mail.ts')]);
   workers.push(startSyncWorker({ pool: getPool(), meili: getMeili(), prefix: getIndexPrefix() }));
   workers.push(startMailWorker(getPool()));
+  // Anchors of the audit trail outside the database, on a schedule (audit-anchor.ts).
+  const config = getConfig();
+  if (config.AUDIT_ANCHOR_INTERVAL > 0) {
+    const { anchorStore, startAnchorWorker } = await import('./audit-anchor.ts');
+    workers.push(startAnchorWorker({ db: getDb(), store: anchorStore(config), intervalSeconds: config.AUDIT_ANCHOR_INTERVAL }));
+  }
 }
