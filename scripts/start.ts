@@ -68,6 +68,7 @@ async function main() {
   try {
     await runMigrations(pool, { appRole: services.appRole });
     info('database migrated');
+    if (!services.appRole) info('DATABASE_OWNER_URL is not set: the web server connects as the owner of the tables (README, Production: two database roles)');
     await prepareData({
       pool,
       search: { url: services.meiliUrl, apiKey: services.meiliKey, indexPrefix: config.MEILI_INDEX_PREFIX },
