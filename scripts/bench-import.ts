@@ -11,6 +11,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createPool } from '#db/client.ts';
 import { runMigrations } from '#db/migrate.ts';
+import { EMBEDDED_APP } from '#db/roles.ts';
 import { syntheticFiles } from '#seed/synthetic.ts';
 import { importFile } from '#server/catalog/import/import-file.ts';
 import { startEmbeddedPostgres } from './lib/embedded-postgres.ts';
@@ -21,9 +22,9 @@ const { values } = parseArgs({ options: { lines: { type: 'string', default: '500
 const n = Number(values.lines);
 const dir = mkdtempSync(path.join(os.tmpdir(), 'portal-bench-import-'));
 const pgServer = await startEmbeddedPostgres({ dataDir: dir });
-const pool = createPool(pgServer.url, { max: 2 });
+const pool = createPool(pgServer.ownerUrl, { max: 2 });
 try {
-  await runMigrations(pool);
+  await runMigrations(pool, { appRole: EMBEDDED_APP });
   const file = path.join(dir, `synthetic-${n}.tsv`);
   const t0 = performance.now();
   writeFileSync(file, syntheticFiles(0, n).lines);

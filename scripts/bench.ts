@@ -18,6 +18,7 @@ import { gzipSync } from 'node:zlib';
 import { Meilisearch } from 'meilisearch';
 import { createPool } from '#db/client.ts';
 import { runMigrations } from '#db/migrate.ts';
+import { EMBEDDED_APP } from '#db/roles.ts';
 import { createSearchClient } from '#search/client.ts';
 import { indexUid } from '#search/indexes/index.ts';
 import { LINES, lineFacets } from '#search/indexes/lines.ts';
@@ -81,10 +82,10 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
 
 const pgServer = await startEmbeddedPostgres({ dataDir });
 const meiliServer = await startEmbeddedMeilisearch({ dataDir });
-const pool = createPool(pgServer.url, { max: 4 });
+const pool = createPool(pgServer.ownerUrl, { max: 4 });
 let server: ReturnType<typeof spawn> | undefined;
 try {
-  await runMigrations(pool);
+  await runMigrations(pool, { appRole: EMBEDDED_APP });
   const meili = createSearchClient({ url: meiliServer.url, apiKey: meiliServer.masterKey, timeoutMs: 600_000 });
   await ensureSearchIndexes(meili);
   const { rows } = await pool.query(`SELECT count(*)::int AS n FROM lines WHERE synthetic`);
@@ -112,7 +113,7 @@ try {
   server = spawn(process.execPath, [path.join(root, 'dist/server/entry.mjs')], {
     cwd: root,
     stdio: 'ignore',
-    env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), NODE_ENV: 'production', PUBLIC_URL: `http://127.0.0.1:${port}`, DATABASE_URL: pgServer.url, MEILI_URL: meiliServer.url, MEILI_MASTER_KEY: meiliServer.masterKey },
+    env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), NODE_ENV: 'production', PUBLIC_URL: `http://127.0.0.1:${port}`, DATABASE_URL: pgServer.appUrl, MEILI_URL: meiliServer.url, MEILI_MASTER_KEY: meiliServer.masterKey },
   });
   await waitForPort(port);
   const base = `http://127.0.0.1:${port}`;

@@ -83,7 +83,7 @@ async function main() {
 
   const config = loadConfigOrExit();
   const services = await connectServices(config, { needSearch: false, log: info });
-  const pool = createPool(services.databaseUrl, { max: 2 });
+  const pool = createPool(services.ownerUrl, { max: 2 });
   try {
     await runMigrations(pool);
     const db = createDatabase(pool);

@@ -53,7 +53,7 @@ if (args.values['adjust-stock'] !== undefined && !adjustStock) usageError('--adj
 const config = loadConfigOrExit();
 
 const services = await connectServices(config, { needSearch: false });
-const pool = createPool(services.databaseUrl, { max: 2 });
+const pool = createPool(services.ownerUrl, { max: 2 });
 let exitCode = 0;
 try {
   await runMigrations(pool);

@@ -11,7 +11,7 @@ import { createProgress } from './lib/progress.ts';
 
 const config = loadConfigOrExit();
 const services = await connectServices(config, { needSearch: true });
-const pool = createPool(services.databaseUrl, { max: 2 });
+const pool = createPool(services.ownerUrl, { max: 2 });
 try {
   await runMigrations(pool);
   const meili = createSearchClient({ url: services.meiliUrl, apiKey: services.meiliKey, timeoutMs: 120_000 });

@@ -23,7 +23,7 @@ if (!Number.isInteger(total) || total < 1 || total > 200_000) {
 
 const config = loadConfigOrExit();
 const services = await connectServices(config, { needSearch: false });
-const pool = createPool(services.databaseUrl, { max: 2 });
+const pool = createPool(services.ownerUrl, { max: 2 });
 try {
   await runMigrations(pool);
   const summary = await seedSyntheticLines(pool, total, createProgress());

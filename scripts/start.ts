@@ -63,10 +63,12 @@ async function main() {
   const t0 = performance.now();
   services = await connectServices(config, { needSearch: true, log: info });
 
-  const pool = createPool(services.databaseUrl, { max: 4 });
+  // Migrations and demo data as the owner; the web server gets the app role (db/roles.ts).
+  const pool = createPool(services.ownerUrl, { max: 4 });
   try {
-    await runMigrations(pool);
+    await runMigrations(pool, { appRole: services.appRole });
     info('database migrated');
+    if (!services.appRole) info('DATABASE_OWNER_URL is not set: the web server connects as the owner of the tables (README, Production: two database roles)');
     await prepareData({
       pool,
       search: { url: services.meiliUrl, apiKey: services.meiliKey, indexPrefix: config.MEILI_INDEX_PREFIX },
@@ -88,6 +90,8 @@ async function main() {
     NODE_ENV: config.NODE_ENV,
     EMBEDDED_SERVICES: services.embeddedDb && services.embeddedSearch ? '1' : '0',
   };
+  // The web server never holds the owner's credentials.
+  delete env.DATABASE_OWNER_URL;
 
   if (dev) {
     server = spawn(process.execPath, [path.join(root, 'node_modules/astro/bin/astro.mjs'), 'dev', '--host', config.HOST, '--port', String(config.PORT)], { cwd: root, stdio: 'inherit', env });

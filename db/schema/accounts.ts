@@ -7,7 +7,7 @@
  * unique index is case-insensitive.
  */
 import { relations } from 'drizzle-orm';
-import { bigserial, customType, index, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { customType, doublePrecision, index, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 
 const bytea = customType<{ data: Buffer; driverData: Buffer }>({ dataType: () => 'bytea' });
 
@@ -70,17 +70,21 @@ export const emailVerificationTokens = pgTable('email_verification_tokens', oneT
 export const passwordResetTokens = pgTable('password_reset_tokens', oneTimeToken(), (t) => [index().on(t.accountId)]);
 
 /**
- * Failed sign-ins, one row each, keyed by `email:<address>` and by `ip:<address>`.
- * Keyed by the address typed, not the account, so unknown emails are throttled alike.
+ * Throttle state (src/lib/server/accounts/throttle.ts): one row per key
+ * (`pair:<email>|<address>`, `account:<email>`, `address:<address>`,
+ * `password:<account id>`, `mail:<email>`, `mail-address:<address>`), a
+ * decaying failure count and the moment the key may be tried again. Keyed by
+ * the address typed, not the account, so unknown emails are throttled alike.
  */
-export const signInFailures = pgTable(
-  'sign_in_failures',
+export const authThrottle = pgTable(
+  'auth_throttle',
   {
-    id: bigserial({ mode: 'number' }).primaryKey(),
-    key: text().notNull(),
-    occurredAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    key: text().primaryKey(),
+    failures: doublePrecision().notNull(),
+    lastFailureAt: timestamp({ withTimezone: true }).notNull(),
+    blockedUntil: timestamp({ withTimezone: true }),
   },
-  (t) => [index().on(t.key, t.occurredAt)],
+  (t) => [index('auth_throttle_last_failure_idx').on(t.lastFailureAt)],
 );
 
 /** Mail that was not sent through SMTP (no SMTP_URL): kept here, listed at /dev/mail outside production. */

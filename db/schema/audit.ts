@@ -27,7 +27,7 @@ export const auditEvents = pgTable(
     prevHash: text(),
     hash: text(),
   },
-  (t) => [index().on(t.entityType, t.entityId, t.id)],
+  (t) => [index().on(t.entityType, t.entityId, t.id), index('audit_events_hash_idx').on(t.hash)],
 );
 
 export type AuditEvent = typeof auditEvents.$inferSelect;

@@ -6,3 +6,4 @@ export * from './stock.ts';
 export * from './clinical.ts';
 export * from './accounts.ts';
 export * from './requests.ts';
+export * from './security.ts';

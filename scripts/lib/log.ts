@@ -5,6 +5,7 @@ export const dim = paint(2);
 export const bold = paint(1);
 export const red = paint(31);
 export const green = paint(32);
+export const yellow = paint(33);
 
 export function info(line: string) {
   console.log(`${dim('[portal]')} ${line}`);

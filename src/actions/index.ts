@@ -22,7 +22,7 @@ import { registerAccount, sendEmailVerification, verifyEmailToken } from '#serve
 import { requestPasswordReset, resetPassword } from '#server/accounts/password-reset.ts';
 import { getDb } from '#server/platform/runtime.ts';
 import { deleteSessionCookie, invalidateOwnSession, invalidateSession, setSessionCookie } from '#server/accounts/session.ts';
-import { mailRateKeys, takeMailRate } from '#server/accounts/throttle.ts';
+import { mailKeys, throttleWait } from '#server/accounts/throttle.ts';
 import { clientOf, isProduction, publicOrigin, requireUser } from './context.ts';
 import * as requests from './requests.ts';
 
@@ -33,9 +33,9 @@ function adminOutcome(result: accounts.AdminChangeResult) {
   return { saved: true };
 }
 
-/** Forms that send mail: 429 (seconds to wait in the message) past the rate. */
-async function limitMail(email: string, context: ActionAPIContext) {
-  const wait = await takeMailRate(getDb(), mailRateKeys(email, clientOf(context).ipAddress));
+/** Registration from a client address past its mail-form limit: 429 (seconds to wait in the message), no account made. */
+async function limitRegistration(email: string, context: ActionAPIContext) {
+  const wait = await throttleWait(getDb(), mailKeys(email, clientOf(context).ipAddress).filter((k) => k.key.startsWith('mail-address:')));
   if (wait > 0) throw new ActionError({ code: 'TOO_MANY_REQUESTS', message: String(wait) });
 }
 
@@ -43,8 +43,8 @@ const register = defineAction({
   accept: 'form',
   input: registerInput,
   handler: async (input, context) => {
-    await limitMail(input.email, context);
-    await registerAccount(getDb(), input, publicOrigin(context));
+    await limitRegistration(input.email, context);
+    await registerAccount(getDb(), input, publicOrigin(context), clientOf(context));
     return { registered: true };
   },
 });
@@ -93,8 +93,8 @@ const requestPasswordResetAction = defineAction({
   accept: 'form',
   input: forgotPasswordInput,
   handler: async (input, context) => {
-    await limitMail(input.email, context);
-    await requestPasswordReset(getDb(), input.email, publicOrigin(context));
+    // Never refused: past the limits the mail is dropped silently (password-reset.ts), the answer is the same.
+    await requestPasswordReset(getDb(), input.email, publicOrigin(context), clientOf(context));
     return { sent: true };
   },
 });
@@ -124,7 +124,8 @@ const changePassword = defineAction({
   handler: async (input, context) => {
     const user = requireUser(context, 'user');
     const fresh = await accounts.changePassword(getDb(), { accountId: user.id, currentPassword: input.currentPassword, newPassword: input.newPassword, ...clientOf(context) });
-    if (!fresh) throw new ActionError({ code: 'BAD_REQUEST', message: 'auth.error.wrongPassword' });
+    if (!fresh.ok && fresh.reason === 'throttled') throw new ActionError({ code: 'TOO_MANY_REQUESTS', message: String(fresh.retryAfterSeconds) });
+    if (!fresh.ok) throw new ActionError({ code: 'BAD_REQUEST', message: 'auth.error.wrongPassword' });
     setSessionCookie(context.cookies, fresh.token, fresh.expiresAt, isProduction());
     return { changed: true };
   },

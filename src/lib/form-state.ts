@@ -57,5 +57,7 @@ export function throttledMessage(
   if (error?.code !== 'TOO_MANY_REQUESTS') return undefined;
   const seconds = Number(error.message) || 900;
   response.headers.set('Retry-After', String(seconds));
+  // Delays grow from one second (throttle.ts): under a minute, say the seconds.
+  if (seconds < 60) return t(`${key}Seconds`, { seconds });
   return t(key, { minutes: Math.ceil(seconds / 60) });
 }

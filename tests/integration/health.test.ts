@@ -16,7 +16,7 @@ beforeAll(async () => {
   dataDir = mkdtempSync(path.join(os.tmpdir(), 'portal-health-'));
   meili = await startEmbeddedMeilisearch({ dataDir });
   database = await useTestDatabase();
-  server = await startPortalServer({ DATABASE_URL: database.url, MEILI_URL: meili.url, MEILI_MASTER_KEY: meili.masterKey });
+  server = await startPortalServer({ DATABASE_URL: database.appUrl, MEILI_URL: meili.url, MEILI_MASTER_KEY: meili.masterKey });
 });
 
 afterAll(async () => {

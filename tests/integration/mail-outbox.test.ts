@@ -21,7 +21,7 @@ beforeAll(async () => {
   t = await useTestDatabase();
   smtpPort = await findFreePort(); // nothing listens there yet: SMTP is "down"
   portal = await startPortalServer({
-    DATABASE_URL: t.url,
+    DATABASE_URL: t.appUrl,
     MEILI_URL: inject('meiliUrl'),
     MEILI_MASTER_KEY: inject('meiliKey'),
     SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,

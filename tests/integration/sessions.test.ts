@@ -91,19 +91,19 @@ describe('sessions', () => {
     const account = await makeAccount(t.db, 'requester');
     const one = await createSession(t.db, account.id);
     const two = await createSession(t.db, account.id);
-    expect(await changePassword(t.db, { accountId: account.id, currentPassword: 'wrong password here', newPassword: 'violet tram under Xian rain', ...client })).toBeUndefined();
+    expect(await changePassword(t.db, { accountId: account.id, currentPassword: 'wrong password here', newPassword: 'violet tram under Xian rain', ...client })).toEqual({ ok: false, reason: 'wrong' });
     const fresh = await changePassword(t.db, { accountId: account.id, currentPassword: TEST_PASSWORD, newPassword: 'violet tram under Xian rain', ...client });
-    expect(fresh).toBeDefined();
+    if (!fresh.ok) throw new Error(`password not changed: ${fresh.reason}`);
     expect(await validateSessionToken(t.db, one.token)).toBeUndefined();
     expect(await validateSessionToken(t.db, two.token)).toBeUndefined();
-    expect(await validateSessionToken(t.db, fresh!.token)).toBeDefined();
+    expect(await validateSessionToken(t.db, fresh.token)).toBeDefined();
     expect(await t.db.select().from(sessions).where(eq(sessions.accountId, account.id))).toHaveLength(1);
   });
 });
 
 describe('email verification and password reset', () => {
   test('registration mails a link; it activates the account once and only once', async () => {
-    await registerAccount(t.db, { email: 'New.Person@Example.org', password: TEST_PASSWORD, displayName: 'New Person', locale: 'zh' }, 'http://portal.test');
+    await registerAccount(t.db, { email: 'New.Person@Example.org', password: TEST_PASSWORD, displayName: 'New Person', locale: 'zh' }, 'http://portal.test', client);
     const [account] = await t.db.select().from(accounts).where(eq(accounts.email, 'new.person@example.org'));
     expect(account?.status).toBe('pending');
     const token = await mailedToken('new.person@example.org');
@@ -122,7 +122,7 @@ describe('email verification and password reset', () => {
 
   test('registering a taken email changes nothing and mails the owner instead', async () => {
     const account = await makeAccount(t.db, 'requester');
-    await registerAccount(t.db, { email: account.email, password: 'another long password', displayName: 'Intruder' }, 'http://portal.test');
+    await registerAccount(t.db, { email: account.email, password: 'another long password', displayName: 'Intruder' }, 'http://portal.test', client);
     const [same] = await t.db.select().from(accounts).where(eq(accounts.id, account.id));
     expect(same?.passwordHash).toBe(account.passwordHash);
     const [mail] = await t.db.select().from(mailOutbox).where(eq(mailOutbox.to, account.email));
@@ -132,43 +132,17 @@ describe('email verification and password reset', () => {
   test('a reset token works once, ends every session, and an expired one does not work', async () => {
     const account = await makeAccount(t.db, 'requester');
     const session = await createSession(t.db, account.id);
-    await requestPasswordReset(t.db, account.email, 'http://portal.test');
+    await requestPasswordReset(t.db, account.email, 'http://portal.test', client);
     const token = await mailedToken(account.email);
     expect(await resetPassword(t.db, token, 'violet tram under Xian rain')).toBe(true);
     expect(await resetPassword(t.db, token, 'another violet tram ride'), 'second use').toBe(false);
     expect(await validateSessionToken(t.db, session.token)).toBeUndefined();
     expect(await signIn(t.db, { email: account.email, password: 'violet tram under Xian rain', ...client, ipAddress: '192.0.2.70' })).toMatchObject({ ok: true });
 
-    await requestPasswordReset(t.db, account.email, 'http://portal.test');
+    await requestPasswordReset(t.db, account.email, 'http://portal.test', client);
     const stale = await mailedToken(account.email);
     await t.pool.query(`UPDATE password_reset_tokens SET expires_at = now() - interval '1 second' WHERE id = $1`, [stale.split('.')[0]]);
     expect(await resetPassword(t.db, stale, 'yet another long password')).toBe(false);
-  });
-});
-
-describe('sign-in throttling', () => {
-  test('after 5 failures for an email the 6th attempt waits, even with the right password', async () => {
-    const account = await makeAccount(t.db, 'requester');
-    for (let i = 0; i < 5; i++) {
-      // A different IP each time: the email's own count is what trips.
-      expect(await signIn(t.db, { email: account.email, password: 'wrong password', ...client, ipAddress: `198.51.100.${i}` })).toMatchObject({ reason: 'invalid' });
-    }
-    const sixth = await signIn(t.db, { email: account.email, password: TEST_PASSWORD, ...client, ipAddress: '198.51.100.9' });
-    expect(sixth).toMatchObject({ ok: false, reason: 'throttled' });
-    if (!sixth.ok && sixth.reason === 'throttled') {
-      expect(sixth.retryAfterSeconds).toBeGreaterThan(800);
-      expect(sixth.retryAfterSeconds).toBeLessThanOrEqual(900);
-    }
-    const later = await signIn(t.db, { email: account.email, password: TEST_PASSWORD, ...client, ipAddress: '198.51.100.9' }, new Date(Date.now() + 15 * 60 * 1000 + 1000));
-    expect(later.ok, 'allowed again after 15 minutes').toBe(true);
-  });
-
-  test('an unknown email is throttled alike, and per IP across emails', async () => {
-    for (let i = 0; i < 5; i++) await signIn(t.db, { email: 'ghost@example.org', password: 'wrong password', ...client, ipAddress: `203.0.113.${i}` });
-    expect(await signIn(t.db, { email: 'ghost@example.org', password: 'x', ...client, ipAddress: '203.0.113.99' })).toMatchObject({ reason: 'throttled' });
-
-    for (let i = 0; i < 5; i++) await signIn(t.db, { email: `spray${i}@example.org`, password: 'wrong password', ...client, ipAddress: '203.0.113.200' });
-    expect(await signIn(t.db, { email: 'spray9@example.org', password: 'x', ...client, ipAddress: '203.0.113.200' })).toMatchObject({ reason: 'throttled' });
   });
 });
 

@@ -16,7 +16,7 @@ export const TEST_PASSWORD = 'a long test password 42';
 export async function startAccountsPortal(): Promise<{ database: TestDatabase; server: RunningServer; stop(): Promise<void> }> {
   const database = await useTestDatabase();
   // Like a local `npm start` portal: /dev/mail lists the mail outbox.
-  const server = await startPortalServer({ DATABASE_URL: database.url, MEILI_URL: inject('meiliUrl'), MEILI_MASTER_KEY: inject('meiliKey'), EMBEDDED_SERVICES: '1' });
+  const server = await startPortalServer({ DATABASE_URL: database.appUrl, MEILI_URL: inject('meiliUrl'), MEILI_MASTER_KEY: inject('meiliKey'), EMBEDDED_SERVICES: '1' });
   return {
     database,
     server,

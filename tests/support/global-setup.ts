@@ -12,6 +12,7 @@ import type { TestProject } from 'vitest/node';
 import { isBuildCurrent, markBuilt } from '#scripts/lib/build-stamp.ts';
 import { createPool } from '#db/client.ts';
 import { runMigrations } from '#db/migrate.ts';
+import { EMBEDDED_APP, EMBEDDED_OWNER } from '#db/roles.ts';
 import { startEmbeddedMeilisearch } from '#scripts/lib/embedded-meilisearch.ts';
 import { startEmbeddedPostgres } from '#scripts/lib/embedded-postgres.ts';
 
@@ -19,7 +20,11 @@ export const TEMPLATE_DB = 'portal_template';
 
 declare module 'vitest' {
   export interface ProvidedContext {
+    /** The bootstrap superuser (creates the per-file databases; tests may act as it, as an attacker with the server would). */
     databaseUrl: string;
+    /** The migration owner and the app role of db/roles.ts, on the server's default database. */
+    ownerUrl: string;
+    appUrl: string;
     meiliUrl: string;
     meiliKey: string;
   }
@@ -39,14 +44,16 @@ export default async function setup(project: TestProject) {
 
   const admin = createPool(pgServer.url, { max: 1 });
   await admin.query(`DROP DATABASE IF EXISTS ${TEMPLATE_DB}`);
-  await admin.query(`CREATE DATABASE ${TEMPLATE_DB}`);
+  await admin.query(`CREATE DATABASE ${TEMPLATE_DB} OWNER ${EMBEDDED_OWNER}`);
   await admin.end();
-  const templateUrl = withDatabase(pgServer.url, TEMPLATE_DB);
-  const template = createPool(templateUrl, { max: 2 });
-  await runMigrations(template);
+  // Migrated as the owner, with the app role's grants, like `npm start` does.
+  const template = createPool(withDatabase(pgServer.ownerUrl, TEMPLATE_DB), { max: 2 });
+  await runMigrations(template, { appRole: EMBEDDED_APP });
   await template.end();
 
   project.provide('databaseUrl', pgServer.url);
+  project.provide('ownerUrl', pgServer.ownerUrl);
+  project.provide('appUrl', pgServer.appUrl);
   project.provide('meiliUrl', meili.url);
   project.provide('meiliKey', meili.masterKey);
 

@@ -10,7 +10,8 @@ import { accounts, type Account, type Role } from '#db/schema/accounts.ts';
 import type { Locale } from '#i18n/index.ts';
 import { recordAudit } from '#server/platform/audit.ts';
 import { decoyPasswordHash, hashPassword, verifyPassword } from './password.ts';
-import { checkSignInThrottle, clearSignInFailures, recordSignInFailure, throttleKeys } from './throttle.ts';
+import { noteSecurityEvent } from '#server/platform/security-events.ts';
+import { clearThrottle, passwordCheckKeys, recordFailure, signInKeys, throttleWait } from './throttle.ts';
 import { createSession, invalidateAccountSessions } from './session.ts';
 
 export interface NewAccount {
@@ -80,26 +81,30 @@ export type SignInResult =
 /**
  * Checks the password and opens a fresh session. Unknown email, wrong
  * password and disabled account all answer `invalid`, after the same argon2
- * work; throttling answers alike whether the email exists or not.
+ * work; throttling (growing delays, see throttle.ts) answers alike whether
+ * the email exists or not, and checks no password while it lasts.
  */
 export async function signIn(
   db: Database,
   input: { email: string; password: string; ipAddress: string; userAgent: string },
   now = new Date(),
 ): Promise<SignInResult> {
-  const keys = throttleKeys(input.email, input.ipAddress);
-  const wait = await checkSignInThrottle(db, keys, now);
+  const keys = signInKeys(input.email, input.ipAddress);
+  const wait = await throttleWait(db, keys, now);
   if (wait > 0) {
     // Security noise stays out of the record chain: an attacker must not be able to grow it at will.
+    await noteSecurityEvent(db, 'sign_in.throttled', input.ipAddress, now);
     return { ok: false, reason: 'throttled', retryAfterSeconds: wait };
   }
   const account = await findAccountByEmail(db, input.email);
   const valid = await verifyPassword(account?.passwordHash ?? (await decoyPasswordHash()), input.password);
   if (!account || !valid || account.status === 'disabled') {
-    await recordSignInFailure(db, keys, now);
+    await recordFailure(db, keys, now);
+    await noteSecurityEvent(db, 'sign_in.failed', input.ipAddress, now);
     return { ok: false, reason: 'invalid' };
   }
-  await clearSignInFailures(db, keys.slice(0, 1));
+  // The email's and the pair's count go; the address's stays (one right password must not reset a spray).
+  await clearThrottle(db, keys.filter((k) => !k.key.startsWith('address:')));
   if (account.status === 'pending') return { ok: false, reason: 'unverified', account };
   return db.transaction(async (tx) => {
     await tx.update(accounts).set({ lastLoginAt: now }).where(eq(accounts.id, account.id));
@@ -124,23 +129,43 @@ export async function updateProfile(db: Database, accountId: string, profile: { 
   });
 }
 
+export type ChangePasswordResult =
+  | { ok: true; token: string; expiresAt: Date }
+  | { ok: false; reason: 'wrong' }
+  | { ok: false; reason: 'throttled'; retryAfterSeconds: number };
+
 /**
  * Replaces the password and ends every session of the account, then opens a
- * fresh one for the browser that asked. False when the current password is wrong.
+ * fresh one for the browser that asked. The current-password check is
+ * throttled per account like a sign-in, so a stolen session cannot be used
+ * to guess the password behind it.
  */
 export async function changePassword(
   db: Database,
   input: { accountId: string; currentPassword: string; newPassword: string; ipAddress: string; userAgent: string },
-): Promise<{ token: string; expiresAt: Date } | undefined> {
+  now = new Date(),
+): Promise<ChangePasswordResult> {
+  const keys = passwordCheckKeys(input.accountId);
+  const wait = await throttleWait(db, keys, now);
+  if (wait > 0) {
+    await noteSecurityEvent(db, 'password_check.throttled', input.accountId, now);
+    return { ok: false, reason: 'throttled', retryAfterSeconds: wait };
+  }
   const account = await findAccountById(db, input.accountId);
-  if (!account || !(await verifyPassword(account.passwordHash, input.currentPassword))) return undefined;
+  if (!account) return { ok: false, reason: 'wrong' };
+  if (!(await verifyPassword(account.passwordHash, input.currentPassword))) {
+    await recordFailure(db, keys, now);
+    await noteSecurityEvent(db, 'password_check.failed', account.id, now);
+    return { ok: false, reason: 'wrong' };
+  }
+  await clearThrottle(db, keys);
   const passwordHash = await hashPassword(input.newPassword);
   return db.transaction(async (tx) => {
     await tx.update(accounts).set({ passwordHash }).where(eq(accounts.id, account.id));
     await invalidateAccountSessions(tx, account.id);
     await recordAudit(tx, { actor: account.id, action: 'account.password_changed', entityType: 'account', entityId: account.id });
     const { token, session } = await createSession(tx, account.id, { ipAddress: input.ipAddress, userAgent: input.userAgent });
-    return { token, expiresAt: session.expiresAt };
+    return { ok: true as const, token, expiresAt: session.expiresAt };
   });
 }
 

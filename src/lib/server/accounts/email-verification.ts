@@ -5,7 +5,9 @@ import type { Locale } from '#i18n/index.ts';
 import { activateAccount, createAccount, findAccountByEmail, type NewAccount } from './accounts.ts';
 import { composeMail } from '#server/platform/mail-templates.ts';
 import { queueMail } from '#server/platform/mail.ts';
+import { noteSecurityEvent } from '#server/platform/security-events.ts';
 import { issueOneTimeToken, redeemOneTimeToken } from './one-time-token.ts';
+import { mailKeys, takeMailAllowance } from './throttle.ts';
 
 export const VERIFICATION_LIFETIME_MS = 24 * 60 * 60 * 1000;
 
@@ -24,14 +26,20 @@ export async function sendEmailVerification(db: Executor, account: Pick<Account,
  * Registers a requester and mails a verification link. When the email is
  * taken, the owner gets a "you already have an account" mail instead, and the
  * caller cannot tell the difference: registration does not reveal who has an account.
+ * The "already registered" mail counts against the recipient's mail limit
+ * (throttle.ts) and is dropped silently past it, so repeated registrations
+ * cannot flood an owner's inbox.
  */
-export async function registerAccount(db: Database, input: NewAccount, origin: string): Promise<void> {
+export async function registerAccount(db: Database, input: NewAccount, origin: string, client: { ipAddress: string }, now = new Date()): Promise<void> {
+  const mayMail = await takeMailAllowance(db, mailKeys(input.email, client.ipAddress), now);
   await db.transaction(async (tx) => {
     const account = await createAccount(tx, { ...input, role: 'requester', status: 'pending' });
+    // A new account always gets its link: nobody else has been mailed at this address yet.
     if (account) return sendEmailVerification(tx, account, origin);
     const existing = await findAccountByEmail(tx, input.email);
-    if (existing) await queueMail(tx, composeMail('alreadyRegistered', existing.locale, existing.email, accountLink(origin, existing.locale, '/forgot-password')));
+    if (existing && mayMail) await queueMail(tx, composeMail('alreadyRegistered', existing.locale, existing.email, accountLink(origin, existing.locale, '/forgot-password')));
   });
+  if (!mayMail) await noteSecurityEvent(db, 'mail.dropped', client.ipAddress, now);
 }
 
 /** Activates the account the token was issued for; false when the token is unknown, used or expired. */

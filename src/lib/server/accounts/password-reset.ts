@@ -5,12 +5,23 @@ import { activateAccount, findAccountByEmail, setPassword } from './accounts.ts'
 import { accountLink } from './email-verification.ts';
 import { composeMail } from '#server/platform/mail-templates.ts';
 import { queueMail } from '#server/platform/mail.ts';
+import { noteSecurityEvent } from '#server/platform/security-events.ts';
 import { issueOneTimeToken, redeemOneTimeToken } from './one-time-token.ts';
+import { mailKeys, takeMailAllowance } from './throttle.ts';
 
 export const RESET_LIFETIME_MS = 60 * 60 * 1000;
 
-/** Mails a reset link when the account exists; the caller answers the same either way. */
-export async function requestPasswordReset(db: Database, email: string, origin: string): Promise<void> {
+/**
+ * Mails a reset link when the account exists; the caller answers the same
+ * either way. Past the mail limits (per typed address and per client address,
+ * throttle.ts) the request is dropped without a word and without a new token:
+ * the owner is never refused, and the link of the last mail sent still works.
+ */
+export async function requestPasswordReset(db: Database, email: string, origin: string, client: { ipAddress: string }, now = new Date()): Promise<void> {
+  if (!(await takeMailAllowance(db, mailKeys(email, client.ipAddress), now))) {
+    await noteSecurityEvent(db, 'mail.dropped', client.ipAddress, now);
+    return;
+  }
   await db.transaction(async (tx) => {
     const account = await findAccountByEmail(tx, email);
     if (!account || account.status === 'disabled') return;

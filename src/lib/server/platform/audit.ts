@@ -81,33 +81,50 @@ export interface ChainReport {
   brokenAt?: { id: number; problem: string };
 }
 
+/** One event's place in the chain, as the anchors see it. */
+export interface ChainLink {
+  id: number;
+  hash: string;
+}
+
 /**
  * Recomputes every row's digest and follows the chain from its start:
- * a changed, removed or reordered row breaks it.
+ * a changed, removed or reordered row breaks it. With `withChain`, also
+ * returns the links in chain order (as far as they can be followed), for the
+ * anchors to be checked against (audit-anchor.ts): a chain re-hashed after
+ * an edit, or cut short, is consistent in itself and only they can tell.
  */
-export async function verifyAuditChain(tx: Executor): Promise<ChainReport> {
+export async function verifyAuditChain(tx: Executor): Promise<ChainReport>;
+export async function verifyAuditChain(tx: Executor, options: { withChain: true }): Promise<ChainReport & { chain: ChainLink[] }>;
+export async function verifyAuditChain(tx: Executor, options: { withChain?: boolean } = {}): Promise<ChainReport & { chain?: ChainLink[] }> {
   const result = await tx.execute<{ id: string; prev_hash: string | null; hash: string; expected: string }>(
-    sql`SELECT id, prev_hash, hash, audit_event_digest(prev_hash, e) AS expected FROM audit_events e`,
+    sql`SELECT id, prev_hash, hash, audit_event_digest(prev_hash, e) AS expected FROM audit_events e ORDER BY id`,
   );
   const rows = result.rows;
   const byPrev = new Map<string, (typeof rows)[number]>();
+  let brokenAt: ChainReport['brokenAt'];
   for (const row of rows) {
-    if (row.hash !== row.expected) return { events: rows.length, ok: false, brokenAt: { id: Number(row.id), problem: 'content does not match its hash' } };
+    if (!brokenAt && row.hash !== row.expected) brokenAt = { id: Number(row.id), problem: 'content does not match its hash' };
     const key = row.prev_hash ?? '';
-    if (byPrev.has(key)) return { events: rows.length, ok: false, brokenAt: { id: Number(row.id), problem: 'two events claim the same predecessor' } };
+    if (byPrev.has(key)) {
+      brokenAt ??= { id: Number(row.id), problem: 'two events claim the same predecessor' };
+      continue;
+    }
     byPrev.set(key, row);
   }
-  let seen = 0;
+  const chain: ChainLink[] = [];
   let last: (typeof rows)[number] | undefined;
-  for (let row = byPrev.get(''); row; row = byPrev.get(row.hash)) {
-    seen++;
+  for (let row = byPrev.get(''); row && chain.length <= rows.length; row = byPrev.get(row.hash)) {
+    chain.push({ id: Number(row.id), hash: row.hash });
     last = row;
   }
-  if (seen !== rows.length) return { events: rows.length, ok: false, brokenAt: { id: 0, problem: `${rows.length - seen} events are not linked into the chain` } };
+  const withChain = <T extends ChainReport>(report: T) => (options.withChain ? { ...report, chain } : report);
+  if (brokenAt) return withChain({ events: rows.length, ok: false, brokenAt });
+  if (chain.length !== rows.length) return withChain({ events: rows.length, ok: false, brokenAt: { id: 0, problem: `${rows.length - chain.length} events are not linked into the chain` } });
   // The head names the last event: cutting events off the end is noticed too.
   const head = await tx.execute<{ hash: string | null }>(sql`SELECT hash FROM audit_chain_head`);
   if ((head.rows[0]?.hash ?? null) !== (last?.hash ?? null)) {
-    return { events: rows.length, ok: false, brokenAt: { id: last ? Number(last.id) : 0, problem: 'the chain head does not name the last event' } };
+    return withChain({ events: rows.length, ok: false, brokenAt: { id: last ? Number(last.id) : 0, problem: 'the chain head does not name the last event' } });
   }
-  return { events: rows.length, ok: true };
+  return withChain({ events: rows.length, ok: true });
 }

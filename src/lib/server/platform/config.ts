@@ -29,6 +29,8 @@ export const configSchema = z
     PUBLIC_URL: httpUrl,
     DATA_DIR: z.string().min(1).default('.data'),
     DATABASE_URL: postgresUrl,
+    /** The migration owner's URL (db/roles.ts); DATABASE_URL is then the app role's. */
+    DATABASE_OWNER_URL: postgresUrl,
     MEILI_URL: httpUrl,
     MEILI_MASTER_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
     /** Prefix for Meilisearch index uids, so several portals (or test runs) can share one server. */
@@ -58,11 +60,18 @@ export const configSchema = z
     /** CSV exports per client address and minute, and at most this many running at once per process. */
     CSV_RATE_LIMIT: z.coerce.number().int().min(1).default(10),
     CSV_MAX_CONCURRENT: z.coerce.number().int().min(1).default(2),
+    /** Audit anchors (audit-anchor.ts): the append-only file, its HMAC key, and seconds between anchors (0 = off). */
+    AUDIT_ANCHOR_FILE: z.string().min(1).optional(),
+    AUDIT_ANCHOR_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
+    AUDIT_ANCHOR_INTERVAL: z.coerce.number().int().min(0).default(3600),
   })
   .superRefine((c, ctx) => {
     // Links in mail (password reset!) must not be built from a Host header an attacker chooses.
     if (c.NODE_ENV === 'production' && !c.PUBLIC_URL) {
       ctx.addIssue({ code: 'custom', path: ['PUBLIC_URL'], message: 'is required in production (the origin users reach, e.g. https://cells.example.org)' });
+    }
+    if (c.DATABASE_OWNER_URL && !c.DATABASE_URL) {
+      ctx.addIssue({ code: 'custom', path: ['DATABASE_URL'], message: 'is required when DATABASE_OWNER_URL is set (the app role\'s URL)' });
     }
     if (c.MEILI_URL && !c.MEILI_MASTER_KEY) {
       ctx.addIssue({ code: 'custom', path: ['MEILI_MASTER_KEY'], message: 'is required when MEILI_URL is set' });

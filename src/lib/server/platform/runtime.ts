@@ -80,6 +80,12 @@ export async function ensureWorkers(): Promise<void> {
   workers.push(startSyncWorker({ pool: getPool(), meili: getMeili(), prefix: getIndexPrefix() }, 1_000, toLog));
   workers.push(startMailWorker(getPool(), undefined, 1_000, toLog));
   workers.push(startRequestSchedule(toLog));
+  // Anchors of the audit trail outside the database, on a schedule (audit-anchor.ts).
+  const config = getConfig();
+  if (config.AUDIT_ANCHOR_INTERVAL > 0) {
+    const { anchorStore, startAnchorWorker } = await import('./audit-anchor.ts');
+    workers.push(startAnchorWorker({ db: getDb(), store: anchorStore(config), intervalSeconds: config.AUDIT_ANCHOR_INTERVAL }));
+  }
 }
 
 /** Every 10 minutes: lapse expired reservations, remind staff, escalate to admins. */

@@ -1,0 +1,145 @@
+/**
+ * The two database roles (db/roles.ts): the app role the web server connects
+ * as may append to the ledgers and read them, and nothing more: no UPDATE,
+ * DELETE, TRUNCATE, no trigger control, no replication role. Its refusals
+ * come from privileges ("permission denied", "must be owner"), not only
+ * from the append-only triggers a table owner could switch off.
+ */
+import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
+import { createDatabase, createPool, type Database } from '#db/client.ts';
+import { runMigrations } from '#db/migrate.ts';
+import { appendOnlyTables, EMBEDDED_APP, EMBEDDED_OWNER, transferOwnership } from '#db/roles.ts';
+import { moveStock } from '#server/catalog/stock.ts';
+import { importText } from '#server/catalog/import/import-file.ts';
+import { recordAudit, verifyAuditChain } from '#server/platform/audit.ts';
+import { makeAccount } from '../support/accounts.ts';
+import { useTestDatabase, type TestDatabase } from '../support/db.ts';
+import { withDatabase } from '../support/global-setup.ts';
+
+let t: TestDatabase;
+let app: ReturnType<typeof createPool>;
+let appDb: Database;
+let owner: ReturnType<typeof createPool>;
+beforeAll(async () => {
+  t = await useTestDatabase();
+  app = createPool(t.appUrl, { max: 2 });
+  appDb = createDatabase(app);
+  owner = createPool(t.ownerUrl, { max: 2 });
+  const r = await importText(t.pool, 'lines.csv', 'name,category\nROLE-LINE-1,iPSC\n');
+  expect(r.problems).toEqual([]);
+  const b = await importText(
+    t.pool,
+    'batches.csv',
+    'batch_number,line,type,grade,release_status,vials_total,vials_available,vials_reserved,vials_shipped\nRB-001,ROLE-LINE-1,distribution,research,released,10,10,0,0\n',
+  );
+  expect(b.problems).toEqual([]);
+});
+afterAll(async () => {
+  await app?.end();
+  await owner?.end();
+  await t?.close();
+});
+
+/** Runs one statement as the app role in its own transaction; the error message, or 'ok'. */
+async function asApp(statement: string): Promise<string> {
+  const client = await app.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query(statement);
+    await client.query('ROLLBACK');
+    return 'ok';
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => {});
+    return (error as Error).message;
+  } finally {
+    client.release();
+  }
+}
+
+describe('the app role', () => {
+  test('is neither a superuser nor the owner of any table', async () => {
+    const { rows } = await app.query(`SELECT rolsuper, rolcreaterole, rolbypassrls FROM pg_roles WHERE rolname = current_user`);
+    expect(rows[0]).toEqual({ rolsuper: false, rolcreaterole: false, rolbypassrls: false });
+    const owned = await app.query(`SELECT count(*)::int AS n FROM pg_class WHERE relowner = (SELECT oid FROM pg_roles WHERE rolname = current_user)`);
+    expect(owned.rows[0].n).toBe(0);
+  });
+
+  test('appends to the audit trail and the stock ledger, and reads them', async () => {
+    const account = await makeAccount(t.db, 'requester');
+    await appDb.transaction((tx) => recordAudit(tx, { actor: 'test', action: 'account.profile_updated', entityType: 'account', entityId: account.id }));
+    const { rows } = await app.query(`SELECT id FROM batches WHERE number = 'RB-001'`);
+    const moved = await appDb.transaction((tx) => moveStock(tx, { batchId: rows[0].id, kind: 'reserved', quantity: 2, actor: 'test', reason: 'role test' }));
+    expect(moved.ok).toBe(true);
+    expect(await verifyAuditChain(appDb)).toMatchObject({ ok: true });
+  });
+
+  test.each(appendOnlyTables)('cannot UPDATE, DELETE or TRUNCATE %s, nor switch its triggers off', async (table) => {
+    expect(await asApp(`UPDATE ${table} SET actor = 'forged'`)).toMatch(/permission denied/);
+    expect(await asApp(`DELETE FROM ${table}`)).toMatch(/permission denied/);
+    expect(await asApp(`TRUNCATE ${table}`)).toMatch(/permission denied/);
+    expect(await asApp(`ALTER TABLE ${table} DISABLE TRIGGER ALL`)).toMatch(/must be owner/);
+    expect(await asApp(`ALTER TABLE ${table} DISABLE TRIGGER USER`)).toMatch(/must be owner/);
+    expect(await asApp(`DROP TABLE ${table}`)).toMatch(/must be owner/);
+  });
+
+  test('cannot move the chain head, nor replay rows past the triggers', async () => {
+    expect(await asApp(`UPDATE audit_chain_head SET hash = 'forged'`)).toMatch(/permission denied/);
+    expect(await asApp(`SET session_replication_role = replica`)).toMatch(/permission denied/);
+    expect(await asApp(`ALTER FUNCTION audit_events_chain() SECURITY INVOKER`)).toMatch(/must be owner/);
+    expect(await asApp(`CREATE TABLE audit_events_copy (id int)`)).toMatch(/permission denied/);
+  });
+
+  test('keeps ordinary DML on ordinary tables', async () => {
+    const account = await makeAccount(t.db, 'requester');
+    expect(await asApp(`UPDATE accounts SET display_name = 'Renamed' WHERE id = '${account.id}'`)).toBe('ok');
+    expect(await asApp(`DELETE FROM sessions WHERE account_id = '${account.id}'`)).toBe('ok');
+  });
+
+  test('gets DML on a table the owner creates later, and loses it again on a ledger after each migration run', async () => {
+    await owner.query('CREATE TABLE later_feature (id serial PRIMARY KEY, note text)');
+    expect(await asApp(`INSERT INTO later_feature (note) VALUES ('x')`), 'default privileges').toBe('ok');
+    // A grant that drifted in by hand is taken back by the next migration run.
+    await owner.query(`GRANT UPDATE, DELETE ON audit_events TO ${EMBEDDED_APP}`);
+    expect(await asApp(`DELETE FROM audit_events WHERE false`)).toBe('ok');
+    await runMigrations(owner, { appRole: EMBEDDED_APP });
+    expect(await asApp(`DELETE FROM audit_events WHERE false`)).toMatch(/permission denied/);
+  });
+});
+
+describe('a database from before the two roles', () => {
+  test('is handed to the owner, migrates as it, and the app role works on it', async () => {
+    const name = `legacy_${Date.now()}`;
+    const admin = createPool(inject('databaseUrl'), { max: 1 });
+    await admin.query(`CREATE DATABASE ${name}`);
+    try {
+      // As an older portal did: everything migrated and owned by the bootstrap superuser.
+      const legacy = createPool(withDatabase(inject('databaseUrl'), name), { max: 2 });
+      await runMigrations(legacy);
+      const client = await legacy.connect();
+      await transferOwnership(client, name, EMBEDDED_OWNER);
+      client.release();
+      const { rows } = await legacy.query(
+        `SELECT count(*)::int AS n FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE n.nspname IN ('public', 'drizzle') AND pg_get_userbyid(c.relowner) <> $1`,
+        [EMBEDDED_OWNER],
+      );
+      expect(rows[0].n, 'objects left with another owner').toBe(0);
+      await legacy.end();
+
+      const ownerPool = createPool(withDatabase(inject('ownerUrl'), name), { max: 2 });
+      await runMigrations(ownerPool, { appRole: EMBEDDED_APP });
+      await ownerPool.end();
+      const appPool = createPool(withDatabase(inject('appUrl'), name), { max: 1 });
+      try {
+        const account = await makeAccount(createDatabase(appPool), 'requester');
+        expect(account.id).toBeTruthy();
+        await expect(appPool.query('DELETE FROM audit_events')).rejects.toThrow(/permission denied/);
+      } finally {
+        await appPool.end();
+      }
+    } finally {
+      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await admin.end();
+    }
+  });
+});
