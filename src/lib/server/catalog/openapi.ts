@@ -6,6 +6,7 @@
 import { grades } from '#db/schema/batches.ts';
 import { availabilities, lineCategories, modificationTypes, sexes } from '#db/schema/catalog.ts';
 import { sorts } from '#schemas/search-params.ts';
+import { requestStates, useCategories } from '#db/schema/requests.ts';
 import { version } from '#server/platform/version.ts';
 
 const repeatable = (name: string, description: string, values?: readonly string[]) => ({
@@ -66,14 +67,39 @@ export function openApiDocument(origin: string) {
   ];
   const notFound = { description: 'Unknown', content: { 'application/json': { schema: error } } };
   const redirect = { description: 'A synonym, identifier or case variant: redirect to the standard name.' };
+  const unauthorized = { description: 'Not signed in', content: { 'application/json': { schema: error } } };
+  const forbidden = { description: 'The account may not use this', content: { 'application/json': { schema: error } } };
+  const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'integer', minimum: 1 } };
+  const registerParams = [
+    { name: 'from', in: 'query', required: true, schema: { type: 'string', format: 'date' } },
+    { name: 'to', in: 'query', required: true, schema: { type: 'string', format: 'date' } },
+    { name: 'lang', in: 'query', schema: { type: 'string', enum: ['en', 'zh'], default: 'en' }, description: 'Language of the column headers.' },
+  ];
+  const requestSchema = {
+    type: 'object',
+    properties: {
+      id: { type: 'integer' },
+      state: { type: 'string', enum: [...requestStates] },
+      holder: { type: 'string', enum: ['requester', 'bank', 'official', 'nobody'] },
+      use_category: { type: 'string', enum: [...useCategories] },
+      items: { type: 'array', items: { type: 'object' } },
+      agreements: { type: 'array', items: { type: 'object' } },
+      signatures: { type: 'array', items: { type: 'object' } },
+      timeline: { type: 'array', items: { type: 'object' } },
+      outbound: { type: 'array', items: { type: 'object' } },
+      transport: { type: ['object', 'null'] },
+      deviations: { type: 'array', items: { type: 'object' } },
+    },
+  };
   return {
     openapi: '3.1.0',
     info: {
       title: 'Stem Cell Resource Portal API',
       version,
-      description: 'Public, read-only access to the catalog of human stem cell lines and batches. No key needed. Staff-only fields (storage locations, donor codes) are never part of any answer.',
+      description: 'Public, read-only access to the catalog of human stem cell lines and batches (no key needed), and, for signed-in accounts, their own requests (staff: the review queue and registers). Staff-only fields (storage locations, donor codes) are never part of any public answer.',
     },
     servers: [{ url: origin }],
+    components: { securitySchemes: { session: { type: 'apiKey', in: 'cookie', name: 'session', description: 'The session cookie of a signed-in account (`__Host-session` in production).' } } },
     paths: {
       '/api/v1/search': {
         get: {
@@ -125,6 +151,59 @@ export function openApiDocument(origin: string) {
           summary: 'One batch, with its QC results',
           parameters: [{ name: 'number', in: 'path', required: true, schema: { type: 'string' } }],
           responses: { '200': { description: 'The batch', content: { 'application/json': { schema: { type: 'object' } } } }, '308': redirect, '404': notFound },
+        },
+      },
+      '/api/v1/account/requests': {
+        get: {
+          summary: "The signed-in account's own requests",
+          description: 'Authenticated by the session cookie. A requester only ever sees their own requests.',
+          security: [{ session: [] }],
+          responses: { '200': { description: 'Requests, newest first: id, project_title, state, holder, lines, state_changed_at', content: { 'application/json': { schema: { type: 'object' } } } }, '401': unauthorized },
+        },
+      },
+      '/api/v1/account/requests/{id}': {
+        get: {
+          summary: 'One of the account\'s own requests, with its items, agreements, signatures, timeline, outbound and transport records and deviations',
+          security: [{ session: [] }],
+          parameters: [idParam],
+          responses: { '200': { description: 'The request', content: { 'application/json': { schema: requestSchema } } }, '401': unauthorized, '404': notFound },
+        },
+      },
+      '/api/v1/staff/requests': {
+        get: {
+          summary: 'The review queue (staff and admins)',
+          security: [{ session: [] }],
+          parameters: [
+            { name: 'state', in: 'query', schema: { type: 'string', enum: [...requestStates] } },
+            { name: 'line', in: 'query', schema: { type: 'string' } },
+            { name: 'institution', in: 'query', schema: { type: 'string' } },
+            { name: 'olderThanDays', in: 'query', schema: { type: 'integer', minimum: 0 } },
+          ],
+          responses: { '200': { description: 'Requests, oldest in their state first, with age_days and stale', content: { 'application/json': { schema: { type: 'object' } } } }, '401': unauthorized, '403': forbidden },
+        },
+      },
+      '/api/v1/staff/requests/{id}': {
+        get: {
+          summary: 'Any request with its whole record (staff and admins), internal notes marked',
+          security: [{ session: [] }],
+          parameters: [idParam],
+          responses: { '200': { description: 'The request', content: { 'application/json': { schema: requestSchema } } }, '401': unauthorized, '403': forbidden, '404': notFound },
+        },
+      },
+      '/api/v1/staff/registers/outbound.csv': {
+        get: {
+          summary: 'The outbound register (出库) of a date range as CSV, UTF-8 with BOM',
+          security: [{ session: [] }],
+          parameters: registerParams,
+          responses: { '200': { description: 'CSV', content: { 'text/csv': {} } }, '400': { description: 'A bad date', content: { 'application/json': { schema: error } } }, '401': unauthorized, '403': forbidden },
+        },
+      },
+      '/api/v1/staff/registers/transport.csv': {
+        get: {
+          summary: 'The transport register (运输) of a date range as CSV, UTF-8 with BOM',
+          security: [{ session: [] }],
+          parameters: registerParams,
+          responses: { '200': { description: 'CSV', content: { 'text/csv': {} } }, '400': { description: 'A bad date', content: { 'application/json': { schema: error } } }, '401': unauthorized, '403': forbidden },
         },
       },
       '/api/health': {

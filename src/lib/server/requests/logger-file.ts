@@ -111,7 +111,8 @@ function parseIsoTimestamp(s: string): Date | undefined {
 function parseHobo(text: string): LoggerParse {
   let records;
   try {
-    records = parseCsv(text);
+    // The CSV reader skips rows that start with '#' (comments); HOBO's header starts with a "#" column.
+    records = parseCsv(text.replace(/^"#",/m, '"No.",'));
   } catch (error) {
     if (error instanceof CsvSyntaxError) return { ok: false, line: error.line, message: error.message };
     throw error;

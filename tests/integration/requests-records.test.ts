@@ -1,0 +1,112 @@
+/**
+ * The paper that the request chain replaces: the institutional official's
+ * mailed sign-off, agreements as versioned documents, reminders for requests
+ * that sit unanswered, and the registers for the record.
+ */
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { publishAgreement, agreementStatusOf } from '#server/requests/agreements.ts';
+import * as requester from '#server/requests/requester.ts';
+import * as staff from '#server/requests/staff.ts';
+import { sendReminders } from '#server/requests/reminders.ts';
+import { outboundRegisterCsv, transportRegisterCsv } from '#server/requests/registers.ts';
+import { recordTransport } from '#server/requests/shipments.ts';
+import { requestDetail } from '#server/requests/queries.ts';
+import type { Caller } from '#server/requests/core.ts';
+import { useTestDatabase, type TestDatabase } from '../support/db.ts';
+import { driveTo, makeCaller, must, seedLineWithBatch, submittedRequest, TEST_PASSWORD } from '../support/requests.ts';
+
+let t: TestDatabase;
+let rita: Caller;
+let anna: Caller;
+let bo: Caller;
+let admin: Caller;
+
+beforeAll(async () => {
+  t = await useTestDatabase();
+  rita = await makeCaller(t.db, 'requester');
+  anna = await makeCaller(t.db, 'staff');
+  bo = await makeCaller(t.db, 'staff');
+  admin = await makeCaller(t.db, 'admin');
+  await seedLineWithBatch(t.pool, 'REC-LINE', 'REC-B-1', 50);
+});
+afterAll(async () => t?.close());
+
+const mailsTo = async (to: string) => (await t.pool.query('SELECT subject, body FROM mail_outbox WHERE "to" = $1 ORDER BY id', [to])).rows as { subject: string; body: string }[];
+
+describe('the institutional official', () => {
+  test('gets a mailed link; confirming it (once) records who and when', async () => {
+    const official = `official-${Date.now()}@example.org`;
+    const id = await submittedRequest(t.db, rita, 'REC-LINE', 'REC-B-1', 1, { officialEmail: official });
+    const [mail] = await mailsTo(official);
+    expect(mail?.subject).toContain(`#${id}`);
+    const token = /confirm-request\?token=([^\s]+)/.exec(mail!.body)?.[1];
+    expect(token).toBeTruthy();
+    expect(await requester.confirmAsOfficial(t.db, 'forged.token')).toEqual({ ok: false, failure: { code: 'not_found' } });
+    expect(must(await requester.confirmAsOfficial(t.db, decodeURIComponent(token!)))).toEqual({ requestId: id });
+    expect(await requester.confirmAsOfficial(t.db, decodeURIComponent(token!)), 'the link works once').toEqual({ ok: false, failure: { code: 'not_found' } });
+    const detail = await requestDetail(t.db, id, anna);
+    expect(detail!.request.officialConfirmedAt).toBeInstanceOf(Date);
+    expect(detail!.timeline.some((e) => e.kind === 'signature' && e.actor === `official:${official}`)).toBe(true);
+  });
+});
+
+describe('agreements as documents', () => {
+  test('a new version makes open requests accept again before approval, and says so', async () => {
+    const id = await submittedRequest(t.db, rita, 'REC-LINE', 'REC-B-1', 1);
+    must(await staff.startReview(t.db, anna, id));
+    must(await staff.updateChecklist(t.db, anna, id, ['agreement', 'ethics', 'terms', 'grade']));
+    const published = must(await publishAgreement(t.db, admin, { code: 'standard-mta', title: 'Standard material transfer agreement', version: '2.0', effectiveDate: '2026-01-01', body: 'Version 2 of the text.' }));
+    expect(published.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(await publishAgreement(t.db, admin, { code: 'standard-mta', title: 'x', version: '2.0', effectiveDate: '2026-01-01', body: 'other' }), 'a version is never overwritten').toMatchObject({ ok: false });
+    const status = await agreementStatusOf(t.db, id);
+    expect(status.statuses.map((s) => [s.agreement.version, s.accepted])).toEqual([['2.0', false]]);
+    expect(await staff.approveRequest(t.db, anna, id, { password: TEST_PASSWORD, quantities: {} })).toMatchObject({ ok: false, failure: { code: 'transition', error: { code: 'agreement_outdated' } } });
+    const detail = await requestDetail(t.db, id, rita);
+    expect(detail!.timeline.some((e) => (e.data as { agreementChanged?: string } | null)?.agreementChanged === 'standard-mta')).toBe(true);
+    must(await requester.reacceptAgreements(t.db, rita, id));
+    must(await staff.approveRequest(t.db, anna, id, { password: TEST_PASSWORD, quantities: {} }));
+    const { rows } = await t.pool.query('SELECT version, sha256 FROM agreement_acceptances WHERE request_id = $1 ORDER BY id', [id]);
+    expect(rows.map((r) => r.version)).toEqual(['1.0', '2.0']);
+    expect(rows[1].sha256).toBe(published.sha256);
+  });
+});
+
+describe('requests that sit unanswered', () => {
+  test('staff are reminded past REMINDER_DAYS (once a day), admins past ESCALATION_DAYS (once)', async () => {
+    const id = await submittedRequest(t.db, rita, 'REC-LINE', 'REC-B-1', 1);
+    const later = new Date(Date.now() + 11 * 86_400_000);
+    const report = await sendReminders(t.db, later);
+    expect(report.reminded).toContain(id);
+    expect(report.escalated).toContain(id);
+    const { rows: staffMail } = await t.pool.query(`SELECT count(*)::int AS n FROM mail_outbox m JOIN accounts a ON a.email = m."to" WHERE a.role = 'staff' AND m.body LIKE $1`, [`%#${id} %`]);
+    expect(staffMail[0].n).toBeGreaterThanOrEqual(2);
+    const again = await sendReminders(t.db, new Date(later.getTime() + 3_600_000));
+    expect(again.reminded, 'not twice within a day').not.toContain(id);
+    expect(again.escalated).not.toContain(id);
+  });
+});
+
+describe('the registers', () => {
+  test('outbound and transport registers carry every field, in either language, as UTF-8 with BOM', async () => {
+    const id = await submittedRequest(t.db, rita, 'REC-LINE', 'REC-B-1', 3);
+    await driveTo(t.db, id, 'released', anna);
+    must(await staff.executeOutbound(t.db, bo, id, { password: TEST_PASSWORD, plannedDate: '2026-11-01', actualDate: '2026-11-02' }));
+    must(await recordTransport(t.db, bo, id, { dispatchAt: new Date('2026-11-02T09:00:00Z'), dispatchPlace: '北京 资源库', dispatchTempC: -120, requiredMinC: -196, requiredMaxC: -150, batchNumbers: 'REC-B-1', quantity: 3, deviceNumber: 'DS-1', vehicle: '冷链车', carrier: '顺丰冷运', courier: '王', }));
+    const en = await outboundRegisterCsv(t.db, '2026-11-01', '2026-11-30', 'en');
+    expect(en.charCodeAt(0)).toBe(0xfeff);
+    expect(en.split('\r\n')[0]).toContain('Planned outbound date');
+    const row = en.split('\r\n').find((l) => l.startsWith(`${id},`))!;
+    expect(row).toContain(anna.name);
+    expect(row).toContain(bo.name);
+    expect(row).toContain('2026-11-01');
+    expect(row).toContain('REC-B-1');
+    const zh = await outboundRegisterCsv(t.db, '2026-11-01', '2026-11-30', 'zh');
+    expect(zh.split('\r\n')[0]).toContain('拟出库日期');
+    expect(zh.split('\r\n')[0]).toContain('操作人');
+    const transport = await transportRegisterCsv(t.db, '2026-11-01', '2026-11-30', 'zh');
+    const trow = transport.split('\r\n').find((l) => l.startsWith(`${id},`))!;
+    expect(trow).toContain('顺丰冷运');
+    expect(trow, 'a dispatch temperature outside the range is a deviation, in the register too').toContain('dispatch temperature -120');
+    expect(await outboundRegisterCsv(t.db, '2025-01-01', '2025-12-31', 'en')).not.toContain(`\r\n${id},`);
+  });
+});
