@@ -203,5 +203,6 @@ export const server = {
   closeDeviation: requests.closeDeviation,
   closeRequest: requests.closeRequest,
   setBatchReleaseStatus: requests.setBatchReleaseStatus,
+  setBatchPrice: requests.setBatchPrice,
   publishAgreementVersion: requests.publishAgreementVersion,
 };

@@ -12,7 +12,8 @@ import type { Caller, RequestFailure, Result } from '#server/requests/core.ts';
 import * as requester from '#server/requests/requester.ts';
 import * as staff from '#server/requests/staff.ts';
 import * as shipments from '#server/requests/shipments.ts';
-import { acknowledgeRecall, setBatchStatus } from '#server/requests/recall.ts';
+import { acknowledgeRecall, batchById, setBatchStatus } from '#server/requests/recall.ts';
+import { setPrice } from '#server/requests/prices.ts';
 import { reserveRequest } from '#server/requests/stock.ts';
 import { publishAgreement } from '#server/requests/agreements.ts';
 import { requireUser } from './context.ts';
@@ -244,6 +245,17 @@ export const setBatchReleaseStatus = defineAction({
   accept: 'form',
   input: inputs.batchStatusInput,
   handler: async (input, context) => unwrap(await setBatchStatus(getDb(), callerOf(context, 'staff'), input.batchId, input)),
+});
+
+export const setBatchPrice = defineAction({
+  accept: 'form',
+  input: inputs.priceInput,
+  handler: async (input, context) => {
+    const caller = callerOf(context, 'staff');
+    const batch = await batchById(getDb(), input.batchId);
+    if (!batch) throw failureToError({ code: 'not_found' });
+    return unwrap(await setPrice(getDb(), caller, { lineId: batch.lineId, batchId: batch.id, wholeLine: input.wholeLine === 'on', useCategory: input.useCategory, amount: input.amount, currency: input.currency })) ?? { saved: true };
+  },
 });
 
 // ---- admin ----

@@ -132,6 +132,7 @@ const actionMatrix: Record<string, { access: Access; body: (w: World) => Promise
   closeDeviation: { access: 'staff', body: () => ({ requestId: '1', deviationId: '999999', assessment: 'x', password: 'wrong password' }) },
   closeRequest: { access: 'staff', body: (w) => ({ requestId: String(w.requestId) }) },
   setBatchReleaseStatus: { access: 'staff', body: () => ({ batchId: '999999', status: 'recalled', reason: 'x', password: 'wrong password' }) },
+  setBatchPrice: { access: 'staff', body: () => ({ batchId: '999999', useCategory: 'research', amount: '100', currency: 'CNY' }) },
   publishAgreementVersion: { access: 'admin', body: () => ({ code: 'authz', title: 'Authz test agreement', version: '1', effectiveDate: '2026-01-01', body: 'text' }) },
 };
 

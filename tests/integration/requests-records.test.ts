@@ -110,3 +110,21 @@ describe('the registers', () => {
     expect(await outboundRegisterCsv(t.db, '2025-01-01', '2025-12-31', 'en')).not.toContain(`\r\n${id},`);
   });
 });
+
+describe('fees', () => {
+  test('a batch price wins over its line price; a request keeps the price it was submitted with', async () => {
+    const { setPrice } = await import('#server/requests/prices.ts');
+    const { batchId } = await seedLineWithBatch(t.pool, 'FEE-LINE', 'FEE-B-1', 10);
+    const { rows } = await t.pool.query('SELECT line_id FROM batches WHERE id = $1', [batchId]);
+    const lineId = rows[0].line_id as number;
+    must(await setPrice(t.db, anna, { lineId, batchId, wholeLine: true, useCategory: 'research', amount: '800', currency: 'CNY' }));
+    must(await setPrice(t.db, anna, { lineId, batchId, wholeLine: false, useCategory: 'research', amount: '1200.50', currency: 'CNY' }));
+    expect(await setPrice(t.db, anna, { lineId, batchId, wholeLine: false, useCategory: 'research', amount: '-5', currency: 'CNY' })).toMatchObject({ ok: false, failure: { field: 'amount' } });
+    const id = await submittedRequest(t.db, rita, 'FEE-LINE', 'FEE-B-1', 2);
+    must(await setPrice(t.db, anna, { lineId, batchId, wholeLine: false, useCategory: 'research', amount: '9999', currency: 'CNY' }));
+    const detail = await requestDetail(t.db, id, rita);
+    expect(detail!.items.map((i) => [i.pricePerVial, i.currency])).toEqual([['1200.50', 'CNY']]);
+    const audit = await t.pool.query(`SELECT count(*)::int AS n FROM audit_events WHERE action = 'price.set' AND entity_id IN ($1, $2)`, [String(lineId), String(batchId)]);
+    expect(audit.rows[0].n).toBe(3);
+  });
+});

@@ -115,3 +115,11 @@ export const registerRangeInput = z.object({
   to: isoDate,
   lang: z.enum(['en', 'zh']).default('en'),
 });
+
+export const priceInput = z.object({
+  batchId: id,
+  useCategory: z.enum(useCategories, required),
+  amount: z.string(required).trim().regex(/^\d{1,9}(\.\d{1,2})?$/, required),
+  currency: z.string(required).trim().toUpperCase().regex(/^[A-Z]{3}$/, required),
+  wholeLine: z.string().nullish(),
+});

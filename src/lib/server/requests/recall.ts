@@ -98,3 +98,8 @@ export async function batchForStaff(db: Executor, number: string) {
     .where(sql`lower(${batches.number}) = lower(${number})`);
   return batch;
 }
+
+export async function batchById(db: Executor, id: number) {
+  const [batch] = await db.select({ id: batches.id, lineId: batches.lineId }).from(batches).where(eq(batches.id, id));
+  return batch;
+}

@@ -16,6 +16,7 @@ import { acceptAgreements, agreementStatusOf } from './agreements.ts';
 import { addEvent, changeState, correctFields, fail, lockRequest, ok, type Caller, type Result } from './core.ts';
 import { notify, portalOrigin } from './notifications.ts';
 import { priceFor } from './prices.ts';
+import { releaseReservations } from './stock.ts';
 import { checkTerms } from './terms.ts';
 
 export interface BasketItemInput {
@@ -207,7 +208,6 @@ export async function answerInformationRequest(db: Database, caller: Caller, req
 }
 
 export async function withdrawRequest(db: Database, caller: Caller, requestId: number, reason: string): Promise<Result<Request>> {
-  const { releaseReservations } = await import('./stock.ts');
   return db.transaction(async (tx) => {
     const request = await lockRequest(tx, requestId, caller);
     if (!request || request.requesterId !== caller.id) return fail({ code: 'not_found' });
