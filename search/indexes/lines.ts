@@ -5,6 +5,7 @@
  */
 import type pg from 'pg';
 import type { Settings } from 'meilisearch';
+import { availabilityRank, deriveAvailability, type BatchStockState, type StockAvailability } from '#lib/availability.ts';
 import { categoryTerms, buildSynonyms } from '../synonyms.ts';
 
 export const LINES = 'lines';
@@ -38,10 +39,16 @@ export interface LineDocument {
   ethnicity: string | null;
   provider: string | null;
   country: string | null;
-  availability: string;
+  /** Derived from the stock (src/lib/availability.ts), never the provider's declaration alone. */
+  availability: StockAvailability;
+  /** Ties in relevance: available lines first (higher is better). */
+  availability_rank: number;
+  /** How many distinguishing facts the record has (disease, sex, age, modification, grade, vials): ties rank richer lines first. */
+  richness: number;
   grades: string[];
   /** Grade words in both languages, for search: `clinical grade`, `临床级`, `GMP`. */
   grade_terms: string[];
+  /** Available vials of released batches only. */
   available_vials: number;
   source_tissue: string | null;
   reprogramming_method: string | null;
@@ -86,7 +93,8 @@ export const lineSettings: Settings = {
   filterableAttributes: [...Object.values(lineFacets), 'exact_keys', 'demo', 'synthetic'],
   sortableAttributes: ['name', 'updated_at', 'available_vials'],
   displayedAttributes: ['*'],
-  rankingRules: ['words', 'typo', 'proximity', 'attribute', 'sort', 'exactness'],
+  // When relevance ties, lines that can be had and records that say more come first.
+  rankingRules: ['words', 'typo', 'proximity', 'attribute', 'sort', 'exactness', 'availability_rank:desc', 'richness:desc'],
   synonyms: buildSynonyms(),
   typoTolerance: {
     enabled: true,
@@ -101,12 +109,11 @@ export const lineSettings: Settings = {
 };
 
 type LineRow = {
-  id: number; name: string; category: string; availability: string; status: string; country: string | null;
+  id: number; name: string; category: string; availability: string; stock: BatchStockState[] | null; status: string; country: string | null;
   provider: string | null; sex: string | null; age_band: string | null; ethnicity: string | null;
   source_tissue: string | null; reprogramming_method: string | null; demo: boolean; synthetic: boolean; updated_at: Date;
   synonyms: string[] | null; identifiers: string[] | null; diseases: string[] | null; disease_terms: string[] | null;
   genes: string[] | null; modification_types: string[] | null; modification_terms: string[] | null; grades: string[] | null; batch_numbers: string[] | null;
-  available_vials: number;
 };
 
 const selectLines = `
@@ -122,7 +129,7 @@ const selectLines = `
          (SELECT array_agg(m.variant) FROM genetic_modifications m WHERE m.line_id = l.id AND m.variant IS NOT NULL) AS modification_terms,
          (SELECT array_agg(DISTINCT b.grade) FROM batches b WHERE b.line_id = l.id AND b.release_status = 'released') AS grades,
          (SELECT array_agg(b.number) FROM batches b WHERE b.line_id = l.id) AS batch_numbers,
-         coalesce((SELECT sum(b.vials_available) FROM batches b WHERE b.line_id = l.id AND b.release_status = 'released'), 0)::int AS available_vials
+         (SELECT json_agg(json_build_object('releaseStatus', b.release_status, 'vialsAvailable', b.vials_available)) FROM batches b WHERE b.line_id = l.id) AS stock
   FROM lines l
   LEFT JOIN providers p ON p.id = l.provider_id
   LEFT JOIN donors d ON d.id = l.donor_id`;
@@ -131,6 +138,7 @@ export function toLineDocument(r: LineRow): LineDocument {
   const synonyms = r.synonyms ?? [];
   const identifiers = r.identifiers ?? [];
   const batchNumbers = r.batch_numbers ?? [];
+  const stock = deriveAvailability(r.availability, r.stock ?? []);
   return {
     id: r.id,
     name: r.name,
@@ -150,10 +158,12 @@ export function toLineDocument(r: LineRow): LineDocument {
     ethnicity: r.ethnicity,
     provider: r.provider,
     country: r.country,
-    availability: r.availability,
+    availability: stock.status,
+    availability_rank: availabilityRank(stock.status),
+    richness: [r.diseases?.length, r.sex && r.sex !== 'unknown', r.age_band, r.modification_types?.length, r.grades?.length, stock.vials > 0].filter(Boolean).length,
     grades: r.grades ?? [],
     grade_terms: (r.grades ?? []).flatMap((g) => gradeTerms[g] ?? []),
-    available_vials: r.available_vials,
+    available_vials: stock.vials,
     source_tissue: r.source_tissue,
     reprogramming_method: r.reprogramming_method,
     demo: r.demo,

@@ -4,7 +4,8 @@
  * validating schemas use, so the document cannot drift from the code.
  */
 import { grades } from '#db/schema/batches.ts';
-import { availabilities, lineCategories, modificationTypes, sexes } from '#db/schema/catalog.ts';
+import { lineCategories, modificationTypes, sexes } from '#db/schema/catalog.ts';
+import { stockAvailabilities } from '#lib/availability.ts';
 import { sorts } from '#schemas/search-params.ts';
 import { version } from '#server/platform/version.ts';
 
@@ -36,7 +37,7 @@ const lineHit = {
     country: { type: ['string', 'null'] },
     sex: { type: 'string', enum: [...sexes] },
     age_band: { type: ['string', 'null'] },
-    availability: { type: 'string', enum: [...availabilities] },
+    availability: { type: 'string', enum: [...stockAvailabilities], description: 'Derived from the stock: `available` only when a released batch has vials.' },
     grades: { type: 'array', items: { type: 'string', enum: [...grades] } },
     available_vials: { type: 'integer' },
     demo: { type: 'boolean', description: 'Demonstration data, not a real holding.' },
@@ -56,7 +57,7 @@ export function openApiDocument(origin: string) {
     repeatable('sex', 'Donor sex.', sexes),
     repeatable('age_band', 'Donor age band, such as 45-49.'),
     repeatable('grade', 'Grade of a released batch.', grades),
-    repeatable('availability', 'Availability of the line.', availabilities),
+    repeatable('availability', 'Availability of the line, derived from the stock (`available`: a released batch has vials).', stockAvailabilities),
     repeatable('provider', 'Provider or bank.'),
     repeatable('country', 'Country (ISO 3166-1 alpha-2).'),
     { name: 'sort', in: 'query', schema: { type: 'string', enum: [...sorts], default: 'relevance' } },
