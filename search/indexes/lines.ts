@@ -7,6 +7,7 @@ import type pg from 'pg';
 import type { Settings } from 'meilisearch';
 import { availabilityRank, deriveAvailability, type BatchStockState, type StockAvailability } from '#lib/availability.ts';
 import { categoryTerms, buildSynonyms } from '../synonyms.ts';
+import { proteinVariantTerms, tagFamilyTerms } from '../modification-terms.ts';
 
 export const LINES = 'lines';
 
@@ -34,6 +35,10 @@ export interface LineDocument {
   modification_types: string[];
   /** Variant descriptions of the modifications (HGVS, tags): `mEGFP`, `p.Gly256Glu`. */
   modification_terms: string[];
+  /** Protein changes the line carries, as people type them (`A53T`, `Ala53Thr`); corrected controls do not carry them. */
+  variant_terms: string[];
+  /** Family words of fluorescent tags (`GFP` for mEGFP, `RFP` for mTagRFP-T). */
+  tag_terms: string[];
   sex: string;
   age_band: string | null;
   ethnicity: string | null;
@@ -82,6 +87,8 @@ export const lineSettings: Settings = {
     'disease_terms',
     'category_terms',
     'genes',
+    'variant_terms',
+    'tag_terms',
     'modification_types',
     'modification_terms',
     'grade_terms',
@@ -100,12 +107,12 @@ export const lineSettings: Settings = {
     enabled: true,
     minWordSizeForTypos: { oneTypo: 5, twoTypos: 9 },
     // An identifier is right or wrong: `HPSI0114i` must not match its neighbours by typo.
-    disableOnAttributes: ['identifiers', 'batch_numbers'],
+    disableOnAttributes: ['identifiers', 'batch_numbers', 'variant_terms'],
     disableOnNumbers: true,
   },
   faceting: { maxValuesPerFacet: 200, sortFacetValuesBy: { '*': 'count' } },
   pagination: { maxTotalHits: 10_000 },
-  localizedAttributes: [{ attributePatterns: ['disease_terms', 'category_terms', 'grade_terms'], locales: ['cmn', 'eng'] }],
+  localizedAttributes: [{ attributePatterns: ['disease_terms', 'category_terms', 'grade_terms', 'tag_terms'], locales: ['cmn', 'eng'] }],
 };
 
 type LineRow = {
@@ -113,7 +120,7 @@ type LineRow = {
   provider: string | null; sex: string | null; age_band: string | null; ethnicity: string | null;
   source_tissue: string | null; reprogramming_method: string | null; demo: boolean; synthetic: boolean; updated_at: Date;
   synonyms: string[] | null; identifiers: string[] | null; diseases: string[] | null; disease_terms: string[] | null;
-  genes: string[] | null; modification_types: string[] | null; modification_terms: string[] | null; grades: string[] | null; batch_numbers: string[] | null;
+  genes: string[] | null; modification_types: string[] | null; modification_terms: string[] | null; carried_variants: string[] | null; disease_notes: string[] | null; grades: string[] | null; batch_numbers: string[] | null;
 };
 
 const selectLines = `
@@ -127,6 +134,8 @@ const selectLines = `
          (SELECT array_agg(DISTINCT m.gene) FROM genetic_modifications m WHERE m.line_id = l.id AND m.gene IS NOT NULL) AS genes,
          (SELECT array_agg(DISTINCT m.type) FROM genetic_modifications m WHERE m.line_id = l.id) AS modification_types,
          (SELECT array_agg(m.variant) FROM genetic_modifications m WHERE m.line_id = l.id AND m.variant IS NOT NULL) AS modification_terms,
+         (SELECT array_agg(m.variant) FROM genetic_modifications m WHERE m.line_id = l.id AND m.variant IS NOT NULL AND m.type NOT IN ('isogenic-control', 'correction')) AS carried_variants,
+         (SELECT array_agg(ld.note) FROM line_diseases ld WHERE ld.line_id = l.id AND ld.note IS NOT NULL) AS disease_notes,
          (SELECT array_agg(DISTINCT b.grade) FROM batches b WHERE b.line_id = l.id AND b.release_status = 'released') AS grades,
          (SELECT array_agg(b.number) FROM batches b WHERE b.line_id = l.id) AS batch_numbers,
          (SELECT json_agg(json_build_object('releaseStatus', b.release_status, 'vialsAvailable', b.vials_available)) FROM batches b WHERE b.line_id = l.id) AS stock
@@ -153,6 +162,8 @@ export function toLineDocument(r: LineRow): LineDocument {
     genes: r.genes ?? [],
     modification_types: r.modification_types ?? [],
     modification_terms: r.modification_terms ?? [],
+    variant_terms: [...new Set([...(r.carried_variants ?? []), ...(r.disease_notes ?? [])].flatMap(proteinVariantTerms))],
+    tag_terms: tagFamilyTerms((r.modification_terms ?? []).join(' ; ')),
     sex: r.sex ?? 'unknown',
     age_band: r.age_band,
     ethnicity: r.ethnicity,

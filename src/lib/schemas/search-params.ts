@@ -33,6 +33,8 @@ export const searchParamsSchema = z.strictObject({
   page: z.coerce.number().int().min(1).max(500).default(1),
   per_page: z.coerce.number().int().min(1).max(100).default(20),
   lang: z.enum(['en', 'zh']).default('en'),
+  /** `1`: search the words as typed, without reading facet words as filters. */
+  literal: z.stringbool({ truthy: ['1', 'true'], falsy: ['0', 'false'] }).default(false),
 });
 
 export type SearchParams = z.output<typeof searchParamsSchema>;
