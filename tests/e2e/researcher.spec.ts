@@ -79,6 +79,21 @@ test.describe('search answers', () => {
     await expect(page.getByRole('group', { name: '细胞类型' }).getByRole('checkbox', { name: /胚胎干细胞/ })).toBeChecked();
   });
 
+  test('a bad parameter in a shared link is named in words, on the page and after the island searches again', async ({ page }) => {
+    await page.goto('/search?grade=platinum&category=hesc');
+    await hydrated(page);
+    await expect(page.getByRole('alert')).toContainText('Batch grade (grade)');
+    await expect(page.getByRole('heading', { level: 2, name: /^4 lines$/ }), 'the rest of the link still applies').toBeVisible();
+    // The island searches from the cleaned address: a filter change works, and Back to the shared link is handled too.
+    await page.getByRole('group', { name: 'Cell type' }).getByRole('checkbox', { name: /MSC/ }).check();
+    await expect(page).toHaveURL(/category=msc/);
+    await expect(page).not.toHaveURL(/grade=platinum/);
+    await page.goBack();
+    await expect(page.locator('.results').getByRole('alert'), 'the island says it too').toContainText('Batch grade (grade)');
+    await expect(page.getByText('Search is unavailable')).toHaveCount(0);
+    await expect(page.getByRole('heading', { level: 2, name: /^4 lines$/ })).toBeVisible();
+  });
+
   test('a long gene facet can show all its values', async ({ page }) => {
     await page.goto('/search');
     const genes = page.getByRole('group', { name: 'Gene' });
