@@ -43,7 +43,8 @@ const register = defineAction({
   input: registerInput,
   handler: async (input, context) => {
     await limitMail(input.email, context);
-    await registerAccount(getDb(), input, publicOrigin(context));
+    const { next, ...account } = input;
+    await registerAccount(getDb(), account, publicOrigin(context), safeReturnPath(next));
     return { registered: true };
   },
 });
@@ -84,7 +85,7 @@ const verifyEmail = defineAction({
   input: verifyEmailInput,
   handler: async (input) => {
     if (!(await verifyEmailToken(getDb(), input.token))) throw new ActionError({ code: 'BAD_REQUEST', message: 'auth.error.tokenInvalid' });
-    return { verified: true };
+    return { verified: true, next: safeReturnPath(input.next) };
   },
 });
 

@@ -9,15 +9,18 @@ import { issueOneTimeToken, redeemOneTimeToken } from './one-time-token.ts';
 
 export const VERIFICATION_LIFETIME_MS = 24 * 60 * 60 * 1000;
 
-/** A page of the portal in the account's language, e.g. `/zh/verify-email?token=…`. */
-export function accountLink(origin: string, locale: Locale, path: string, token?: string): string {
-  const query = token ? `?token=${encodeURIComponent(token)}` : '';
+/** A page of the portal in the account's language, e.g. `/zh/verify-email?token=…`; `next` is where to go afterwards. */
+export function accountLink(origin: string, locale: Locale, path: string, token?: string, next?: string): string {
+  const params = new URLSearchParams();
+  if (token) params.set('token', token);
+  if (next && next !== '/') params.set('next', next);
+  const query = params.size ? `?${params}` : '';
   return `${origin}${locale === 'zh' ? '/zh' : ''}${path}${query}`;
 }
 
-export async function sendEmailVerification(db: Executor, account: Pick<Account, 'id' | 'email' | 'locale'>, origin: string): Promise<void> {
+export async function sendEmailVerification(db: Executor, account: Pick<Account, 'id' | 'email' | 'locale'>, origin: string, next?: string): Promise<void> {
   const token = await issueOneTimeToken(db, emailVerificationTokens, account.id, VERIFICATION_LIFETIME_MS);
-  await queueMail(db, composeMail('verifyEmail', account.locale, account.email, accountLink(origin, account.locale, '/verify-email', token)));
+  await queueMail(db, composeMail('verifyEmail', account.locale, account.email, accountLink(origin, account.locale, '/verify-email', token, next)));
 }
 
 /**
@@ -25,10 +28,10 @@ export async function sendEmailVerification(db: Executor, account: Pick<Account,
  * taken, the owner gets a "you already have an account" mail instead, and the
  * caller cannot tell the difference: registration does not reveal who has an account.
  */
-export async function registerAccount(db: Database, input: NewAccount, origin: string): Promise<void> {
+export async function registerAccount(db: Database, input: NewAccount, origin: string, next?: string): Promise<void> {
   await db.transaction(async (tx) => {
     const account = await createAccount(tx, { ...input, role: 'requester', status: 'pending' });
-    if (account) return sendEmailVerification(tx, account, origin);
+    if (account) return sendEmailVerification(tx, account, origin, next);
     const existing = await findAccountByEmail(tx, input.email);
     if (existing) await queueMail(tx, composeMail('alreadyRegistered', existing.locale, existing.email, accountLink(origin, existing.locale, '/forgot-password')));
   });
