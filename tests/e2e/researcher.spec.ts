@@ -120,3 +120,36 @@ test.describe('availability follows the stock', () => {
     await expect(page.getByRole('link', { name: 'Ask about this line' })).toBeVisible();
   });
 });
+
+test.describe('compare and cite', () => {
+  test('pick lines in search results, compare them side by side, and share the address', async ({ page }) => {
+    await page.goto('/search?category=hesc');
+    await hydrated(page);
+    await page.getByRole('checkbox', { name: 'Compare WAe009-A' }).check();
+    await page.getByRole('checkbox', { name: 'Compare WAe001-A' }).check();
+    await page.getByRole('link', { name: 'Compare selected (2)' }).click();
+    await expect(page).toHaveURL(/\/compare\?lines=WAe009-A&lines=WAe001-A$/);
+    const table = page.getByRole('table');
+    await expect(table.getByRole('columnheader', { name: /WAe009-A/ })).toBeVisible();
+    await expect(table.getByRole('rowheader', { name: 'Availability' })).toBeVisible();
+    // Add a third by a synonym, without JavaScript needed: a GET form.
+    await page.getByRole('textbox', { name: 'Add a line' }).fill('KOLF2.1J');
+    await page.getByRole('button', { name: 'Add' }).click();
+    await expect(page).toHaveURL(/lines=WAe009-A&lines=WAe001-A&lines=KOLF2.1J/);
+    await expect(table.getByRole('columnheader')).toHaveCount(3);
+    await page.getByRole('link', { name: 'Remove WAe001-A from the comparison' }).click();
+    await expect(table.getByRole('columnheader')).toHaveCount(2);
+  });
+
+  test('a line page gives a citation with its RRID, and RIS/BibTeX downloads', async ({ page, request }) => {
+    await page.goto('/lines/WAe009-A');
+    await expect(page.locator('#citation-text')).toContainText('WAe009-A (RRID:CVCL_9773)');
+    await expect(page.getByRole('button', { name: 'Copy citation' })).toBeVisible();
+    const ris = await request.get('/api/v1/lines/WAe009-A/citation.ris');
+    expect(ris.headers()['content-type']).toContain('application/x-research-info-systems');
+    expect(await ris.text()).toContain('ID  - RRID:CVCL_9773');
+    const bib = await request.get('/api/v1/lines/WA09/citation.bib', { maxRedirects: 0 });
+    expect(bib.status(), 'a synonym redirects to the standard name').toBe(308);
+    expect(bib.headers()['location']).toBe('/api/v1/lines/WAe009-A/citation.bib');
+  });
+});

@@ -38,6 +38,7 @@ const publicApi = [
   '/api/v1/search',
   '/api/v1/search.csv',
   '/api/v1/lines/[name]',
+  '/api/v1/lines/[name]/citation.[format]',
   '/api/v1/batches/[number]',
   '/api/v1/openapi.json',
   '/api/v1/[...rest]',
