@@ -5,3 +5,4 @@ export * from './batches.ts';
 export * from './stock.ts';
 export * from './clinical.ts';
 export * from './accounts.ts';
+export * from './saved-searches.ts';

@@ -24,6 +24,7 @@ import { getDb } from '#server/platform/runtime.ts';
 import { deleteSessionCookie, invalidateOwnSession, invalidateSession, setSessionCookie } from '#server/accounts/session.ts';
 import { mailRateKeys, takeMailRate } from '#server/accounts/throttle.ts';
 import { clientOf, isProduction, publicOrigin, requireUser } from './context.ts';
+import { deleteSavedSearch, saveSearch, setSearchAlert } from './saved-searches.ts';
 
 /** A refused admin change, as the form shows it. */
 function adminOutcome(result: accounts.AdminChangeResult) {
@@ -177,4 +178,7 @@ export const server = {
   changeRole,
   disableAccount,
   enableAccount,
+  saveSearch,
+  deleteSavedSearch,
+  setSearchAlert,
 };

@@ -30,6 +30,7 @@ const routeMatrix: Record<string, Access> = {
   '/staff': 'staff',
   '/admin': 'admin',
   '/admin/users': 'admin',
+  '/account/saved-searches': 'user',
 };
 /** API routes anyone may call. */
 /** The public, read-only API: listed one by one, so a new API route needs a decision here. */
@@ -70,6 +71,10 @@ const actionMatrix: Record<string, { access: Access; body: (w: World) => Promise
   changeRole: { access: 'admin', body: (w) => ({ accountId: w.target.id, role: 'staff' }) },
   disableAccount: { access: 'admin', body: (w) => ({ accountId: w.target.id }) },
   enableAccount: { access: 'admin', body: (w) => ({ accountId: w.target.id }) },
+  saveSearch: { access: 'user', body: () => ({ name: 'iPSC lines', query: 'category=ipsc' }) },
+  // Ids nobody owns: reaching the owner check (404) proves access without changing anything.
+  deleteSavedSearch: { access: 'user', body: () => ({ id: '999999999' }) },
+  setSearchAlert: { access: 'user', body: () => ({ id: '999999999', alert: 'off' }) },
 };
 
 function discoverRoutes(dir = 'src/pages', prefix = ''): string[] {

@@ -77,4 +77,20 @@ export async function ensureWorkers(): Promise<void> {
   const [{ startSyncWorker }, { startMailWorker }] = await Promise.all([import('#search/sync.ts'), import('./mail.ts')]);
   workers.push(startSyncWorker({ pool: getPool(), meili: getMeili(), prefix: getIndexPrefix() }));
   workers.push(startMailWorker(getPool()));
+  workers.push(await startAlertWorker());
+}
+
+/** Saved-search alerts: every minute, each search with alerts on is re-run at most every 15 minutes. */
+async function startAlertWorker() {
+  const [{ startOutboxWorker }, { checkAlerts }] = await Promise.all([import('#db/outbox.ts'), import('#server/saved-searches/saved-searches.ts')]);
+  const { PUBLIC_URL, HOST, PORT } = getConfig();
+  const origin = (PUBLIC_URL ?? `http://${HOST}:${PORT}`).replace(/\/$/, '');
+  return startOutboxWorker({
+    name: 'alerts',
+    intervalMs: 60_000,
+    drain: async () => {
+      const r = await checkAlerts({ db: getDb(), meili: getMeili(), prefix: getIndexPrefix(), origin }, { olderThan: new Date(Date.now() - 15 * 60_000) });
+      return { claimed: r.checked, failed: false };
+    },
+  });
 }
