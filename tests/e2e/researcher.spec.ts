@@ -94,6 +94,17 @@ test.describe('search answers', () => {
     await expect(page.getByRole('heading', { level: 2, name: /^4 lines$/ })).toBeVisible();
   });
 
+  test('rows show what distinguishes lines, and Chinese pages show controlled values in Chinese', async ({ page }) => {
+    await page.goto('/search?q=HPSI1113i-eofe_1');
+    const row = page.getByRole('listitem').filter({ has: page.getByRole('link', { name: 'HPSI1113i-eofe_1', exact: true }) });
+    await expect(row.locator('.facts')).toHaveText('Female · aged 45-49');
+    await page.goto('/zh/search?q=%E5%B8%95%E9%87%91%E6%A3%AE%E7%97%85');
+    await expect(page.getByRole('group', { name: '疾病' }).getByText('帕金森病')).toBeVisible();
+    await page.goto('/zh/batches/MCB25-00101');
+    await expect(page.getByRole('rowheader', { name: '支原体' })).toBeVisible();
+    await expect(page.getByText('台盼蓝拒染法')).toBeVisible();
+  });
+
   test('a long gene facet can show all its values', async ({ page }) => {
     await page.goto('/search');
     const genes = page.getByRole('group', { name: 'Gene' });

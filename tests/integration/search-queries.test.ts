@@ -172,3 +172,27 @@ describe('zero results', () => {
     expect((await search('bardet')).suggestions).toEqual([]);
   });
 });
+
+describe('ranking when relevance ties: available first, then richer records', () => {
+  const order = ['available', 'in_qc', 'expand_to_order', 'on_request', 'restricted', 'not_distributed'];
+  const richness = (h: Awaited<ReturnType<typeof search>>['hits'][number]) =>
+    [h.diseases.length, h.sex !== 'unknown', h.age_band, h.modification_types.length, h.grades.length, h.available_vials > 0].filter(Boolean).length;
+
+  test.each([
+    ['no words, the whole catalog', '', '', 'en'],
+    ['a provider filter', '', '&provider=HipSci', 'en'],
+    ['a cell kind', 'iPSC', '', 'en'],
+    ['a cell kind in Chinese', '诱导多能干细胞', '', 'zh'],
+  ] as const)('%s (%s)', async (_what, q, extra, lang) => {
+    const hits: Awaited<ReturnType<typeof search>>['hits'] = [];
+    for (let page = 1; page <= 5; page++) hits.push(...(await search(q, `${extra}&page=${page}`, lang)).hits);
+    expect(hits.length).toBeGreaterThan(100);
+    const ranks = hits.map((h) => order.indexOf(h.availability));
+    expect(ranks, 'availability never improves further down').toEqual([...ranks].sort((a, b) => a - b));
+    expect(hits[0]!.availability).toBe('available');
+    // Within one availability, a sparser record never ranks above a richer one.
+    for (let i = 1; i < hits.length; i++) {
+      if (hits[i]!.availability === hits[i - 1]!.availability) expect(richness(hits[i]!), `${hits[i - 1]!.name} before ${hits[i]!.name}`).toBeLessThanOrEqual(richness(hits[i - 1]!));
+    }
+  });
+});
