@@ -64,6 +64,7 @@ export function openApiDocument(origin: string) {
     { name: 'page', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 500, default: 1 } },
     { name: 'per_page', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100, default: 20 } },
     { name: 'lang', in: 'query', schema: { type: 'string', enum: ['en', 'zh'], default: 'en' } },
+    { name: 'literal', in: 'query', description: '`1`: search the words as typed; otherwise words naming a facet value (cell type, sex, grade, country, disease) act as filters.', schema: { type: 'string', enum: ['0', '1'], default: '0' } },
   ];
   const notFound = { description: 'Unknown', content: { 'application/json': { schema: error } } };
   const redirect = { description: 'A synonym, identifier or case variant: redirect to the standard name.' };
@@ -98,6 +99,17 @@ export function openApiDocument(origin: string) {
                         description: 'Counts per value, keyed by the filter parameter name; a filtered field still counts its other values.',
                         additionalProperties: { type: 'object', additionalProperties: { type: 'integer' } },
                       },
+                      understood: {
+                        type: 'array',
+                        description: 'Words of `q` read as filters and applied as such (empty with `literal=1`).',
+                        items: { type: 'object', properties: { facet: { type: 'string' }, value: { type: 'string' }, words: { type: 'string' } } },
+                      },
+                      words: { type: 'string', description: 'The words searched once facet words, filler and registry prefixes (RRID:, Cellosaurus:, hPSCreg:) are out.' },
+                      suggestions: {
+                        type: 'array',
+                        description: 'Only when nothing matched: other queries and how many lines they find.',
+                        items: { type: 'object', properties: { kind: { type: 'string', enum: ['spelling', 'broader', 'without_filters', 'literal'] }, q: { type: 'string' }, keepFilters: { type: 'boolean' }, total: { type: 'integer' } } },
+                      },
                     },
                   },
                 },
@@ -119,6 +131,20 @@ export function openApiDocument(origin: string) {
           summary: 'One line, with its batches and QC results',
           parameters: [{ name: 'name', in: 'path', required: true, schema: { type: 'string' } }],
           responses: { '200': { description: 'The line', content: { 'application/json': { schema: { type: 'object' } } } }, '308': redirect, '404': notFound },
+        },
+      },
+      '/api/v1/lines/{name}/citation.{format}': {
+        get: {
+          summary: 'How to cite a line (standard name, RRID, address), for reference managers',
+          parameters: [
+            { name: 'name', in: 'path', required: true, schema: { type: 'string' } },
+            { name: 'format', in: 'path', required: true, schema: { type: 'string', enum: ['ris', 'bib'] } },
+          ],
+          responses: {
+            '200': { description: 'RIS or BibTeX', content: { 'application/x-research-info-systems': { schema: { type: 'string' } }, 'application/x-bibtex': { schema: { type: 'string' } } } },
+            '308': redirect,
+            '404': notFound,
+          },
         },
       },
       '/api/v1/batches/{number}': {
