@@ -66,6 +66,22 @@ const zh: Record<string, string> = {
   'feeder-dependent': '依赖饲养层',
   integrating: '整合型',
   'non-integrating': '非整合型',
+  // Source tissues and cell types, reprogramming methods
+  'skin tissue': '皮肤组织',
+  skin: '皮肤',
+  fibroblast: '成纤维细胞',
+  'skin fibroblast': '皮肤成纤维细胞',
+  'peripheral blood mononuclear cell': '外周血单个核细胞',
+  'inner cell mass of blastocyst': '囊胚内细胞团',
+  'mesenchymal stromal cell': '间充质基质细胞',
+  'adipose tissue': '脂肪组织',
+  'umbilical cord (wharton jelly)': '脐带（华通氏胶）',
+  'umbilical cord': '脐带',
+  'bone marrow aspirate': '骨髓抽吸物',
+  'bone marrow': '骨髓',
+  'sendai virus': '仙台病毒',
+  'episomal vectors': '附着体载体',
+  'episomal vector': '附着体载体',
   // Modification types
   'knock-in': '敲入',
   'knock-out': '敲除',
@@ -82,6 +98,8 @@ const patterns: [RegExp, (m: RegExpExecArray) => string][] = [
   [/^≥ (\d+)% each$/i, (m) => `各 ≥ ${m[1]}%`],
   [/^≤ (\d+)% each$/i, (m) => `各 ≤ ${m[1]}%`],
   [/^match \((\d+)\/(\d+) loci\)$/i, (m) => `一致（${m[1]}/${m[2]} 个位点）`],
+  [/^sendai virus \((.+)\)$/i, (m) => `仙台病毒（${m[1]}）`],
+  [/^fibroblast \((.+)\)$/i, (m) => `成纤维细胞（${m[1]}）`],
 ];
 
 /** A controlled value in the reader's language; anything else as written. */

@@ -35,7 +35,9 @@ describe('controlled values have Chinese labels', () => {
     const { rows } = await t.pool.query<{ v: string }>(`
       SELECT DISTINCT v FROM (SELECT test AS v FROM characterisations UNION SELECT method FROM characterisations
         UNION SELECT zygosity FROM genetic_modifications UNION SELECT type FROM genetic_modifications
-        UNION SELECT feeder FROM lines UNION SELECT vector_type FROM lines) x WHERE v IS NOT NULL`);
+        UNION SELECT feeder FROM lines UNION SELECT vector_type FROM lines UNION SELECT source_tissue FROM lines
+        UNION SELECT source_cell_type FROM lines WHERE source_cell_type NOT LIKE '%(%' AND source_cell_type NOT LIKE '%,%'
+        UNION SELECT reprogramming_method FROM lines) x WHERE v IS NOT NULL`);
     expect(rows.length).toBeGreaterThan(10);
     const missing = rows.map((r) => r.v).filter((v) => !han.test(controlledLabel('zh', v)));
     expect(missing).toEqual([]);
