@@ -95,4 +95,15 @@ describe('alerts', () => {
     expect(mails[0]!.body).toContain('https://cells.example.org/zh/lines/ALERT-IPSC-2');
     expect(await mailTo(off.email)).toEqual([]);
   });
+
+  test('two checks at once (two server processes) mail a change once', async () => {
+    const a = await makeAccount(t.db, 'requester');
+    await saveSearch(t.db, a.id, { name: 'Twice', query: 'q=heronmodel' });
+    await checkNow();
+    await importText(t.pool, 'heron.tsv', 'name\tcategory\tsynonyms\nALERT-HERON-1\tipsc\theronmodel\n');
+    await s.sync();
+    const [one, two] = await Promise.all([checkNow(), checkNow()]);
+    expect(await mailTo(a.email)).toHaveLength(1);
+    expect(one.mailed + two.mailed).toBeGreaterThanOrEqual(1);
+  });
 });

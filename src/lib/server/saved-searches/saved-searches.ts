@@ -120,33 +120,39 @@ export async function checkAlerts(deps: AlertDeps, options: { olderThan?: Date; 
     .limit(options.limit ?? 100);
   const result: AlertCheck = { checked: 0, mailed: 0 };
   for (const { search, email, locale } of due) {
-    let now: { lines: string[]; available: string[] };
-    try {
-      now = await currentMatches(deps, search.query);
-    } catch (error) {
-      if (error instanceof SearchParamsError) {
-        // A search saved under older rules: stop alerting rather than fail every round.
-        await deps.db.update(savedSearches).set({ alert: false }).where(eq(savedSearches.id, search.id));
-        continue;
+    // Each search is claimed (row lock, SKIP LOCKED) for its whole check, so two server
+    // processes never check, and mail, the same search at once.
+    const outcome = await deps.db.transaction(async (tx) => {
+      const claimed = await tx.execute<{ seen_lines: string[]; seen_available: string[]; checked_at: Date | null }>(
+        sql`SELECT seen_lines, seen_available, checked_at FROM saved_searches WHERE id = ${search.id} AND alert AND (checked_at IS NULL OR checked_at < ${olderThan}) FOR UPDATE SKIP LOCKED`,
+      );
+      const current = claimed.rows[0];
+      if (!current) return 'skipped' as const;
+      let now: { lines: string[]; available: string[] };
+      try {
+        now = await currentMatches(deps, search.query);
+      } catch (error) {
+        if (error instanceof SearchParamsError) {
+          // A search saved under older rules: stop alerting rather than fail every round.
+          await tx.update(savedSearches).set({ alert: false }).where(eq(savedSearches.id, search.id));
+          return 'skipped' as const;
+        }
+        throw error;
       }
-      throw error;
-    }
-    const first = search.checkedAt === null;
-    const seen = new Set(search.seenLines);
-    const seenAvailable = new Set(search.seenAvailable);
-    const newLines = first ? [] : now.lines.filter((n) => !seen.has(n));
-    const newlyAvailable = first ? [] : now.available.filter((n) => !seenAvailable.has(n) && seen.has(n));
-    await deps.db.transaction(async (tx) => {
-      if (newLines.length || newlyAvailable.length) {
-        await queueMail(tx, alertMail({ to: email, locale, search, newLines, newlyAvailable, origin: deps.origin }));
-        result.mailed++;
-      }
-      await tx
-        .update(savedSearches)
-        .set({ seenLines: now.lines, seenAvailable: now.available, checkedAt: new Date() })
-        .where(eq(savedSearches.id, search.id));
+      // What was seen, as read under the lock (another process may have checked since the list was read).
+      const first = current.checked_at === null;
+      const seen = new Set(current.seen_lines);
+      const seenAvailable = new Set(current.seen_available);
+      const newLines = first ? [] : now.lines.filter((n) => !seen.has(n));
+      const newlyAvailable = first ? [] : now.available.filter((n) => !seenAvailable.has(n) && seen.has(n));
+      const mailed = newLines.length > 0 || newlyAvailable.length > 0;
+      if (mailed) await queueMail(tx, alertMail({ to: email, locale, search, newLines, newlyAvailable, origin: deps.origin }));
+      await tx.update(savedSearches).set({ seenLines: now.lines, seenAvailable: now.available, checkedAt: new Date() }).where(eq(savedSearches.id, search.id));
+      return mailed ? ('mailed' as const) : ('checked' as const);
     });
+    if (outcome === 'skipped') continue;
     result.checked++;
+    if (outcome === 'mailed') result.mailed++;
   }
   return result;
 }

@@ -126,7 +126,7 @@ function diseasePhrases(stored: readonly string[]): Phrase[] {
     const value = byLower.get(term.en.toLowerCase());
     if (!value) continue;
     for (const words of [term.en, term.zh, ...term.synonyms]) {
-      // Two-letter abbreviations (PD, AD, HD) are too easily a name or a gene: only as the whole query.
+      // Two-letter abbreviations (PD, AD, HD) are too easily part of a name or a gene: they stay words, which the search synonyms expand.
       if (/^[A-Za-z]{1,2}$/.test(words)) continue;
       out.push({ words, facet: 'disease', value });
     }
