@@ -75,3 +75,9 @@ test('device names in words', () => {
   expect(deviceOf('Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0')).toEqual({ browser: 'Firefox', os: 'Windows' });
   expect(deviceOf('')).toEqual({ browser: null, os: null });
 });
+
+test('two-capital abbreviations filter only when typed as such', () => {
+  const known = { diseases: [], countries: ['US', 'GB'] };
+  expect(understandQuery('lines made for us', known).filters).toEqual([]);
+  expect(understandQuery('hESC from the US', known).filters.map((f) => f.value).sort()).toEqual(['US', 'hesc']);
+});

@@ -86,7 +86,7 @@ const countryAliases: Record<string, string[]> = {
 /** Filler that says nothing once the facet words are read ("lines from donors with …"). */
 const fillerWords = new Set([
   'line', 'lines', 'cell', 'cells', 'stem', 'from', 'with', 'of', 'a', 'an', 'the', 'for', 'in', 'and', 'donor', 'donors', 'patient', 'patients', 'human', 'derived',
-  '细胞系', '细胞', '的', '来自', '供者', '患者', '病人', '和', '人',
+  '细胞系', '细胞', '的', '来自', '供者', '患者', '病人',
 ]);
 
 const hasHan = (s: string) => /\p{Script=Han}/u.test(s);
@@ -98,7 +98,9 @@ function escapeRegExp(s: string) {
 /** Where `phrase` occurs in `text` as whole words (Chinese: anywhere), case-insensitive. */
 function find(text: string, phrase: string): RegExpExecArray | null {
   const body = escapeRegExp(phrase).replace(/\\?[ -]/g, '[\\s-]+');
-  const re = hasHan(phrase) ? new RegExp(body, 'iu') : new RegExp(`(?<![\\p{L}\\p{N}_])${body}(?![\\p{L}\\p{N}_])`, 'iu');
+  // Two capitals (UK, US) must be typed as such: "us" and "uk" are also words.
+  const flags = /^[A-Z]{2}$/.test(phrase) ? 'u' : 'iu';
+  const re = hasHan(phrase) ? new RegExp(body, flags) : new RegExp(`(?<![\\p{L}\\p{N}_])${body}(?![\\p{L}\\p{N}_])`, flags);
   return re.exec(text);
 }
 
