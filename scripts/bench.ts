@@ -56,6 +56,10 @@ const mix: [string, string][] = [
   ['batch number', 'q=SYNB-0000301'],
   ['Chinese', 'q=帕金森'],
   ['Chinese', 'q=间充质干细胞'],
+  ['phrase read as filters', 'q=female+induced+pluripotent+stem+cells'],
+  ['registry prefix', 'q=RRID%3ACVCL_9773'],
+  ['protein variant', 'q=A53T'],
+  ['zero results + suggestions', 'q=kardiomiopathy'],
 ];
 
 const pct = (xs: number[], p: number) => {

@@ -7,3 +7,4 @@ export * from './clinical.ts';
 export * from './accounts.ts';
 export * from './requests.ts';
 export * from './security.ts';
+export * from './saved-searches.ts';

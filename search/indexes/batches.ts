@@ -4,6 +4,7 @@
  */
 import type pg from 'pg';
 import type { Settings } from 'meilisearch';
+import { requestableVials } from '#lib/availability.ts';
 
 export const BATCHES = 'batches';
 
@@ -17,6 +18,7 @@ export interface BatchDocument {
   release_status: string;
   passage: number | null;
   production_date: string | null;
+  /** Vials a researcher can request: 0 unless the batch is released (src/lib/availability.ts). */
   vials_available: number;
   qc_passed: boolean;
   demo: boolean;
@@ -39,7 +41,7 @@ const selectBatches = `
   FROM batches b JOIN lines l ON l.id = b.line_id`;
 
 function toBatchDocument({ status: _status, qc_failed, ...r }: BatchRow): BatchDocument {
-  return { ...r, qc_passed: qc_failed === 0 };
+  return { ...r, vials_available: requestableVials({ releaseStatus: r.release_status, vialsAvailable: r.vials_available }), qc_passed: qc_failed === 0 };
 }
 
 export async function loadBatchDocuments(db: pg.Pool | pg.PoolClient, ids: number[]): Promise<{ documents: BatchDocument[]; removed: number[] }> {

@@ -5,7 +5,9 @@
  */
 import type pg from 'pg';
 import type { Settings } from 'meilisearch';
+import { availabilityRank, deriveAvailability, type BatchStockState, type StockAvailability } from '#lib/availability.ts';
 import { categoryTerms, buildSynonyms } from '../synonyms.ts';
+import { proteinVariantTerms, tagFamilyTerms } from '../modification-terms.ts';
 
 export const LINES = 'lines';
 
@@ -33,15 +35,25 @@ export interface LineDocument {
   modification_types: string[];
   /** Variant descriptions of the modifications (HGVS, tags): `mEGFP`, `p.Gly256Glu`. */
   modification_terms: string[];
+  /** Protein changes the line carries, as people type them (`A53T`, `Ala53Thr`); corrected controls do not carry them. */
+  variant_terms: string[];
+  /** Family words of fluorescent tags (`GFP` for mEGFP, `RFP` for mTagRFP-T). */
+  tag_terms: string[];
   sex: string;
   age_band: string | null;
   ethnicity: string | null;
   provider: string | null;
   country: string | null;
-  availability: string;
+  /** Derived from the stock (src/lib/availability.ts), never the provider's declaration alone. */
+  availability: StockAvailability;
+  /** Ties in relevance: available lines first (higher is better). */
+  availability_rank: number;
+  /** How many distinguishing facts the record has (disease, sex, age, modification, grade, vials): ties rank richer lines first. */
+  richness: number;
   grades: string[];
   /** Grade words in both languages, for search: `clinical grade`, `临床级`, `GMP`. */
   grade_terms: string[];
+  /** Available vials of released batches only. */
   available_vials: number;
   source_tissue: string | null;
   reprogramming_method: string | null;
@@ -75,6 +87,8 @@ export const lineSettings: Settings = {
     'disease_terms',
     'category_terms',
     'genes',
+    'variant_terms',
+    'tag_terms',
     'modification_types',
     'modification_terms',
     'grade_terms',
@@ -86,27 +100,27 @@ export const lineSettings: Settings = {
   filterableAttributes: [...Object.values(lineFacets), 'exact_keys', 'demo', 'synthetic'],
   sortableAttributes: ['name', 'updated_at', 'available_vials'],
   displayedAttributes: ['*'],
-  rankingRules: ['words', 'typo', 'proximity', 'attribute', 'sort', 'exactness'],
+  // When relevance ties, lines that can be had and records that say more come first.
+  rankingRules: ['words', 'typo', 'proximity', 'attribute', 'sort', 'exactness', 'availability_rank:desc', 'richness:desc'],
   synonyms: buildSynonyms(),
   typoTolerance: {
     enabled: true,
     minWordSizeForTypos: { oneTypo: 5, twoTypos: 9 },
     // An identifier is right or wrong: `HPSI0114i` must not match its neighbours by typo.
-    disableOnAttributes: ['identifiers', 'batch_numbers'],
+    disableOnAttributes: ['identifiers', 'batch_numbers', 'variant_terms'],
     disableOnNumbers: true,
   },
   faceting: { maxValuesPerFacet: 200, sortFacetValuesBy: { '*': 'count' } },
   pagination: { maxTotalHits: 10_000 },
-  localizedAttributes: [{ attributePatterns: ['disease_terms', 'category_terms', 'grade_terms'], locales: ['cmn', 'eng'] }],
+  localizedAttributes: [{ attributePatterns: ['disease_terms', 'category_terms', 'grade_terms', 'tag_terms'], locales: ['cmn', 'eng'] }],
 };
 
 type LineRow = {
-  id: number; name: string; category: string; availability: string; status: string; country: string | null;
+  id: number; name: string; category: string; availability: string; stock: BatchStockState[] | null; status: string; country: string | null;
   provider: string | null; sex: string | null; age_band: string | null; ethnicity: string | null;
   source_tissue: string | null; reprogramming_method: string | null; demo: boolean; synthetic: boolean; updated_at: Date;
   synonyms: string[] | null; identifiers: string[] | null; diseases: string[] | null; disease_terms: string[] | null;
-  genes: string[] | null; modification_types: string[] | null; modification_terms: string[] | null; grades: string[] | null; batch_numbers: string[] | null;
-  available_vials: number;
+  genes: string[] | null; modification_types: string[] | null; modification_terms: string[] | null; carried_variants: string[] | null; disease_notes: string[] | null; grades: string[] | null; batch_numbers: string[] | null;
 };
 
 const selectLines = `
@@ -120,9 +134,11 @@ const selectLines = `
          (SELECT array_agg(DISTINCT m.gene) FROM genetic_modifications m WHERE m.line_id = l.id AND m.gene IS NOT NULL) AS genes,
          (SELECT array_agg(DISTINCT m.type) FROM genetic_modifications m WHERE m.line_id = l.id) AS modification_types,
          (SELECT array_agg(m.variant) FROM genetic_modifications m WHERE m.line_id = l.id AND m.variant IS NOT NULL) AS modification_terms,
+         (SELECT array_agg(m.variant) FROM genetic_modifications m WHERE m.line_id = l.id AND m.variant IS NOT NULL AND m.type NOT IN ('isogenic-control', 'correction')) AS carried_variants,
+         (SELECT array_agg(ld.note) FROM line_diseases ld WHERE ld.line_id = l.id AND ld.note IS NOT NULL) AS disease_notes,
          (SELECT array_agg(DISTINCT b.grade) FROM batches b WHERE b.line_id = l.id AND b.release_status = 'released') AS grades,
          (SELECT array_agg(b.number) FROM batches b WHERE b.line_id = l.id) AS batch_numbers,
-         coalesce((SELECT sum(b.vials_available) FROM batches b WHERE b.line_id = l.id AND b.release_status = 'released'), 0)::int AS available_vials
+         (SELECT json_agg(json_build_object('releaseStatus', b.release_status, 'vialsAvailable', b.vials_available)) FROM batches b WHERE b.line_id = l.id) AS stock
   FROM lines l
   LEFT JOIN providers p ON p.id = l.provider_id
   LEFT JOIN donors d ON d.id = l.donor_id`;
@@ -131,6 +147,7 @@ export function toLineDocument(r: LineRow): LineDocument {
   const synonyms = r.synonyms ?? [];
   const identifiers = r.identifiers ?? [];
   const batchNumbers = r.batch_numbers ?? [];
+  const stock = deriveAvailability(r.availability, r.stock ?? []);
   return {
     id: r.id,
     name: r.name,
@@ -145,15 +162,19 @@ export function toLineDocument(r: LineRow): LineDocument {
     genes: r.genes ?? [],
     modification_types: r.modification_types ?? [],
     modification_terms: r.modification_terms ?? [],
+    variant_terms: [...new Set([...(r.carried_variants ?? []), ...(r.disease_notes ?? [])].flatMap(proteinVariantTerms))],
+    tag_terms: tagFamilyTerms((r.modification_terms ?? []).join(' ; ')),
     sex: r.sex ?? 'unknown',
     age_band: r.age_band,
     ethnicity: r.ethnicity,
     provider: r.provider,
     country: r.country,
-    availability: r.availability,
+    availability: stock.status,
+    availability_rank: availabilityRank(stock.status),
+    richness: [r.diseases?.length, r.sex && r.sex !== 'unknown', r.age_band, r.modification_types?.length, r.grades?.length, stock.vials > 0].filter(Boolean).length,
     grades: r.grades ?? [],
     grade_terms: (r.grades ?? []).flatMap((g) => gradeTerms[g] ?? []),
-    available_vials: r.available_vials,
+    available_vials: stock.vials,
     source_tissue: r.source_tissue,
     reprogramming_method: r.reprogramming_method,
     demo: r.demo,

@@ -25,6 +25,7 @@ import { deleteSessionCookie, invalidateOwnSession, invalidateSession, setSessio
 import { mailKeys, throttleWait } from '#server/accounts/throttle.ts';
 import { clientOf, isProduction, publicOrigin, requireUser } from './context.ts';
 import * as requests from './requests.ts';
+import { deleteSavedSearch, saveSearch, setSearchAlert } from './saved-searches.ts';
 
 /** A refused admin change, as the form shows it. */
 function adminOutcome(result: accounts.AdminChangeResult) {
@@ -44,7 +45,8 @@ const register = defineAction({
   input: registerInput,
   handler: async (input, context) => {
     await limitRegistration(input.email, context);
-    await registerAccount(getDb(), input, publicOrigin(context), clientOf(context));
+    const { next, ...account } = input;
+    await registerAccount(getDb(), account, publicOrigin(context), clientOf(context), safeReturnPath(next));
     return { registered: true };
   },
 });
@@ -85,7 +87,7 @@ const verifyEmail = defineAction({
   input: verifyEmailInput,
   handler: async (input) => {
     if (!(await verifyEmailToken(getDb(), input.token))) throw new ActionError({ code: 'BAD_REQUEST', message: 'auth.error.tokenInvalid' });
-    return { verified: true };
+    return { verified: true, next: safeReturnPath(input.next) };
   },
 });
 
@@ -205,4 +207,7 @@ export const server = {
   setBatchReleaseStatus: requests.setBatchReleaseStatus,
   setBatchPrice: requests.setBatchPrice,
   publishAgreementVersion: requests.publishAgreementVersion,
+  saveSearch,
+  deleteSavedSearch,
+  setSearchAlert,
 };

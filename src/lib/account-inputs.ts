@@ -44,6 +44,8 @@ export const registerInput = profileInput.extend({
   email: emailField,
   password: newPasswordField,
   locale: localeField,
+  /** Where the researcher was going (a line to request): carried through the verification mail. */
+  next: z.string().max(500).nullish(),
 });
 
 export const signInInput = z.object({
@@ -61,7 +63,7 @@ export const forgotPasswordInput = z.object({ email: emailField, locale: localeF
 export const resetPasswordInput = z
   .object({ token, newPassword: newPasswordField, confirmPassword: z.string(required) })
   .refine((v) => v.newPassword === v.confirmPassword, { path: ['confirmPassword'], message: 'auth.error.passwordMismatch' });
-export const verifyEmailInput = z.object({ token });
+export const verifyEmailInput = z.object({ token, next: z.string().max(500).nullish() });
 export const revokeSessionInput = z.object({ sessionId: z.string().min(1).max(100) });
 export const changeRoleInput = z.object({ accountId: z.string().min(1).max(100), role: z.enum(['requester', 'staff', 'admin']) });
 export const accountIdInput = z.object({ accountId: z.string().min(1).max(100) });

@@ -21,3 +21,9 @@ export function publicationUrl(reference: string): string | undefined {
   if (doi) return `https://doi.org/${doi[1]}`;
   return undefined;
 }
+
+/** Where the same words can be searched at hPSCreg and Cellosaurus (append the encoded query). */
+export const externalSearchPrefixes = {
+  hpscreg: 'https://hpscreg.eu/search?q=',
+  cellosaurus: 'https://www.cellosaurus.org/search?query=',
+} as const;

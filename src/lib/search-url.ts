@@ -11,6 +11,8 @@ export interface SearchState {
   sort: string;
   page: number;
   per_page: number;
+  /** Words as typed, no facet words read as filters. */
+  literal?: boolean;
 }
 
 export function emptyFilters(): Record<FilterName, string[]> {
@@ -24,6 +26,7 @@ export function stateToQuery(s: SearchState): string {
   if (s.sort && s.sort !== 'relevance') out.set('sort', s.sort);
   if (s.page > 1) out.set('page', String(s.page));
   if (s.per_page !== 20) out.set('per_page', String(s.per_page));
+  if (s.literal) out.set('literal', '1');
   const q = out.toString();
   return q ? `?${q}` : '';
 }
@@ -38,5 +41,6 @@ export function queryToState(search: string): SearchState {
     sort: p.get('sort') || 'relevance',
     page: Math.max(1, Number(p.get('page')) || 1),
     per_page: Math.min(100, Math.max(1, Number(p.get('per_page')) || 20)),
+    literal: p.get('literal') === '1' || p.get('literal') === 'true',
   };
 }

@@ -22,6 +22,14 @@ const pages = [
   '/clinical',
   '/clinical?source=hESC&phase=I',
   '/about/data-sources',
+  '/search?q=kardiomiopathy',
+  '/zh/search?q=%E5%A5%B3%E6%80%A7%20%E8%AF%B1%E5%AF%BC%E5%A4%9A%E8%83%BD%E5%B9%B2%E7%BB%86%E8%83%9E',
+  '/batches/DL24-00113',
+  '/lines/HPSI1213i-nekd_1',
+  '/compare',
+  '/compare?lines=WAe009-A&lines=WAe001-A&lines=KOLF2.1J&lines=DEMOi001-A',
+  '/zh/compare?lines=WAe009-A&lines=DEMOi001-A',
+  '/zh/batches/MCB25-00101',
 ];
 
 for (const path of pages) {

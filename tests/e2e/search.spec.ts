@@ -28,7 +28,7 @@ test.describe('search', () => {
     await page.locator('astro-island:not([ssr])').first().waitFor({ state: 'attached' });
     const heading = page.locator('#results-heading');
     const before = await heading.textContent();
-    await page.getByRole('group', { name: 'Availability' }).getByRole('checkbox', { name: /Restricted/ }).check();
+    await page.getByRole('group', { name: 'Availability' }).getByRole('checkbox', { name: /Available now/ }).check();
     await expect(heading).not.toHaveText(before!);
     await page.goBack();
     await expect(page).toHaveURL(/\?q=ipsc$/);

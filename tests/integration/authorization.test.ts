@@ -37,6 +37,7 @@ const routeMatrix: Record<string, Access> = {
   '/staff/registers': 'staff',
   '/api/v1/account/requests': 'user',
   '/api/v1/staff/requests': 'staff',
+  '/account/saved-searches': 'user',
 };
 
 /**
@@ -62,6 +63,7 @@ const publicApi = [
   '/api/v1/search',
   '/api/v1/search.csv',
   '/api/v1/lines/[name]',
+  '/api/v1/lines/[name]/citation.[format]',
   '/api/v1/batches/[number]',
   '/api/v1/openapi.json',
   '/api/v1/[...rest]',
@@ -134,6 +136,10 @@ const actionMatrix: Record<string, { access: Access; body: (w: World) => Promise
   setBatchReleaseStatus: { access: 'staff', body: () => ({ batchId: '999999', status: 'recalled', reason: 'x', password: 'wrong password' }) },
   setBatchPrice: { access: 'staff', body: () => ({ batchId: '999999', useCategory: 'research', amount: '100', currency: 'CNY' }) },
   publishAgreementVersion: { access: 'admin', body: () => ({ code: 'authz', title: 'Authz test agreement', version: '1', effectiveDate: '2026-01-01', body: 'text' }) },
+  saveSearch: { access: 'user', body: () => ({ name: 'iPSC lines', query: 'category=ipsc' }) },
+  // Ids nobody owns: reaching the owner check (404) proves access without changing anything.
+  deleteSavedSearch: { access: 'user', body: () => ({ id: '999999999' }) },
+  setSearchAlert: { access: 'user', body: () => ({ id: '999999999', alert: 'off' }) },
 };
 
 function discoverRoutes(dir = 'src/pages', prefix = ''): string[] {

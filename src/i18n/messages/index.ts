@@ -4,8 +4,9 @@ import { catalog } from './catalog.ts';
 import { common } from './common.ts';
 import { requests } from './requests.ts';
 import { search } from './search.ts';
+import { researcher } from './researcher.ts';
 
-export const modules = [common, auth, catalog, search, requests] as const;
+export const modules = [common, auth, catalog, search, requests, researcher] as const;
 
 type Union = (typeof modules)[number]['en'];
 type UnionToIntersection<U> = (U extends unknown ? (k: U) => void : never) extends (k: infer I) => void ? I : never;

@@ -33,3 +33,19 @@ export type ClinicalQuery = z.output<typeof clinicalQuery>;
 export function parseClinicalQuery(params: URLSearchParams): ClinicalQuery {
   return clinicalQuery.parse(Object.fromEntries(params));
 }
+
+/** At most this many lines side by side: more no longer fits a screen or a reader. */
+export const MAX_COMPARED = 4;
+
+/** /compare?lines=A&lines=B: names as typed, blanks and repeats dropped, at most MAX_COMPARED (the rest said to be left out). */
+export function parseCompareQuery(params: URLSearchParams): { names: string[]; dropped: number } {
+  const seen = new Set<string>();
+  const names: string[] = [];
+  for (const raw of params.getAll('lines').flatMap((v) => v.split(','))) {
+    const parsed = lineNameParam.safeParse(raw);
+    if (!parsed.success || seen.has(parsed.data.toLowerCase())) continue;
+    seen.add(parsed.data.toLowerCase());
+    names.push(parsed.data);
+  }
+  return { names: names.slice(0, MAX_COMPARED), dropped: Math.max(0, names.length - MAX_COMPARED) };
+}

@@ -4,7 +4,8 @@
  * (`?category=ipsc&category=hesc`): OR within a field, AND across fields.
  */
 import { z } from 'zod';
-import { availabilities, lineCategories, modificationTypes, sexes } from '#db/schema/catalog.ts';
+import { lineCategories, modificationTypes, sexes } from '#db/schema/catalog.ts';
+import { stockAvailabilities } from '../availability.ts';
 import { grades } from '#db/schema/batches.ts';
 import { filterNames } from '../search-url.ts';
 
@@ -25,13 +26,15 @@ export const searchParamsSchema = z.strictObject({
   sex: many(z.enum(sexes)),
   age_band: many(text),
   grade: many(z.enum(grades)),
-  availability: many(z.enum(availabilities)),
+  availability: many(z.enum(stockAvailabilities)),
   provider: many(text),
   country: many(z.string().regex(/^[A-Z]{2}$/, 'must be a two-letter country code')),
   sort: z.enum(sorts).default('relevance'),
   page: z.coerce.number().int().min(1).max(500).default(1),
   per_page: z.coerce.number().int().min(1).max(100).default(20),
   lang: z.enum(['en', 'zh']).default('en'),
+  /** `1`: search the words as typed, without reading facet words as filters. */
+  literal: z.stringbool({ truthy: ['1', 'true'], falsy: ['0', 'false'] }).default(false),
 });
 
 export type SearchParams = z.output<typeof searchParamsSchema>;

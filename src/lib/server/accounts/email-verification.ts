@@ -11,15 +11,18 @@ import { mailKeys, takeMailAllowance } from './throttle.ts';
 
 export const VERIFICATION_LIFETIME_MS = 24 * 60 * 60 * 1000;
 
-/** A page of the portal in the account's language, e.g. `/zh/verify-email?token=…`. */
-export function accountLink(origin: string, locale: Locale, path: string, token?: string): string {
-  const query = token ? `?token=${encodeURIComponent(token)}` : '';
+/** A page of the portal in the account's language, e.g. `/zh/verify-email?token=…`; `next` is where to go afterwards. */
+export function accountLink(origin: string, locale: Locale, path: string, token?: string, next?: string): string {
+  const params = new URLSearchParams();
+  if (token) params.set('token', token);
+  if (next && next !== '/') params.set('next', next);
+  const query = params.size ? `?${params}` : '';
   return `${origin}${locale === 'zh' ? '/zh' : ''}${path}${query}`;
 }
 
-export async function sendEmailVerification(db: Executor, account: Pick<Account, 'id' | 'email' | 'locale'>, origin: string): Promise<void> {
+export async function sendEmailVerification(db: Executor, account: Pick<Account, 'id' | 'email' | 'locale'>, origin: string, next?: string): Promise<void> {
   const token = await issueOneTimeToken(db, emailVerificationTokens, account.id, VERIFICATION_LIFETIME_MS);
-  await queueMail(db, composeMail('verifyEmail', account.locale, account.email, accountLink(origin, account.locale, '/verify-email', token)));
+  await queueMail(db, composeMail('verifyEmail', account.locale, account.email, accountLink(origin, account.locale, '/verify-email', token, next)));
 }
 
 /**
@@ -30,12 +33,12 @@ export async function sendEmailVerification(db: Executor, account: Pick<Account,
  * (throttle.ts) and is dropped silently past it, so repeated registrations
  * cannot flood an owner's inbox.
  */
-export async function registerAccount(db: Database, input: NewAccount, origin: string, client: { ipAddress: string }, now = new Date()): Promise<void> {
+export async function registerAccount(db: Database, input: NewAccount, origin: string, client: { ipAddress: string }, next?: string, now = new Date()): Promise<void> {
   const mayMail = await takeMailAllowance(db, mailKeys(input.email, client.ipAddress), now);
   await db.transaction(async (tx) => {
     const account = await createAccount(tx, { ...input, role: 'requester', status: 'pending' });
     // A new account always gets its link: nobody else has been mailed at this address yet.
-    if (account) return sendEmailVerification(tx, account, origin);
+    if (account) return sendEmailVerification(tx, account, origin, next);
     const existing = await findAccountByEmail(tx, input.email);
     if (existing && mayMail) await queueMail(tx, composeMail('alreadyRegistered', existing.locale, existing.email, accountLink(origin, existing.locale, '/forgot-password')));
   });

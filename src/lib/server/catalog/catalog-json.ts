@@ -3,7 +3,7 @@
  * JSON-LD. Fields are picked one by one, never spread, so a column added to
  * the services later does not reach the API until someone decides it should.
  */
-import type { ClinicalProduct } from '#db/schema/clinical.ts';
+import type { ClinicalProductView } from './clinical.ts';
 import type { BatchPage, BatchSummary, LinePage, Located, QcRow } from './catalog.ts';
 import { configuredOrigin, getConfig } from '#server/platform/config.ts';
 import { jsonError, jsonOk } from '#server/platform/http.ts';
@@ -38,19 +38,22 @@ const batchFields = (b: BatchSummary, origin: string) => ({
   productionDate: b.productionDate,
   grade: b.grade,
   releaseStatus: b.releaseStatus,
-  vialsAvailable: b.vialsAvailable,
+  // Vials a researcher can request: none while the batch is not released.
+  vialsAvailable: b.vialsRequestable,
   demo: b.demo,
   synthetic: b.synthetic,
   qc: b.qc.map(qcJson),
 });
 
-const clinicalJson = (p: ClinicalProduct) => ({
+const clinicalJson = (p: ClinicalProductView) => ({
   product: p.product,
   productType: p.productType,
   sourceCellType: p.sourceCellType,
   indication: p.indication,
   sponsor: p.sponsor,
   trialId: p.trialId,
+  /** The source gives this product's trial number to another product too: withheld. */
+  trialIdShared: p.trialIdShared,
   registry: p.registry,
   phase: p.phase,
   country: p.country,
@@ -62,7 +65,9 @@ export function lineJson(page: LinePage, origin: string) {
     name: page.name,
     url: origin + linePath(page.name),
     category: page.category,
-    availability: page.availability,
+    availability: page.availability.status,
+    availableVials: page.availability.vials,
+    declaredAvailability: page.declaredAvailability,
     demo: page.demo,
     synthetic: page.synthetic,
     dataSource: page.dataSource,

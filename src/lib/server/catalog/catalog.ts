@@ -20,6 +20,7 @@ import {
   type LineCategory,
 } from '#db/schema/catalog.ts';
 import { identifierUrl, publicationUrl } from '#lib/identifiers.ts';
+import { deriveAvailability, requestableVials, stockAvailabilities, type LineAvailability } from '#lib/availability.ts';
 import { relatedClinicalProducts, type RelatedClinicalProducts } from './clinical.ts';
 
 const published = eq(lines.status, 'published');
@@ -78,7 +79,10 @@ export interface BatchSummary {
   productionDate: string | null;
   grade: 'research' | 'clinical';
   releaseStatus: 'quarantine' | 'released' | 'rejected' | 'recalled';
+  /** What the stock ledger holds as available, whatever the release status (staff meaning). */
   vialsAvailable: number;
+  /** What a researcher can request: available vials of a released batch, else 0. */
+  vialsRequestable: number;
   demo: boolean;
   synthetic: boolean;
   qc: QcRow[];
@@ -110,17 +114,20 @@ const qcColumns = {
 } as const;
 
 
-type BatchRow = Omit<BatchSummary, 'qc'> & { id: number; lineId: number; qcResults: QcRow[] };
+type BatchRow = Omit<BatchSummary, 'qc' | 'vialsRequestable'> & { id: number; lineId: number; qcResults: QcRow[] };
 
 function toBatchSummary(row: BatchRow): BatchSummary {
   const { id: _id, lineId: _lineId, qcResults: qc, ...batch } = row;
-  return { ...batch, qc };
+  return { ...batch, vialsRequestable: requestableVials(batch), qc };
 }
 
 export interface LinePage {
   name: string;
   category: LineCategory;
-  availability: (typeof lines.$inferSelect)['availability'];
+  /** What the provider declared (import data). */
+  declaredAvailability: (typeof lines.$inferSelect)['availability'];
+  /** What the catalog says: derived from the stock (src/lib/availability.ts). */
+  availability: LineAvailability;
   demo: boolean;
   synthetic: boolean;
   dataSource: string | null;
@@ -200,10 +207,12 @@ export async function getLinePage(db: Database, name: string): Promise<LinePage 
     }),
     relatedClinicalProducts(db, { category: line.category, parentCategory: parent?.category, diseases: diseaseNames }),
   ]);
+  const batchSummaries = lineBatches.map(toBatchSummary);
   return {
     name: line.name,
     category: line.category,
-    availability: line.availability,
+    declaredAvailability: line.availability,
+    availability: deriveAvailability(line.availability, batchSummaries),
     demo: line.demo,
     synthetic: line.synthetic,
     dataSource: line.dataSource,
@@ -243,7 +252,7 @@ export async function getLinePage(db: Database, name: string): Promise<LinePage 
     parent,
     derived: line.derived,
     clinicalProducts: clinical,
-    batches: lineBatches.map(toBatchSummary),
+    batches: batchSummaries,
   };
 }
 
@@ -348,7 +357,7 @@ export async function getCatalogStatistics(db: Database): Promise<CatalogStatist
       .groupBy(providers.name)
       .orderBy(sql`2 DESC`, sql`1 NULLS LAST`),
     db.select({ key: publishedBatches.grade, count: n }).from(publishedBatches).groupBy(publishedBatches.grade).orderBy(sql`2 DESC`, sql`1`),
-    db.select({ key: lines.availability, count: n }).from(lines).where(published).groupBy(lines.availability).orderBy(sql`2 DESC`, sql`1`),
+    availabilityCounts(db),
   ]);
   return {
     lines: totals[0]!.lines,
@@ -359,4 +368,18 @@ export async function getCatalogStatistics(db: Database): Promise<CatalogStatist
     byGrade,
     byAvailability,
   };
+}
+
+/** Lines by what the catalog says of their availability: the same rule as search and the line page. */
+async function availabilityCounts(db: Database): Promise<Count[]> {
+  const rows = await db.execute<{ availability: string; stock: { releaseStatus: string; vialsAvailable: number }[] | null }>(sql`
+    SELECT l.availability,
+           (SELECT json_agg(json_build_object('releaseStatus', b.release_status, 'vialsAvailable', b.vials_available)) FROM batches b WHERE b.line_id = l.id) AS stock
+    FROM lines l WHERE l.status = 'published'`);
+  const counts = new Map<string, number>();
+  for (const r of rows.rows) {
+    const { status } = deriveAvailability(r.availability, r.stock ?? []);
+    counts.set(status, (counts.get(status) ?? 0) + 1);
+  }
+  return stockAvailabilities.filter((k) => counts.has(k)).map((key) => ({ key, count: counts.get(key)! })).sort((a, b) => b.count - a.count);
 }

@@ -8,6 +8,7 @@ import type { Database } from '#db/client.ts';
 import type { LineCategory } from '#db/schema/catalog.ts';
 import { clinicalProducts, type ClinicalProduct } from '#db/schema/clinical.ts';
 import { trialRegistry } from '#schemas/catalog-vocabulary.ts';
+import { diseaseVocabulary } from '#schemas/disease-vocabulary.ts';
 import { parseTsv } from './import/delimited.ts';
 
 /** Country spellings of the source table -> ISO 3166-1 alpha-2. */
@@ -41,21 +42,62 @@ export interface ClinicalFilters {
   country?: string;
 }
 
-export async function listClinicalProducts(db: Database, f: ClinicalFilters): Promise<ClinicalProduct[]> {
+/**
+ * English words of the diseases a Chinese text names (`帕金森病`, `渐冻症`): the
+ * table's indications are in English, so a Chinese query is matched through the vocabulary.
+ */
+export function englishDiseaseWords(text: string): string[] {
+  if (!/\p{Script=Han}/u.test(text)) return [];
+  const han = (w: string) => /\p{Script=Han}/u.test(w);
+  const named = diseaseVocabulary.filter((d) => [d.zh, ...d.synonyms].some((w) => han(w) && (text.includes(w) || w.includes(text.trim()))));
+  // Whole names and abbreviations (Parkinson's disease, PD), not single words: "sclerosis" alone would also find multiple sclerosis.
+  return diseaseNamesForTrials(named.map((d) => d.en));
+}
+
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const indicationNames = (names: string[]) => sql`${clinicalProducts.indication} ~* ${`\\m(${names.map(escapeRegExp).join('|')})\\M`}`;
+
+/** A product as shown: a trial number the source gives for two different products identifies neither, so it is withheld. */
+export type ClinicalProductView = ClinicalProduct & { trialIdShared: boolean };
+
+async function sharedTrialIds(db: Database): Promise<Set<string>> {
+  const rows = await db
+    .select({ id: clinicalProducts.trialId })
+    .from(clinicalProducts)
+    .where(sql`${clinicalProducts.trialId} IS NOT NULL`)
+    .groupBy(clinicalProducts.trialId)
+    .having(sql`count(DISTINCT ${clinicalProducts.product}) > 1`);
+  return new Set(rows.map((r) => r.id!));
+}
+
+async function withoutSharedTrialIds(db: Database, rows: ClinicalProduct[]): Promise<ClinicalProductView[]> {
+  const shared = rows.some((r) => r.trialId) ? await sharedTrialIds(db) : new Set<string>();
+  return rows.map((r) => {
+    const isShared = !!r.trialId && shared.has(r.trialId);
+    return { ...r, trialId: isShared ? null : r.trialId, registry: isShared ? null : r.registry, trialIdShared: isShared };
+  });
+}
+
+export async function listClinicalProducts(db: Database, f: ClinicalFilters): Promise<ClinicalProductView[]> {
   const where: SQL[] = [];
   if (f.q) {
     const like = `%${f.q.replace(/[%_\\]/g, '\\$&')}%`;
-    where.push(or(ilike(clinicalProducts.product, like), ilike(clinicalProducts.indication, like), ilike(clinicalProducts.sponsor, like), ilike(clinicalProducts.productType, like), ilike(clinicalProducts.trialId, like))!);
+    const zhWords = englishDiseaseWords(f.q);
+    where.push(or(ilike(clinicalProducts.product, like), ilike(clinicalProducts.indication, like), ilike(clinicalProducts.sponsor, like), ilike(clinicalProducts.productType, like), ilike(clinicalProducts.trialId, like), ...(zhWords.length ? [indicationNames(zhWords)] : []))!);
   }
-  if (f.indication) where.push(ilike(clinicalProducts.indication, `%${f.indication}%`));
+  if (f.indication) {
+    const zhWords = englishDiseaseWords(f.indication);
+    where.push(zhWords.length ? indicationNames(zhWords) : ilike(clinicalProducts.indication, `%${f.indication}%`));
+  }
   if (f.source) where.push(sql`${clinicalProducts.sourceCellType} = ${f.source}`);
   if (f.phase) where.push(sql`${clinicalProducts.phase} = ${f.phase}`);
   if (f.country) where.push(sql`${clinicalProducts.country} = ${f.country}`);
-  return db
+  const rows = await db
     .select()
     .from(clinicalProducts)
     .where(where.length ? and(...where) : undefined)
     .orderBy(asc(clinicalProducts.startYear), asc(clinicalProducts.product));
+  return withoutSharedTrialIds(db, rows);
 }
 
 /** Distinct values for the filter menus. */
@@ -75,28 +117,37 @@ const sourcesByCategory: Partial<Record<LineCategory, string[]>> = {
   ipsc: ['hiPSC', 'iPSC', 'CiPSC'],
 };
 
-/** Words too generic to tie a disease to a trial's indication ("disease", "syndrome" ...). */
-const genericWords = new Set(['disease', 'syndrome', 'disorder', 'mellitus', 'deficiency', 'type']);
-
-/** Distinctive words of disease names: `Parkinson disease` -> `parkinson`, which also matches "Parkinson's disease (PD)". */
-export function diseaseKeywords(diseaseNames: string[]): string[] {
-  const words = diseaseNames.flatMap((n) => n.toLowerCase().split(/[^a-z]+/)).filter((w) => w.length >= 5 && !genericWords.has(w));
-  return [...new Set(words)];
+/**
+ * The names a trial's indication may use for these diseases: each name with the
+ * vocabulary's English synonyms and abbreviations (`Parkinson disease` ->
+ * `Parkinson's disease`, `PD`). Whole names only: a shared word such as
+ * "sclerosis" would tie ALS to multiple sclerosis.
+ */
+export function diseaseNamesForTrials(diseaseNames: string[]): string[] {
+  const han = (w: string) => /\p{Script=Han}/u.test(w);
+  return [
+    ...new Set(
+      diseaseNames.flatMap((name) => {
+        const term = diseaseVocabulary.find((d) => d.en.toLowerCase() === name.toLowerCase());
+        return term ? [term.en, ...term.synonyms.filter((w) => !han(w) && w.length >= 2)] : [name];
+      }),
+    ),
+  ];
 }
 
 export interface RelatedClinicalProducts {
-  /** `disease`: the indication names one of the line's diseases; `source`: same kind of starting cell; `none`. */
-  basis: 'disease' | 'source' | 'none';
-  items: ClinicalProduct[];
+  /** `disease`: the indication names one of the line's diseases; `none`: nothing in trials relates to this line. */
+  basis: 'disease' | 'none';
+  items: ClinicalProductView[];
   /** How many match in all (items may be cut to `limit`). */
   total: number;
 }
 
 /**
- * Products in trials that relate to a line: by disease first (the indication
- * names it, same source cell type listed first), else by source cell type
- * (hESC lines -> hESC-derived products). MSC lines have none: the review
- * covers pluripotent sources only.
+ * Products in trials that relate to a line: those whose indication names one
+ * of the line's diseases, products from the same kind of source cell first.
+ * A line with no such disease has none: ten products that merely share a
+ * starting cell type are not related to it.
  */
 export async function relatedClinicalProducts(
   db: Database,
@@ -106,16 +157,14 @@ export async function relatedClinicalProducts(
   const category = line.category === 'derived' ? line.parentCategory : line.category;
   const sources = category ? (sourcesByCategory[category] ?? []) : [...sourcesByCategory.hesc!, ...sourcesByCategory.ipsc!];
   const sameSource = sources.length ? inArray(clinicalProducts.sourceCellType, sources) : sql`false`;
-  const words = diseaseKeywords(line.diseases);
+  const names = diseaseNamesForTrials(line.diseases);
   let basis: RelatedClinicalProducts['basis'] = 'none';
   let where: SQL | undefined;
-  if (words.length) {
-    // \m is a word start in PostgreSQL regular expressions; the words are letters only.
-    const byDisease = sql`${clinicalProducts.indication} ~* ${`\\m(${words.join('|')})`}`;
+  if (names.length) {
+    const byDisease = indicationNames(names);
     const [hits] = await db.select({ n: sql<number>`count(*)::int` }).from(clinicalProducts).where(byDisease);
     if (hits!.n > 0) [basis, where] = ['disease', byDisease];
   }
-  if (basis === 'none' && sources.length) [basis, where] = ['source', sameSource];
   if (!where) return { basis: 'none', items: [], total: 0 };
   const [items, [count]] = await Promise.all([
     db
@@ -126,5 +175,5 @@ export async function relatedClinicalProducts(
       .limit(limit),
     db.select({ n: sql<number>`count(*)::int` }).from(clinicalProducts).where(where),
   ]);
-  return { basis, items, total: count!.n };
+  return { basis, items: await withoutSharedTrialIds(db, items), total: count!.n };
 }

@@ -4,7 +4,8 @@
  * validating schemas use, so the document cannot drift from the code.
  */
 import { grades } from '#db/schema/batches.ts';
-import { availabilities, lineCategories, modificationTypes, sexes } from '#db/schema/catalog.ts';
+import { lineCategories, modificationTypes, sexes } from '#db/schema/catalog.ts';
+import { stockAvailabilities } from '#lib/availability.ts';
 import { sorts } from '#schemas/search-params.ts';
 import { requestStates, useCategories } from '#db/schema/requests.ts';
 import { version } from '#server/platform/version.ts';
@@ -37,7 +38,7 @@ const lineHit = {
     country: { type: ['string', 'null'] },
     sex: { type: 'string', enum: [...sexes] },
     age_band: { type: ['string', 'null'] },
-    availability: { type: 'string', enum: [...availabilities] },
+    availability: { type: 'string', enum: [...stockAvailabilities], description: 'Derived from the stock: `available` only when a released batch has vials.' },
     grades: { type: 'array', items: { type: 'string', enum: [...grades] } },
     available_vials: { type: 'integer' },
     demo: { type: 'boolean', description: 'Demonstration data, not a real holding.' },
@@ -57,13 +58,14 @@ export function openApiDocument(origin: string) {
     repeatable('sex', 'Donor sex.', sexes),
     repeatable('age_band', 'Donor age band, such as 45-49.'),
     repeatable('grade', 'Grade of a released batch.', grades),
-    repeatable('availability', 'Availability of the line.', availabilities),
+    repeatable('availability', 'Availability of the line, derived from the stock (`available`: a released batch has vials).', stockAvailabilities),
     repeatable('provider', 'Provider or bank.'),
     repeatable('country', 'Country (ISO 3166-1 alpha-2).'),
     { name: 'sort', in: 'query', schema: { type: 'string', enum: [...sorts], default: 'relevance' } },
     { name: 'page', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 500, default: 1 } },
     { name: 'per_page', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100, default: 20 } },
     { name: 'lang', in: 'query', schema: { type: 'string', enum: ['en', 'zh'], default: 'en' } },
+    { name: 'literal', in: 'query', description: '`1`: search the words as typed; otherwise words naming a facet value (cell type, sex, grade, country, disease) act as filters.', schema: { type: 'string', enum: ['0', '1'], default: '0' } },
   ];
   const notFound = { description: 'Unknown', content: { 'application/json': { schema: error } } };
   const redirect = { description: 'A synonym, identifier or case variant: redirect to the standard name.' };
@@ -123,6 +125,17 @@ export function openApiDocument(origin: string) {
                         description: 'Counts per value, keyed by the filter parameter name; a filtered field still counts its other values.',
                         additionalProperties: { type: 'object', additionalProperties: { type: 'integer' } },
                       },
+                      understood: {
+                        type: 'array',
+                        description: 'Words of `q` read as filters and applied as such (empty with `literal=1`).',
+                        items: { type: 'object', properties: { facet: { type: 'string' }, value: { type: 'string' }, words: { type: 'string' } } },
+                      },
+                      words: { type: 'string', description: 'The words searched once facet words, filler and registry prefixes (RRID:, Cellosaurus:, hPSCreg:) are out.' },
+                      suggestions: {
+                        type: 'array',
+                        description: 'Only when nothing matched: other queries and how many lines they find.',
+                        items: { type: 'object', properties: { kind: { type: 'string', enum: ['spelling', 'broader', 'without_filters', 'literal'] }, q: { type: 'string' }, keepFilters: { type: 'boolean' }, total: { type: 'integer' } } },
+                      },
                     },
                   },
                 },
@@ -144,6 +157,20 @@ export function openApiDocument(origin: string) {
           summary: 'One line, with its batches and QC results',
           parameters: [{ name: 'name', in: 'path', required: true, schema: { type: 'string' } }],
           responses: { '200': { description: 'The line', content: { 'application/json': { schema: { type: 'object' } } } }, '308': redirect, '404': notFound },
+        },
+      },
+      '/api/v1/lines/{name}/citation.{format}': {
+        get: {
+          summary: 'How to cite a line (standard name, RRID, address), for reference managers',
+          parameters: [
+            { name: 'name', in: 'path', required: true, schema: { type: 'string' } },
+            { name: 'format', in: 'path', required: true, schema: { type: 'string', enum: ['ris', 'bib'] } },
+          ],
+          responses: {
+            '200': { description: 'RIS or BibTeX', content: { 'application/x-research-info-systems': { schema: { type: 'string' } }, 'application/x-bibtex': { schema: { type: 'string' } } } },
+            '308': redirect,
+            '404': notFound,
+          },
         },
       },
       '/api/v1/batches/{number}': {

@@ -80,6 +80,7 @@ export async function ensureWorkers(): Promise<void> {
   workers.push(startSyncWorker({ pool: getPool(), meili: getMeili(), prefix: getIndexPrefix() }, 1_000, toLog));
   workers.push(startMailWorker(getPool(), undefined, 1_000, toLog));
   workers.push(startRequestSchedule(toLog));
+  workers.push(await startAlertWorker());
   // Anchors of the audit trail outside the database, on a schedule (audit-anchor.ts).
   const config = getConfig();
   if (config.AUDIT_ANCHOR_INTERVAL > 0) {
@@ -102,4 +103,21 @@ function startRequestSchedule(log: (line: string) => void) {
   timer.unref();
   setTimeout(run, 30_000).unref();
   return { stop: () => clearInterval(timer) };
+}
+
+/** Saved-search alerts: every minute, each search with alerts on is re-run at most every 15 minutes. */
+async function startAlertWorker() {
+  const [{ startOutboxWorker }, { checkAlerts }] = await Promise.all([import('#db/outbox.ts'), import('#server/saved-searches/saved-searches.ts')]);
+  const { PUBLIC_URL, HOST, PORT } = getConfig();
+  const origin = (PUBLIC_URL ?? `http://${HOST}:${PORT}`).replace(/\/$/, '');
+  const { log } = await import('./log.ts');
+  return startOutboxWorker({
+    name: 'alerts',
+    intervalMs: 60_000,
+    log: (line) => log.error(line),
+    drain: async () => {
+      const r = await checkAlerts({ db: getDb(), meili: getMeili(), prefix: getIndexPrefix(), origin }, { olderThan: new Date(Date.now() - 15 * 60_000) });
+      return { claimed: r.checked, failed: false };
+    },
+  });
 }

@@ -8,6 +8,8 @@ import type { Meilisearch, SearchParams as MeiliSearchParams } from 'meilisearch
 import { indexUid } from '#search/indexes/index.ts';
 import { LINES, lineFacets, type LineDocument, type LineFacet } from '#search/indexes/lines.ts';
 import { filterNames, type SearchParams } from '#schemas/search-params.ts';
+import { stripRegistryPrefixes, understandQuery, type KnownValues, type UnderstoodFilter } from './understand.ts';
+import { suggestSpelling } from './suggest.ts';
 
 export interface LineHit {
   name: string;
@@ -16,6 +18,7 @@ export interface LineHit {
   synonyms: string[];
   identifiers: string[];
   genes: string[];
+  modification_types: string[];
   provider: string | null;
   country: string | null;
   sex: string;
@@ -31,12 +34,27 @@ export interface LineHit {
   highlight: { name: string; synonyms: string[]; diseases: string[] };
 }
 
+/** A query to try instead when nothing matched, with how many lines it finds. */
+export interface Suggestion {
+  kind: 'spelling' | 'broader' | 'without_filters' | 'literal';
+  q: string;
+  /** Filters kept (without_filters keeps none). */
+  keepFilters: boolean;
+  total: number;
+}
+
 export interface SearchResult {
   hits: LineHit[];
   total: number;
   page: number;
   per_page: number;
   facets: Record<LineFacet, Record<string, number>>;
+  /** Words of the query read as filters (applied as such); empty when `literal` is set. */
+  understood: UnderstoodFilter[];
+  /** The words actually searched, once facet words, filler and registry prefixes are out. */
+  words: string;
+  /** Only when nothing matched. */
+  suggestions: Suggestion[];
   processing_ms: number;
 }
 
@@ -79,8 +97,78 @@ export interface SearchOptions {
   withoutFacets?: boolean;
 }
 
+/** Disease and country values the index holds: a query word filters only on a value that exists. Cached briefly per index. */
+const knownCache = new Map<string, { at: number; values: Promise<KnownValues> }>();
+async function knownValues(meili: Meilisearch, uid: string): Promise<KnownValues> {
+  const cached = knownCache.get(uid);
+  if (cached && Date.now() - cached.at < 60_000) return cached.values;
+  const values = meili
+    .index(uid)
+    .search('', { limit: 0, facets: ['diseases', 'country', 'genes', 'provider'] })
+    .then((r) => ({
+      diseases: Object.keys(r.facetDistribution?.diseases ?? {}),
+      countries: Object.keys(r.facetDistribution?.country ?? {}),
+      genes: Object.keys(r.facetDistribution?.genes ?? {}),
+      providers: Object.keys(r.facetDistribution?.provider ?? {}),
+    }));
+  knownCache.set(uid, { at: Date.now(), values });
+  values.catch(() => knownCache.delete(uid));
+  return values;
+}
+
+/**
+ * Searches with the query read as a researcher means it (src/lib/server/search/understand.ts):
+ * facet words become filters unless the reader has set that filter or asked for `literal`.
+ * When nothing matches, says what would (spelling, fewer words, no filters).
+ */
 export async function searchLines(meili: Meilisearch, prefix: string, p: SearchParams, options: SearchOptions = {}): Promise<SearchResult> {
   const uid = indexUid(prefix, LINES);
+  const known = await knownValues(meili, uid);
+  const understood = p.literal ? { q: stripRegistryPrefixes(p.q).trim(), filters: [] } : understandQuery(p.q, known);
+  const applied = understood.filters.filter((f) => (p[f.facet] as string[]).length === 0);
+  const effective = { ...p, q: understood.q } as SearchParams;
+  for (const f of applied) (effective[f.facet] as string[]) = [f.value];
+  const result = await runSearch(meili, uid, effective, options);
+  const out: SearchResult = { ...result, understood: applied, words: understood.q, suggestions: [] };
+  if (result.total === 0 && !options.withoutFacets && p.page === 1) out.suggestions = await suggest(meili, uid, p, effective, applied, known);
+  return out;
+}
+
+async function countOf(meili: Meilisearch, uid: string, p: SearchParams): Promise<number> {
+  return (await runSearch(meili, uid, { ...p, page: 1, per_page: 1 }, { withoutFacets: true })).total;
+}
+
+async function suggest(meili: Meilisearch, uid: string, asked: SearchParams, effective: SearchParams, applied: UnderstoodFilter[], known: KnownValues): Promise<Suggestion[]> {
+  const out: Suggestion[] = [];
+  const explicitFilters = filterNames.some((n) => (asked[n] as string[]).length > 0);
+  const none = Object.fromEntries(filterNames.map((n) => [n, []]));
+  const spelled = suggestSpelling(effective.q, known);
+  if (spelled) {
+    const total = await countOf(meili, uid, { ...effective, q: spelled });
+    if (total > 0) out.push({ kind: 'spelling', q: spelled, keepFilters: true, total });
+  }
+  const words = effective.q.split(/\s+/).filter(Boolean);
+  if (words.length > 1) {
+    // Broader: the single word that finds most lines on its own.
+    let best: Suggestion | undefined;
+    for (const w of words) {
+      const total = await countOf(meili, uid, { ...effective, q: w });
+      if (total > 0 && (!best || total > best.total)) best = { kind: 'broader', q: w, keepFilters: true, total };
+    }
+    if (best) out.push(best);
+  }
+  if (applied.length) {
+    const total = await countOf(meili, uid, { ...asked, literal: true });
+    if (total > 0) out.push({ kind: 'literal', q: asked.q, keepFilters: true, total });
+  }
+  if (explicitFilters) {
+    const total = await countOf(meili, uid, { ...asked, ...none } as SearchParams);
+    if (total > 0) out.push({ kind: 'without_filters', q: asked.q, keepFilters: false, total });
+  }
+  return out;
+}
+
+async function runSearch(meili: Meilisearch, uid: string, p: SearchParams, options: SearchOptions = {}): Promise<Omit<SearchResult, 'understood' | 'words' | 'suggestions'>> {
   const filter = buildFilter(p);
   const main: MeiliSearchParams & { indexUid: string } = {
     indexUid: uid,
@@ -90,7 +178,7 @@ export async function searchLines(meili: Meilisearch, prefix: string, p: SearchP
     page: p.page,
     hitsPerPage: p.per_page,
     sort: sortRules[p.sort],
-    attributesToRetrieve: ['id', 'name', 'category', 'diseases', 'synonyms', 'identifiers', 'genes', 'provider', 'country', 'sex', 'age_band', 'availability', 'grades', 'available_vials', 'demo', 'synthetic'],
+    attributesToRetrieve: ['id', 'name', 'category', 'diseases', 'synonyms', 'identifiers', 'genes', 'modification_types', 'provider', 'country', 'sex', 'age_band', 'availability', 'grades', 'available_vials', 'demo', 'synthetic'],
     attributesToHighlight: ['name', 'synonyms', 'diseases'],
     highlightPreTag: PRE,
     highlightPostTag: POST,
@@ -150,6 +238,7 @@ export async function searchLines(meili: Meilisearch, prefix: string, p: SearchP
         synonyms: h.synonyms,
         identifiers: h.identifiers,
         genes: h.genes,
+        modification_types: h.modification_types,
         provider: h.provider,
         country: h.country,
         sex: h.sex,

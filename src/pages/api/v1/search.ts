@@ -5,6 +5,6 @@ import { searchFromUrl } from '#server/search/search-api.ts';
 export const GET: APIRoute = async ({ url }) => {
   const searched = await searchFromUrl(url);
   if (!searched.ok) return searchFailureResponse(searched.failure);
-  const { hits, total, page, per_page, facets } = searched.result;
-  return jsonOk({ hits, total, page, per_page, facets });
+  const { hits, total, page, per_page, facets, understood, words, suggestions } = searched.result;
+  return jsonOk({ hits, total, page, per_page, facets, understood, words, suggestions });
 };

@@ -1,0 +1,27 @@
+/** GET /api/v1/lines/{name}/citation.ris | .bib: the line's citation for reference managers. */
+import type { APIRoute } from 'astro';
+import { lineNameParam } from '#schemas/catalog-params.ts';
+import { locateLine } from '#server/catalog/catalog.ts';
+import { lineApiPath, publicOrigin } from '#server/catalog/catalog-json.ts';
+import { citeLine } from '#server/catalog/citation.ts';
+import { jsonError } from '#server/platform/http.ts';
+import { getDb } from '#server/platform/runtime.ts';
+
+const formats = {
+  ris: { type: 'application/x-research-info-systems; charset=utf-8', field: 'ris' },
+  bib: { type: 'application/x-bibtex; charset=utf-8', field: 'bibtex' },
+} as const;
+
+export const GET: APIRoute = async ({ params, url }) => {
+  const format = formats[params.format as keyof typeof formats];
+  if (!format) return jsonError(404, 'not_found', 'Citations come as .ris or .bib.');
+  const name = lineNameParam.safeParse(params.name);
+  const found = name.success ? await locateLine(getDb(), name.data) : ({ status: 'missing' } as const);
+  if (found.status === 'moved') return new Response(null, { status: 308, headers: { Location: `${lineApiPath(found.to)}/citation.${params.format}` } });
+  if (found.status === 'missing') return jsonError(404, 'not_found', 'No public record answers to this name.');
+  const citation = citeLine(found.page, publicOrigin(url), new Date());
+  const file = `${found.page.name.replace(/[^A-Za-z0-9._-]/g, '_')}.${params.format}`;
+  return new Response(citation[format.field], {
+    headers: { 'Content-Type': format.type, 'Content-Disposition': `attachment; filename="${file}"`, 'Cache-Control': 'no-store' },
+  });
+};
