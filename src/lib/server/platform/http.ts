@@ -14,3 +14,10 @@ export function searchFailureResponse(failure: { kind: 'bad_parameter'; paramete
   response.headers.set('Retry-After', '5');
   return response;
 }
+
+/** A CSV download (attachment, never cached). */
+export function csvDownload(csv: string, filename: string): Response {
+  return new Response(csv, {
+    headers: { 'Content-Type': 'text/csv; charset=utf-8', 'Content-Disposition': `attachment; filename="${filename.replace(/[^\w.-]/g, '_')}"`, 'Cache-Control': 'no-store' },
+  });
+}

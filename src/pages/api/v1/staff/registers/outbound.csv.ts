@@ -1,23 +1,13 @@
 import type { APIRoute } from 'astro';
 import { registerRangeInput } from '#schemas/request-inputs.ts';
-import { jsonError } from '#server/platform/http.ts';
+import { csvDownload, jsonError } from '#server/platform/http.ts';
 import { getDb } from '#server/platform/runtime.ts';
 import { outboundRegisterCsv } from '#server/requests/registers.ts';
 
 /** The outbound register of a date range as CSV (staff only: the middleware guards /api/v1/staff). */
 export const GET: APIRoute = async ({ url }) => {
   const parsed = registerRangeInput.safeParse(Object.fromEntries(url.searchParams));
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    return jsonError(400, 'bad_parameter', `${issue.path.join('.')} must be a date (YYYY-MM-DD)`, { parameter: issue.path.join('.') });
-  }
+  if (!parsed.success) return jsonError(400, 'bad_parameter', 'from and to must be dates (YYYY-MM-DD), lang en or zh', { parameter: String(parsed.error.issues[0]!.path[0]) });
   const { from, to, lang } = parsed.data;
-  const csv = await outboundRegisterCsv(getDb(), from, to, lang);
-  return new Response(csv, {
-    headers: {
-      'Content-Type': 'text/csv; charset=utf-8',
-      'Content-Disposition': `attachment; filename="outbound-register-${from}-${to}.csv"`,
-      'Cache-Control': 'no-store',
-    },
-  });
+  return csvDownload(await outboundRegisterCsv(getDb(), from, to, lang), `outbound-register-${from}-${to}.csv`);
 };
