@@ -159,6 +159,10 @@ test('a request from search to closed, with two staff, a signed approval, a logg
   await rita.reload();
   await expect(status(rita)).toContainText('Closed');
   await expect(status(rita)).toContainText('kept for 30 years');
+  await rita.goto(`/zh/account/requests/${requestId}`);
+  await expect(rita.getByRole('region', { name: '当前进展' }), 'the same request in Chinese').toContainText('已关闭');
+  await expect(rita.getByRole('region', { name: '时间线' })).toContainText('已批准 → 已预留');
+  await expectAxeClean(rita, 'the request page in Chinese');
 
   // The outbound register holds the request, both names and the deviation.
   const csv = await (await anna.request.get(`/api/v1/staff/registers/outbound.csv?from=2000-01-01&to=2100-01-01&lang=en`)).text();
