@@ -3,8 +3,9 @@ import { auth } from './auth.ts';
 import { catalog } from './catalog.ts';
 import { common } from './common.ts';
 import { search } from './search.ts';
+import { outage } from './outage.ts';
 
-export const modules = [common, auth, catalog, search] as const;
+export const modules = [common, auth, catalog, search, outage] as const;
 
 type Union = (typeof modules)[number]['en'];
 type UnionToIntersection<U> = (U extends unknown ? (k: U) => void : never) extends (k: infer I) => void ? I : never;
