@@ -61,7 +61,7 @@ async function main() {
   watchParent();
 
   const t0 = performance.now();
-  services = await connectServices(config, { needSearch: true, log: info });
+  services = await connectServices(config, { needSearch: true, log: info, supervise: true });
 
   const pool = createPool(services.databaseUrl, { max: 4 });
   try {
