@@ -160,9 +160,13 @@ describe('PostgreSQL stopped under traffic', () => {
     await pgServer.stop();
     const stoppedAt = Date.now();
     await sleep(3_000);
+    const restarting = Date.now();
     pgServer = await startEmbeddedPostgres({ dataDir, port: pgServer.port });
     const restartedAt = Date.now();
-    await until('200s again', async () => seen.filter((s) => s.at > restartedAt).slice(-20).length === 20 && seen.filter((s) => s.at > restartedAt).slice(-20).every((s) => s.status === 200), 30_000);
+    const lastAfterRestart = () => seen.filter((s) => s.at > restartedAt).slice(-20);
+    await until('200s again', async () => lastAfterRestart().length === 20 && lastAfterRestart().every((s) => s.status === 200), 30_000).catch((error: Error) => {
+      throw new Error(`${error.message}\nlast answers: ${JSON.stringify(seen.slice(-12))}`);
+    });
     running = false;
     await Promise.all(clients);
     pool = createPool(pgServer.url, { max: 3 });
@@ -170,7 +174,7 @@ describe('PostgreSQL stopped under traffic', () => {
     const statuses = new Set(seen.map((s) => s.status));
     expect([...statuses].sort(), 'only 200 and 503').toEqual([200, 503]);
     expect(seen.filter((s) => s.at < stoppedAt && s.status === 200).length).toBeGreaterThan(10);
-    const during = seen.filter((s) => s.at > stoppedAt + 500 && s.at < restartedAt);
+    const during = seen.filter((s) => s.at > stoppedAt + 500 && s.at < restarting);
     expect(during.length).toBeGreaterThan(10);
     expect(during.filter((s) => s.path !== '/api/v1/search?q=ipsc' && s.status !== 503), 'pages and API that need PostgreSQL say 503').toEqual([]);
   }, 90_000);
