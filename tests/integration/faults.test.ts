@@ -131,14 +131,14 @@ describe('Meilisearch killed while catalog edits are written', () => {
     const { rows } = await pool.query<{ id: number; availability: string }>(`SELECT id, availability FROM lines WHERE status = 'published'`);
     expect(documents.size).toBe(rows.length);
     expect(Object.fromEntries(documents)).toEqual(Object.fromEntries(rows.map((r) => [r.id, r.availability])));
-    const hits = await fetch(`${server.url}/api/v1/search?q=${encodeURIComponent(syntheticLine(20_000 + EDITS - 1).cells.name)}`);
+    const hits = await fetch(`${server.url}/api/v1/search?q=${encodeURIComponent(syntheticLine(20_000 + EDITS - 1).cells.name!)}`);
     expect((await hits.json()).hits[0].name).toBe(syntheticLine(20_000 + EDITS - 1).cells.name);
   }, 150_000);
 });
 
 describe('PostgreSQL stopped under traffic', () => {
   test('answers turn into 503s, never 500s or dropped connections, and come back to 200 by themselves', async () => {
-    const name = syntheticLine(1).cells.name;
+    const name = syntheticLine(1).cells.name!;
     const paths = [`/lines/${encodeURIComponent(name)}`, `/api/v1/lines/${encodeURIComponent(name)}`, '/statistics', '/api/v1/search?q=ipsc'];
     const seen: { at: number; path: string; status: number | string }[] = [];
     let running = true;
