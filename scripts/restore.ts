@@ -44,7 +44,8 @@ try {
   const meili = createSearchClient({ url: services.meiliUrl, apiKey: services.meiliKey, timeoutMs: 300_000 });
   await ensureSearchIndexes(meili, config.MEILI_INDEX_PREFIX);
   const t1 = performance.now();
-  const counts = await reindex({ pool, meili, prefix: config.MEILI_INDEX_PREFIX }, (index, done) => progress.update(done, done, `${index} indexed`));
+  const { rows } = await pool.query(`SELECT (SELECT count(*) FROM lines WHERE status = 'published')::int AS lines, (SELECT count(*) FROM batches)::int AS batches`);
+  const counts = await reindex({ pool, meili, prefix: config.MEILI_INDEX_PREFIX }, (index, done) => progress.update(done, rows[0][index] ?? done, `${index} indexed`));
   progress.done();
   console.log(`search rebuilt: ${Object.entries(counts).map(([k, v]) => `${v} ${k}`).join(', ')} in ${((performance.now() - t1) / 1000).toFixed(1)} s`);
   console.log(green('restore complete; check it with npm run audit:verify'));

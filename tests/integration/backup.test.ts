@@ -140,4 +140,24 @@ describe('backup and restore', () => {
     await target.end();
     expect(existsSync(path.join(work, 'd2', 'audit-anchors.jsonl'))).toBe(false);
   }, 60_000);
+
+  test('a restore that fails after migrating leaves the database empty again, so the next attempt can go ahead', async () => {
+    const odd = path.join(work, 'odd-columns');
+    cpSync(backupDir(), odd, { recursive: true });
+    const manifestFile = path.join(odd, 'manifest.json');
+    const manifest = JSON.parse(readFileSync(manifestFile, 'utf8')) as Manifest;
+    manifest.tables.find((t) => t.name === 'lines')!.columns.push('colour');
+    writeFileSync(manifestFile, JSON.stringify(manifest));
+    const url = await newDatabase();
+    const env = { DATABASE_URL: url, DATA_DIR: path.join(work, 'd3'), MEILI_INDEX_PREFIX: uniqueIndexPrefix() };
+    const failed = cli('restore', odd, env);
+    expect(failed.status).toBe(1);
+    expect(failed.stderr).toContain('table lines: columns colour of the backup do not exist');
+    const target = createPool(url, { max: 1 });
+    expect(await tablesOf(target)).toEqual([]);
+    expect((await target.query(`SELECT count(*)::int AS n FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'public'`)).rows[0].n).toBe(0);
+    await target.end();
+    const run = cli('restore', backupDir(), env);
+    expect(run.status, run.stderr).toBe(0);
+  }, 120_000);
 });

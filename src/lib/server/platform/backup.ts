@@ -254,6 +254,47 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRep
     if (existsSync(target) && (await digestFile(target)).sha256 !== f.sha256) throw new BackupError(`${target} exists and differs from the backup's: move it aside first`);
   }
 
+  const before = await schemaObjects(pool);
+  try {
+    return await migrateAndLoad(options, manifest, anchorTargets);
+  } catch (error) {
+    // Leave the database as empty as it was, so the next attempt is not refused as "not empty".
+    await dropCreatedObjects(pool, before).catch((e) => console.error(`could not undo the schema of the failed restore: ${(e as Error).message}`));
+    throw error;
+  }
+}
+
+type SchemaObject = { kind: 'class' | 'proc' | 'type'; oid: string; sub: string; name: string };
+
+/** The objects in the public schema (relations, routines, standalone types), by oid. */
+async function schemaObjects(pool: pg.Pool): Promise<SchemaObject[]> {
+  const { rows } = await pool.query<SchemaObject>(
+    `SELECT 'class' AS kind, c.oid::text AS oid, c.relkind::text AS sub, format('%I.%I', n.nspname, c.relname) AS name
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'S', 'v', 'm')
+     UNION ALL
+     SELECT 'proc', p.oid::text, p.prokind::text, p.oid::regprocedure::text
+       FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'public'
+     UNION ALL
+     SELECT 'type', t.oid::text, t.typtype::text, format('%I.%I', n.nspname, t.typname)
+       FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace WHERE n.nspname = 'public' AND t.typtype IN ('e', 'd') `,
+  );
+  return rows;
+}
+
+async function dropCreatedObjects(pool: pg.Pool, before: SchemaObject[]): Promise<void> {
+  const known = new Set(before.map((o) => o.oid));
+  const created = (await schemaObjects(pool)).filter((o) => !known.has(o.oid));
+  await pool.query('DROP SCHEMA IF EXISTS drizzle CASCADE');
+  const statement = (o: SchemaObject) =>
+    o.kind === 'proc' ? `DROP ROUTINE IF EXISTS ${o.name} CASCADE`
+    : o.kind === 'type' ? `DROP TYPE IF EXISTS ${o.name} CASCADE`
+    : `DROP ${o.sub === 'S' ? 'SEQUENCE' : o.sub === 'v' ? 'VIEW' : o.sub === 'm' ? 'MATERIALIZED VIEW' : 'TABLE'} IF EXISTS ${o.name} CASCADE`;
+  // Tables first (their sequences, triggers and row types go with them), then the rest.
+  for (const o of [...created.filter((o) => o.kind === 'class'), ...created.filter((o) => o.kind !== 'class')]) await pool.query(statement(o));
+}
+
+async function migrateAndLoad(options: RestoreOptions, manifest: Manifest, anchorTargets: FileEntry[]): Promise<RestoreReport> {
+  const { pool, dir } = options;
   await options.migrate(pool);
   const tables = new Map((await (async () => {
     const client = await pool.connect();
