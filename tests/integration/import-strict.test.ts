@@ -22,7 +22,7 @@ describe('malformed files are rejected whole, naming FILE:LINE: field', () => {
   test.each([
     ['cellosaurus-no-ac.txt', [/^cellosaurus-no-ac\.txt:8: AC: missing$/]],
     ['cellosaurus-no-id.txt', [/^cellosaurus-no-id\.txt:8: ID: missing$/]],
-    ['cellosaurus-bad-sex-age.txt', [/^cellosaurus-bad-sex-age\.txt:11: SX: "Woman-ish" is not a Cellosaurus sex/, /^cellosaurus-bad-sex-age\.txt:12: AG: "thirty-ish" is not a Cellosaurus age/]],
+    ['cellosaurus-bad-sex-age.txt', [/^cellosaurus-bad-sex-age\.txt:11: SX: "Woman-ish" is not a Cellosaurus sex \(Female, Male, Mixed sex, Sex ambiguous, Sex undetermined, Sex unspecified\)$/, /^cellosaurus-bad-sex-age\.txt:12: AG: "thirty-ish" is not a Cellosaurus age/]],
     ['cellosaurus-truncated.txt', [/^cellosaurus-truncated\.txt:8: \/\/: the last record is not closed by "\/\/": the file looks truncated$/]],
     ['cellosaurus-unknown-code.txt', [/^cellosaurus-unknown-code\.txt:11: ZZ: is not a Cellosaurus line code$/]],
     ['truncated.json', [/^truncated\.json:4: json: the file ends in the middle of a value: it looks truncated/]],

@@ -97,7 +97,7 @@ export function parseCellosaurusEntries(text: string): { entries: CellosaurusEnt
 }
 
 /** The SX vocabulary of Cellosaurus; only female and male say something about the donor. */
-const cellosaurusSexes = ['Female', 'Male', 'Mixed sex', 'Sex ambiguous', 'Sex unspecified'];
+const cellosaurusSexes = ['Female', 'Male', 'Mixed sex', 'Sex ambiguous', 'Sex undetermined', 'Sex unspecified'];
 
 function sexOf(sx: string): 'female' | 'male' | 'unknown' | undefined {
   const s = sx.toLowerCase();
