@@ -49,7 +49,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await server?.stop();
-  await pool?.end();
+  if (pool && !pool.ended) await pool.end();
   await meili?.stop();
   await pgServer?.stop();
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });

@@ -5,6 +5,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { isBuildCurrent } from '#scripts/lib/build-stamp.ts';
 import { findFreePort } from '#scripts/lib/free-port.ts';
 
 export interface StartedPortal {
@@ -18,10 +19,14 @@ export interface StartedPortal {
 }
 
 export async function startWithStartScript(dataDir: string, env: Record<string, string> = {}): Promise<StartedPortal> {
+  // npm start rebuilds an out-of-date bundle, which would pull dist/ from under the other files' servers.
+  if (!isBuildCurrent(process.cwd())) throw new Error('the server bundle is out of date: run `npm run build` first');
   const port = await findFreePort();
   let output = '';
   const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
-    env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), DATA_DIR: dataDir, NODE_ENV: 'production', PUBLIC_URL: `http://127.0.0.1:${port}`, DATABASE_URL: '', MEILI_URL: '', MEILI_MASTER_KEY: '', NO_COLOR: '1', ...env },
+    // PUBLIC_URL is left as the suite's build had it: another value would make
+    // npm start rebuild dist/ under the other test files' running servers.
+    env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), DATA_DIR: dataDir, DATABASE_URL: '', MEILI_URL: '', MEILI_MASTER_KEY: '', NO_COLOR: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout.on('data', (c) => (output += c));
