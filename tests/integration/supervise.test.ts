@@ -51,9 +51,10 @@ describe('npm start supervises its embedded services', () => {
   test('a killed PostgreSQL is restarted and the portal recovers', async () => {
     expect(await healthStatus()).toBe(200);
     const pid = portal.postgresPid();
+    expect(pid).toBeGreaterThan(0);
     process.kill(pid, 'SIGKILL');
     await waitFor('PostgreSQL gone', async () => !alive(pid));
-    await waitFor('health 200 again', async () => (await healthStatus()) === 200 && portal.postgresPid() !== pid);
+    await waitFor('health 200 again', async () => (await healthStatus()) === 200 && ![0, pid].includes(portal.postgresPid()));
     expect(portal.output()).toMatch(/PostgreSQL \(embedded\) exited unexpectedly \(signal SIGKILL\); restarting in [\d.]+ s \(attempt 1\)/);
     expect(portal.output()).toContain('PostgreSQL (embedded) restarted');
     const line = await fetch(`${portal.url}/lines/WAe009-A`);
@@ -64,7 +65,7 @@ describe('npm start supervises its embedded services', () => {
     const pid = portal.meiliPid();
     expect(pid).toBeGreaterThan(0);
     process.kill(pid, 'SIGKILL');
-    await waitFor('health 200 again', async () => (await healthStatus()) === 200 && portal.meiliPid() !== pid);
+    await waitFor('health 200 again', async () => (await healthStatus()) === 200 && ![0, pid].includes(portal.meiliPid()));
     expect(portal.output()).toMatch(/Meilisearch \(embedded\) exited unexpectedly \(signal SIGKILL\); restarting/);
     const res = await fetch(`${portal.url}/api/v1/search?q=H9`);
     expect(res.status).toBe(200);

@@ -12,7 +12,7 @@ export interface StartedPortal {
   url: string;
   dataDir: string;
   output(): string;
-  /** The postmaster's pid, from DATA_DIR/postgres/postmaster.pid. */
+  /** The postmaster's pid, from DATA_DIR/postgres/postmaster.pid (0 when there is none). */
   postgresPid(): number;
   meiliPid(): number;
   stop(): Promise<number | null>;
@@ -42,10 +42,21 @@ export async function startWithStartScript(dataDir: string, env: Record<string, 
     url: `http://127.0.0.1:${port}`,
     dataDir,
     output: () => output,
-    postgresPid: () => Number(readFileSync(path.join(dataDir, 'postgres', 'postmaster.pid'), 'utf8').split('\n')[0]),
+    // 0 while PostgreSQL (re)starts: the file is briefly absent.
+    postgresPid: () => {
+      try {
+        return Number(readFileSync(path.join(dataDir, 'postgres', 'postmaster.pid'), 'utf8').split('\n')[0]) || 0;
+      } catch {
+        return 0;
+      }
+    },
     meiliPid: () => {
       const file = path.join(dataDir, 'meili.json');
-      return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { pid: number }).pid : 0;
+      try {
+        return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { pid: number }).pid : 0;
+      } catch {
+        return 0;
+      }
     },
     async stop() {
       if (child.exitCode === null) child.kill('SIGTERM');
