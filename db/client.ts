@@ -18,6 +18,11 @@ export function createPool(url: string, options: pg.PoolConfig = {}): pg.Pool {
   });
   // An idle client losing its server (restart, failover) must not crash the process.
   pool.on('error', (error) => console.error(`[db] idle client error: ${error.message}`));
+  // A client checked out of the pool (say, the search worker's transaction
+  // waiting on Meilisearch) that loses its server emits 'error' with nobody
+  // listening, which ends the process; with this listener its next query
+  // fails instead, and the pool discards it on release.
+  pool.on('connect', (client) => client.on('error', (error) => console.error(`[db] connection lost: ${error.message}`)));
   return pool;
 }
 

@@ -9,38 +9,24 @@
  * of GET /api/v1/search, their ratio, the time to first byte of the
  * server-rendered /search, and the JavaScript (gzip) shipped to /search.
  */
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { Meilisearch } from 'meilisearch';
-import { createPool } from '#db/client.ts';
-import { runMigrations } from '#db/migrate.ts';
-import { EMBEDDED_APP } from '#db/roles.ts';
-import { createSearchClient } from '#search/client.ts';
 import { indexUid } from '#search/indexes/index.ts';
 import { LINES, lineFacets } from '#search/indexes/lines.ts';
-import { ensureSearchIndexes } from '#search/settings.ts';
-import { drainAll, pendingOutbox } from '#search/sync.ts';
 import { buildFilter } from '#server/search/search.ts';
 import { parseSearchParams } from '#schemas/search-params.ts';
-import { isBuildCurrent, markBuilt } from './lib/build-stamp.ts';
-import { startEmbeddedMeilisearch } from './lib/embedded-meilisearch.ts';
-import { startEmbeddedPostgres } from './lib/embedded-postgres.ts';
-import { findFreePort, waitForPort } from './lib/free-port.ts';
-import { bold, info } from './lib/log.ts';
+import { openBenchData, startBuiltPortal } from './lib/bench-data.ts';
+import { bold } from './lib/log.ts';
 import { createProgress } from './lib/progress.ts';
-import { seedSyntheticLines } from './lib/seed-synthetic.ts';
 import { syntheticLine } from '#seed/synthetic.ts';
 
 const { values } = parseArgs({ options: { lines: { type: 'string', default: '100000' }, rounds: { type: 'string', default: '60' } } });
 const N = Number(values.lines);
 const ROUNDS = Number(values.rounds);
 const root = path.resolve(import.meta.dirname, '..');
-const dataDir = path.resolve(process.env.BENCH_DATA_DIR ?? '.bench-data');
-mkdirSync(dataDir, { recursive: true });
 
 /** The query mix: what researchers type, as query strings of the public API. */
 const mix: [string, string][] = [
@@ -84,43 +70,13 @@ function get(url: string): Promise<{ ttfb: number; total: number; status: number
 }
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
 
-const pgServer = await startEmbeddedPostgres({ dataDir });
-const meiliServer = await startEmbeddedMeilisearch({ dataDir });
-const pool = createPool(pgServer.ownerUrl, { max: 4 });
-let server: ReturnType<typeof spawn> | undefined;
+const data = await openBenchData(N);
+const { meiliServer, meili } = data;
+const stats = { numberOfDocuments: data.documents };
+let server: { base: string; stop(): void } | undefined;
 try {
-  await runMigrations(pool, { appRole: EMBEDDED_APP });
-  const meili = createSearchClient({ url: meiliServer.url, apiKey: meiliServer.masterKey, timeoutMs: 600_000 });
-  await ensureSearchIndexes(meili);
-  const { rows } = await pool.query(`SELECT count(*)::int AS n FROM lines WHERE synthetic`);
-  if (rows[0].n < N) {
-    info(`seeding ${N.toLocaleString('en')} synthetic lines into ${dataDir} (once; later runs reuse them)`);
-    await seedSyntheticLines(pool, N, createProgress());
-  }
-  const pending = await pendingOutbox(pool);
-  if (pending) {
-    info(`indexing ${pending.toLocaleString('en')} outbox rows`);
-    const progress = createProgress();
-    let done = 0;
-    await drainAll({ pool, meili }, (r) => progress.update((done += r.claimed), pending, 'rows'));
-    progress.done();
-  }
-  const stats = await meili.index(indexUid('', LINES)).getStats();
-  info(`lines index: ${stats.numberOfDocuments.toLocaleString('en')} documents`);
-
-  if (!isBuildCurrent(root)) {
-    info('building the portal');
-    execFileSync(process.execPath, [path.join(root, 'node_modules/astro/bin/astro.mjs'), 'build'], { cwd: root, stdio: 'ignore', env: { ...process.env, NODE_ENV: 'production', ASTRO_TELEMETRY_DISABLED: '1' } });
-    markBuilt(root);
-  }
-  const port = await findFreePort();
-  server = spawn(process.execPath, [path.join(root, 'dist/server/entry.mjs')], {
-    cwd: root,
-    stdio: 'ignore',
-    env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), NODE_ENV: 'production', PUBLIC_URL: `http://127.0.0.1:${port}`, DATABASE_URL: pgServer.appUrl, MEILI_URL: meiliServer.url, MEILI_MASTER_KEY: meiliServer.masterKey },
-  });
-  await waitForPort(port);
-  const base = `http://127.0.0.1:${port}`;
+  const portal = await startBuiltPortal(root, data);
+  server = portal;
 
   // The raw floor: the same search (query, filters, every facet, one page) straight to Meilisearch.
   const direct = (client: Meilisearch, query: string) => {
@@ -132,7 +88,7 @@ try {
   // warm up
   for (const [, q] of mix) {
     await direct(meili, q);
-    await get(`${base}/api/v1/search?${q}`);
+    await get(`${portal.base}/api/v1/search?${q}`);
   }
   const results: { kind: string; q: string; direct: number[]; api: number[] }[] = mix.map(([kind, q]) => ({ kind, q, direct: [], api: [] }));
   const allDirect: number[] = [];
@@ -144,7 +100,7 @@ try {
       await direct(meili, r.q);
       const d = performance.now() - t0;
       t0 = performance.now();
-      const res = await get(`${base}/api/v1/search?${r.q}`);
+      const res = await get(`${portal.base}/api/v1/search?${r.q}`);
       const a = performance.now() - t0;
       if (res.status !== 200) throw new Error(`/api/v1/search?${r.q} answered ${res.status}: ${res.body.slice(0, 200)}`);
       r.direct.push(d);
@@ -164,10 +120,10 @@ try {
   }
 
   const ttfb: number[] = [];
-  for (let i = 0; i < ROUNDS; i++) ttfb.push((await get(`${base}/search?q=parkinson&category=ipsc`)).ttfb);
+  for (let i = 0; i < ROUNDS; i++) ttfb.push((await get(`${portal.base}/search?q=parkinson&category=ipsc`)).ttfb);
 
   // JavaScript shipped to /search: every module the page loads, followed through its imports.
-  const html = (await get(`${base}/search?q=parkinson`)).body;
+  const html = (await get(`${portal.base}/search?q=parkinson`)).body;
   const seen = new Set<string>();
   const queue = [...html.matchAll(/(?:src|component-url|renderer-url)="(\/_astro\/[^"]+\.js)"/g)].map((m) => m[1]!);
   let jsBytes = 0;
@@ -176,10 +132,10 @@ try {
     const file = queue.shift()!;
     if (seen.has(file)) continue;
     seen.add(file);
-    const body = (await get(base + file)).body;
+    const body = (await get(portal.base + file)).body;
     jsBytes += Buffer.byteLength(body);
     jsGzip += gzipSync(body).length;
-    for (const m of body.matchAll(/(?:from|import)\s*["'](\.{0,2}\/[^"']+\.js)["']/g)) queue.push(new URL(m[1]!, base + file).pathname);
+    for (const m of body.matchAll(/(?:from|import)\s*["'](\.{0,2}\/[^"']+\.js)["']/g)) queue.push(new URL(m[1]!, portal.base + file).pathname);
   }
 
   console.log(`\n${bold(`Search at ${stats.numberOfDocuments.toLocaleString('en')} lines`)}, ${ROUNDS} rounds of ${mix.length} queries (2-core machine, loopback)\n`);
@@ -195,8 +151,6 @@ try {
   console.log(`${bold('/search server-rendered')}: time to first byte p50 ${pct(ttfb, 50).toFixed(1)} ms, p95 ${pct(ttfb, 95).toFixed(1)} ms (goal p95 < 50 ms)`);
   console.log(`${bold('JavaScript for /search')}: ${seen.size} files, ${(jsBytes / 1024).toFixed(1)} kB, ${(jsGzip / 1024).toFixed(1)} kB gzip (goal < 60 kB gzip)`);
 } finally {
-  server?.kill('SIGTERM');
-  await pool.end();
-  await meiliServer.stop();
-  await pgServer.stop();
+  server?.stop();
+  await data.stop();
 }

@@ -80,7 +80,7 @@ try {
     console.log(
       `${bold(file)} (${report.format}, ${report.kinds.join(' + ') || 'empty'}): ` +
         `${inserted} inserted, ${updated} updated, ${unchanged} unchanged, ${rejected} rejected` +
-        (report.skipped ? `, ${report.skipped} skipped (not human stem cell lines)` : '') +
+        (report.skipped ? `, ${report.skipped} skipped (${Object.entries(report.skippedByReason).map(([why, n]) => `${n} ${why}`).join(', ')})` : '') +
         ` in ${seconds.toFixed(2)} s (${rate.toLocaleString('en')} records/s)`,
     );
     if (report.dryRun) console.log('dry run: nothing was written.');

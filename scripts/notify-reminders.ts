@@ -14,10 +14,10 @@ import { green } from './lib/log.ts';
 
 const config = loadConfigOrExit();
 const services = await connectServices(config, { needSearch: false });
-const pool = createPool(services.databaseUrl, { max: 2 });
+const pool = createPool(services.ownerUrl, { max: 2 });
 let exitCode = 0;
 try {
-  await runMigrations(pool);
+  await runMigrations(pool, { appRole: services.appRole });
   const report = await sendReminders(createDatabase(pool));
   const mail = await deliverAllMail(pool);
   console.log(green(`${report.reminded.length} requests in reminders, ${report.escalated.length} escalated, ${report.lapsed.length} reservations lapsed; ${mail.sent} mails sent`));

@@ -28,9 +28,10 @@ let services: Services | undefined;
 let server: ChildProcess | undefined;
 let stopping = false;
 
-async function shutdown(code: number) {
+async function shutdown(code: number, why = '') {
   if (stopping) return;
   stopping = true;
+  if (why) info(`stopping (${why})`);
   if (server && server.exitCode === null) {
     info('stopping the web server');
     const exited = new Promise((r) => server!.once('exit', r));
@@ -55,13 +56,13 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<v
 
 async function main() {
   const config = loadConfigOrExit();
-  process.on('SIGINT', () => void shutdown(0)); // on, not once: Ctrl-C reaches us from the terminal and again from npm
-  process.on('SIGTERM', () => void shutdown(0));
-  process.on('SIGHUP', () => void shutdown(0));
+  process.on('SIGINT', () => void shutdown(0, 'SIGINT')); // on, not once: Ctrl-C reaches us from the terminal and again from npm
+  process.on('SIGTERM', () => void shutdown(0, 'SIGTERM'));
+  process.on('SIGHUP', () => void shutdown(0, 'SIGHUP'));
   watchParent();
 
   const t0 = performance.now();
-  services = await connectServices(config, { needSearch: true, log: info });
+  services = await connectServices(config, { needSearch: true, log: info, supervise: true });
 
   // Migrations and demo data as the owner; the web server gets the app role (db/roles.ts).
   const pool = createPool(services.ownerUrl, { max: 4 });
@@ -127,7 +128,7 @@ async function main() {
 function watchParent() {
   const parent = process.ppid;
   setInterval(() => {
-    if (process.ppid !== parent) void shutdown(0);
+    if (process.ppid !== parent) void shutdown(0, 'the parent process is gone');
   }, 1_000).unref();
 }
 

@@ -3,6 +3,7 @@ import { localizePath, splitLocale } from './i18n/index.ts';
 import { decideAccess, requirementFor } from '#server/accounts/authorize.ts';
 import { jsonError } from '#server/platform/http.ts';
 import { getConfig } from '#server/platform/config.ts';
+import { isDatabaseUnavailable, unavailableJson, unavailablePage } from '#server/platform/outage.ts';
 import { ensureWorkers, getDb } from '#server/platform/runtime.ts';
 import { withSecurityHeaders } from '#server/platform/security-headers.ts';
 import { edgeChecks, requestLog } from './edge.ts';
@@ -33,6 +34,18 @@ const locale = defineMiddleware((context, next) => {
   return next();
 });
 
+/** PostgreSQL down: a clear 503 (bilingual page, or JSON with Retry-After) instead of a 500; the next request after it returns is served. */
+const outage = defineMiddleware(async (context, next) => {
+  try {
+    return await next();
+  } catch (error) {
+    if (!isDatabaseUnavailable(error)) throw error;
+    console.error(`[db] unavailable: ${context.url.pathname}: ${(error as Error).message}`);
+    const { locale, pathWithoutLocale } = context.locals;
+    return pathWithoutLocale.startsWith('/api/') ? unavailableJson() : unavailablePage(locale, pathWithoutLocale);
+  }
+});
+
 /** Puts the signed-in account (or null) in locals; renews the cookie when the session slid forward. */
 const authenticate = defineMiddleware(async (context, next) => {
   context.locals.user = null;
@@ -40,7 +53,15 @@ const authenticate = defineMiddleware(async (context, next) => {
   const production = getConfig().NODE_ENV === 'production';
   const token = context.cookies.get(sessionCookieName(production))?.value;
   if (token) {
-    const result = await validateSessionToken(getDb(), token);
+    let result;
+    try {
+      result = await validateSessionToken(getDb(), token);
+    } catch (error) {
+      // Database down: a public page still renders, for an anonymous reader
+      // (the cookie is kept); a guarded one cannot, and answers 503.
+      if (!isDatabaseUnavailable(error) || requirementFor(context.locals.pathWithoutLocale)) throw error;
+      return next();
+    }
     if (result) {
       context.locals.user = result.user;
       context.locals.session = result.session;
@@ -91,4 +112,4 @@ const rememberFormInput = defineMiddleware(async (context, next) => {
 });
 
 // The edge (src/edge.ts) comes before anything that reads a body.
-export const onRequest = sequence(requestLog, startWorkers, securityHeaders, locale, edgeChecks, authenticate, guard, rememberFormInput);
+export const onRequest = sequence(requestLog, startWorkers, securityHeaders, locale, edgeChecks, outage, authenticate, guard, rememberFormInput);

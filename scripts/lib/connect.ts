@@ -10,6 +10,7 @@ import { redact } from '#server/platform/config.ts';
 import { resolveDataDir } from './data-dir.ts';
 import { findRunningEmbeddedPostgres, startEmbeddedPostgres } from './embedded-postgres.ts';
 import { findRunningEmbeddedMeilisearch, startEmbeddedMeilisearch } from './embedded-meilisearch.ts';
+import { supervise } from './supervise.ts';
 
 export interface Services {
   /** The app role: what the web server connects as. */
@@ -65,7 +66,8 @@ export async function assertSearchReachable(url: string, key: string): Promise<v
 
 export async function connectServices(
   config: Config,
-  options: { needSearch: boolean; log?: (line: string) => void },
+  /** supervise: restart an embedded server this process started when it dies (`npm start`). */
+  options: { needSearch: boolean; log?: (line: string) => void; supervise?: boolean },
 ): Promise<Services> {
   const log = options.log ?? (() => {});
   const stops: (() => Promise<void>)[] = [];
@@ -85,7 +87,17 @@ export async function connectServices(
       } else {
         const t0 = performance.now();
         const pgServer = await startEmbeddedPostgres({ dataDir, port: config.EMBEDDED_PG_PORT, log });
-        stops.push(() => pgServer.stop());
+        if (options.supervise) {
+          const supervised = supervise({
+            name: 'PostgreSQL (embedded)',
+            first: pgServer,
+            processOf: (h) => h.process,
+            restart: () => startEmbeddedPostgres({ dataDir, port: pgServer.port, log }),
+            stopHandle: (h) => h.stop(),
+            log,
+          });
+          stops.push(() => supervised.stop());
+        } else stops.push(() => pgServer.stop());
         urls = pgServer;
         log(`PostgreSQL (embedded) on 127.0.0.1:${pgServer.port} in ${Math.round(performance.now() - t0)} ms`);
       }
@@ -109,7 +121,17 @@ export async function connectServices(
     } else if (options.needSearch) {
       const t0 = performance.now();
       const meili = await startEmbeddedMeilisearch({ dataDir, port: config.EMBEDDED_MEILI_PORT, log });
-      stops.push(() => meili.stop());
+      if (options.supervise) {
+        const supervised = supervise({
+          name: 'Meilisearch (embedded)',
+          first: meili,
+          processOf: (h) => h.process,
+          restart: () => startEmbeddedMeilisearch({ dataDir, port: meili.port, log }),
+          stopHandle: (h) => h.stop(),
+          log,
+        });
+        stops.push(() => supervised.stop());
+      } else stops.push(() => meili.stop());
       meiliUrl = meili.url;
       meiliKey = meili.masterKey;
       log(`Meilisearch (embedded) on ${meili.url} in ${Math.round(performance.now() - t0)} ms`);

@@ -69,6 +69,7 @@ export async function startEmbeddedMeilisearch(options: {
   // Last resort when the owner exits without stopping it (a crash, process.exit).
   const killOnExit = () => child.kill('SIGTERM');
   process.once('exit', killOnExit);
+  child.once('exit', () => process.removeListener('exit', killOnExit));
   let stderr = '';
   child.stderr!.on('data', (chunk) => {
     stderr = (stderr + chunk).slice(-4000);

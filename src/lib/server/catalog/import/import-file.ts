@@ -46,8 +46,9 @@ export interface ImportReport {
   counts: WriteCounts & { rejected: number };
   problems: Problem[];
   warnings: string[];
-  /** Cellosaurus entries that are not human stem cell lines. */
+  /** Well-formed Cellosaurus entries left out (not human, not a stem cell line): the total and by reason. */
   skipped: number;
+  skippedByReason: Record<string, number>;
   dryRun: boolean;
 }
 
@@ -107,9 +108,12 @@ function rowsFromJson(text: string, problems: Problem[]): Row[] {
   try {
     data = JSON.parse(text);
   } catch (error) {
-    const pos = /position (\d+)/.exec((error as Error).message)?.[1];
-    const line = pos ? text.slice(0, Number(pos)).split('\n').length : 1;
-    problems.push({ line, field: 'json', message: (error as Error).message.replace(/^JSON\.parse: /, '') });
+    const message = (error as Error).message.replace(/^JSON\.parse: /, '');
+    const pos = Number(/position (\d+)/.exec(message)?.[1] ?? text.length);
+    const line = text.slice(0, pos).split('\n').length;
+    // A file cut short (an interrupted copy) is the usual cause: say so.
+    const truncated = pos >= text.trimEnd().length;
+    problems.push({ line, field: 'json', message: truncated ? `the file ends in the middle of a value: it looks truncated (${message})` : message });
     return [];
   }
   const groups: [Kind, unknown][] = Array.isArray(data)
@@ -117,6 +121,12 @@ function rowsFromJson(text: string, problems: Problem[]): Row[] {
     : data && typeof data === 'object'
       ? (['lines', 'batches', 'qc'] as const).filter((k) => k in data).map((k) => [k, (data as Record<string, unknown>)[k]])
       : [];
+  if (data && typeof data === 'object' && !Array.isArray(data)) {
+    // Like an unknown CSV column: a misspelt group would otherwise vanish.
+    for (const key of Object.keys(data)) {
+      if (!['lines', 'batches', 'qc'].includes(key)) problems.push({ line: 1, field: key, message: 'unknown group (expected "lines", "batches" or "qc")' });
+    }
+  }
   if (!groups.length) {
     problems.push({ line: 1, field: 'json', message: 'expected an array of lines or an object with "lines", "batches" and/or "qc" arrays' });
     return [];
@@ -136,9 +146,19 @@ function rowsFromJson(text: string, problems: Problem[]): Row[] {
         return;
       }
       // Batches may carry their QC results inline: { ..., "qc": [ {...} ] }
-      const { qc, ...cells } = item as Record<string, unknown>;
+      const { qc: inlineQc, ...rest } = item as Record<string, unknown>;
+      const cells = kind === 'batches' ? rest : (item as Record<string, unknown>);
+      const qc = kind === 'batches' ? inlineQc : undefined;
+      const known = new Set(columnsByKind[kind]);
+      for (const key of Object.keys(item)) {
+        if (!known.has(key) && !(kind === 'batches' && key === 'qc')) problems.push({ line, field: key, message: `unknown field for ${kind} (see docs/import-format.md)` });
+      }
       rows.push({ line, kind, cells: stringify(cells) });
-      if (kind === 'batches' && Array.isArray(qc)) {
+      if (kind === 'batches' && qc !== undefined) {
+        if (!Array.isArray(qc) || qc.some((q) => !q || typeof q !== 'object' || Array.isArray(q))) {
+          problems.push({ line, field: 'qc', message: 'must be an array of objects' });
+          return;
+        }
         for (const q of qc) rows.push({ line, kind: 'qc', cells: { batch_number: (cells as Record<string, unknown>).batch_number, ...stringify(q as Record<string, unknown>) } });
       }
     });
@@ -178,7 +198,7 @@ export async function importText(pool: pg.Pool, file: string, text: string, opti
   const format = options.format ?? detectFormat(file, text);
   const problems: Problem[] = [];
   const warnings: string[] = [];
-  let skipped = 0;
+  let skippedByReason: Record<string, number> = {};
   let rows: Row[];
   let cellosaurus = false;
 
@@ -199,8 +219,13 @@ export async function importText(pool: pg.Pool, file: string, text: string, opti
       rows = rowsFromJson(text, problems);
       break;
     case 'cellosaurus': {
-      const mapped = mapCellosaurus(parseCellosaurusEntries(text));
-      skipped = mapped.skipped;
+      // A malformed entry is an error, not a skip: only well-formed entries of
+      // another species or category may be left out, or a damaged file would
+      // import part of itself and say nothing.
+      const parsed = parseCellosaurusEntries(text);
+      problems.push(...parsed.problems);
+      const mapped = mapCellosaurus(parsed.entries);
+      skippedByReason = mapped.skipped;
       for (const r of mapped.renamed) warnings.push(`${file}: name shared by several entries, renamed: ${r}`);
       cellosaurus = true;
       rows = mapped.kept.map((m) => ({ line: m.line, kind: 'lines', cells: m.input as Record<string, unknown> }));
@@ -212,7 +237,7 @@ export async function importText(pool: pg.Pool, file: string, text: string, opti
   const lines: { line: number; record: LineRecord }[] = [];
   const batches: { line: number; record: BatchRecord }[] = [];
   const qc: { line: number; record: QcRecord }[] = [];
-  const badRows = new Set<number>();
+  const badRows = new Set(problems.map((p) => p.line));
   for (const row of rows) {
     const result = schemas[row.kind].safeParse(row.cells);
     if (!result.success) {
@@ -296,7 +321,8 @@ export async function importText(pool: pg.Pool, file: string, text: string, opti
       counts: { inserted: 0, updated: 0, unchanged: 0, rejected: badRows.size },
       problems: problems.sort((a, b) => a.line - b.line),
       warnings,
-      skipped,
+      skipped: Object.values(skippedByReason).reduce((a, b) => a + b, 0),
+      skippedByReason,
       dryRun: Boolean(options.dryRun),
     };
     if (problems.length) return report;

@@ -1,0 +1,88 @@
+/**
+ * The benchmarks' catalog (npm run bench, npm run test:load): N synthetic
+ * lines seeded once into their own data directory (.bench-data, embedded
+ * services) and indexed; later runs reuse them. And the built portal served
+ * against it on a free port.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import type { Meilisearch } from 'meilisearch';
+import type pg from 'pg';
+import { createPool } from '#db/client.ts';
+import { runMigrations } from '#db/migrate.ts';
+import { EMBEDDED_APP } from '#db/roles.ts';
+import { createSearchClient } from '#search/client.ts';
+import { indexUid } from '#search/indexes/index.ts';
+import { LINES } from '#search/indexes/lines.ts';
+import { ensureSearchIndexes } from '#search/settings.ts';
+import { drainAll, pendingOutbox } from '#search/sync.ts';
+import { isBuildCurrent, markBuilt } from './build-stamp.ts';
+import { startEmbeddedMeilisearch, type EmbeddedMeiliHandle } from './embedded-meilisearch.ts';
+import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from './embedded-postgres.ts';
+import { findFreePort, waitForPort } from './free-port.ts';
+import { info } from './log.ts';
+import { createProgress } from './progress.ts';
+import { seedSyntheticLines } from './seed-synthetic.ts';
+
+export interface BenchData {
+  pgServer: EmbeddedPostgresHandle;
+  meiliServer: EmbeddedMeiliHandle;
+  pool: pg.Pool;
+  meili: Meilisearch;
+  documents: number;
+  stop(): Promise<void>;
+}
+
+export async function openBenchData(lines: number, dataDir = path.resolve(process.env.BENCH_DATA_DIR ?? '.bench-data')): Promise<BenchData> {
+  mkdirSync(dataDir, { recursive: true });
+  const pgServer = await startEmbeddedPostgres({ dataDir });
+  const meiliServer = await startEmbeddedMeilisearch({ dataDir });
+  const pool = createPool(pgServer.ownerUrl, { max: 4 });
+  const stop = async () => {
+    await pool.end();
+    await meiliServer.stop();
+    await pgServer.stop();
+  };
+  try {
+    await runMigrations(pool, { appRole: EMBEDDED_APP });
+    const meili = createSearchClient({ url: meiliServer.url, apiKey: meiliServer.masterKey, timeoutMs: 600_000 });
+    await ensureSearchIndexes(meili);
+    const { rows } = await pool.query(`SELECT count(*)::int AS n FROM lines WHERE synthetic`);
+    if (rows[0].n < lines) {
+      info(`seeding ${lines.toLocaleString('en')} synthetic lines into ${dataDir} (once; later runs reuse them)`);
+      await seedSyntheticLines(pool, lines, createProgress());
+    }
+    const pending = await pendingOutbox(pool);
+    if (pending) {
+      info(`indexing ${pending.toLocaleString('en')} outbox rows`);
+      const progress = createProgress();
+      let done = 0;
+      await drainAll({ pool, meili }, (r) => progress.update((done += r.claimed), pending, 'rows'));
+      progress.done();
+    }
+    const stats = await meili.index(indexUid('', LINES)).getStats();
+    info(`lines index: ${stats.numberOfDocuments.toLocaleString('en')} documents`);
+    return { pgServer, meiliServer, pool, meili, documents: stats.numberOfDocuments, stop };
+  } catch (error) {
+    await stop().catch(() => {});
+    throw error;
+  }
+}
+
+/** Runs the production bundle (building it first when the sources changed) against the bench data. */
+export async function startBuiltPortal(root: string, data: BenchData): Promise<{ base: string; stop(): void }> {
+  if (!isBuildCurrent(root)) {
+    info('building the portal');
+    execFileSync(process.execPath, [path.join(root, 'node_modules/astro/bin/astro.mjs'), 'build'], { cwd: root, stdio: 'ignore', env: { ...process.env, NODE_ENV: 'production', ASTRO_TELEMETRY_DISABLED: '1' } });
+    markBuilt(root);
+  }
+  const port = await findFreePort();
+  const server = spawn(process.execPath, [path.join(root, 'dist/server/entry.mjs')], {
+    cwd: root,
+    stdio: 'ignore',
+    env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), NODE_ENV: 'production', PUBLIC_URL: `http://127.0.0.1:${port}`, DATABASE_URL: data.pgServer.appUrl, MEILI_URL: data.meiliServer.url, MEILI_MASTER_KEY: data.meiliServer.masterKey },
+  });
+  await waitForPort(port);
+  return { base: `http://127.0.0.1:${port}`, stop: () => void server.kill('SIGTERM') };
+}
