@@ -17,7 +17,7 @@ const networkCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE'
  * exceptions (08…), shutdown and start-up (57P01-57P03), too many connections.
  */
 const postgresCodes = /^(08...|57P0[1-3]|53300)$/;
-const pgMessages = /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|Connection is closed|the database system is (starting up|shutting down)/i;
+const pgMessages = /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|Client was closed and is not queryable|is not queryable|Connection is closed|the database system is (starting up|shutting down|not yet accepting connections|in recovery mode)/i;
 
 /**
  * Whether an error (or any error it wraps: drizzle's DrizzleQueryError keeps
