@@ -34,6 +34,8 @@ export function failureToError(f: RequestFailure): ActionError {
     case 'bad_password':
       // Not 401: the caller is signed in; the signature, not the session, failed.
       return new ActionError({ code: 'BAD_REQUEST', message: 'request.error.bad_password' });
+    case 'throttled':
+      return new ActionError({ code: 'TOO_MANY_REQUESTS', message: withQuery('auth.error.throttled', { minutes: Math.ceil(f.retryAfterSeconds / 60) }) });
     case 'same_person':
       return new ActionError({ code: 'CONFLICT', message: 'request.error.same_person' });
     case 'insufficient_stock':

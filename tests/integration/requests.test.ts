@@ -99,6 +99,21 @@ describe('requests through the services', () => {
     expect(rows[0].n).toBe(0);
   });
 
+  test('guessing the password through the signature form is throttled like the password change check', async () => {
+    const guesser = await makeCaller(t.db, 'staff');
+    const id = await submittedRequest(t.db, alice, 'REQ-LINE-1', 'REQ-B-1', 1);
+    must(await staff.startReview(t.db, guesser, id));
+    must(await staff.updateChecklist(t.db, guesser, id, ['agreement', 'ethics', 'terms', 'grade']));
+    const outcomes: string[] = [];
+    for (let i = 0; i < 8; i++) {
+      const r = await staff.approveRequest(t.db, guesser, id, { password: `guess ${i}`, quantities: {} });
+      outcomes.push(r.ok ? 'ok' : r.failure.code);
+    }
+    expect(outcomes.slice(0, 5)).toEqual(Array(5).fill('bad_password'));
+    expect(outcomes.slice(5), 'after five wrong guesses the signature waits').toContain('throttled');
+    expect(await staff.approveRequest(t.db, guesser, id, { password: TEST_PASSWORD, quantities: {} }), 'even the right password waits').toMatchObject({ ok: false, failure: { code: 'throttled' } });
+  });
+
   test('approval in part reserves only what was approved; a rejection or withdrawal returns reserved vials', async () => {
     const before = await stockOf(batchId);
     const id = await submittedRequest(t.db, alice, 'REQ-LINE-1', 'REQ-B-1', 5);

@@ -17,6 +17,7 @@ export type RequestFailure =
   | { code: 'not_found' }
   | { code: 'transition'; error: TransitionError }
   | { code: 'bad_password' }
+  | { code: 'throttled'; retryAfterSeconds: number }
   | { code: 'invalid'; field: string; message: string; key?: string; params?: Record<string, string> }
   | { code: 'insufficient_stock'; batch: string; available: number; wanted: number }
   | { code: 'same_person' }

@@ -31,8 +31,9 @@ export async function setBatchStatus(db: Database, caller: Caller, batchId: numb
     if (!batch) return fail({ code: 'not_found' });
     if (!allowed[batch.releaseStatus].includes(input.status)) return fail({ code: 'invalid', field: 'status', message: `a batch cannot go from "${batch.releaseStatus}" to "${input.status}"` });
     if (!input.reason.trim()) return fail({ code: 'invalid', field: 'reason', message: 'give the reason' });
-    const signature = await sign(tx, caller, input.password, 'batch_status', { type: 'batch', id: batchId }, input.reason);
-    if (!signature) return fail({ code: 'bad_password' });
+    const signed = await sign(tx, caller, input.password, 'batch_status', { type: 'batch', id: batchId }, input.reason);
+    if ('failure' in signed) return fail(signed.failure);
+    const signature = signed.signature;
     await tx.update(batches).set({ releaseStatus: input.status, updatedAt: new Date(), entryVersion: sql`${batches.entryVersion} + 1` }).where(eq(batches.id, batchId));
     await recordAudit(tx, { actor: caller.id, action: 'batch.status_changed', entityType: 'batch', entityId: batchId, before: { number: batch.number, releaseStatus: batch.releaseStatus }, after: { number: batch.number, releaseStatus: input.status, signature: signature.id }, reason: input.reason });
     await tx.execute(sql`INSERT INTO search_outbox (entity_type, entity_id, op) VALUES ('batch', ${String(batchId)}, 'upsert'), ('line', ${String(batch.lineId)}, 'upsert')`);

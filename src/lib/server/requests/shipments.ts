@@ -136,8 +136,9 @@ export async function closeDeviation(db: Database, caller: Caller, deviationId: 
     if (!request) return fail({ code: 'not_found' });
     if (deviation.closedAt) return fail({ code: 'conflict', message: 'this deviation is already closed' });
     if (!input.assessment.trim()) return fail({ code: 'invalid', field: 'assessment', message: 'write the assessment' });
-    const signature = await sign(tx, caller, input.password, 'deviation_closed', { type: 'deviation', id: deviationId }, input.assessment);
-    if (!signature) return fail({ code: 'bad_password' });
+    const signed = await sign(tx, caller, input.password, 'deviation_closed', { type: 'deviation', id: deviationId }, input.assessment);
+    if ('failure' in signed) return fail(signed.failure);
+    const signature = signed.signature;
     const now = new Date();
     await tx.update(deviations).set({ assessment: input.assessment, closedBy: caller.id, closedAt: now }).where(eq(deviations.id, deviationId));
     await tx.update(requests).set({ openDeviations: sql`${requests.openDeviations} - 1` }).where(eq(requests.id, request.id));

@@ -86,8 +86,9 @@ export async function approveRequest(db: Database, caller: Caller, requestId: nu
     // Ask the state module before asking for the password: a refused move signs nothing.
     const dry = decideTransition(request.state, 'approved', actorKind(caller, request), { ...facts, signed: true });
     if (!dry.ok) return fail({ code: 'transition', error: dry.error });
-    const signature = await sign(tx, caller, input.password, 'approved', { type: 'request', id: requestId }, input.comment);
-    if (!signature) return fail({ code: 'bad_password' });
+    const signed = await sign(tx, caller, input.password, 'approved', { type: 'request', id: requestId }, input.comment);
+    if ('failure' in signed) return fail(signed.failure);
+    const signature = signed.signature;
     for (const a of approved) await tx.update(requestItems).set({ approvedQuantity: a.quantity }).where(eq(requestItems.id, a.item.id));
     const partial = approved.some((a) => a.quantity < a.item.quantity);
     return changeState(tx, request, 'approved', caller, { ...facts, signed: true }, {
@@ -129,8 +130,9 @@ export async function releaseRequest(db: Database, caller: Caller, requestId: nu
     if (!request) return fail({ code: 'not_found' });
     const dry = decideTransition(request.state, 'released', actorKind(caller, request), { signed: true });
     if (!dry.ok) return fail({ code: 'transition', error: dry.error });
-    const signature = await sign(tx, caller, password, 'released', { type: 'request', id: requestId });
-    if (!signature) return fail({ code: 'bad_password' });
+    const signed = await sign(tx, caller, password, 'released', { type: 'request', id: requestId });
+    if ('failure' in signed) return fail(signed.failure);
+    const signature = signed.signature;
     const items = await tx.select().from(requestItems).where(and(eq(requestItems.requestId, requestId), eq(requestItems.active, true)));
     const coa: Record<number, string> = {};
     for (const item of items) {
@@ -162,8 +164,9 @@ export async function executeOutbound(db: Database, caller: Caller, requestId: n
     if (request.approvedBy === caller.id) return fail({ code: 'same_person' });
     const dry = decideTransition(request.state, 'shipped', actorKind(caller, request), { signed: true });
     if (!dry.ok) return fail({ code: 'transition', error: dry.error });
-    const signature = await sign(tx, caller, input.password, 'executed', { type: 'request', id: requestId });
-    if (!signature) return fail({ code: 'bad_password' });
+    const signed = await sign(tx, caller, input.password, 'executed', { type: 'request', id: requestId });
+    if ('failure' in signed) return fail(signed.failure);
+    const signature = signed.signature;
     const [requester] = await tx.select().from(accounts).where(eq(accounts.id, request.requesterId));
     const [reviewer] = await tx.select().from(accounts).where(eq(accounts.id, request.approvedBy));
     const [operator] = await tx.select().from(accounts).where(eq(accounts.id, caller.id));
