@@ -27,7 +27,7 @@ export const requestLog = defineMiddleware(async (context, next) => {
     try {
       response = await next();
     } catch (error) {
-      log.error({ error: { name: (error as Error).name, message: redactText(String((error as Error).message)) }, method: context.request.method, ...safePath(new URL(context.request.url)) }, 'request failed');
+      log.error({ error: describeError(error), method: context.request.method, ...safePath(new URL(context.request.url)) }, 'request failed');
       throw error;
     }
     response.headers.set('X-Request-Id', requestId);
@@ -83,4 +83,16 @@ function withStatus(response: Response, status: number, headers: Record<string, 
   const out = new Response(response.body, { status, headers: response.headers });
   for (const [k, v] of Object.entries(headers)) out.headers.set(k, v);
   return out;
+}
+
+/** An error and the chain of causes under it (drizzle keeps pg's error in `cause`), redacted, for the log. */
+function describeError(error: unknown, depth = 0): Record<string, unknown> | undefined {
+  if (!error || typeof error !== 'object' || depth > 4) return undefined;
+  const e = error as { name?: unknown; message?: unknown; code?: unknown; cause?: unknown };
+  return {
+    name: String(e.name ?? 'Error'),
+    message: redactText(String(e.message ?? '')).slice(0, 500),
+    ...(typeof e.code === 'string' ? { code: e.code } : {}),
+    ...(e.cause ? { cause: describeError(e.cause, depth + 1) } : {}),
+  };
 }

@@ -4,7 +4,7 @@ import { decideAccess, requirementFor } from '#server/accounts/authorize.ts';
 import { jsonError } from '#server/platform/http.ts';
 import { getConfig } from '#server/platform/config.ts';
 import { isDatabaseUnavailable, unavailableJson, unavailablePage } from '#server/platform/outage.ts';
-import { ensureWorkers, getDb } from '#server/platform/runtime.ts';
+import { ensureWorkers, getDb, getPool } from '#server/platform/runtime.ts';
 import { withSecurityHeaders } from '#server/platform/security-headers.ts';
 import { edgeChecks, requestLog } from './edge.ts';
 import { deleteSessionCookie, sessionCookieName, setSessionCookie, validateSessionToken } from '#server/accounts/session.ts';
@@ -34,12 +34,24 @@ const locale = defineMiddleware((context, next) => {
   return next();
 });
 
+/** Whether PostgreSQL answers a trivial query within a second. */
+async function databaseAnswers(): Promise<boolean> {
+  try {
+    await Promise.race([getPool().query('SELECT 1'), new Promise((_, reject) => setTimeout(() => reject(new Error('probe timeout')), 1_000).unref())]);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** PostgreSQL down: a clear 503 (bilingual page, or JSON with Retry-After) instead of a 500; the next request after it returns is served. */
 const outage = defineMiddleware(async (context, next) => {
   try {
     return await next();
   } catch (error) {
-    if (!isDatabaseUnavailable(error)) throw error;
+    // An error we cannot classify, while PostgreSQL does not answer a probe, is the outage too
+    // (a connection dying mid-query surfaces in more shapes than the classifier knows).
+    if (!isDatabaseUnavailable(error) && (await databaseAnswers())) throw error;
     console.error(`[db] unavailable: ${context.url.pathname}: ${(error as Error).message}`);
     const { locale, pathWithoutLocale } = context.locals;
     return pathWithoutLocale.startsWith('/api/') ? unavailableJson() : unavailablePage(locale, pathWithoutLocale);

@@ -12,6 +12,7 @@ test.each([
   ['a pooled client whose connection died', new Error('Client was closed and is not queryable')],
   ['a connection error on the client', new Error('Client has encountered a connection error and is not queryable')],
   ['pool wait timeout', new Error('timeout exceeded when trying to connect')],
+  ['a deadlock on a read while the server shuts down', Object.assign(new Error('deadlock detected'), { code: '40P01' })],
 ])('%s, even wrapped by drizzle, is an outage', (_, error) => {
   expect(isDatabaseUnavailable(error)).toBe(true);
   expect(isDatabaseUnavailable(wrapped(error))).toBe(true);

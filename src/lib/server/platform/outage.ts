@@ -14,9 +14,11 @@ export const RETRY_AFTER_S = 10;
 const networkCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
 /**
  * PostgreSQL SQLSTATEs meaning "the server cannot serve now": connection
- * exceptions (08…), shutdown and start-up (57P01-57P03), too many connections.
+ * exceptions (08…), shutdown and start-up (57P01-57P03), too many connections,
+ * and transient conflicts a retry resolves (deadlock 40P01, serialization
+ * 40001: seen on plain reads while the server shuts down under traffic).
  */
-const postgresCodes = /^(08...|57P0[1-3]|53300)$/;
+const postgresCodes = /^(08...|57P0[1-3]|53300|40P01|40001)$/;
 const pgMessages = /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|Client was closed and is not queryable|is not queryable|Connection is closed|the database system is (starting up|shutting down|not yet accepting connections|in recovery mode)/i;
 
 /**
