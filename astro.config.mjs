@@ -25,6 +25,9 @@ export default defineConfig({
   adapter: node({ mode: 'standalone', bodySizeLimit: 16 * 1024 * 1024 }),
   integrations: [svelte()],
   security: {
+    // Astro's own cap on an action's body. The edge middleware (src/edge.ts) applies MAX_BODY_BYTES to every
+    // request first and lets only the file-upload actions (a data logger export) up to this size.
+    actionBodySizeLimit: 6 * 1024 * 1024,
     // Cross-site form posts are refused (on by default; stated because it matters).
     checkOrigin: true,
     allowedDomains,

@@ -51,10 +51,11 @@ export const edgeChecks = defineMiddleware(async (context, next) => {
 
   context.locals.clientAddress = clientAddressFrom(context.request.headers.get('x-forwarded-for'), context.clientAddress, config.TRUSTED_PROXIES);
 
-  if (await bodyTooLarge(context.request, config.MAX_BODY_BYTES)) {
+  const limit = bodyLimitFor(context.url, path, config.MAX_BODY_BYTES);
+  if (await bodyTooLarge(context.request, limit)) {
     // The rest of the body is never read into memory (Node discards what still arrives).
     const response = json
-      ? jsonError(413, 'payload_too_large', `The request body is larger than ${config.MAX_BODY_BYTES} bytes.`)
+      ? jsonError(413, 'payload_too_large', `The request body is larger than ${limit} bytes.`)
       : await next(new URL(`/bad-request?reason=too-large`, context.url));
     return withStatus(response, 413);
   }
@@ -95,4 +96,13 @@ function describeError(error: unknown, depth = 0): Record<string, unknown> | und
     ...(typeof e.code === 'string' ? { code: e.code } : {}),
     ...(e.cause ? { cause: describeError(e.cause, depth + 1) } : {}),
   };
+}
+
+/** Actions that take a file: a data logger's export may pass the general limit (still counted, never buffered whole). */
+const uploadActions = new Set(['uploadLoggerFile']);
+const UPLOAD_LIMIT_BYTES = 6 * 1024 * 1024;
+
+function bodyLimitFor(url: URL, path: string, general: number): number {
+  const action = path.startsWith('/_actions/') ? path.slice('/_actions/'.length) : url.searchParams.get('_action');
+  return action && uploadActions.has(action) ? Math.max(general, UPLOAD_LIMIT_BYTES) : general;
 }

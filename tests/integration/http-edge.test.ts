@@ -128,6 +128,20 @@ describe('the body limit', () => {
     expect(grown, `memory grew by ${(grown / 2 ** 20).toFixed(1)} MiB over 8 posts of 64 MiB`).toBeLessThan(size);
   });
 
+  test('a data logger file of 2 MiB reaches its upload action; the same body elsewhere is refused', async () => {
+    const rows = Array.from({ length: 70_000 }, (_, i) => `2026-11-20T08:${String(i % 60).padStart(2, '0')}:00Z,-190.5`).join('\n');
+    const form = () => {
+      const f = new FormData();
+      f.set('requestId', '1');
+      f.set('loggerFile', new Blob([`timestamp,temperature_c\n${rows}\n`], { type: 'text/csv' }), 'big-logger.csv');
+      return f;
+    };
+    const upload = await fetch(`${server.url}/_actions/uploadLoggerFile`, { method: 'POST', headers: { Origin: server.url }, body: form() });
+    expect(upload.status, 'past the body limit: refused only because nobody signed in').toBe(401);
+    const elsewhere = await fetch(`${server.url}/_actions/signIn`, { method: 'POST', headers: { Origin: server.url }, body: form() });
+    expect(elsewhere.status).toBe(413);
+  });
+
   test('a body under the limit still reaches the action', async () => {
     const res = await raw(server.url, '/sign-in?_action=signIn', { method: 'POST', headers: { Origin: server.url, 'Content-Type': 'application/x-www-form-urlencoded' }, body: 'email=nobody%40example.org&password=wrong-but-present' });
     expect(res.status).toBe(401);
