@@ -91,8 +91,15 @@ export async function ensureEmbeddedRoles(
  * system catalogs. Run by a superuser connected to the portal's database.
  */
 export async function transferOwnership(superuser: pg.ClientBase, database: string, owner: string): Promise<void> {
-  await superuser.query(`ALTER DATABASE ${ident(database)} OWNER TO ${ident(owner)}`);
-  await superuser.query(`ALTER SCHEMA public OWNER TO ${ident(owner)}`);
+  // Only what another role owns is altered: on an ordinary start nothing is, and DDL here would
+  // take locks under a portal already serving (a restart under traffic deadlocked its reads).
+  const { rows } = await superuser.query<{ db: string; schema: string }>(
+    `SELECT (SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = $1) AS db,
+            (SELECT pg_get_userbyid(nspowner) FROM pg_namespace WHERE nspname = 'public') AS schema`,
+    [database],
+  );
+  if (rows[0]?.db !== owner) await superuser.query(`ALTER DATABASE ${ident(database)} OWNER TO ${ident(owner)}`);
+  if (rows[0]?.schema !== owner) await superuser.query(`ALTER SCHEMA public OWNER TO ${ident(owner)}`);
   await superuser.query(`
     DO $$
     DECLARE r record; o text := ${literal(owner)};
