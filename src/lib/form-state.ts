@@ -14,7 +14,10 @@ export function translateError(t: Translate, message: string | undefined): strin
   if (!message) return t('auth.error.generic');
   const [key, query] = message.split(/\?(.*)/s) as [string, string | undefined];
   if (!(key in en)) return t('auth.error.generic');
-  return query ? t(key as Key, Object.fromEntries(new URLSearchParams(query))) : t(key as Key);
+  if (!query) return t(key as Key);
+  // A parameter that is a controlled value (a request state) is shown in the reader's language.
+  const params = Object.fromEntries([...new URLSearchParams(query)].map(([k, v]) => [k, `request.state.${v}` in en ? t(`request.state.${v}` as Key) : v]));
+  return t(key as Key, params);
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any action's result
