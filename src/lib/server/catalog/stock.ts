@@ -96,10 +96,3 @@ export function openingBalance(batchId: number, stock: ImportedStock, actor: str
   if (gap > 0) out.push({ batchId, kind: 'adjusted', quantity: -gap, actor, reason: `${reason}: vials not in stock` });
   return out;
 }
-
-export async function stockLedgerOf(db: Executor, batchId: number) {
-  const r = await db.execute<{ id: number; kind: MovementKind; quantity: number; request_id: number | null; actor: string; reason: string | null; occurred_at: Date }>(
-    sql`SELECT id, kind, quantity, request_id, actor, reason, occurred_at FROM stock_movements WHERE batch_id = ${batchId} ORDER BY id`,
-  );
-  return r.rows;
-}

@@ -5,7 +5,7 @@
  * event, audit event and mail in the caller's transaction), and the typed
  * failures services return.
  */
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import type { Executor } from '#db/client.ts';
 import { accounts } from '#db/schema/accounts.ts';
 import { requestEvents, requests, type Request, type RequestEvent, type RequestState } from '#db/schema/requests.ts';
@@ -125,9 +125,4 @@ export async function correctFields(tx: Executor, request: Request, caller: Call
   await recordAudit(tx, { actor: caller.id, action: 'request.corrected', entityType: 'request', entityId: request.id, before, after, reason });
   if (request.state !== 'draft') await addEvent(tx, { requestId: request.id, kind: 'correction', caller, body: reason, data: { before, after }, visibleToRequester: visible });
   return row!;
-}
-
-export async function countOpenOf(db: Executor, requesterId: string): Promise<number> {
-  const r = await db.execute<{ n: number }>(sql`SELECT count(*)::int AS n FROM requests WHERE requester_id = ${requesterId} AND state NOT IN ('closed', 'rejected', 'withdrawn', 'cancelled')`);
-  return r.rows[0]?.n ?? 0;
 }

@@ -7,7 +7,7 @@ import type { Executor } from '#db/client.ts';
 import { accounts } from '#db/schema/accounts.ts';
 import { batches } from '#db/schema/batches.ts';
 import { lines } from '#db/schema/catalog.ts';
-import { outboundRecords, requestEvents, requestItems, requests, shipments, type Request, type RequestState } from '#db/schema/requests.ts';
+import { outboundRecords, requestEvents, requestItems, requests, type Request, type RequestState } from '#db/schema/requests.ts';
 import { getConfig } from '#server/platform/config.ts';
 import { findRequest, type Caller } from './core.ts';
 import { agreementStatusOf } from './agreements.ts';
@@ -195,10 +195,6 @@ export async function batchesForBasket(db: Executor, lineId: number) {
     .from(batches)
     .where(and(eq(batches.lineId, lineId), eq(batches.releaseStatus, 'released')))
     .orderBy(desc(batches.vialsAvailable));
-}
-
-export async function shipmentsBetween(db: Executor, from: Date, to: Date) {
-  return db.select().from(shipments).where(and(sql`${shipments.dispatchAt} >= ${from}`, sql`${shipments.dispatchAt} < ${to}`)).orderBy(asc(shipments.dispatchAt));
 }
 
 /** The public facts of a line the basket page shows (published lines only). */
