@@ -75,6 +75,13 @@ describe('requests that sit unanswered', () => {
   test('staff are reminded past REMINDER_DAYS (once a day), admins past ESCALATION_DAYS (once)', async () => {
     const id = await submittedRequest(t.db, rita, 'REC-LINE', 'REC-B-1', 1);
     const later = new Date(Date.now() + 11 * 86_400_000);
+    const { countWaiting } = await import('#server/requests/queries.ts');
+    const now = await countWaiting(t.db);
+    const then = await countWaiting(t.db, later);
+    expect(then.open, 'the dashboard counts open requests').toBe(now.open);
+    expect(then.stale, 'past REMINDER_DAYS the bank-held ones count as waiting too long').toBeGreaterThan(now.stale);
+    const { rows: open } = await t.pool.query(`SELECT count(*)::int AS n FROM requests WHERE state NOT IN ('draft', 'rejected', 'closed', 'withdrawn', 'cancelled')`);
+    expect(now.open).toBe(open[0].n);
     const report = await sendReminders(t.db, later);
     expect(report.reminded).toContain(id);
     expect(report.escalated).toContain(id);

@@ -7,14 +7,14 @@ import type { Executor } from '#db/client.ts';
 import { accounts } from '#db/schema/accounts.ts';
 import { batches } from '#db/schema/batches.ts';
 import { lines } from '#db/schema/catalog.ts';
-import { outboundRecords, requestEvents, requestItems, requests, type Request, type RequestState } from '#db/schema/requests.ts';
+import { outboundRecords, requestEvents, requestItems, requests, requestStates, type Request, type RequestState } from '#db/schema/requests.ts';
 import { getConfig } from '#server/platform/config.ts';
 import { findRequest, type Caller } from './core.ts';
 import { agreementStatusOf } from './agreements.ts';
 import { recallNoticesForRequester } from './recall.ts';
 import { deviationsOf, readingsOf, shipmentOf } from './shipments.ts';
 import { signaturesOf } from './signatures.ts';
-import { holderOf } from './states.ts';
+import { holderOf, isOpen } from './states.ts';
 
 export interface RequestSummary {
   id: number;
@@ -82,6 +82,21 @@ export async function listRequests(db: Executor, filters: QueueFilters, now = ne
       lines: lineNames.filter((l) => l.requestId === r.id).map((l) => l.name),
     };
   });
+}
+
+/** Open requests, and those the bank has held longer than REMINDER_DAYS in one state (the staff dashboard). */
+export async function countWaiting(db: Executor, now = new Date()): Promise<{ open: number; stale: number }> {
+  // Drafts are the requester's own business until submitted.
+  const openStates = requestStates.filter((state) => state !== 'draft' && isOpen(state));
+  const bankStates = requestStates.filter((state) => holderOf[state] === 'bank');
+  const staleBefore = new Date(now.getTime() - getConfig().REMINDER_DAYS * DAY);
+  const [row] = await db
+    .select({
+      open: sql<number>`count(*) FILTER (WHERE ${inArray(requests.state, openStates)})::int`,
+      stale: sql<number>`count(*) FILTER (WHERE ${inArray(requests.state, bankStates)} AND ${requests.stateChangedAt} <= ${staleBefore})::int`,
+    })
+    .from(requests);
+  return { open: row?.open ?? 0, stale: row?.stale ?? 0 };
 }
 
 export async function itemsOf(db: Executor, requestId: number) {
