@@ -5,7 +5,6 @@
  * reaches search through the outbox.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { loadDemoCatalog } from '#seed/load-demo.ts';
 import { parseSearchParams } from '#schemas/search-params.ts';
 import { searchLines } from '#server/search/search.ts';
 import { getBatchPage, getCatalogStatistics, getLinePage } from '#server/catalog/catalog.ts';
@@ -13,23 +12,14 @@ import { moveStock } from '#server/catalog/stock.ts';
 import { requestLink } from '#lib/catalog-display.ts';
 import { stockAvailabilities } from '#lib/availability.ts';
 import { translator } from '#i18n/index.ts';
-import { useTestDatabase, type TestDatabase } from '../support/db.ts';
-import { useTestSearch } from '../support/search.ts';
+import type { TestDatabase } from '../support/db.ts';
+import { closeDemoCatalogSearch, openDemoCatalogSearch, type TestSearch } from '../support/search.ts';
 
 let t: TestDatabase;
-let s: Awaited<ReturnType<typeof useTestSearch>>;
+let s: TestSearch;
 
-beforeAll(async () => {
-  t = await useTestDatabase();
-  await loadDemoCatalog(t.pool);
-  s = await useTestSearch(t);
-  await s.sync();
-}, 180_000);
-
-afterAll(async () => {
-  await s?.drop();
-  await t?.close();
-});
+beforeAll(async () => ({ t, s } = await openDemoCatalogSearch()), 180_000);
+afterAll(() => closeDemoCatalogSearch(t, s));
 
 const search = (query: string) => searchLines(s.meili, s.prefix, parseSearchParams(new URLSearchParams(query)));
 

@@ -6,26 +6,18 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { eq, sql } from 'drizzle-orm';
-import { loadDemoCatalog } from '#seed/load-demo.ts';
 import { importText } from '#server/catalog/import/import-file.ts';
 import { accounts } from '#db/schema/accounts.ts';
 import { checkAlerts, deleteSavedSearch, listSavedSearches, MAX_SAVED_SEARCHES, saveSearch, setSavedSearchAlert } from '#server/saved-searches/saved-searches.ts';
 import { makeAccount } from '../support/accounts.ts';
-import { useTestDatabase, type TestDatabase } from '../support/db.ts';
-import { useTestSearch } from '../support/search.ts';
+import type { TestDatabase } from '../support/db.ts';
+import { closeDemoCatalogSearch, openDemoCatalogSearch, type TestSearch } from '../support/search.ts';
 
 let t: TestDatabase;
-let s: Awaited<ReturnType<typeof useTestSearch>>;
-beforeAll(async () => {
-  t = await useTestDatabase();
-  await loadDemoCatalog(t.pool);
-  s = await useTestSearch(t);
-  await s.sync();
-}, 180_000);
-afterAll(async () => {
-  await s?.drop();
-  await t?.close();
-});
+let s: TestSearch;
+
+beforeAll(async () => ({ t, s } = await openDemoCatalogSearch()), 180_000);
+afterAll(() => closeDemoCatalogSearch(t, s));
 
 const deps = () => ({ db: t.db, meili: s.meili, prefix: s.prefix, origin: 'https://cells.example.org' });
 const mailTo = async (email: string) => (await t.db.execute<{ subject: string; body: string }>(sql`SELECT subject, body FROM mail_outbox WHERE "to" = ${email} ORDER BY id`)).rows;

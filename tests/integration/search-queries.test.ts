@@ -4,26 +4,16 @@
  * families, registry-prefixed identifiers, and what happens when nothing matches.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { loadDemoCatalog } from '#seed/load-demo.ts';
 import { parseSearchParams } from '#schemas/search-params.ts';
 import { searchLines } from '#server/search/search.ts';
-import { useTestDatabase, type TestDatabase } from '../support/db.ts';
-import { useTestSearch } from '../support/search.ts';
+import type { TestDatabase } from '../support/db.ts';
+import { closeDemoCatalogSearch, openDemoCatalogSearch, type TestSearch } from '../support/search.ts';
 
 let t: TestDatabase;
-let s: Awaited<ReturnType<typeof useTestSearch>>;
+let s: TestSearch;
 
-beforeAll(async () => {
-  t = await useTestDatabase();
-  await loadDemoCatalog(t.pool);
-  s = await useTestSearch(t);
-  await s.sync();
-}, 180_000);
-
-afterAll(async () => {
-  await s?.drop();
-  await t?.close();
-});
+beforeAll(async () => ({ t, s } = await openDemoCatalogSearch()), 180_000);
+afterAll(() => closeDemoCatalogSearch(t, s));
 
 const search = (q: string, extra = '', lang: 'en' | 'zh' = 'en') =>
   searchLines(s.meili, s.prefix, parseSearchParams(new URLSearchParams(`q=${encodeURIComponent(q)}&per_page=100&lang=${lang}${extra}`)));

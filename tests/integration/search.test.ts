@@ -1,26 +1,16 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { loadDemoCatalog } from '#seed/load-demo.ts';
 import { reindex } from '#search/reindex.ts';
 import { parseSearchParams, SearchParamsError } from '#schemas/search-params.ts';
 import { importText } from '#server/catalog/import/import-file.ts';
 import { searchLines } from '#server/search/search.ts';
-import { useTestDatabase, type TestDatabase } from '../support/db.ts';
-import { useTestSearch } from '../support/search.ts';
+import type { TestDatabase } from '../support/db.ts';
+import { closeDemoCatalogSearch, openDemoCatalogSearch, type TestSearch } from '../support/search.ts';
 
 let t: TestDatabase;
-let s: Awaited<ReturnType<typeof useTestSearch>>;
+let s: TestSearch;
 
-beforeAll(async () => {
-  t = await useTestDatabase();
-  await loadDemoCatalog(t.pool);
-  s = await useTestSearch(t);
-  await s.sync();
-}, 120_000);
-
-afterAll(async () => {
-  await s?.drop();
-  await t?.close();
-});
+beforeAll(async () => ({ t, s } = await openDemoCatalogSearch()), 120_000);
+afterAll(() => closeDemoCatalogSearch(t, s));
 
 const search = (query: string) => searchLines(s.meili, s.prefix, parseSearchParams(new URLSearchParams(query)));
 const names = async (query: string) => (await search(query)).hits.map((h) => h.name);
