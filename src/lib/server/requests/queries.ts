@@ -12,7 +12,8 @@ import { getConfig } from '#server/platform/config.ts';
 import { findRequest, type Caller } from './core.ts';
 import { agreementStatusOf } from './agreements.ts';
 import { recallNoticesForRequester } from './recall.ts';
-import { deviationsOf, readingsOf, shipmentOf } from './shipments.ts';
+import { curveOf } from './curve.ts';
+import { deviationsOf, shipmentOf } from './shipments.ts';
 import { signaturesOf } from './signatures.ts';
 import { holderOf, isOpen } from './states.ts';
 
@@ -152,7 +153,7 @@ export async function requestDetail(db: Executor, id: number, caller: Caller) {
     signatures: await signaturesOf(db, 'request', id),
     outbound: await db.select().from(outboundRecords).where(eq(outboundRecords.requestId, id)).orderBy(asc(outboundRecords.id)),
     shipment,
-    readings: shipment ? await readingsOf(db, shipment.id) : [],
+    curve: shipment ? await curveOf(db, shipment.id) : null,
     deviations: await deviationsOf(db, id),
     recalls,
   };
@@ -196,7 +197,7 @@ export function requestJson(d: RequestDetail, forRequester: boolean) {
           carrier: d.shipment.carrier,
           device_number: d.shipment.deviceNumber,
           logger_sha256: d.shipment.loggerFileSha256,
-          readings: d.readings.length,
+          readings: d.curve?.count ?? 0,
         }
       : null,
     deviations: d.deviations.map((x) => ({ id: x.id, source: x.source, description: x.description, started_at: x.startedAt?.toISOString() ?? null, ended_at: x.endedAt?.toISOString() ?? null, extreme_c: x.extremeC === null ? null : Number(x.extremeC), closed_at: x.closedAt?.toISOString() ?? null, assessment: x.assessment })),

@@ -6,9 +6,9 @@
  * assessment.
  */
 import { createHash } from 'node:crypto';
-import { and, asc, desc, eq, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, getTableColumns, sql } from 'drizzle-orm';
 import type { Database, Executor } from '#db/client.ts';
-import { deviations, requests, shipments, temperatureReadings, type Shipment } from '#db/schema/requests.ts';
+import { deviations, requests, shipments, type Shipment } from '#db/schema/requests.ts';
 import { recordAudit } from '#server/platform/audit.ts';
 import { addEvent, fail, lockRequest, ok, type Caller, type Result } from './core.ts';
 import { findExcursions, parseLoggerFile } from './logger-file.ts';
@@ -148,14 +148,14 @@ export async function closeDeviation(db: Database, caller: Caller, deviationId: 
   });
 }
 
-export async function shipmentOf(db: Executor, requestId: number): Promise<Shipment | undefined> {
-  const [row] = await db.select().from(shipments).where(eq(shipments.requestId, requestId)).orderBy(desc(shipments.id)).limit(1);
+/** The stored logger file itself (up to 5 MiB) stays out: pages show its name, digest and readings. */
+const { loggerFile: _file, ...shownColumns } = getTableColumns(shipments);
+
+export async function shipmentOf(db: Executor, requestId: number): Promise<Omit<Shipment, 'loggerFile'> | undefined> {
+  const [row] = await db.select(shownColumns).from(shipments).where(eq(shipments.requestId, requestId)).orderBy(desc(shipments.id)).limit(1);
   return row;
 }
 
-export async function readingsOf(db: Executor, shipmentId: number) {
-  return db.select({ at: temperatureReadings.at, tempC: temperatureReadings.tempC }).from(temperatureReadings).where(eq(temperatureReadings.shipmentId, shipmentId)).orderBy(asc(temperatureReadings.at));
-}
 
 export async function deviationsOf(db: Executor, requestId: number) {
   return db.select().from(deviations).where(and(eq(deviations.requestId, requestId))).orderBy(asc(deviations.id));
