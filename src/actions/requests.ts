@@ -14,7 +14,7 @@ import * as staff from '#server/requests/staff.ts';
 import * as shipments from '#server/requests/shipments.ts';
 import { acknowledgeRecall, batchById, setBatchStatus } from '#server/requests/recall.ts';
 import { setPrice } from '#server/requests/prices.ts';
-import { reserveRequest } from '#server/requests/stock.ts';
+import { reserveRequest } from '#server/requests/reservations.ts';
 import { publishAgreement } from '#server/requests/agreements.ts';
 import { requireUser } from './context.ts';
 import type { Requirement } from '#server/accounts/authorize.ts';

@@ -12,7 +12,7 @@ import * as requester from '#server/requests/requester.ts';
 import * as staff from '#server/requests/staff.ts';
 import { decideTransition, rulesFrom } from '#server/requests/states.ts';
 import { requestStates, type RequestState } from '#db/schema/requests.ts';
-import { lapseExpiredReservations, reserveRequest } from '#server/requests/stock.ts';
+import { lapseExpiredReservations, reserveRequest } from '#server/requests/reservations.ts';
 import { setBatchStatus, recallNoticesOf } from '#server/requests/recall.ts';
 import { recordTransport, uploadLoggerFile, closeDeviation } from '#server/requests/shipments.ts';
 import { listRequests, requestDetail } from '#server/requests/queries.ts';

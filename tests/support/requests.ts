@@ -12,7 +12,7 @@ import { ensureDemoAgreements } from '#server/requests/agreements.ts';
 import type { Caller, Result } from '#server/requests/core.ts';
 import * as requester from '#server/requests/requester.ts';
 import * as staff from '#server/requests/staff.ts';
-import { reserveRequest } from '#server/requests/stock.ts';
+import { reserveRequest } from '#server/requests/reservations.ts';
 import type pg from 'pg';
 import { makeAccount, TEST_PASSWORD } from './accounts.ts';
 

@@ -11,9 +11,9 @@ import { accounts } from '#db/schema/accounts.ts';
 import { batches, releaseStatuses } from '#db/schema/batches.ts';
 import { recallNotices, requests } from '#db/schema/requests.ts';
 import { recordAudit } from '#server/platform/audit.ts';
-import { addEvent, fail, ok, type Caller, type Result } from './core.ts';
+import { addEvent, fail, ok, transact, type Caller, type Result } from './core.ts';
 import { notify, requestLink } from './notifications.ts';
-import { sign } from './signatures.ts';
+import { checkPassword, sign } from './signatures.ts';
 
 export type ReleaseStatus = (typeof releaseStatuses)[number];
 
@@ -26,14 +26,14 @@ const allowed: Record<ReleaseStatus, ReleaseStatus[]> = {
 };
 
 export async function setBatchStatus(db: Database, caller: Caller, batchId: number, input: { status: ReleaseStatus; reason: string; password: string }): Promise<Result<{ notified: number }>> {
-  return db.transaction(async (tx) => {
+  if (!input.reason.trim()) return fail({ code: 'invalid', field: 'reason', message: 'give the reason' });
+  const signer = await checkPassword(db, caller, input.password);
+  if (!signer.ok) return signer;
+  return transact(db, async (tx) => {
     const [batch] = await tx.select().from(batches).where(eq(batches.id, batchId)).for('update');
     if (!batch) return fail({ code: 'not_found' });
     if (!allowed[batch.releaseStatus].includes(input.status)) return fail({ code: 'invalid', field: 'status', message: `a batch cannot go from "${batch.releaseStatus}" to "${input.status}"` });
-    if (!input.reason.trim()) return fail({ code: 'invalid', field: 'reason', message: 'give the reason' });
-    const signed = await sign(tx, caller, input.password, 'batch_status', { type: 'batch', id: batchId }, input.reason);
-    if ('failure' in signed) return fail(signed.failure);
-    const signature = signed.signature;
+    const signature = await sign(tx, signer.value, 'batch_status', { type: 'batch', id: batchId }, input.reason);
     await tx.update(batches).set({ releaseStatus: input.status, updatedAt: new Date(), entryVersion: sql`${batches.entryVersion} + 1` }).where(eq(batches.id, batchId));
     await recordAudit(tx, { actor: caller.id, action: 'batch.status_changed', entityType: 'batch', entityId: batchId, before: { number: batch.number, releaseStatus: batch.releaseStatus }, after: { number: batch.number, releaseStatus: input.status, signature: signature.id }, reason: input.reason });
     await tx.execute(sql`INSERT INTO search_outbox (entity_type, entity_id, op) VALUES ('batch', ${String(batchId)}, 'upsert'), ('line', ${String(batch.lineId)}, 'upsert')`);
@@ -61,7 +61,7 @@ async function lookBack(tx: Executor, caller: Caller, batch: { id: number; numbe
 }
 
 export async function acknowledgeRecall(db: Database, caller: Caller, noticeId: number): Promise<Result<void>> {
-  return db.transaction(async (tx) => {
+  return transact(db, async (tx) => {
     const [notice] = await tx.select().from(recallNotices).where(and(eq(recallNotices.id, noticeId), eq(recallNotices.requesterId, caller.id))).for('update');
     if (!notice) return fail({ code: 'not_found' });
     if (notice.acknowledgedAt) return ok(undefined);

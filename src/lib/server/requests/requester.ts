@@ -13,10 +13,10 @@ import { officialConfirmationTokens, requestItems, requests, type Request, type 
 import { issueToken, parseToken, secretMatches } from '#server/accounts/token.ts';
 import { recordAudit } from '#server/platform/audit.ts';
 import { acceptAgreements, agreementStatusOf } from './agreements.ts';
-import { addEvent, changeState, correctFields, fail, lockRequest, ok, type Caller, type Result } from './core.ts';
+import { addEvent, changeState, correctFields, fail, lockBatchesThenRequest, lockRequest, ok, transact, type Caller, type Result } from './core.ts';
 import { notify, portalOrigin } from './notifications.ts';
 import { priceFor } from './prices.ts';
-import { releaseReservations } from './stock.ts';
+import { releaseReservations } from './reservations.ts';
 import { checkTerms } from './terms.ts';
 
 export interface BasketItemInput {
@@ -47,7 +47,7 @@ async function currentDraft(tx: Executor, caller: Caller, locale: string): Promi
 
 /** Puts a line (optionally one batch of it) into the basket; the same line and batch again adds vials. */
 export async function addToBasket(db: Database, caller: Caller, input: BasketItemInput, locale = 'en'): Promise<Result<{ requestId: number }>> {
-  return db.transaction(async (tx) => {
+  return transact(db, async (tx) => {
     const [line] = await tx.select({ id: lines.id, name: lines.name, status: lines.status }).from(lines).where(sql`lower(${lines.name}) = lower(${input.line})`);
     if (!line || line.status !== 'published') return fail({ code: 'invalid', field: 'line', message: `no line "${input.line}" in the catalog` });
     let batchId: number | null = null;
@@ -73,7 +73,7 @@ export async function addToBasket(db: Database, caller: Caller, input: BasketIte
 
 /** Takes an item out of a draft (kept as inactive: nothing is deleted). */
 export async function removeFromBasket(db: Database, caller: Caller, requestId: number, itemId: number): Promise<Result<void>> {
-  return db.transaction(async (tx) => {
+  return transact(db, async (tx) => {
     const request = await lockRequest(tx, requestId, caller);
     if (!request || request.requesterId !== caller.id) return fail({ code: 'not_found' });
     if (request.state !== 'draft') return fail({ code: 'conflict', message: 'only a draft can change its items' });
@@ -102,7 +102,7 @@ const requiredFields: (keyof DraftFields)[] = ['projectTitle', 'purpose', 'princ
 
 /** Saves what the requester typed (a draft, or an answer while information is requested). */
 export async function saveDraft(db: Database, caller: Caller, requestId: number, fields: DraftFields, items: { id: number; quantity: number }[] = []): Promise<Result<Request>> {
-  return db.transaction(async (tx) => {
+  return transact(db, async (tx) => {
     const request = await lockRequest(tx, requestId, caller);
     if (!request || request.requesterId !== caller.id) return fail({ code: 'not_found' });
     if (request.state !== 'draft' && request.state !== 'information_requested') return fail({ code: 'conflict', message: 'the request can no longer be edited' });
@@ -146,11 +146,11 @@ export const OFFICIAL_LINK_LIFETIME_MS = 14 * 24 * 60 * 60 * 1000;
  * to confirm.
  */
 export async function submitRequest(db: Database, caller: Caller, requestId: number, acceptedAgreements: boolean): Promise<Result<Request>> {
-  return db.transaction(async (tx) => {
+  return transact(db, async (tx) => {
     const request = await lockRequest(tx, requestId, caller);
     if (!request || request.requesterId !== caller.id) return fail({ code: 'not_found' });
     if (!acceptedAgreements) return fail({ code: 'invalid', field: 'acceptAgreement', message: 'accept the material transfer agreement to submit' });
-    const problems = request.state === 'draft' ? await submissionProblems(tx, request) : [];
+    const problems = await submissionProblems(tx, request);
     const first = problems[0];
     if (first) return fail({ code: 'invalid', field: first.field, message: first.line ? `${first.code}: ${first.line}` : first.code, key: first.code, params: { line: first.line ?? '' } });
     const accepted = await acceptAgreements(tx, requestId, caller);
@@ -181,7 +181,7 @@ async function mailOfficial(tx: Executor, request: Request) {
 export async function confirmAsOfficial(db: Database, token: string): Promise<Result<{ requestId: number }>> {
   const parsed = parseToken(token);
   if (!parsed) return fail({ code: 'not_found' });
-  return db.transaction(async (tx) => {
+  return transact(db, async (tx) => {
     const [row] = await tx.select().from(officialConfirmationTokens).where(eq(officialConfirmationTokens.id, parsed.id)).for('update');
     if (!row || !secretMatches(parsed.secret, Buffer.from(row.secretHash, 'hex')) || row.usedAt || row.expiresAt.getTime() < Date.now()) return fail({ code: 'not_found' });
     await tx.update(officialConfirmationTokens).set({ usedAt: new Date() }).where(eq(officialConfirmationTokens.id, row.id));
@@ -198,7 +198,7 @@ export async function confirmAsOfficial(db: Database, token: string): Promise<Re
 
 /** Answers a request for information: the message goes on the timeline and the request back to review. */
 export async function answerInformationRequest(db: Database, caller: Caller, requestId: number, message: string): Promise<Result<Request>> {
-  return db.transaction(async (tx) => {
+  return transact(db, async (tx) => {
     const request = await lockRequest(tx, requestId, caller);
     if (!request || request.requesterId !== caller.id) return fail({ code: 'not_found' });
     const accepted = await acceptAgreements(tx, requestId, caller);
@@ -208,19 +208,18 @@ export async function answerInformationRequest(db: Database, caller: Caller, req
 }
 
 export async function withdrawRequest(db: Database, caller: Caller, requestId: number, reason: string): Promise<Result<Request>> {
-  return db.transaction(async (tx) => {
-    const request = await lockRequest(tx, requestId, caller);
+  return transact(db, async (tx) => {
+    const request = await lockBatchesThenRequest(tx, requestId, caller);
     if (!request || request.requesterId !== caller.id) return fail({ code: 'not_found' });
-    const changed = await changeState(tx, request, 'withdrawn', caller, { reason }, { comment: reason || null });
-    if (!changed.ok) return changed;
+    // Stock moves before the state change: the audit head is locked last (core.ts, lock order).
     await releaseReservations(tx, request, caller, 'withdrawn');
-    return changed;
+    return changeState(tx, request, 'withdrawn', caller, { reason }, { comment: reason || null });
   });
 }
 
 /** The requester confirms receipt, saying in what condition the vials arrived. */
 export async function confirmReceipt(db: Database, caller: Caller, requestId: number, condition: string): Promise<Result<Request>> {
-  return db.transaction(async (tx) => {
+  return transact(db, async (tx) => {
     const request = await lockRequest(tx, requestId, caller);
     if (!request || request.requesterId !== caller.id) return fail({ code: 'not_found' });
     return changeState(tx, request, 'received', caller, {}, { comment: condition, set: { arrivalCondition: condition } });
@@ -229,7 +228,7 @@ export async function confirmReceipt(db: Database, caller: Caller, requestId: nu
 
 /** Re-accepts agreements whose version changed while the request was open. */
 export async function reacceptAgreements(db: Database, caller: Caller, requestId: number): Promise<Result<void>> {
-  return db.transaction(async (tx) => {
+  return transact(db, async (tx) => {
     const request = await lockRequest(tx, requestId, caller);
     if (!request || request.requesterId !== caller.id) return fail({ code: 'not_found' });
     const r = await acceptAgreements(tx, requestId, caller);

@@ -10,9 +10,9 @@ import { and, asc, desc, eq, sql } from 'drizzle-orm';
 import type { Database, Executor } from '#db/client.ts';
 import { deviations, requests, shipments, temperatureReadings, type Shipment } from '#db/schema/requests.ts';
 import { recordAudit } from '#server/platform/audit.ts';
-import { addEvent, fail, lockRequest, ok, type Caller, type Result } from './core.ts';
+import { addEvent, fail, lockRequest, ok, transact, type Caller, type Result } from './core.ts';
 import { findExcursions, parseLoggerFile } from './logger-file.ts';
-import { sign } from './signatures.ts';
+import { checkPassword, sign } from './signatures.ts';
 
 export interface TransportInput {
   dispatchAt: Date;
@@ -46,7 +46,7 @@ async function openDeviation(tx: Executor, caller: Caller, requestId: number, d:
 
 /** Records dispatch (a shipped request has one transport record); a dispatch temperature out of range is a deviation. */
 export async function recordTransport(db: Database, caller: Caller, requestId: number, input: TransportInput): Promise<Result<Shipment>> {
-  return db.transaction(async (tx) => {
+  return transact(db, async (tx) => {
     const request = await lockRequest(tx, requestId, caller);
     if (!request) return fail({ code: 'not_found' });
     if (!['released', 'shipped', 'received'].includes(request.state)) return fail({ code: 'conflict', message: 'transport is recorded once the request is released' });
@@ -68,7 +68,7 @@ export async function recordTransport(db: Database, caller: Caller, requestId: n
 
 /** Arrival fields, filled once on arrival (audited); an arrival temperature out of range is a deviation. */
 export async function recordArrival(db: Database, caller: Caller, requestId: number, input: ArrivalInput): Promise<Result<Shipment>> {
-  return db.transaction(async (tx) => {
+  return transact(db, async (tx) => {
     const request = await lockRequest(tx, requestId, caller);
     if (!request) return fail({ code: 'not_found' });
     const [shipment] = await tx.select().from(shipments).where(eq(shipments.requestId, requestId)).for('update');
@@ -93,7 +93,7 @@ export type LoggerUpload = Result<{ readings: number; excursions: number }>;
 export async function uploadLoggerFile(db: Database, caller: Caller, requestId: number, file: { name: string; text: string }): Promise<LoggerUpload> {
   const parsed = parseLoggerFile(file.text);
   if (!parsed.ok) return fail({ code: 'invalid', field: 'loggerFile', message: `${file.name}:${parsed.line}: ${parsed.message}` });
-  return db.transaction(async (tx) => {
+  return transact(db, async (tx) => {
     const request = await lockRequest(tx, requestId, caller);
     if (!request) return fail({ code: 'not_found' });
     const [shipment] = await tx.select().from(shipments).where(eq(shipments.requestId, requestId)).for('update');
@@ -129,16 +129,16 @@ export async function uploadLoggerFile(db: Database, caller: Caller, requestId: 
 
 /** Closes a deviation with a signed assessment (meaning: deviation closed). */
 export async function closeDeviation(db: Database, caller: Caller, deviationId: number, input: { assessment: string; password: string }): Promise<Result<void>> {
-  return db.transaction(async (tx) => {
+  if (!input.assessment.trim()) return fail({ code: 'invalid', field: 'assessment', message: 'write the assessment' });
+  const signer = await checkPassword(db, caller, input.password);
+  if (!signer.ok) return signer;
+  return transact(db, async (tx) => {
     const [deviation] = await tx.select().from(deviations).where(eq(deviations.id, deviationId)).for('update');
     if (!deviation) return fail({ code: 'not_found' });
     const request = await lockRequest(tx, deviation.requestId, caller);
     if (!request) return fail({ code: 'not_found' });
     if (deviation.closedAt) return fail({ code: 'conflict', message: 'this deviation is already closed' });
-    if (!input.assessment.trim()) return fail({ code: 'invalid', field: 'assessment', message: 'write the assessment' });
-    const signed = await sign(tx, caller, input.password, 'deviation_closed', { type: 'deviation', id: deviationId }, input.assessment);
-    if ('failure' in signed) return fail(signed.failure);
-    const signature = signed.signature;
+    const signature = await sign(tx, signer.value, 'deviation_closed', { type: 'deviation', id: deviationId }, input.assessment);
     const now = new Date();
     await tx.update(deviations).set({ assessment: input.assessment, closedBy: caller.id, closedAt: now }).where(eq(deviations.id, deviationId));
     await tx.update(requests).set({ openDeviations: sql`${requests.openDeviations} - 1` }).where(eq(requests.id, request.id));

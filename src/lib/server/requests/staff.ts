@@ -5,7 +5,7 @@
  * outbound (出库) as operator with the approver as reviewer (signed), and
  * closing. Messages go both ways.
  */
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import type { Database, Executor } from '#db/client.ts';
 import { accounts } from '#db/schema/accounts.ts';
 import { batches } from '#db/schema/batches.ts';
@@ -14,11 +14,10 @@ import { outboundRecords, requestItems, type Request } from '#db/schema/requests
 import { moveStock } from '#server/catalog/stock.ts';
 import { recordAudit } from '#server/platform/audit.ts';
 import { agreementStatusOf } from './agreements.ts';
-import { actorKind, addEvent, changeState, correctFields, fail, lockRequest, ok, type Caller, type Result } from './core.ts';
-import { decideTransition } from './states.ts';
+import { addEvent, changeState, correctFields, fail, lockBatchesThenRequest, lockRequest, ok, transact, type Caller, type Result } from './core.ts';
 import { notify, requestLink } from './notifications.ts';
-import { sign } from './signatures.ts';
-import { heldByRequest, releaseReservations } from './stock.ts';
+import { checkPassword } from './signatures.ts';
+import { heldByRequest, releaseReservations } from './reservations.ts';
 import { itemTermsOf } from './requester.ts';
 import { checkTerms } from './terms.ts';
 
@@ -39,7 +38,7 @@ export async function screeningFacts(db: Executor, request: Request): Promise<Re
 }
 
 export async function startReview(db: Database, caller: Caller, requestId: number): Promise<Result<Request>> {
-  return db.transaction(async (tx) => {
+  return transact(db, async (tx) => {
     const request = await lockRequest(tx, requestId, caller);
     if (!request) return fail({ code: 'not_found' });
     return changeState(tx, request, 'under_review', caller, {});
@@ -48,7 +47,7 @@ export async function startReview(db: Database, caller: Caller, requestId: numbe
 
 /** Staff tick the checklist; a check the portal knows to be false cannot be ticked. */
 export async function updateChecklist(db: Database, caller: Caller, requestId: number, ticked: ChecklistKey[]): Promise<Result<Request>> {
-  return db.transaction(async (tx) => {
+  return transact(db, async (tx) => {
     const request = await lockRequest(tx, requestId, caller);
     if (!request) return fail({ code: 'not_found' });
     if (request.state !== 'under_review') return fail({ code: 'conflict', message: 'the checklist is filled during review' });
@@ -61,7 +60,7 @@ export async function updateChecklist(db: Database, caller: Caller, requestId: n
 }
 
 export async function requestInformation(db: Database, caller: Caller, requestId: number, question: string): Promise<Result<Request>> {
-  return db.transaction(async (tx) => {
+  return transact(db, async (tx) => {
     const request = await lockRequest(tx, requestId, caller);
     if (!request) return fail({ code: 'not_found' });
     return changeState(tx, request, 'information_requested', caller, {}, { comment: question });
@@ -70,7 +69,9 @@ export async function requestInformation(db: Database, caller: Caller, requestId
 
 /** Approves (signed): per item the vials approved, up to what was asked; 0 refuses that item. */
 export async function approveRequest(db: Database, caller: Caller, requestId: number, input: { password: string; quantities: Record<number, number>; comment?: string }): Promise<Result<Request>> {
-  return db.transaction(async (tx) => {
+  const signer = await checkPassword(db, caller, input.password);
+  if (!signer.ok) return signer;
+  return transact(db, async (tx) => {
     const request = await lockRequest(tx, requestId, caller);
     if (!request) return fail({ code: 'not_found' });
     const items = await tx.select().from(requestItems).where(and(eq(requestItems.requestId, requestId), eq(requestItems.active, true)));
@@ -79,41 +80,37 @@ export async function approveRequest(db: Database, caller: Caller, requestId: nu
     if (bad) return fail({ code: 'invalid', field: `approve-${bad.item.id}`, message: `approve between 0 and ${bad.item.quantity} vials` });
     const { statuses, missing } = await agreementStatusOf(tx, requestId);
     const facts = {
-      checklistComplete: ['agreement', 'ethics', 'terms', 'grade'].every((k) => request.checklist[k] === true),
+      checklistComplete: checklistKeys.every((k) => request.checklist[k] === true),
       agreementsCurrent: missing.length === 0 && statuses.every((s) => s.accepted),
       anythingApproved: approved.some((a) => a.quantity > 0),
     };
-    // Ask the state module before asking for the password: a refused move signs nothing.
-    const dry = decideTransition(request.state, 'approved', actorKind(caller, request), { ...facts, signed: true });
-    if (!dry.ok) return fail({ code: 'transition', error: dry.error });
-    const signed = await sign(tx, caller, input.password, 'approved', { type: 'request', id: requestId }, input.comment);
-    if ('failure' in signed) return fail(signed.failure);
-    const signature = signed.signature;
     for (const a of approved) await tx.update(requestItems).set({ approvedQuantity: a.quantity }).where(eq(requestItems.id, a.item.id));
     const partial = approved.some((a) => a.quantity < a.item.quantity);
-    return changeState(tx, request, 'approved', caller, { ...facts, signed: true }, {
+    // A refused move rolls back the quantities written above (transact).
+    return changeState(tx, request, 'approved', caller, facts, {
       comment: input.comment ?? null,
+      signer: signer.value,
       set: { approvedBy: caller.id },
-      data: { signature: signature.id, partial, approved: approved.map((a) => ({ item: a.item.id, asked: a.item.quantity, approved: a.quantity })) },
+      data: { partial, approved: approved.map((a) => ({ item: a.item.id, asked: a.item.quantity, approved: a.quantity })) },
     });
   });
 }
 
 export async function rejectRequest(db: Database, caller: Caller, requestId: number, reason: string): Promise<Result<Request>> {
-  return db.transaction(async (tx) => {
-    const request = await lockRequest(tx, requestId, caller);
+  return transact(db, async (tx) => {
+    const request = await lockBatchesThenRequest(tx, requestId, caller);
     if (!request) return fail({ code: 'not_found' });
     return changeState(tx, request, 'rejected', caller, { reason }, { set: { rejectionReason: reason } });
   });
 }
 
 export async function cancelRequest(db: Database, caller: Caller, requestId: number, reason: string): Promise<Result<Request>> {
-  return db.transaction(async (tx) => {
-    const request = await lockRequest(tx, requestId, caller);
+  return transact(db, async (tx) => {
+    const request = await lockBatchesThenRequest(tx, requestId, caller);
     if (!request) return fail({ code: 'not_found' });
-    const changed = await changeState(tx, request, 'cancelled', caller, { reason });
-    if (changed.ok) await releaseReservations(tx, request, caller, 'cancelled');
-    return changed;
+    // Stock moves before the state change: the audit head is locked last (core.ts, lock order).
+    await releaseReservations(tx, request, caller, 'cancelled');
+    return changeState(tx, request, 'cancelled', caller, { reason });
   });
 }
 
@@ -125,14 +122,11 @@ async function coaVersionOf(tx: Executor, batchId: number): Promise<string> {
 
 /** Releases (signed): each item gets its batch's CoA version, fixed from now on. */
 export async function releaseRequest(db: Database, caller: Caller, requestId: number, password: string): Promise<Result<Request>> {
-  return db.transaction(async (tx) => {
-    const request = await lockRequest(tx, requestId, caller);
+  const signer = await checkPassword(db, caller, password);
+  if (!signer.ok) return signer;
+  return transact(db, async (tx) => {
+    const request = await lockBatchesThenRequest(tx, requestId, caller);
     if (!request) return fail({ code: 'not_found' });
-    const dry = decideTransition(request.state, 'released', actorKind(caller, request), { signed: true });
-    if (!dry.ok) return fail({ code: 'transition', error: dry.error });
-    const signed = await sign(tx, caller, password, 'released', { type: 'request', id: requestId });
-    if ('failure' in signed) return fail(signed.failure);
-    const signature = signed.signature;
     const items = await tx.select().from(requestItems).where(and(eq(requestItems.requestId, requestId), eq(requestItems.active, true)));
     const coa: Record<number, string> = {};
     for (const item of items) {
@@ -140,7 +134,7 @@ export async function releaseRequest(db: Database, caller: Caller, requestId: nu
       coa[item.id] = await coaVersionOf(tx, item.batchId);
       await tx.update(requestItems).set({ coaVersion: coa[item.id] }).where(eq(requestItems.id, item.id));
     }
-    return changeState(tx, request, 'released', caller, { signed: true }, { data: { signature: signature.id, coa } });
+    return changeState(tx, request, 'released', caller, {}, { signer: signer.value, data: { coa } });
   });
 }
 
@@ -157,16 +151,13 @@ export interface OutboundInput {
  * refuses the same person in both roles.
  */
 export async function executeOutbound(db: Database, caller: Caller, requestId: number, input: OutboundInput): Promise<Result<Request>> {
-  return db.transaction(async (tx) => {
-    const request = await lockRequest(tx, requestId, caller);
+  const signer = await checkPassword(db, caller, input.password);
+  if (!signer.ok) return signer;
+  return transact(db, async (tx) => {
+    const request = await lockBatchesThenRequest(tx, requestId, caller);
     if (!request) return fail({ code: 'not_found' });
     if (!request.approvedBy) return fail({ code: 'conflict', message: 'the request has no approver to act as reviewer' });
     if (request.approvedBy === caller.id) return fail({ code: 'same_person' });
-    const dry = decideTransition(request.state, 'shipped', actorKind(caller, request), { signed: true });
-    if (!dry.ok) return fail({ code: 'transition', error: dry.error });
-    const signed = await sign(tx, caller, input.password, 'executed', { type: 'request', id: requestId });
-    if ('failure' in signed) return fail(signed.failure);
-    const signature = signed.signature;
     const [requester] = await tx.select().from(accounts).where(eq(accounts.id, request.requesterId));
     const [reviewer] = await tx.select().from(accounts).where(eq(accounts.id, request.approvedBy));
     const [operator] = await tx.select().from(accounts).where(eq(accounts.id, caller.id));
@@ -203,12 +194,12 @@ export async function executeOutbound(db: Database, caller: Caller, requestId: n
       });
     }
     await recordAudit(tx, { actor: caller.id, action: 'request.outbound_recorded', entityType: 'request', entityId: requestId, after: { operator: operator!.displayName, reviewer: reviewer!.displayName, plannedDate: input.plannedDate, actualDate: input.actualDate } });
-    return changeState(tx, request, 'shipped', caller, { signed: true }, { data: { signature: signature.id, operator: operator!.displayName, reviewer: reviewer!.displayName } });
+    return changeState(tx, request, 'shipped', caller, {}, { signer: signer.value, data: { operator: operator!.displayName, reviewer: reviewer!.displayName } });
   });
 }
 
 export async function closeRequest(db: Database, caller: Caller, requestId: number, comment?: string): Promise<Result<Request>> {
-  return db.transaction(async (tx) => {
+  return transact(db, async (tx) => {
     const request = await lockRequest(tx, requestId, caller);
     if (!request) return fail({ code: 'not_found' });
     return changeState(tx, request, 'closed', caller, { openDeviations: request.openDeviations }, { comment: comment ?? null });
@@ -217,7 +208,7 @@ export async function closeRequest(db: Database, caller: Caller, requestId: numb
 
 /** A message on the timeline; staff may keep a note internal. The other side is told by mail. */
 export async function postMessage(db: Database, caller: Caller, requestId: number, body: string, internal = false): Promise<Result<void>> {
-  return db.transaction(async (tx) => {
+  return transact(db, async (tx) => {
     const request = await lockRequest(tx, requestId, caller);
     if (!request) return fail({ code: 'not_found' });
     const fromRequester = caller.id === request.requesterId;
@@ -228,9 +219,4 @@ export async function postMessage(db: Database, caller: Caller, requestId: numbe
     }
     return ok(undefined);
   });
-}
-
-/** Staff list for the reviewer choice and names. */
-export async function staffAccounts(db: Executor) {
-  return db.select({ id: accounts.id, name: accounts.displayName }).from(accounts).where(sql`${accounts.role} IN ('staff', 'admin') AND ${accounts.status} = 'active'`);
 }
