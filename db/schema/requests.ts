@@ -289,6 +289,8 @@ export const recallNotices = pgTable(
     requestId: bigint({ mode: 'number' }).notNull().references(() => requests.id),
     requesterId: text().notNull().references(() => accounts.id),
     reason: text().notNull(),
+    /** What the request had of the batch when it was recalled: vials received, or vials reserved (which will not leave). */
+    kind: text({ enum: ['received', 'reserved'] }).notNull().default('received'),
     notifiedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     acknowledgedAt: timestamp({ withTimezone: true }),
   },

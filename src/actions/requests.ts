@@ -38,6 +38,8 @@ export function failureToError(f: RequestFailure): ActionError {
       return new ActionError({ code: 'TOO_MANY_REQUESTS', message: withQuery('auth.error.throttled', { minutes: Math.ceil(f.retryAfterSeconds / 60) }) });
     case 'same_person':
       return new ActionError({ code: 'CONFLICT', message: 'request.error.same_person' });
+    case 'batch_not_released':
+      return new ActionError({ code: 'CONFLICT', message: withQuery(`request.error.batch_${f.status === 'recalled' || f.status === 'rejected' ? f.status : 'quarantine'}`, { batch: f.batch }) });
     case 'insufficient_stock':
       return new ActionError({ code: 'CONFLICT', message: withQuery('request.error.insufficient', { batch: f.batch, available: f.available, wanted: f.wanted }) });
     case 'transition': {

@@ -22,6 +22,7 @@ export type RequestFailure =
   | { code: 'invalid'; field: string; message: string; key?: string; params?: Record<string, string> }
   | { code: 'insufficient_stock'; batch: string; available: number; wanted: number }
   | { code: 'same_person' }
+  | { code: 'batch_not_released'; batch: string; status: string }
   | { code: 'conflict'; message: string };
 
 export type Result<T> = { ok: true; value: T } | { ok: false; failure: RequestFailure };
@@ -89,6 +90,22 @@ export function actorKind(caller: Caller, request: Pick<Request, 'requesterId'>)
   if (caller.id === 'system') return 'system';
   if (caller.id === request.requesterId || caller.role === 'requester') return 'requester';
   return 'staff';
+}
+
+/**
+ * The first batch the request uses or holds vials of that is not released for
+ * distribution (recalled, quarantined, rejected). Asked with the batch rows
+ * locked (`lockBatchesThenRequest`), so a recall committing meanwhile waits
+ * for this transaction or is seen by it: a recalled batch never leaves.
+ */
+export async function unreleasedBatchOf(tx: Executor, requestId: number): Promise<{ number: string; status: string } | undefined> {
+  const r = await tx.execute<{ number: string; status: string }>(sql`
+    SELECT b.number, b.release_status AS status FROM batches b
+    WHERE b.release_status <> 'released' AND b.id IN (
+      SELECT batch_id FROM request_items WHERE request_id = ${requestId} AND active AND batch_id IS NOT NULL AND coalesce(approved_quantity, quantity) > 0
+      UNION SELECT batch_id FROM stock_movements WHERE request_id = ${requestId})
+    ORDER BY b.id LIMIT 1`);
+  return r.rows[0];
 }
 
 /**

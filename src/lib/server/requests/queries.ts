@@ -29,6 +29,8 @@ export interface RequestSummary {
   stale: boolean;
   openDeviations: number;
   lines: string[];
+  /** Numbers of batches the request uses that are no longer released for distribution (recalled …). */
+  withdrawnBatches: string[];
 }
 
 export interface QueueFilters {
@@ -59,9 +61,10 @@ export async function listRequests(db: Executor, filters: QueueFilters, now = ne
   const ids = rows.map((x) => x.r.id);
   const lineNames = ids.length
     ? await db
-        .select({ requestId: requestItems.requestId, name: lines.name })
+        .select({ requestId: requestItems.requestId, name: lines.name, batch: batches.number, batchStatus: batches.releaseStatus })
         .from(requestItems)
         .innerJoin(lines, eq(lines.id, requestItems.lineId))
+        .leftJoin(batches, eq(batches.id, requestItems.batchId))
         .where(and(inArray(requestItems.requestId, ids), eq(requestItems.active, true)))
     : [];
   const reminderDays = getConfig().REMINDER_DAYS;
@@ -80,6 +83,7 @@ export async function listRequests(db: Executor, filters: QueueFilters, now = ne
       stale: holderOf[r.state] === 'bank' && ageDays >= reminderDays,
       openDeviations: r.openDeviations,
       lines: lineNames.filter((l) => l.requestId === r.id).map((l) => l.name),
+      withdrawnBatches: isOpen(r.state) ? lineNames.filter((l) => l.requestId === r.id && l.batch && l.batchStatus !== 'released').map((l) => l.batch!) : [],
     };
   });
 }
@@ -109,6 +113,8 @@ export async function itemsOf(db: Executor, requestId: number) {
       batchId: requestItems.batchId,
       batchNumber: batches.number,
       batchGrade: batches.grade,
+      /** Flagged on the pages when not `released`: a recalled batch never leaves. */
+      batchStatus: batches.releaseStatus,
       quantity: requestItems.quantity,
       approvedQuantity: requestItems.approvedQuantity,
       pricePerVial: requestItems.pricePerVial,
@@ -179,7 +185,7 @@ export function requestJson(d: RequestDetail, forRequester: boolean) {
     submitted_at: r.submittedAt?.toISOString() ?? null,
     reservation_expires_at: r.reservationExpiresAt?.toISOString() ?? null,
     open_deviations: r.openDeviations,
-    items: d.items.map((i) => ({ id: i.id, line: i.lineName, batch: i.batchNumber, quantity: i.quantity, approved_quantity: i.approvedQuantity, price_per_vial: i.pricePerVial, currency: i.currency, coa_version: i.coaVersion })),
+    items: d.items.map((i) => ({ id: i.id, line: i.lineName, batch: i.batchNumber, batch_status: i.batchStatus, quantity: i.quantity, approved_quantity: i.approvedQuantity, price_per_vial: i.pricePerVial, currency: i.currency, coa_version: i.coaVersion })),
     agreements: d.agreements.statuses.map((s) => ({ code: s.agreement.code, title: s.agreement.title, version: s.agreement.version, sha256: s.agreement.sha256, accepted: s.accepted, accepted_at: s.acceptedAt?.toISOString() ?? null })),
     signatures: d.signatures.map((s) => ({ signer: s.signerName, meaning: s.meaning, signed_at: s.signedAt.toISOString() })),
     timeline: d.timeline.map((e) => ({ at: e.occurredAt.toISOString(), kind: e.kind, from: e.fromState, to: e.toState, actor: e.actorName, body: e.body, ...(forRequester ? {} : { internal: !e.visibleToRequester }) })),

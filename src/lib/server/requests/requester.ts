@@ -119,18 +119,20 @@ export async function saveDraft(db: Database, caller: Caller, requestId: number,
 }
 
 /** What stops a draft from being submitted: empty fields, no items, terms of use not respected. */
-export async function submissionProblems(db: Executor, request: Request): Promise<{ field: string; code: string; line?: string }[]> {
-  const problems: { field: string; code: string; line?: string }[] = [];
+export async function submissionProblems(db: Executor, request: Request): Promise<{ field: string; code: string; line?: string; batch?: string }[]> {
+  const problems: { field: string; code: string; line?: string; batch?: string }[] = [];
   for (const f of requiredFields) if (!String(request[f] ?? '').trim()) problems.push({ field: f, code: 'required' });
   const items = await itemTermsOf(db, request.id);
   if (!items.length) problems.push({ field: 'items', code: 'empty' });
+  // A batch recalled (or otherwise withdrawn from distribution) since it went into the basket cannot be requested.
+  for (const i of items) if (i.batchNumber && i.batchStatus !== 'released') problems.push({ field: 'items', code: 'batch_not_released', line: i.lineName, batch: i.batchNumber });
   for (const p of checkTerms(request.useCategory, items)) problems.push({ field: 'useCategory', code: p.code, line: p.line });
   return problems;
 }
 
 export async function itemTermsOf(db: Executor, requestId: number) {
   const rows = await db
-    .select({ lineName: lines.name, useRestrictions: lines.useRestrictions, batchNumber: batches.number, batchGrade: batches.grade })
+    .select({ lineName: lines.name, useRestrictions: lines.useRestrictions, batchNumber: batches.number, batchGrade: batches.grade, batchStatus: batches.releaseStatus })
     .from(requestItems)
     .innerJoin(lines, eq(lines.id, requestItems.lineId))
     .leftJoin(batches, eq(batches.id, requestItems.batchId))
@@ -152,7 +154,7 @@ export async function submitRequest(db: Database, caller: Caller, requestId: num
     if (!acceptedAgreements) return fail({ code: 'invalid', field: 'acceptAgreement', message: 'accept the material transfer agreement to submit' });
     const problems = await submissionProblems(tx, request);
     const first = problems[0];
-    if (first) return fail({ code: 'invalid', field: first.field, message: first.line ? `${first.code}: ${first.line}` : first.code, key: first.code, params: { line: first.line ?? '' } });
+    if (first) return fail({ code: 'invalid', field: first.field, message: first.line ? `${first.code}: ${first.line}` : first.code, key: first.code, params: { line: first.line ?? '', batch: first.batch ?? '' } });
     const accepted = await acceptAgreements(tx, requestId, caller);
     if (!accepted.ok) return accepted;
     const items = await tx.select().from(requestItems).where(and(eq(requestItems.requestId, requestId), eq(requestItems.active, true)));

@@ -14,7 +14,7 @@ import { outboundRecords, requestItems, type Request } from '#db/schema/requests
 import { moveStock } from '#server/catalog/stock.ts';
 import { recordAudit } from '#server/platform/audit.ts';
 import { agreementStatusOf } from './agreements.ts';
-import { addEvent, changeState, correctFields, fail, lockBatchesThenRequest, lockRequest, ok, transact, type Caller, type Result } from './core.ts';
+import { addEvent, changeState, correctFields, fail, lockBatchesThenRequest, lockRequest, ok, transact, unreleasedBatchOf, type Caller, type Result } from './core.ts';
 import { notify, requestLink } from './notifications.ts';
 import { checkPassword } from './signatures.ts';
 import { heldByRequest, releaseReservations } from './reservations.ts';
@@ -127,6 +127,8 @@ export async function releaseRequest(db: Database, caller: Caller, requestId: nu
   return transact(db, async (tx) => {
     const request = await lockBatchesThenRequest(tx, requestId, caller);
     if (!request) return fail({ code: 'not_found' });
+    const unreleased = await unreleasedBatchOf(tx, requestId);
+    if (unreleased) return fail({ code: 'batch_not_released', batch: unreleased.number, status: unreleased.status });
     const items = await tx.select().from(requestItems).where(and(eq(requestItems.requestId, requestId), eq(requestItems.active, true)));
     const coa: Record<number, string> = {};
     for (const item of items) {
@@ -158,6 +160,8 @@ export async function executeOutbound(db: Database, caller: Caller, requestId: n
     if (!request) return fail({ code: 'not_found' });
     if (!request.approvedBy) return fail({ code: 'conflict', message: 'the request has no approver to act as reviewer' });
     if (request.approvedBy === caller.id) return fail({ code: 'same_person' });
+    const unreleased = await unreleasedBatchOf(tx, requestId);
+    if (unreleased) return fail({ code: 'batch_not_released', batch: unreleased.number, status: unreleased.status });
     const [requester] = await tx.select().from(accounts).where(eq(accounts.id, request.requesterId));
     const [reviewer] = await tx.select().from(accounts).where(eq(accounts.id, request.approvedBy));
     const [operator] = await tx.select().from(accounts).where(eq(accounts.id, caller.id));
