@@ -99,8 +99,17 @@ export const requests = pgTable(
     reservationExpiresAt: timestamp({ withTimezone: true }),
     /** An unassessed deviation blocks closing. */
     openDeviations: integer().notNull().default(0),
-    /** The outbound reviewer: the staff account that approved. */
+    /** The staff account that approved (signed). */
     approvedBy: text().references(() => accounts.id),
+    /** The outbound record as the operator prepared it (signed "executed"), waiting for a second person's review. */
+    outboundPreparedBy: text().references(() => accounts.id),
+    outboundPreparedAt: timestamp({ withTimezone: true }),
+    outboundPlannedDate: date({ mode: 'string' }),
+    outboundActualDate: date({ mode: 'string' }),
+    /** What the requester said of the arrival on receipt; staff confirm it into the transport record. */
+    receiptArrivedAt: timestamp({ withTimezone: true }),
+    receiptReceiver: text(),
+    receiptTempC: numeric({ precision: 6, scale: 2 }),
     rejectionReason: text(),
     arrivalCondition: text(),
     locale: text().notNull().default('en'),

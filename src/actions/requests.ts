@@ -111,7 +111,7 @@ export const withdrawRequest = defineAction({
 export const confirmReceipt = defineAction({
   accept: 'form',
   input: inputs.receiptInput,
-  handler: async (input, context) => ({ state: unwrap(await requester.confirmReceipt(getDb(), callerOf(context, 'user'), input.requestId, input.condition)).state }),
+  handler: async (input, context) => ({ state: unwrap(await requester.confirmReceipt(getDb(), callerOf(context, 'user'), input.requestId, input)).state }),
 });
 
 export const reacceptAgreements = defineAction({
@@ -199,10 +199,18 @@ export const releaseRequest = defineAction({
   handler: async (input, context) => ({ state: unwrap(await staff.releaseRequest(getDb(), callerOf(context, 'staff'), input.requestId, input.password)).state }),
 });
 
+/** The operator prepares the outbound record and signs it ("executed"); nothing leaves yet. */
 export const executeOutbound = defineAction({
   accept: 'form',
   input: inputs.outboundInput,
-  handler: async (input, context) => ({ state: unwrap(await staff.executeOutbound(getDb(), callerOf(context, 'staff'), input.requestId, input)).state }),
+  handler: async (input, context) => ({ state: unwrap(await staff.prepareOutbound(getDb(), callerOf(context, 'staff'), input.requestId, input)).state }),
+});
+
+/** A second staff member reviews the outbound record and signs it ("reviewed"); the vials leave. */
+export const reviewOutbound = defineAction({
+  accept: 'form',
+  input: inputs.releaseInput,
+  handler: async (input, context) => ({ state: unwrap(await staff.reviewOutbound(getDb(), callerOf(context, 'staff'), input.requestId, input.password)).state }),
 });
 
 export const recordTransport = defineAction({

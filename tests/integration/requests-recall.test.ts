@@ -14,7 +14,7 @@ import * as staff from '#server/requests/staff.ts';
 import { recallNoticesOf, setBatchStatus } from '#server/requests/recall.ts';
 import { listRequests, requestDetail } from '#server/requests/queries.ts';
 import { useTestDatabase, type TestDatabase } from '../support/db.ts';
-import { completeFields, driveTo, makeCaller, must, seedLineWithBatch, submittedRequest, TEST_PASSWORD } from '../support/requests.ts';
+import { completeFields, driveTo, makeCaller, must, seedLineWithBatch, sendOut, submittedRequest, TEST_PASSWORD } from '../support/requests.ts';
 
 let t: TestDatabase;
 let alice: Caller;
@@ -40,7 +40,7 @@ describe('a recalled batch', () => {
     await driveTo(t.db, released, 'released', staffA);
     const shipped = await submittedRequest(t.db, alice, 'RCL-LINE', 'RCL-B-1', 1);
     await driveTo(t.db, shipped, 'released', staffA);
-    must(await staff.executeOutbound(t.db, staffB, shipped, outbound));
+    await sendOut(t.db, shipped, staffB, staffA);
     const { requestId: draft } = must(await requester.addToBasket(t.db, alice, { line: 'RCL-LINE', batch: 'RCL-B-1', quantity: 1 }));
     must(await requester.saveDraft(t.db, alice, draft, completeFields));
 
@@ -50,7 +50,7 @@ describe('a recalled batch', () => {
     expect(notices.map((n) => [n.requestId, n.kind]).sort()).toEqual([[reserved, 'reserved'], [released, 'reserved'], [shipped, 'received']].sort());
 
     expect(await staff.releaseRequest(t.db, staffB, reserved, TEST_PASSWORD)).toEqual({ ok: false, failure: { code: 'batch_not_released', batch: 'RCL-B-1', status: 'recalled' } });
-    expect(await staff.executeOutbound(t.db, staffB, released, outbound)).toEqual({ ok: false, failure: { code: 'batch_not_released', batch: 'RCL-B-1', status: 'recalled' } });
+    expect(await staff.prepareOutbound(t.db, staffB, released, outbound)).toEqual({ ok: false, failure: { code: 'batch_not_released', batch: 'RCL-B-1', status: 'recalled' } });
     const { rows } = await t.pool.query(`SELECT vials_shipped AS s FROM batches WHERE id = $1`, [batchId]);
     expect(rows[0].s, 'only the vial shipped before the recall left').toBe(1);
 
@@ -88,7 +88,9 @@ describe('a recalled batch', () => {
             const r = await staff.releaseRequest(t.db, staffB, a.requestId, TEST_PASSWORD);
             if (!r.ok) return r;
           }
-          return staff.executeOutbound(t.db, staffB, a.requestId, outbound);
+          const prepared = await staff.prepareOutbound(t.db, staffB, a.requestId, outbound);
+          if (!prepared.ok) return prepared;
+          return staff.reviewOutbound(t.db, staffA, a.requestId, TEST_PASSWORD);
         })();
         const [recalled, moved] = await Promise.all([recall, move]);
         return { ...a, recalled, moved };
@@ -103,7 +105,7 @@ describe('a recalled batch', () => {
       }
       // Both committed: the audit chain is ordered by commit (its head is locked to the end), so the outbound came first.
       const { rows } = await t.pool.query(
-        `SELECT (SELECT max(id) FROM audit_events WHERE entity_type = 'request' AND entity_id = $1 AND action IN ('request.released', 'request.shipped')) AS moved,
+        `SELECT (SELECT max(id) FROM audit_events WHERE entity_type = 'request' AND entity_id = $1 AND action IN ('request.released', 'request.outbound_recorded')) AS moved,
                 (SELECT id FROM audit_events WHERE entity_type = 'batch' AND entity_id = $2 AND action = 'batch.status_changed') AS recalled`,
         [String(o.requestId), String(o.batchId)],
       );

@@ -13,7 +13,7 @@ import { recordTransport } from '#server/requests/shipments.ts';
 import { requestDetail } from '#server/requests/queries.ts';
 import type { Caller } from '#server/requests/core.ts';
 import { useTestDatabase, type TestDatabase } from '../support/db.ts';
-import { driveTo, makeCaller, must, seedLineWithBatch, submittedRequest, TEST_PASSWORD } from '../support/requests.ts';
+import { driveTo, makeCaller, must, seedLineWithBatch, sendOut, submittedRequest, TEST_PASSWORD } from '../support/requests.ts';
 
 let t: TestDatabase;
 let rita: Caller;
@@ -97,7 +97,7 @@ describe('the registers', () => {
   test('outbound and transport registers carry every field, in either language, as UTF-8 with BOM', async () => {
     const id = await submittedRequest(t.db, rita, 'REC-LINE', 'REC-B-1', 3);
     await driveTo(t.db, id, 'released', anna);
-    must(await staff.executeOutbound(t.db, bo, id, { password: TEST_PASSWORD, plannedDate: '2026-11-01', actualDate: '2026-11-02' }));
+    await sendOut(t.db, id, bo, anna, { plannedDate: '2026-11-01', actualDate: '2026-11-02' });
     must(await recordTransport(t.db, bo, id, { dispatchAt: new Date('2026-11-02T09:00:00Z'), dispatchPlace: '北京 资源库', dispatchTempC: -120, requiredMinC: -196, requiredMaxC: -150, batchNumbers: 'REC-B-1', quantity: 3, deviceNumber: 'DS-1', vehicle: '冷链车', carrier: '顺丰冷运', courier: '王', }));
     const en = await outboundRegisterCsv(t.db, '2026-11-01', '2026-11-30', 'en');
     expect(en.charCodeAt(0)).toBe(0xfeff);

@@ -17,7 +17,7 @@ import { setPrice } from '#server/requests/prices.ts';
 import { reserveRequest } from '#server/requests/reservations.ts';
 import { requestDetail } from '#server/requests/queries.ts';
 import { useTestDatabase, type TestDatabase } from '../support/db.ts';
-import { completeFields, driveTo, makeCaller, must, seedLineWithBatch, submittedRequest, TEST_PASSWORD } from '../support/requests.ts';
+import { completeFields, driveTo, makeCaller, must, outboundDates, seedLineWithBatch, sendOut, submittedRequest, TEST_PASSWORD } from '../support/requests.ts';
 import { chainSnapshot } from '../support/snapshot.ts';
 
 let t: TestDatabase;
@@ -87,6 +87,7 @@ describe('every refusal path of every request service', () => {
   let approved: number;
   let released: number;
   let shipped: number;
+  let closable: number;
   let twoLines: number;
   let deviation: number;
   let quarantined: number;
@@ -108,11 +109,16 @@ describe('every refusal path of every request service', () => {
     await driveTo(t.db, released, 'released', staffA);
     shipped = await submittedRequest(t.db, alice, 'REF-L', 'REF-B', 2);
     await driveTo(t.db, shipped, 'released', staffA);
-    must(await staff.executeOutbound(t.db, staffB, shipped, { password: TEST_PASSWORD, plannedDate: '2026-11-20', actualDate: '2026-11-21' }));
+    await sendOut(t.db, shipped, staffB, staffA);
     must(await shipments.recordTransport(t.db, staffB, shipped, { dispatchAt: new Date('2026-11-21T08:00:00Z'), dispatchPlace: 'Bank', dispatchTempC: -100, requiredMinC: -196, requiredMaxC: -150, batchNumbers: 'REF-B', quantity: 2, deviceNumber: 'DS-1', vehicle: 'van', carrier: 'Cold Ltd', courier: 'Wang' }));
     must(await shipments.uploadLoggerFile(t.db, staffB, shipped, { name: 'l.csv', text: 'timestamp,temperature_c\n2026-11-21T08:00:00Z,-190\n2026-11-21T08:05:00Z,-190\n' }));
-    must(await requester.confirmReceipt(t.db, alice, shipped, 'frozen'));
+    must(await requester.confirmReceipt(t.db, alice, shipped, { condition: 'frozen' }));
     deviation = (await requestDetail(t.db, shipped, staffA))!.deviations[0]!.id;
+    closable = await submittedRequest(t.db, alice, 'REF-L', 'REF-B', 1);
+    await driveTo(t.db, closable, 'released', staffA);
+    await sendOut(t.db, closable, staffB, staffA);
+    must(await shipments.recordTransport(t.db, staffB, closable, { dispatchAt: new Date('2026-11-21T08:00:00Z'), dispatchPlace: 'Bank', dispatchTempC: -190, requiredMinC: -196, requiredMaxC: -150, batchNumbers: 'REF-B', quantity: 1, deviceNumber: 'DS-2', vehicle: 'van', carrier: 'Cold Ltd', courier: 'Wang' }));
+    must(await requester.confirmReceipt(t.db, alice, closable, { condition: 'frozen' }));
     // Two lines, the second short of stock: a reservation that fails on its second item.
     const { requestId } = must(await requester.addToBasket(t.db, bob, { line: 'REF-L', batch: 'REF-B', quantity: 1 }));
     must(await requester.addToBasket(t.db, bob, { line: 'REF-SHORT', batch: 'REF-SHORT-1', quantity: 1 }));
@@ -143,7 +149,7 @@ describe('every refusal path of every request service', () => {
     await refusedWithoutTrace('answer: someone else\'s', () => requester.answerInformationRequest(t.db, bob, info, 'here'), 'not_found');
     await refusedWithoutTrace('withdraw: after shipping', () => requester.withdrawRequest(t.db, alice, shipped, 'changed my mind'), 'transition');
     await refusedWithoutTrace('withdraw: someone else\'s', () => requester.withdrawRequest(t.db, bob, released, 'mine'), 'not_found');
-    await refusedWithoutTrace('receipt: not shipped', () => requester.confirmReceipt(t.db, alice, released, 'fine'), 'transition');
+    await refusedWithoutTrace('receipt: not shipped', () => requester.confirmReceipt(t.db, alice, released, { condition: 'fine' }), 'transition');
     await refusedWithoutTrace('re-accept: someone else\'s', () => requester.reacceptAgreements(t.db, bob, info), 'not_found');
     await refusedWithoutTrace('recall acknowledgement: not theirs', () => acknowledgeRecall(t.db, bob, 999_999), 'not_found');
   });
@@ -163,8 +169,18 @@ describe('every refusal path of every request service', () => {
     await refusedWithoutTrace('reserve: by its requester', () => reserveRequest(t.db, bob, twoLines));
     await refusedWithoutTrace('release: not reserved', () => staff.releaseRequest(t.db, staffA, approved, TEST_PASSWORD), 'transition');
     await refusedWithoutTrace('release: wrong password', () => staff.releaseRequest(t.db, staffB, approved, 'wrong password'), 'bad_password');
-    await refusedWithoutTrace('outbound: the approver', () => staff.executeOutbound(t.db, staffA, released, { password: TEST_PASSWORD, plannedDate: '2026-11-20', actualDate: '2026-11-21' }), 'same_person');
-    await refusedWithoutTrace('outbound: not released', () => staff.executeOutbound(t.db, staffB, approved, { password: TEST_PASSWORD, plannedDate: '2026-11-20', actualDate: '2026-11-21' }), 'transition');
+    await refusedWithoutTrace('outbound review: not prepared', () => staff.reviewOutbound(t.db, staffB, released, TEST_PASSWORD), 'conflict');
+    await refusedWithoutTrace('outbound: not released', () => staff.prepareOutbound(t.db, staffB, approved, { password: TEST_PASSWORD, ...outboundDates }), 'transition');
+    await refusedWithoutTrace('outbound: prepared by its requester', () => staff.prepareOutbound(t.db, alice, released, { password: TEST_PASSWORD, ...outboundDates }), 'transition');
+    await refusedWithoutTrace('outbound: wrong password', () => staff.prepareOutbound(t.db, staffB, released, { password: 'wrong password', ...outboundDates }), 'bad_password');
+    must(await staff.prepareOutbound(t.db, staffB, released, { password: TEST_PASSWORD, ...outboundDates }));
+    await refusedWithoutTrace('outbound: prepared twice', () => staff.prepareOutbound(t.db, staffA, released, { password: TEST_PASSWORD, ...outboundDates }), 'conflict');
+    await refusedWithoutTrace('outbound review: by its operator', () => staff.reviewOutbound(t.db, staffB, released, TEST_PASSWORD), 'same_person');
+    await refusedWithoutTrace('outbound review: wrong password', () => staff.reviewOutbound(t.db, staffA, released, 'wrong password'), 'bad_password');
+    await refusedWithoutTrace('transport: outbound not reviewed', () => shipments.recordTransport(t.db, staffB, released, { dispatchAt: new Date(), dispatchPlace: 'Bank', dispatchTempC: -190, requiredMinC: -196, requiredMaxC: -150, batchNumbers: 'REF-B', quantity: 1, deviceNumber: 'D', vehicle: 'v', carrier: 'c', courier: 'w' }), 'transition');
+    await refusedWithoutTrace('cancel: vials left (shipped)', () => staff.cancelRequest(t.db, staffA, shipped, 'lost'), 'transition');
+    await refusedWithoutTrace('close: no arrival recorded', () => staff.closeRequest(t.db, staffA, closable), 'transition');
+    expect(await staff.closeRequest(t.db, staffA, closable)).toMatchObject({ ok: false, failure: { error: { code: 'transport_incomplete' } } });
     await refusedWithoutTrace('close: open deviation', () => staff.closeRequest(t.db, staffA, shipped), 'transition');
     await refusedWithoutTrace('close: not received', () => staff.closeRequest(t.db, staffA, released), 'transition');
     await refusedWithoutTrace('message: someone else\'s', () => staff.postMessage(t.db, bob, review, 'hi'), 'not_found');

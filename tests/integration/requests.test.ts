@@ -14,11 +14,11 @@ import { decideTransition, rulesFrom } from '#server/requests/states.ts';
 import { requestStates, type RequestState } from '#db/schema/requests.ts';
 import { lapseExpiredReservations, reserveRequest } from '#server/requests/reservations.ts';
 import { setBatchStatus, recallNoticesOf } from '#server/requests/recall.ts';
-import { recordTransport, uploadLoggerFile, closeDeviation } from '#server/requests/shipments.ts';
+import { recordArrival, recordTransport, uploadLoggerFile, closeDeviation } from '#server/requests/shipments.ts';
 import { listRequests, requestDetail } from '#server/requests/queries.ts';
 import type { Caller } from '#server/requests/core.ts';
 import { useTestDatabase, type TestDatabase } from '../support/db.ts';
-import { completeFields, driveTo, makeCaller, must, seedLineWithBatch, submittedRequest, TEST_PASSWORD } from '../support/requests.ts';
+import { completeFields, driveTo, makeCaller, must, outboundDates, seedLineWithBatch, submittedRequest, TEST_PASSWORD } from '../support/requests.ts';
 
 let t: TestDatabase;
 let alice: Caller; // requester
@@ -82,7 +82,7 @@ describe('requests through the services', () => {
     expect(await reserveRequest(t.db, staffA, id)).toMatchObject({ ok: false, failure: { code: 'transition' } });
     expect(await staff.releaseRequest(t.db, staffA, id, TEST_PASSWORD)).toMatchObject({ ok: false, failure: { code: 'transition', error: { from: 'submitted', to: 'released' } } });
     expect(await staff.closeRequest(t.db, staffA, id)).toMatchObject({ ok: false, failure: { code: 'transition', error: { code: 'illegal', from: 'submitted', to: 'closed' } } });
-    expect(await requester.confirmReceipt(t.db, alice, id, 'fine')).toMatchObject({ ok: false, failure: { code: 'transition' } });
+    expect(await requester.confirmReceipt(t.db, alice, id, { condition: 'fine' })).toMatchObject({ ok: false, failure: { code: 'transition' } });
     expect(await staff.rejectRequest(t.db, staffA, id, 'no')).toMatchObject({ ok: false, failure: { code: 'transition' } });
     expect(await staff.approveRequest(t.db, staffA, id, { password: TEST_PASSWORD, quantities: {} })).toMatchObject({ ok: false });
     expect(await snapshot(), 'nothing was written by the refused moves').toEqual(before);
@@ -190,10 +190,14 @@ describe('the outbound and its records', () => {
     await driveTo(t.db, requestId, 'released', staffA);
   });
 
-  test('the approver cannot execute the outbound; another staff member can, with the approver as reviewer', async () => {
-    expect(await staff.executeOutbound(t.db, staffA, requestId, { password: TEST_PASSWORD, plannedDate: '2026-11-20', actualDate: '2026-11-21' })).toEqual({ ok: false, failure: { code: 'same_person' } });
-    const shipped = must(await staff.executeOutbound(t.db, staffB, requestId, { password: TEST_PASSWORD, plannedDate: '2026-11-20', actualDate: '2026-11-21' }));
-    expect(shipped.state).toBe('shipped');
+  test('the operator prepares the outbound and cannot review it; a second staff member reviews it and the vials leave', async () => {
+    must(await staff.prepareOutbound(t.db, staffB, requestId, { password: TEST_PASSWORD, ...outboundDates }));
+    expect(await stockOf(batchId), 'nothing leaves before the review').toMatchObject({ a: 6, r: 2, s: 0 });
+    expect(await staff.reviewOutbound(t.db, staffB, requestId, TEST_PASSWORD)).toEqual({ ok: false, failure: { code: 'same_person' } });
+    const reviewed = must(await staff.reviewOutbound(t.db, staffA, requestId, TEST_PASSWORD));
+    expect(reviewed.state, 'shipped only when the dispatch is recorded').toBe('released');
+    const meanings = await t.pool.query(`SELECT meaning, signer_id FROM signatures WHERE entity_type = 'request' AND entity_id = $1 AND meaning IN ('executed', 'reviewed') ORDER BY id`, [String(requestId)]);
+    expect(meanings.rows).toEqual([{ meaning: 'executed', signer_id: staffB.id }, { meaning: 'reviewed', signer_id: staffA.id }]);
     const { rows } = await t.pool.query('SELECT operator_id, reviewer_id, operator_name, reviewer_name, quantity FROM outbound_records WHERE request_id = $1', [requestId]);
     expect(rows).toEqual([{ operator_id: staffB.id, reviewer_id: staffA.id, operator_name: staffB.name, reviewer_name: staffA.name, quantity: 2 }]);
     expect(await stockOf(batchId)).toMatchObject({ a: 6, r: 0, s: 2 });
@@ -213,6 +217,7 @@ describe('the outbound and its records', () => {
 
   test('a logger file with one excursion flags one deviation; the request cannot close until it is assessed and signed', async () => {
     must(await recordTransport(t.db, staffB, requestId, { dispatchAt: new Date('2026-11-21T08:00:00Z'), dispatchPlace: 'Bank, Beijing', dispatchTempC: -190, requiredMinC: -196, requiredMaxC: -150, batchNumbers: 'REQ-OUT-1', quantity: 2, deviceNumber: 'DS-7', vehicle: 'van', carrier: 'ColdChain Ltd', courier: 'Wang' }));
+    expect((await requestDetail(t.db, requestId, staffA))!.request.state, 'the dispatch makes it shipped').toBe('shipped');
     const bad = await uploadLoggerFile(t.db, staffB, requestId, { name: 'bad.csv', text: 'timestamp,temperature_c\n2026-11-21T08:00:00Z,-190\nnot a time,-190\n' });
     expect(bad).toMatchObject({ ok: false, failure: { code: 'invalid', message: expect.stringContaining('bad.csv:3:') } });
     const csv = ['# logger_serial: DL-1', 'timestamp,temperature_c', '2026-11-21T08:00:00Z,-190', '2026-11-21T08:05:00Z,-160', '2026-11-21T08:10:00Z,-140', '2026-11-21T08:15:00Z,-135', '2026-11-21T08:20:00Z,-185', '2026-11-21T08:25:00Z,-188'].join('\n');
@@ -221,8 +226,10 @@ describe('the outbound and its records', () => {
     expect(detail!.deviations).toHaveLength(1);
     expect(Number(detail!.deviations[0]!.extremeC)).toBe(-135);
     expect(detail!.deviations[0]!.durationSeconds).toBe(600);
-    must(await requester.confirmReceipt(t.db, alice, requestId, 'arrived frozen'));
+    must(await requester.confirmReceipt(t.db, alice, requestId, { condition: 'arrived frozen' }));
+    expect(await staff.cancelRequest(t.db, staffA, requestId, 'erase it'), 'vials left: no cancellation').toMatchObject({ ok: false, failure: { code: 'transition', error: { code: 'illegal' } } });
     expect(await staff.closeRequest(t.db, staffA, requestId)).toMatchObject({ ok: false, failure: { code: 'transition', error: { code: 'open_deviation' } } });
+    must(await recordArrival(t.db, staffB, requestId, { arrivalAt: new Date('2026-11-22T10:00:00Z'), arrivalPlace: 'Lab 3', arrivalTempC: -185, receiver: 'Li Wei' }));
     must(await closeDeviation(t.db, staffA, detail!.deviations[0]!.id, { assessment: 'Brief rise above -150 °C; cells within dry shipper limits, viability unaffected.', password: TEST_PASSWORD }));
     expect(must(await staff.closeRequest(t.db, staffA, requestId)).state).toBe('closed');
   });

@@ -66,6 +66,14 @@ export async function submittedRequest(db: Database, who: Caller, line: string, 
   return requestId;
 }
 
+export const outboundDates = { plannedDate: '2026-11-20', actualDate: '2026-11-21' };
+
+/** The outbound of a released request: `operator` prepares and signs, `reviewer` reviews and signs; the vials leave. */
+export async function sendOut(db: Database, requestId: number, operator: Caller, reviewer: Caller, dates = outboundDates): Promise<Request> {
+  must(await staff.prepareOutbound(db, operator, requestId, { password: TEST_PASSWORD, ...dates }));
+  return must(await staff.reviewOutbound(db, reviewer, requestId, TEST_PASSWORD));
+}
+
 /** Drives a request from submitted to `target` with reviewer `a` (the approver). */
 export async function driveTo(db: Database, requestId: number, target: RequestState, a: Caller): Promise<Request> {
   let r = must(await staff.startReview(db, a, requestId));

@@ -49,7 +49,14 @@ export const removeItemInput = z.object({ requestId: id, itemId: id });
 export const messageInput = z.object({ requestId: id, body: requiredText(4000), internal: z.string().optional() });
 export const reasonInput = z.object({ requestId: id, reason: requiredText(2000) });
 export const optionalReasonInput = z.object({ requestId: id, reason: text(2000) });
-export const receiptInput = z.object({ requestId: id, condition: requiredText(1000) });
+/** The receipt: the condition, and what the requester knows of the arrival (optional; staff confirm it into the transport record). */
+export const receiptInput = z.object({
+  requestId: id,
+  condition: requiredText(1000),
+  arrivedAt: z.union([z.literal(''), z.null(), z.undefined(), dateTime]).transform((v) => (v instanceof Date ? v : undefined)),
+  receiver: text(200),
+  arrivalTempC: z.union([z.literal(''), z.null(), z.undefined(), temperature]).transform((v) => (typeof v === 'number' ? v : undefined)),
+});
 export const officialInput = z.object({ token: z.string(required).min(1, required).max(200, required) });
 export const noticeInput = z.object({ noticeId: id });
 

@@ -135,8 +135,27 @@ export async function addEvent(
 }
 
 /**
- * The one way a request changes state. Asks the state module first: an
- * illegal move returns its error and writes nothing.
+ * The facts of a request the portal knows by itself, read in the caller's
+ * transaction at the moment of the move (never trusted from a page or an
+ * earlier read): deviations awaiting assessment, vials that left, the
+ * dispatch and the arrival of the transport record.
+ */
+export async function chainFacts(tx: Executor, requestId: number): Promise<Required<Pick<TransitionFacts, 'openDeviations' | 'vialsLeft' | 'dispatchRecorded' | 'arrivalRecorded'>>> {
+  const r = await tx.execute<{ open_deviations: number; vials_left: boolean; dispatch: boolean; arrival: boolean }>(sql`
+    SELECT (SELECT open_deviations FROM requests WHERE id = ${requestId}) AS open_deviations,
+      EXISTS (SELECT 1 FROM stock_movements WHERE request_id = ${requestId} AND kind = 'shipped') AS vials_left,
+      EXISTS (SELECT 1 FROM shipments WHERE request_id = ${requestId} AND dispatch_place <> '') AS dispatch,
+      EXISTS (SELECT 1 FROM shipments WHERE request_id = ${requestId} AND arrival_at IS NOT NULL AND coalesce(arrival_place, '') <> '' AND arrival_temp_c IS NOT NULL AND coalesce(receiver, '') <> '') AS arrival`);
+  const row = r.rows[0]!;
+  return { openDeviations: Number(row.open_deviations ?? 0), vialsLeft: row.vials_left, dispatchRecorded: row.dispatch, arrivalRecorded: row.arrival };
+}
+
+/**
+ * The one way a request changes state. Asks the state module first, with the
+ * facts the portal knows (`chainFacts`) over whatever the caller supplied: an
+ * illegal move returns its error, and `transact` rolls back what the service
+ * wrote before. A move that needs a signature takes the checked signer and
+ * writes the signature here, in the move's transaction.
  */
 export async function changeState(
   tx: Executor,
@@ -146,7 +165,8 @@ export async function changeState(
   facts: TransitionFacts,
   options: { comment?: string | null; set?: Partial<Request>; data?: Record<string, unknown>; notify?: boolean; signer?: Signer } = {},
 ): Promise<Result<Request>> {
-  const decision = decideTransition(request.state, to, actorKind(caller, request), { ...facts, signed: facts.signed || Boolean(options.signer) });
+  const known = await chainFacts(tx, request.id);
+  const decision = decideTransition(request.state, to, actorKind(caller, request), { ...facts, ...known, signed: facts.signed || Boolean(options.signer) });
   if (!decision.ok) return fail({ code: 'transition', error: decision.error });
   let data = options.data ?? null;
   const meaning = decision.rule.signature;

@@ -219,12 +219,23 @@ export async function withdrawRequest(db: Database, caller: Caller, requestId: n
   });
 }
 
-/** The requester confirms receipt, saying in what condition the vials arrived. */
-export async function confirmReceipt(db: Database, caller: Caller, requestId: number, condition: string): Promise<Result<Request>> {
+export interface ReceiptInput {
+  condition: string;
+  /** What the requester knows of the arrival: staff confirm it into the transport record rather than retype it. */
+  arrivedAt?: Date;
+  receiver?: string;
+  arrivalTempC?: number;
+}
+
+/** The requester confirms receipt, saying in what condition the vials arrived (and, if they know, when, to whom, how cold). */
+export async function confirmReceipt(db: Database, caller: Caller, requestId: number, input: ReceiptInput): Promise<Result<Request>> {
   return transact(db, async (tx) => {
     const request = await lockRequest(tx, requestId, caller);
     if (!request || request.requesterId !== caller.id) return fail({ code: 'not_found' });
-    return changeState(tx, request, 'received', caller, {}, { comment: condition, set: { arrivalCondition: condition } });
+    return changeState(tx, request, 'received', caller, {}, {
+      comment: input.condition,
+      set: { arrivalCondition: input.condition, receiptArrivedAt: input.arrivedAt ?? null, receiptReceiver: input.receiver || null, receiptTempC: input.arrivalTempC === undefined ? null : String(input.arrivalTempC) },
+    });
   });
 }
 

@@ -10,7 +10,7 @@ import { and, asc, desc, eq, sql } from 'drizzle-orm';
 import type { Database, Executor } from '#db/client.ts';
 import { deviations, requests, shipments, temperatureReadings, type Shipment } from '#db/schema/requests.ts';
 import { recordAudit } from '#server/platform/audit.ts';
-import { addEvent, fail, lockRequest, ok, transact, type Caller, type Result } from './core.ts';
+import { addEvent, chainFacts, changeState, fail, lockRequest, ok, transact, type Caller, type Result } from './core.ts';
 import { findExcursions, parseLoggerFile } from './logger-file.ts';
 import { checkPassword, sign } from './signatures.ts';
 
@@ -44,13 +44,18 @@ async function openDeviation(tx: Executor, caller: Caller, requestId: number, d:
   await addEvent(tx, { requestId, kind: 'deviation', caller, body: d.description, data: { deviation: row!.id, source: d.source, extremeC: d.extremeC ?? null, startedAt: d.startedAt ?? null, endedAt: d.endedAt ?? null } });
 }
 
-/** Records dispatch (a shipped request has one transport record); a dispatch temperature out of range is a deviation. */
+/**
+ * Records the dispatch (a request has one transport record) and makes the
+ * request shipped: the state module refuses it until the reviewed outbound
+ * let the vials leave. A dispatch temperature out of range is a deviation.
+ */
 export async function recordTransport(db: Database, caller: Caller, requestId: number, input: TransportInput): Promise<Result<Shipment>> {
+  if (input.requiredMinC >= input.requiredMaxC) return fail({ code: 'invalid', field: 'requiredMaxC', message: 'the upper limit must be above the lower limit' });
   return transact(db, async (tx) => {
     const request = await lockRequest(tx, requestId, caller);
     if (!request) return fail({ code: 'not_found' });
     if (!['released', 'shipped', 'received'].includes(request.state)) return fail({ code: 'conflict', message: 'transport is recorded once the request is released' });
-    if (input.requiredMinC >= input.requiredMaxC) return fail({ code: 'invalid', field: 'requiredMaxC', message: 'the upper limit must be above the lower limit' });
+    if (request.state === 'released' && !(await chainFacts(tx, requestId)).vialsLeft) return fail({ code: 'transition', error: { code: 'outbound_not_reviewed', from: 'released', to: 'shipped' } });
     const [existing] = await tx.select({ id: shipments.id }).from(shipments).where(eq(shipments.requestId, requestId));
     if (existing) return fail({ code: 'conflict', message: 'this request already has a transport record; correct it instead' });
     const [row] = await tx
@@ -61,6 +66,10 @@ export async function recordTransport(db: Database, caller: Caller, requestId: n
     await addEvent(tx, { requestId, kind: 'notice', caller, body: `${input.carrier} · ${input.deviceNumber}`, data: { shipment: row!.id, dispatchAt: input.dispatchAt.toISOString(), dispatchPlace: input.dispatchPlace } });
     if (outside(input.dispatchTempC, row!)) {
       await openDeviation(tx, caller, requestId, { requestId, shipmentId: row!.id, source: 'dispatch', description: `dispatch temperature ${input.dispatchTempC} °C outside ${input.requiredMinC}…${input.requiredMaxC} °C`, extremeC: String(input.dispatchTempC), startedAt: input.dispatchAt });
+    }
+    if (request.state === 'released') {
+      const shipped = await changeState(tx, request, 'shipped', caller, {}, { data: { shipment: row!.id } });
+      if (!shipped.ok) return shipped;
     }
     return ok(row!);
   });

@@ -1,9 +1,9 @@
 /**
  * The bank's side of a request: screening, asking for information, approving
  * (whole or in part, signed), rejecting and cancelling with a reason,
- * releasing with the batch's CoA version attached (signed), executing the
- * outbound (出库) as operator with the approver as reviewer (signed), and
- * closing. Messages go both ways.
+ * releasing with the batch's CoA version attached (signed), the outbound
+ * (出库) prepared by an operator and reviewed by a second staff member (both
+ * signed), and closing. Messages go both ways.
  */
 import { and, eq } from 'drizzle-orm';
 import type { Database, Executor } from '#db/client.ts';
@@ -14,9 +14,9 @@ import { outboundRecords, requestItems, type Request } from '#db/schema/requests
 import { moveStock } from '#server/catalog/stock.ts';
 import { recordAudit } from '#server/platform/audit.ts';
 import { agreementStatusOf } from './agreements.ts';
-import { addEvent, changeState, correctFields, fail, lockBatchesThenRequest, lockRequest, ok, transact, unreleasedBatchOf, type Caller, type Result } from './core.ts';
+import { actorKind, addEvent, chainFacts, changeState, correctFields, fail, lockBatchesThenRequest, lockRequest, ok, transact, unreleasedBatchOf, type Caller, type Result } from './core.ts';
 import { notify, requestLink } from './notifications.ts';
-import { checkPassword } from './signatures.ts';
+import { checkPassword, sign } from './signatures.ts';
 import { heldByRequest, releaseReservations } from './reservations.ts';
 import { itemTermsOf } from './requester.ts';
 import { checkTerms } from './terms.ts';
@@ -147,24 +147,50 @@ export interface OutboundInput {
 }
 
 /**
- * Executes the outbound (signed by the operator): one 出库 record per batch,
- * the reserved vials become shipped in the ledger, and the request is
- * shipped. The reviewer is the staff member who approved; the database
- * refuses the same person in both roles.
+ * The operator prepares the outbound record (出库, 操作人) and signs it
+ * ("executed"): dates now, batches and vials from the released items. Nothing
+ * leaves until a second staff member reviews it (`reviewOutbound`).
  */
-export async function executeOutbound(db: Database, caller: Caller, requestId: number, input: OutboundInput): Promise<Result<Request>> {
+export async function prepareOutbound(db: Database, caller: Caller, requestId: number, input: OutboundInput): Promise<Result<Request>> {
   const signer = await checkPassword(db, caller, input.password);
   if (!signer.ok) return signer;
   return transact(db, async (tx) => {
     const request = await lockBatchesThenRequest(tx, requestId, caller);
     if (!request) return fail({ code: 'not_found' });
-    if (!request.approvedBy) return fail({ code: 'conflict', message: 'the request has no approver to act as reviewer' });
-    if (request.approvedBy === caller.id) return fail({ code: 'same_person' });
+    if (request.state !== 'released' || (await chainFacts(tx, requestId)).vialsLeft) return fail({ code: 'transition', error: { code: 'illegal', from: request.state, to: 'shipped' } });
+    if (actorKind(caller, request) !== 'staff') return fail({ code: 'transition', error: { code: 'not_yours', from: request.state, to: 'shipped', by: 'requester' } });
+    if (request.outboundPreparedBy) return fail({ code: 'conflict', message: 'the outbound record is prepared already and awaits its review' });
+    const unreleased = await unreleasedBatchOf(tx, requestId);
+    if (unreleased) return fail({ code: 'batch_not_released', batch: unreleased.number, status: unreleased.status });
+    const signature = await sign(tx, signer.value, 'executed', { type: 'request', id: requestId }, `${input.plannedDate} / ${input.actualDate}`);
+    const prepared = await correctFields(tx, request, caller, { outboundPreparedBy: caller.id, outboundPreparedAt: new Date(), outboundPlannedDate: input.plannedDate, outboundActualDate: input.actualDate }, 'outbound record prepared');
+    await addEvent(tx, { requestId, kind: 'signature', caller, data: { signature: signature.id, outboundPrepared: true }, visibleToRequester: false });
+    return ok(prepared);
+  });
+}
+
+/**
+ * A second staff member checks the prepared outbound record and signs it
+ * ("reviewed", 审核人); then the vials leave: one 出库 record per item, the
+ * reserved vials become shipped in the ledger. The database refuses the same
+ * person as operator and reviewer. The request becomes shipped when the
+ * dispatch is recorded.
+ */
+export async function reviewOutbound(db: Database, caller: Caller, requestId: number, password: string): Promise<Result<Request>> {
+  const signer = await checkPassword(db, caller, password);
+  if (!signer.ok) return signer;
+  return transact(db, async (tx) => {
+    const request = await lockBatchesThenRequest(tx, requestId, caller);
+    if (!request) return fail({ code: 'not_found' });
+    if (request.state !== 'released' || (await chainFacts(tx, requestId)).vialsLeft) return fail({ code: 'transition', error: { code: 'illegal', from: request.state, to: 'shipped' } });
+    if (actorKind(caller, request) !== 'staff') return fail({ code: 'transition', error: { code: 'not_yours', from: request.state, to: 'shipped', by: 'requester' } });
+    if (!request.outboundPreparedBy || !request.outboundPlannedDate || !request.outboundActualDate) return fail({ code: 'conflict', message: 'the operator has not prepared the outbound record yet' });
+    if (request.outboundPreparedBy === caller.id) return fail({ code: 'same_person' });
     const unreleased = await unreleasedBatchOf(tx, requestId);
     if (unreleased) return fail({ code: 'batch_not_released', batch: unreleased.number, status: unreleased.status });
     const [requester] = await tx.select().from(accounts).where(eq(accounts.id, request.requesterId));
-    const [reviewer] = await tx.select().from(accounts).where(eq(accounts.id, request.approvedBy));
-    const [operator] = await tx.select().from(accounts).where(eq(accounts.id, caller.id));
+    const [operator] = await tx.select().from(accounts).where(eq(accounts.id, request.outboundPreparedBy));
+    const signature = await sign(tx, signer.value, 'reviewed', { type: 'request', id: requestId });
     const held = await heldByRequest(tx, requestId);
     const items = await tx
       .select({ item: requestItems, batchNumber: batches.number, category: lines.category, lineName: lines.name })
@@ -172,12 +198,14 @@ export async function executeOutbound(db: Database, caller: Caller, requestId: n
       .innerJoin(lines, eq(lines.id, requestItems.lineId))
       .leftJoin(batches, eq(batches.id, requestItems.batchId))
       .where(and(eq(requestItems.requestId, requestId), eq(requestItems.active, true)));
+    let left = 0;
     for (const { item, batchNumber, category, lineName } of items) {
       const quantity = item.batchId ? Math.min(item.approvedQuantity ?? 0, held.get(item.batchId) ?? 0) : 0;
       if (!item.batchId || quantity === 0) continue;
       const moved = await moveStock(tx, { batchId: item.batchId, kind: 'shipped', quantity, requestId, actor: caller.id, reason: `outbound of request ${requestId}` });
       if (!moved.ok) return fail({ code: 'conflict', message: `batch ${batchNumber} does not hold the reserved vials` });
       held.set(item.batchId, (held.get(item.batchId) ?? 0) - quantity);
+      left += quantity;
       await tx.insert(outboundRecords).values({
         requestId,
         requestItemId: item.id,
@@ -189,16 +217,18 @@ export async function executeOutbound(db: Database, caller: Caller, requestId: n
         batchId: item.batchId,
         batchNumber: batchNumber!,
         quantity,
-        plannedDate: input.plannedDate,
-        actualDate: input.actualDate,
-        operatorId: caller.id,
+        plannedDate: request.outboundPlannedDate,
+        actualDate: request.outboundActualDate,
+        operatorId: operator!.id,
         operatorName: operator!.displayName,
-        reviewerId: reviewer!.id,
-        reviewerName: reviewer!.displayName,
+        reviewerId: caller.id,
+        reviewerName: signer.value.name,
       });
     }
-    await recordAudit(tx, { actor: caller.id, action: 'request.outbound_recorded', entityType: 'request', entityId: requestId, after: { operator: operator!.displayName, reviewer: reviewer!.displayName, plannedDate: input.plannedDate, actualDate: input.actualDate } });
-    return changeState(tx, request, 'shipped', caller, {}, { signer: signer.value, data: { operator: operator!.displayName, reviewer: reviewer!.displayName } });
+    if (left === 0) return fail({ code: 'conflict', message: 'the request holds no reserved vials to send' });
+    await addEvent(tx, { requestId, kind: 'signature', caller, data: { signature: signature.id, outboundReviewed: true, vials: left } });
+    await recordAudit(tx, { actor: caller.id, action: 'request.outbound_recorded', entityType: 'request', entityId: requestId, after: { operator: operator!.displayName, reviewer: signer.value.name, plannedDate: request.outboundPlannedDate, actualDate: request.outboundActualDate, vials: left, signature: signature.id } });
+    return ok(request);
   });
 }
 
@@ -206,7 +236,7 @@ export async function closeRequest(db: Database, caller: Caller, requestId: numb
   return transact(db, async (tx) => {
     const request = await lockRequest(tx, requestId, caller);
     if (!request) return fail({ code: 'not_found' });
-    return changeState(tx, request, 'closed', caller, { openDeviations: request.openDeviations }, { comment: comment ?? null });
+    return changeState(tx, request, 'closed', caller, {}, { comment: comment ?? null });
   });
 }
 
