@@ -9,12 +9,12 @@ import { batches } from '#db/schema/batches.ts';
 import { lines } from '#db/schema/catalog.ts';
 import { outboundRecords, requestEvents, requestItems, requests, requestStates, type Request, type RequestState } from '#db/schema/requests.ts';
 import { getConfig } from '#server/platform/config.ts';
-import { findRequest, type Caller } from './core.ts';
+import { actorKind, chainFacts, findRequest, type Caller } from './core.ts';
 import { agreementStatusOf } from './agreements.ts';
 import { recallNoticesForRequester } from './recall.ts';
 import { deviationsOf, readingsOf, shipmentOf } from './shipments.ts';
-import { signaturesOf } from './signatures.ts';
-import { holderOf, isOpen } from './states.ts';
+import { signaturesOfRecord } from './signatures.ts';
+import { allowedMoves, holderOf, isOpen, type MoveFacts } from './states.ts';
 
 export interface RequestSummary {
   id: number;
@@ -148,14 +148,27 @@ export async function requestDetail(db: Executor, id: number, caller: Caller) {
   const [approver] = request.approvedBy ? await db.select({ name: accounts.displayName }).from(accounts).where(eq(accounts.id, request.approvedBy)) : [];
   const shipment = await shipmentOf(db, id);
   const recalls = forRequester ? (await recallNoticesForRequester(db, request.requesterId)).filter((n) => n.requestId === id) : [];
+  const agreements = await agreementStatusOf(db, id);
+  const facts: MoveFacts = {
+    ...(await chainFacts(db, id)),
+    outboundPrepared: Boolean(request.outboundPreparedBy),
+    loggerStored: Boolean(shipment?.loggerFileSha256),
+    agreementOutdated: agreements.statuses.some((s) => !s.accepted),
+  };
+  const [preparer] = request.outboundPreparedBy ? await db.select({ name: accounts.displayName }).from(accounts).where(eq(accounts.id, request.outboundPreparedBy)) : [];
   return {
+    /** The steps the caller may take now (states.ts): pages build their forms from it. */
+    moves: allowedMoves(request.state, actorKind(caller, request), facts),
+    facts,
+    preparerName: preparer?.name,
     request,
     requester: requester!,
     approverName: approver?.name,
     items: await itemsOf(db, id),
     timeline: await timelineOf(db, id, forRequester),
-    agreements: await agreementStatusOf(db, id),
-    signatures: await signaturesOf(db, 'request', id),
+    agreements,
+    /** Every signature of the record: the request's own and its deviations' assessments, in the order signed. */
+    signatures: await signaturesOfRecord(db, id),
     outbound: await db.select().from(outboundRecords).where(eq(outboundRecords.requestId, id)).orderBy(asc(outboundRecords.id)),
     shipment,
     readings: shipment ? await readingsOf(db, shipment.id) : [],
@@ -187,7 +200,7 @@ export function requestJson(d: RequestDetail, forRequester: boolean) {
     open_deviations: r.openDeviations,
     items: d.items.map((i) => ({ id: i.id, line: i.lineName, batch: i.batchNumber, batch_status: i.batchStatus, quantity: i.quantity, approved_quantity: i.approvedQuantity, price_per_vial: i.pricePerVial, currency: i.currency, coa_version: i.coaVersion })),
     agreements: d.agreements.statuses.map((s) => ({ code: s.agreement.code, title: s.agreement.title, version: s.agreement.version, sha256: s.agreement.sha256, accepted: s.accepted, accepted_at: s.acceptedAt?.toISOString() ?? null })),
-    signatures: d.signatures.map((s) => ({ signer: s.signerName, meaning: s.meaning, signed_at: s.signedAt.toISOString() })),
+    signatures: d.signatures.map((s) => ({ signer: s.signerName, meaning: s.meaning, signed_at: s.signedAt.toISOString(), on: s.entityType === 'deviation' ? `deviation ${s.entityId}` : 'request' })),
     timeline: d.timeline.map((e) => ({ at: e.occurredAt.toISOString(), kind: e.kind, from: e.fromState, to: e.toState, actor: e.actorName, body: e.body, ...(forRequester ? {} : { internal: !e.visibleToRequester }) })),
     outbound: d.outbound.map((o) => ({ batch: o.batchNumber, quantity: o.quantity, planned_date: o.plannedDate, actual_date: o.actualDate, operator: o.operatorName, reviewer: o.reviewerName })),
     transport: d.shipment
@@ -205,7 +218,7 @@ export function requestJson(d: RequestDetail, forRequester: boolean) {
           readings: d.readings.length,
         }
       : null,
-    deviations: d.deviations.map((x) => ({ id: x.id, source: x.source, description: x.description, started_at: x.startedAt?.toISOString() ?? null, ended_at: x.endedAt?.toISOString() ?? null, extreme_c: x.extremeC === null ? null : Number(x.extremeC), closed_at: x.closedAt?.toISOString() ?? null, assessment: x.assessment })),
+    deviations: d.deviations.map((x) => ({ id: x.id, source: x.source, description: x.description, started_at: x.startedAt?.toISOString() ?? null, ended_at: x.endedAt?.toISOString() ?? null, extreme_c: x.extremeC === null ? null : Number(x.extremeC), closed_at: x.closedAt?.toISOString() ?? null, closed_by: x.closedByName, assessment: x.assessment })),
   };
 }
 

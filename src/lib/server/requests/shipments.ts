@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import { and, asc, desc, eq, sql } from 'drizzle-orm';
 import type { Database, Executor } from '#db/client.ts';
+import { accounts } from '#db/schema/accounts.ts';
 import { deviations, requests, shipments, temperatureReadings, type Shipment } from '#db/schema/requests.ts';
 import { recordAudit } from '#server/platform/audit.ts';
 import { addEvent, chainFacts, changeState, fail, lockRequest, ok, transact, type Caller, type Result } from './core.ts';
@@ -166,6 +167,13 @@ export async function readingsOf(db: Executor, shipmentId: number) {
   return db.select({ at: temperatureReadings.at, tempC: temperatureReadings.tempC }).from(temperatureReadings).where(eq(temperatureReadings.shipmentId, shipmentId)).orderBy(asc(temperatureReadings.at));
 }
 
+/** The deviations of a request, each with the printed name of whoever signed its assessment. */
 export async function deviationsOf(db: Executor, requestId: number) {
-  return db.select().from(deviations).where(and(eq(deviations.requestId, requestId))).orderBy(asc(deviations.id));
+  const rows = await db
+    .select({ deviation: deviations, closedByName: accounts.displayName })
+    .from(deviations)
+    .leftJoin(accounts, eq(accounts.id, deviations.closedBy))
+    .where(eq(deviations.requestId, requestId))
+    .orderBy(asc(deviations.id));
+  return rows.map((r) => ({ ...r.deviation, closedByName: r.closedByName }));
 }

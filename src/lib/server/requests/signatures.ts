@@ -12,10 +12,10 @@
  * signature row itself is written in the change's transaction (`sign`, or
  * `changeState` for a state move), so a refused change signs nothing.
  */
-import { and, eq } from 'drizzle-orm';
+import { and, eq, inArray, or, sql } from 'drizzle-orm';
 import type { Database, Executor } from '#db/client.ts';
 import { accounts } from '#db/schema/accounts.ts';
-import { signatures, type Signature, type SignatureMeaning } from '#db/schema/requests.ts';
+import { deviations, signatures, type Signature, type SignatureMeaning } from '#db/schema/requests.ts';
 import { verifyPassword } from '#server/accounts/password.ts';
 import { clearThrottle, passwordCheckKeys, recordFailure, throttleWait } from '#server/accounts/throttle.ts';
 import type { Caller, RequestFailure } from './core.ts';
@@ -53,4 +53,18 @@ export async function sign(tx: Executor, signer: Signer, meaning: SignatureMeani
 
 export async function signaturesOf(db: Executor, type: 'request' | 'batch' | 'deviation', id: number): Promise<Signature[]> {
   return db.select().from(signatures).where(and(eq(signatures.entityType, type), eq(signatures.entityId, String(id)))).orderBy(signatures.id);
+}
+
+/** The signatures of a request's record: on the request itself and on each of its deviations. */
+export async function signaturesOfRecord(db: Executor, requestId: number): Promise<Signature[]> {
+  return db
+    .select()
+    .from(signatures)
+    .where(
+      or(
+        and(eq(signatures.entityType, 'request'), eq(signatures.entityId, String(requestId))),
+        and(eq(signatures.entityType, 'deviation'), inArray(signatures.entityId, db.select({ id: sql<string>`${deviations.id}::text` }).from(deviations).where(eq(deviations.requestId, requestId)))),
+      ),
+    )
+    .orderBy(signatures.id);
 }

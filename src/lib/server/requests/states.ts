@@ -141,3 +141,81 @@ export const holderOf: Record<RequestState, 'requester' | 'bank' | 'official' | 
   withdrawn: 'nobody',
   cancelled: 'nobody',
 };
+
+/** Every step a page may offer on a request: state moves, and the records made while a request rests in one state. */
+export const steps = [
+  'edit',
+  'submit',
+  'answer',
+  'withdraw',
+  'confirmReceipt',
+  'reacceptAgreements',
+  'startReview',
+  'checklist',
+  'askInformation',
+  'approve',
+  'reject',
+  'reserve',
+  'release',
+  'prepareOutbound',
+  'reviewOutbound',
+  'recordTransport',
+  'uploadLogger',
+  'recordArrival',
+  'assessDeviation',
+  'close',
+  'cancel',
+] as const;
+export type Step = (typeof steps)[number];
+
+/** What `allowedMoves` needs to know beyond the state: the chain facts, plus the records in progress. */
+export interface MoveFacts extends Pick<TransitionFacts, 'openDeviations' | 'vialsLeft' | 'dispatchRecorded' | 'arrivalRecorded'> {
+  /** The operator prepared the outbound record; it waits for a second person's review. */
+  outboundPrepared?: boolean;
+  /** The data logger's file is stored. */
+  loggerStored?: boolean;
+  /** An agreement accepted earlier has a newer version. */
+  agreementOutdated?: boolean;
+}
+
+/**
+ * The one answer to "may this happen now?": the steps `actor` may take on a
+ * request in `state` with these facts. Pages build their forms and buttons
+ * from it; the services ask `decideTransition` (moves) or the same windows
+ * (records), so a page never offers what a service refuses. Facts the actor
+ * supplies at the moment (a reason, a signature, a complete form) are assumed
+ * to come: the form asks for them.
+ */
+export function allowedMoves(state: RequestState, actor: Actor, facts: MoveFacts = {}): Set<Step> {
+  const supplied: TransitionFacts = { reason: 'given', signed: true, complete: true, checklistComplete: true, agreementsCurrent: true, anythingApproved: true };
+  const may = (to: RequestState) => decideTransition(state, to, actor, { ...supplied, ...facts }).ok;
+  const out = new Set<Step>();
+  const add = (step: Step, when: boolean) => when && out.add(step);
+  const dispatched = Boolean(facts.dispatchRecorded);
+  if (actor === 'requester') {
+    add('edit', state === 'draft' || state === 'information_requested');
+    add('submit', state === 'draft');
+    add('answer', may('under_review') && state === 'information_requested');
+    add('withdraw', may('withdrawn'));
+    add('confirmReceipt', may('received'));
+    add('reacceptAgreements', Boolean(facts.agreementOutdated) && isOpen(state) && state !== 'draft' && !facts.vialsLeft);
+  }
+  if (actor === 'staff') {
+    add('startReview', may('under_review') && state === 'submitted');
+    add('checklist', state === 'under_review');
+    add('askInformation', may('information_requested'));
+    add('approve', may('approved'));
+    add('reject', may('rejected'));
+    add('reserve', may('reserved'));
+    add('release', may('released'));
+    add('prepareOutbound', state === 'released' && !facts.vialsLeft && !facts.outboundPrepared);
+    add('reviewOutbound', state === 'released' && !facts.vialsLeft && Boolean(facts.outboundPrepared));
+    add('recordTransport', Boolean(facts.vialsLeft) && !dispatched && (state === 'released' || state === 'shipped' || state === 'received'));
+    add('uploadLogger', dispatched && !facts.loggerStored && isOpen(state));
+    add('recordArrival', dispatched && !facts.arrivalRecorded && (state === 'shipped' || state === 'received'));
+    add('assessDeviation', (facts.openDeviations ?? 0) > 0);
+    add('close', may('closed'));
+    add('cancel', may('cancelled'));
+  }
+  return out;
+}
