@@ -94,6 +94,10 @@ export const requests = pgTable(
     officialName: text().notNull().default(''),
     officialEmail: text().notNull().default(''),
     officialConfirmedAt: timestamp({ withTimezone: true }),
+    /** What the official confirmed: a digest of lines, quantities, purpose and official (official.ts); a change lapses the confirmation. */
+    officialConfirmedDigest: text(),
+    officialDeclinedAt: timestamp({ withTimezone: true }),
+    officialDeclineReason: text(),
     /** Screening checklist as staff ticked it: { agreement, ethics, terms, grade } -> true. */
     checklist: jsonb().$type<Record<string, boolean>>().notNull().default({}),
     reservationExpiresAt: timestamp({ withTimezone: true }),

@@ -50,6 +50,8 @@ export function failureToError(f: RequestFailure): ActionError {
       return new ActionError({ code: 'BAD_REQUEST', message: f.key ? withQuery(`request.error.${f.key}`, f.params ?? {}) : withQuery('request.error.invalid', { message: `${f.field}: ${f.message}` }) });
     case 'conflict':
       return new ActionError({ code: 'CONFLICT', message: withQuery('request.error.conflict', { message: f.message }) });
+    case 'link':
+      return new ActionError({ code: f.why === 'invalid' ? 'NOT_FOUND' : 'CONFLICT', message: `request.official.${f.why}` });
   }
 }
 
@@ -140,7 +142,8 @@ export const postRequestMessage = defineAction({
 export const confirmAsOfficial = defineAction({
   accept: 'form',
   input: inputs.officialInput,
-  handler: async (input) => unwrap(await requester.confirmAsOfficial(getDb(), input.token)),
+  handler: async (input) =>
+    unwrap(await requester.answerAsOfficial(getDb(), input.token, input.decision === 'decline' ? { decision: 'decline', digest: input.digest, reason: input.reason } : { decision: 'confirm', digest: input.digest })),
 });
 
 // ---- staff ----

@@ -13,7 +13,7 @@ import { recordTransport } from '#server/requests/shipments.ts';
 import { requestDetail } from '#server/requests/queries.ts';
 import type { Caller } from '#server/requests/core.ts';
 import { useTestDatabase, type TestDatabase } from '../support/db.ts';
-import { driveTo, makeCaller, must, seedLineWithBatch, sendOut, submittedRequest, TEST_PASSWORD } from '../support/requests.ts';
+import { driveTo, makeCaller, must, officialConfirms, seedLineWithBatch, sendOut, submittedRequest, TEST_PASSWORD } from '../support/requests.ts';
 
 let t: TestDatabase;
 let rita: Caller;
@@ -41,9 +41,9 @@ describe('the institutional official', () => {
     expect(mail?.subject).toContain(`#${id}`);
     const token = /confirm-request\?token=([^\s]+)/.exec(mail!.body)?.[1];
     expect(token).toBeTruthy();
-    expect(await requester.confirmAsOfficial(t.db, 'forged.token')).toEqual({ ok: false, failure: { code: 'not_found' } });
+    expect(await requester.confirmAsOfficial(t.db, 'forged.token')).toEqual({ ok: false, failure: { code: 'link', why: 'invalid' } });
     expect(must(await requester.confirmAsOfficial(t.db, decodeURIComponent(token!)))).toEqual({ requestId: id });
-    expect(await requester.confirmAsOfficial(t.db, decodeURIComponent(token!)), 'the link works once').toEqual({ ok: false, failure: { code: 'not_found' } });
+    expect(await requester.confirmAsOfficial(t.db, decodeURIComponent(token!)), 'the link works once, and says so').toEqual({ ok: false, failure: { code: 'link', why: 'used' } });
     const detail = await requestDetail(t.db, id, anna);
     expect(detail!.request.officialConfirmedAt).toBeInstanceOf(Date);
     expect(detail!.timeline.some((e) => e.kind === 'signature' && e.actor === `official:${official}`)).toBe(true);
@@ -53,8 +53,9 @@ describe('the institutional official', () => {
 describe('agreements as documents', () => {
   test('a new version makes open requests accept again before approval, and says so', async () => {
     const id = await submittedRequest(t.db, rita, 'REC-LINE', 'REC-B-1', 1);
+    await officialConfirms(t.db, id);
     must(await staff.startReview(t.db, anna, id));
-    must(await staff.updateChecklist(t.db, anna, id, ['agreement', 'ethics', 'terms', 'grade']));
+    must(await staff.updateChecklist(t.db, anna, id, ['agreement', 'ethics', 'terms', 'grade', 'official']));
     const published = must(await publishAgreement(t.db, admin, { code: 'standard-mta', title: 'Standard material transfer agreement', version: '2.0', effectiveDate: '2026-01-01', body: 'Version 2 of the text.' }));
     expect(published.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(await publishAgreement(t.db, admin, { code: 'standard-mta', title: 'x', version: '2.0', effectiveDate: '2026-01-01', body: 'other' }), 'a version is never overwritten').toMatchObject({ ok: false });

@@ -19,7 +19,7 @@ import { listRequests, requestDetail } from '#server/requests/queries.ts';
 import { outboundRegisterCsv, transportRegisterCsv } from '#server/requests/registers.ts';
 import type { Caller } from '#server/requests/core.ts';
 import { useTestDatabase, type TestDatabase } from '../support/db.ts';
-import { completeFields, driveTo, makeCaller, must, outboundDates, seedLineWithBatch, submittedRequest, TEST_PASSWORD } from '../support/requests.ts';
+import { completeFields, driveTo, makeCaller, must, officialConfirms, outboundDates, seedLineWithBatch, submittedRequest, TEST_PASSWORD } from '../support/requests.ts';
 
 let t: TestDatabase;
 let alice: Caller; // requester
@@ -46,7 +46,8 @@ describe('the state module', () => {
     expect(decideTransition('under_review', 'rejected', 'staff', {})).toMatchObject({ ok: false, error: { code: 'reason_required' } });
     expect(decideTransition('submitted', 'cancelled', 'staff', { reason: ' ' })).toMatchObject({ ok: false, error: { code: 'reason_required' } });
     expect(decideTransition('under_review', 'approved', 'staff', { checklistComplete: true, agreementsCurrent: true, anythingApproved: true })).toMatchObject({ ok: false, error: { code: 'signature_required' } });
-    expect(decideTransition('under_review', 'approved', 'staff', { signed: true, agreementsCurrent: true, anythingApproved: true })).toMatchObject({ ok: false, error: { code: 'checklist_incomplete' } });
+    expect(decideTransition('under_review', 'approved', 'staff', { signed: true, agreementsCurrent: true, anythingApproved: true })).toMatchObject({ ok: false, error: { code: 'official_not_confirmed' } });
+    expect(decideTransition('under_review', 'approved', 'staff', { signed: true, officialConfirmed: true, agreementsCurrent: true, anythingApproved: true })).toMatchObject({ ok: false, error: { code: 'checklist_incomplete' } });
     expect(decideTransition('under_review', 'approved', 'requester', { signed: true })).toMatchObject({ ok: false, error: { code: 'not_yours' } });
     expect(decideTransition('shipped', 'withdrawn', 'requester', {})).toMatchObject({ ok: false, error: { code: 'illegal' } });
     expect(decideTransition('received', 'closed', 'staff', { openDeviations: 1 })).toMatchObject({ ok: false, error: { code: 'open_deviation' } });
@@ -105,8 +106,9 @@ describe('requests through the services', () => {
   test('approval in part reserves only what was approved; a rejection or withdrawal returns reserved vials', async () => {
     const before = await stockOf(batchId);
     const id = await submittedRequest(t.db, alice, 'REQ-LINE-1', 'REQ-B-1', 5);
+    await officialConfirms(t.db, id);
     must(await staff.startReview(t.db, staffA, id));
-    must(await staff.updateChecklist(t.db, staffA, id, ['agreement', 'ethics', 'terms', 'grade']));
+    must(await staff.updateChecklist(t.db, staffA, id, ['agreement', 'ethics', 'terms', 'grade', 'official']));
     const d = await requestDetail(t.db, id, staffA);
     must(await staff.approveRequest(t.db, staffA, id, { password: TEST_PASSWORD, quantities: { [d!.items[0]!.id]: 3 } }));
     must(await reserveRequest(t.db, staffA, id));

@@ -44,6 +44,7 @@ const satisfied = (to: RequestState): TransitionFacts => ({
   checklistComplete: true,
   agreementsCurrent: true,
   anythingApproved: true,
+  officialConfirmed: true,
   openDeviations: 0,
   vialsLeft: to === 'shipped',
   dispatchRecorded: true,

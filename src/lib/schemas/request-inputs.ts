@@ -39,7 +39,8 @@ export const draftInput = z.object({
   contactPhone: text(60),
   contactEmail: text(254),
   officialName: text(200),
-  officialEmail: text(254),
+  // One address, no list: the official gets one mail (issue 15 rule 10).
+  officialEmail: text(254).refine((v) => v === '' || z.email().safeParse(v).success, 'auth.error.email'),
   /** Submit after saving. */
   submit: z.string().optional(),
   acceptAgreement: z.string().optional(),
@@ -57,7 +58,13 @@ export const receiptInput = z.object({
   receiver: text(200),
   arrivalTempC: z.union([z.literal(''), z.null(), z.undefined(), temperature]).transform((v) => (typeof v === 'number' ? v : undefined)),
 });
-export const officialInput = z.object({ token: z.string(required).min(1, required).max(200, required) });
+/** The official's answer: the token of the link, the digest of what the page showed, confirm or decline (with a reason). */
+export const officialInput = z.object({
+  token: z.string(required).min(1, required).max(200, required),
+  digest: z.string(required).regex(/^[0-9a-f]{64}$/, required),
+  decision: z.enum(['confirm', 'decline']).default('confirm'),
+  reason: text(2000),
+});
 export const noticeInput = z.object({ noticeId: id });
 
 export const checklistInput = z.object({
@@ -66,6 +73,7 @@ export const checklistInput = z.object({
   ethics: z.string().optional(),
   terms: z.string().optional(),
   grade: z.string().optional(),
+  official: z.string().optional(),
 });
 
 /** Approved vials per item come as `approve-<itemId>` fields. */

@@ -23,6 +23,8 @@ export type RequestFailure =
   | { code: 'insufficient_stock'; batch: string; available: number; wanted: number }
   | { code: 'same_person' }
   | { code: 'batch_not_released'; batch: string; status: string }
+  /** The official's link: mistyped, used, expired, the request ended, or changed since the page was opened. */
+  | { code: 'link'; why: 'invalid' | 'used' | 'expired' | 'ended' | 'changed' }
   | { code: 'conflict'; message: string };
 
 export type Result<T> = { ok: true; value: T } | { ok: false; failure: RequestFailure };

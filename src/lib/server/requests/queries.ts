@@ -11,6 +11,7 @@ import { outboundRecords, requestEvents, requestItems, requests, requestStates, 
 import { getConfig } from '#server/platform/config.ts';
 import { actorKind, chainFacts, findRequest, type Caller } from './core.ts';
 import { agreementStatusOf } from './agreements.ts';
+import { officialDomainDiffers, officialStatusOf } from './official.ts';
 import { recallNoticesForRequester } from './recall.ts';
 import { deviationsOf, readingsOf, shipmentOf } from './shipments.ts';
 import { signaturesOfRecord } from './signatures.ts';
@@ -161,6 +162,9 @@ export async function requestDetail(db: Executor, id: number, caller: Caller) {
     moves: allowedMoves(request.state, actorKind(caller, request), facts),
     facts,
     preparerName: preparer?.name,
+    /** The official's answer to the request as it is now: confirmed, lapsed (it changed since), declined or pending. */
+    official: await officialStatusOf(db, request),
+    officialDomainDiffers: officialDomainDiffers(request, requester!.email),
     request,
     requester: requester!,
     approverName: approver?.name,
@@ -194,7 +198,7 @@ export function requestJson(d: RequestDetail, forRequester: boolean) {
     shipping_address: r.shippingAddress,
     contact_phone: r.contactPhone,
     contact_email: r.contactEmail,
-    official: { name: r.officialName, email: r.officialEmail, confirmed_at: r.officialConfirmedAt?.toISOString() ?? null },
+    official: { name: r.officialName, email: r.officialEmail, status: d.official, confirmed_at: r.officialConfirmedAt?.toISOString() ?? null, declined_at: r.officialDeclinedAt?.toISOString() ?? null, decline_reason: r.officialDeclineReason },
     submitted_at: r.submittedAt?.toISOString() ?? null,
     reservation_expires_at: r.reservationExpiresAt?.toISOString() ?? null,
     open_deviations: r.openDeviations,

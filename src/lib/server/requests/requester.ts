@@ -9,12 +9,12 @@ import type { Database, Executor } from '#db/client.ts';
 import { accounts } from '#db/schema/accounts.ts';
 import { batches } from '#db/schema/batches.ts';
 import { lines } from '#db/schema/catalog.ts';
-import { officialConfirmationTokens, requestItems, requests, type Request, type UseCategory } from '#db/schema/requests.ts';
-import { issueToken, parseToken, secretMatches } from '#server/accounts/token.ts';
+import { requestItems, requests, type Request, type UseCategory } from '#db/schema/requests.ts';
 import { recordAudit } from '#server/platform/audit.ts';
 import { acceptAgreements, agreementStatusOf } from './agreements.ts';
 import { addEvent, changeState, correctFields, fail, lockBatchesThenRequest, lockRequest, ok, transact, type Caller, type Result } from './core.ts';
-import { notify, portalOrigin } from './notifications.ts';
+import { mailStaff, portalOrigin } from './notifications.ts';
+import { mailOfficial, officialEmailProblem, officialStatusOf } from './official.ts';
 import { priceFor } from './prices.ts';
 import { releaseReservations } from './reservations.ts';
 import { checkTerms } from './terms.ts';
@@ -114,8 +114,29 @@ export async function saveDraft(db: Database, caller: Caller, requestId: number,
         await recordAudit(tx, { actor: caller.id, action: 'request.item_changed', entityType: 'request', entityId: requestId, before: { item: row.id, quantity: row.quantity }, after: { item: row.id, quantity: item.quantity } });
       }
     }
-    return ok(await correctFields(tx, request, caller, fields, request.state === 'draft' ? null : 'answer to a request for information'));
+    const [account] = await tx.select({ email: accounts.email }).from(accounts).where(eq(accounts.id, caller.id));
+    if (officialEmailProblem(fields.officialEmail, [account?.email ?? '', fields.contactEmail])) {
+      return fail({ code: 'invalid', field: 'officialEmail', message: 'the official must be someone else', key: 'official_is_requester' });
+    }
+    if (request.state === 'draft') return ok(await correctFields(tx, request, caller, fields, null));
+    // An answer to a request for information: the terms are checked again, and the screening checks it touches are cleared.
+    const touched = touchedChecks(request, fields);
+    const checklist = Object.fromEntries(Object.entries(request.checklist).map(([k, v]) => [k, v && !touched.includes(k)]));
+    const saved = await correctFields(tx, request, caller, { ...fields, checklist }, 'answer to a request for information');
+    const [problem] = await submissionProblems(tx, saved);
+    if (problem) return fail({ code: 'invalid', field: problem.field, message: problem.line ? `${problem.code}: ${problem.line}` : problem.code, key: problem.code, params: { line: problem.line ?? '', batch: problem.batch ?? '' } });
+    return ok(saved);
   });
+}
+
+/** The screening checks an answer's changes touch: staff tick them again, against the request as it is now. */
+function touchedChecks(before: Request, after: DraftFields): string[] {
+  const changed = (k: keyof DraftFields) => String(before[k] ?? '').trim() !== String(after[k] ?? '').trim();
+  const touched: string[] = [];
+  if (changed('useCategory')) touched.push('terms', 'grade');
+  if (changed('ethicsReference')) touched.push('ethics');
+  if (changed('officialName') || changed('officialEmail') || changed('purpose') || changed('useCategory') || changed('projectTitle')) touched.push('official');
+  return touched;
 }
 
 /** What stops a draft from being submitted: empty fields, no items, terms of use not respected. */
@@ -140,8 +161,6 @@ export async function itemTermsOf(db: Executor, requestId: number) {
   return rows;
 }
 
-export const OFFICIAL_LINK_LIFETIME_MS = 14 * 24 * 60 * 60 * 1000;
-
 /**
  * Submits a complete draft: accepts the current agreements (version, SHA-256,
  * time), fixes each item's price, and mails the institutional official a link
@@ -165,36 +184,11 @@ export async function submitRequest(db: Database, caller: Caller, requestId: num
     const changed = await changeState(tx, request, 'submitted', caller, { complete: true }, { set: { submittedAt: new Date() } });
     if (!changed.ok) return changed;
     await mailOfficial(tx, changed.value);
+    await mailStaff(tx, (t, locale) => ({
+      subject: t('request.mail.submittedSubject', { id: String(requestId) }),
+      body: `${t('request.mail.submittedBody', { id: String(requestId), institution: request.institution })}\n\n${portalOrigin()}${locale === 'zh' ? '/zh' : ''}/staff/requests/${requestId}`,
+    }));
     return changed;
-  });
-}
-
-async function mailOfficial(tx: Executor, request: Request) {
-  const { id, token, secretHash } = issueToken();
-  await tx.insert(officialConfirmationTokens).values({ id, secretHash: secretHash.toString('hex'), requestId: request.id, expiresAt: new Date(Date.now() + OFFICIAL_LINK_LIFETIME_MS) });
-  const link = `${portalOrigin()}${request.locale === 'zh' ? '/zh' : ''}/confirm-request?token=${encodeURIComponent(token)}`;
-  await notify(tx, { email: request.officialEmail, locale: request.locale }, (t) => ({
-    subject: t('request.mail.officialSubject', { id: String(request.id) }),
-    body: t('request.mail.officialBody', { name: request.officialName, pi: request.principalInvestigator, institution: request.institution, title: request.projectTitle, purpose: request.purpose }) + `\n\n${link}`,
-  }));
-}
-
-/** The official's confirmation (a POST behind the mailed link's button). */
-export async function confirmAsOfficial(db: Database, token: string): Promise<Result<{ requestId: number }>> {
-  const parsed = parseToken(token);
-  if (!parsed) return fail({ code: 'not_found' });
-  return transact(db, async (tx) => {
-    const [row] = await tx.select().from(officialConfirmationTokens).where(eq(officialConfirmationTokens.id, parsed.id)).for('update');
-    if (!row || !secretMatches(parsed.secret, Buffer.from(row.secretHash, 'hex')) || row.usedAt || row.expiresAt.getTime() < Date.now()) return fail({ code: 'not_found' });
-    await tx.update(officialConfirmationTokens).set({ usedAt: new Date() }).where(eq(officialConfirmationTokens.id, row.id));
-    const [request] = await tx.select().from(requests).where(eq(requests.id, row.requestId)).for('update');
-    if (!request) return fail({ code: 'not_found' });
-    const now = new Date();
-    await tx.update(requests).set({ officialConfirmedAt: now }).where(eq(requests.id, request.id));
-    const official: Caller = { id: `official:${request.officialEmail}`, name: request.officialName, role: 'requester' };
-    await recordAudit(tx, { actor: official.id, action: 'request.official_confirmed', entityType: 'request', entityId: request.id, before: { officialConfirmedAt: null }, after: { officialConfirmedAt: now.toISOString(), officialName: request.officialName } });
-    await addEvent(tx, { requestId: request.id, kind: 'signature', caller: official, data: { officialConfirmed: true } });
-    return ok({ requestId: request.id });
   });
 }
 
@@ -205,7 +199,10 @@ export async function answerInformationRequest(db: Database, caller: Caller, req
     if (!request || request.requesterId !== caller.id) return fail({ code: 'not_found' });
     const accepted = await acceptAgreements(tx, requestId, caller);
     if (!accepted.ok) return accepted;
-    return changeState(tx, request, 'under_review', caller, {}, { comment: message, notify: false });
+    const answered = await changeState(tx, request, 'under_review', caller, {}, { comment: message, notify: false });
+    // The official confirms the request as it is now: asked again when the answer changed what they confirmed.
+    if (answered.ok && (await officialStatusOf(tx, answered.value)) !== 'confirmed') await mailOfficial(tx, answered.value);
+    return answered;
   });
 }
 
@@ -250,3 +247,4 @@ export async function reacceptAgreements(db: Database, caller: Caller, requestId
 }
 
 export { agreementStatusOf };
+export { answerAsOfficial, confirmAsOfficial, OFFICIAL_LINK_LIFETIME_MS } from './official.ts';

@@ -14,6 +14,7 @@ import { outboundRecords, requestItems, type Request } from '#db/schema/requests
 import { moveStock } from '#server/catalog/stock.ts';
 import { recordAudit } from '#server/platform/audit.ts';
 import { agreementStatusOf } from './agreements.ts';
+import { officialStatusOf } from './official.ts';
 import { actorKind, addEvent, chainFacts, changeState, correctFields, fail, lockBatchesThenRequest, lockRequest, ok, transact, unreleasedBatchOf, type Caller, type Result } from './core.ts';
 import { notify, requestLink } from './notifications.ts';
 import { checkPassword, sign } from './signatures.ts';
@@ -21,7 +22,8 @@ import { heldByRequest, releaseReservations } from './reservations.ts';
 import { itemTermsOf } from './requester.ts';
 import { checkTerms } from './terms.ts';
 
-export const checklistKeys = ['agreement', 'ethics', 'terms', 'grade'] as const;
+/** The one screening checklist: each check the portal computes, and staff tick (a check the portal finds false cannot be ticked). */
+export const checklistKeys = ['agreement', 'ethics', 'terms', 'grade', 'official'] as const;
 export type ChecklistKey = (typeof checklistKeys)[number];
 
 /** What the portal can tell by itself for each screening check (staff still tick them). */
@@ -34,6 +36,7 @@ export async function screeningFacts(db: Executor, request: Request): Promise<Re
     ethics: request.ethicsReference.trim().length > 0,
     terms: !problems.some((p) => p.code !== 'clinical_grade_needed'),
     grade: !problems.some((p) => p.code === 'clinical_grade_needed'),
+    official: (await officialStatusOf(db, request)) === 'confirmed',
   };
 }
 
@@ -78,10 +81,12 @@ export async function approveRequest(db: Database, caller: Caller, requestId: nu
     const approved = items.map((i) => ({ item: i, quantity: input.quantities[i.id] ?? i.quantity }));
     const bad = approved.find((a) => !Number.isInteger(a.quantity) || a.quantity < 0 || a.quantity > a.item.quantity);
     if (bad) return fail({ code: 'invalid', field: `approve-${bad.item.id}`, message: `approve between 0 and ${bad.item.quantity} vials` });
-    const { statuses, missing } = await agreementStatusOf(tx, requestId);
+    // Every computable check is made again now, at the moment of signing: what was ticked earlier is not trusted alone.
+    const now = await screeningFacts(tx, request);
     const facts = {
-      checklistComplete: checklistKeys.every((k) => request.checklist[k] === true),
-      agreementsCurrent: missing.length === 0 && statuses.every((s) => s.accepted),
+      officialConfirmed: now.official,
+      checklistComplete: checklistKeys.every((k) => request.checklist[k] === true && now[k]),
+      agreementsCurrent: now.agreement,
       anythingApproved: approved.some((a) => a.quantity > 0),
     };
     for (const a of approved) await tx.update(requestItems).set({ approvedQuantity: a.quantity }).where(eq(requestItems.id, a.item.id));

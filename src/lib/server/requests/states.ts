@@ -80,6 +80,8 @@ export interface TransitionFacts {
   agreementsCurrent?: boolean;
   /** Approval: at least one vial approved. */
   anythingApproved?: boolean;
+  /** Approval: the institutional official confirmed the request as it is now (official.ts). */
+  officialConfirmed?: boolean;
   /** Submission: the form is complete and the terms of use are respected. */
   complete?: boolean;
   /** Deviations awaiting a signed assessment: no request ends with one. */
@@ -98,7 +100,7 @@ export type TransitionError =
   | { code: 'reason_required'; from: RequestState; to: RequestState }
   | { code: 'signature_required'; from: RequestState; to: RequestState; meaning: SignatureMeaning }
   | {
-      code: 'checklist_incomplete' | 'agreement_outdated' | 'nothing_approved' | 'incomplete' | 'open_deviation' | 'vials_left' | 'outbound_not_reviewed' | 'transport_incomplete';
+      code: 'checklist_incomplete' | 'agreement_outdated' | 'nothing_approved' | 'official_not_confirmed' | 'incomplete' | 'open_deviation' | 'vials_left' | 'outbound_not_reviewed' | 'transport_incomplete';
       from: RequestState;
       to: RequestState;
     };
@@ -114,8 +116,9 @@ export function decideTransition(from: RequestState, to: RequestState, by: Actor
   if (rule.signature && !facts.signed) return { ok: false, error: { code: 'signature_required', from, to, meaning: rule.signature } };
   if (to === 'submitted' && !facts.complete) return { ok: false, error: { code: 'incomplete', from, to } };
   if (to === 'approved' && by === 'staff') {
-    if (!facts.checklistComplete) return { ok: false, error: { code: 'checklist_incomplete', from, to } };
+    if (!facts.officialConfirmed) return { ok: false, error: { code: 'official_not_confirmed', from, to } };
     if (!facts.agreementsCurrent) return { ok: false, error: { code: 'agreement_outdated', from, to } };
+    if (!facts.checklistComplete) return { ok: false, error: { code: 'checklist_incomplete', from, to } };
     if (!facts.anythingApproved) return { ok: false, error: { code: 'nothing_approved', from, to } };
   }
   if ((to === 'withdrawn' || to === 'cancelled') && facts.vialsLeft) return { ok: false, error: { code: 'vials_left', from, to } };
@@ -187,7 +190,7 @@ export interface MoveFacts extends Pick<TransitionFacts, 'openDeviations' | 'via
  * to come: the form asks for them.
  */
 export function allowedMoves(state: RequestState, actor: Actor, facts: MoveFacts = {}): Set<Step> {
-  const supplied: TransitionFacts = { reason: 'given', signed: true, complete: true, checklistComplete: true, agreementsCurrent: true, anythingApproved: true };
+  const supplied: TransitionFacts = { reason: 'given', signed: true, complete: true, checklistComplete: true, agreementsCurrent: true, anythingApproved: true, officialConfirmed: true };
   const may = (to: RequestState) => decideTransition(state, to, actor, { ...supplied, ...facts }).ok;
   const out = new Set<Step>();
   const add = (step: Step, when: boolean) => when && out.add(step);
