@@ -136,3 +136,19 @@ describe('fees', () => {
     expect(audit.rows[0].n).toBe(3);
   });
 });
+
+describe('the staff queue', () => {
+  test('with 250 closed requests older than the one open request, the queue shows the open one (page and API share the query)', async () => {
+    const { staffQueue } = await import('#server/requests/queries.ts');
+    const queuer = await makeCaller(t.db, 'requester');
+    await t.pool.query(
+      `INSERT INTO requests (requester_id, state, state_changed_at, project_title) SELECT $1, 'closed', now() - interval '400 days' + g * interval '1 minute', 'old ' || g FROM generate_series(1, 250) g`,
+      [queuer.id],
+    );
+    const open = await submittedRequest(t.db, queuer, 'REC-LINE', 'REC-B-1', 1);
+    const queue = await staffQueue(t.db, {});
+    expect(queue.map((r) => r.id)).toContain(open);
+    expect(queue.every((r) => r.state !== 'closed' && r.state !== 'draft')).toBe(true);
+    expect((await staffQueue(t.db, { state: 'closed' })).length, 'one state on request, closed included').toBeGreaterThanOrEqual(200);
+  });
+});

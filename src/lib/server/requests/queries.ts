@@ -40,6 +40,8 @@ export interface QueueFilters {
   institution?: string;
   olderThanDays?: number;
   requesterId?: string;
+  /** Only requests still open (not draft): the staff queue, unless it asks for one state. */
+  openOnly?: boolean;
 }
 
 const DAY = 86_400_000;
@@ -49,6 +51,8 @@ export async function listRequests(db: Executor, filters: QueueFilters, now = ne
   if (filters.requesterId) where.push(eq(requests.requesterId, filters.requesterId));
   else where.push(sql`${requests.state} <> 'draft'`);
   if (filters.state) where.push(eq(requests.state, filters.state));
+  // In the query, not after it: a page of the oldest rows must not be all finished ones.
+  else if (filters.openOnly) where.push(inArray(requests.state, requestStates.filter((s) => s !== 'draft' && isOpen(s))));
   if (filters.institution) where.push(sql`${requests.institution} ILIKE ${'%' + filters.institution.replace(/[%_\\]/g, '\\$&') + '%'}`);
   if (filters.olderThanDays) where.push(sql`${requests.stateChangedAt} <= ${new Date(now.getTime() - filters.olderThanDays * DAY)}`);
   if (filters.line) where.push(sql`EXISTS (SELECT 1 FROM request_items i JOIN lines l ON l.id = i.line_id WHERE i.request_id = ${requests.id} AND i.active AND lower(l.name) LIKE lower(${filters.line.replace(/[%_\\]/g, '\\$&') + '%'}))`);
@@ -87,6 +91,11 @@ export async function listRequests(db: Executor, filters: QueueFilters, now = ne
       withdrawnBatches: isOpen(r.state) ? lineNames.filter((l) => l.requestId === r.id && l.batch && l.batchStatus !== 'released').map((l) => l.batch!) : [],
     };
   });
+}
+
+/** The staff queue, for the page and the API alike: open requests oldest first (or one state when asked). */
+export async function staffQueue(db: Executor, filters: Omit<QueueFilters, 'requesterId' | 'openOnly'>, now = new Date()): Promise<RequestSummary[]> {
+  return listRequests(db, { ...filters, openOnly: true }, now);
 }
 
 /** Open requests, and those the bank has held longer than REMINDER_DAYS in one state (the staff dashboard). */
