@@ -26,6 +26,19 @@ function callerOf(context: ActionAPIContext, requirement: Requirement): Caller {
 
 const withQuery = (key: string, params: Record<string, string | number>) => `${key}?${new URLSearchParams(Object.entries(params).map(([k, v]) => [k, String(v)]))}`;
 
+/** Service field names -> the message key of the label the form shows. */
+const fieldLabels: Record<string, string> = {
+  ...Object.fromEntries(['projectTitle', 'purpose', 'principalInvestigator', 'institution', 'ethicsReference', 'useCategory', 'shippingAddress', 'contactPhone', 'contactEmail', 'officialName', 'officialEmail', 'quantity', 'batch', 'reason', 'assessment', 'loggerFile', 'status', 'condition'].map((f) => [f, `request.field.${f}`])),
+  acceptAgreement: 'request.field.acceptAgreement',
+  agreement: 'request.agreement.heading',
+  items: 'request.items',
+  line: 'request.col.line',
+  approve: 'request.col.approved',
+  check: 'request.checklist.heading',
+  requiredMaxC: 'request.transport.requiredMax',
+  amount: 'request.col.price',
+};
+
 /** A service failure as the form shows it, with the HTTP status a JSON caller sees. */
 export function failureToError(f: RequestFailure): ActionError {
   switch (f.code) {
@@ -46,8 +59,12 @@ export function failureToError(f: RequestFailure): ActionError {
       const e = f.error;
       return new ActionError({ code: 'CONFLICT', message: withQuery(`request.error.${e.code}`, { from: e.from, to: e.to }) });
     }
-    case 'invalid':
-      return new ActionError({ code: 'BAD_REQUEST', message: f.key ? withQuery(`request.error.${f.key}`, f.params ?? {}) : withQuery('request.error.invalid', { message: `${f.field}: ${f.message}` }) });
+    case 'invalid': {
+      // The field named as its label reads (translated by the page), never as the internal name.
+      const label = fieldLabels[f.field.replace(/-\d+$/, '')] ?? 'request.field.form';
+      if (f.key && f.params && Object.values(f.params).some(Boolean)) return new ActionError({ code: 'BAD_REQUEST', message: withQuery(`request.error.${f.key}`, f.params) });
+      return new ActionError({ code: 'BAD_REQUEST', message: withQuery('request.error.fieldProblem', { field: label, problem: f.key ? `request.error.${f.key}` : f.message }) });
+    }
     case 'conflict':
       return new ActionError({ code: 'CONFLICT', message: withQuery('request.error.conflict', { message: f.message }) });
     case 'link':

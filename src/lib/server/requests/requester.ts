@@ -170,7 +170,7 @@ export async function submitRequest(db: Database, caller: Caller, requestId: num
   return transact(db, async (tx) => {
     const request = await lockRequest(tx, requestId, caller);
     if (!request || request.requesterId !== caller.id) return fail({ code: 'not_found' });
-    if (!acceptedAgreements) return fail({ code: 'invalid', field: 'acceptAgreement', message: 'accept the material transfer agreement to submit' });
+    if (!acceptedAgreements) return fail({ code: 'invalid', field: 'acceptAgreement', message: 'accept the material transfer agreement to submit', key: 'agreement_required' });
     const problems = await submissionProblems(tx, request);
     const first = problems[0];
     if (first) return fail({ code: 'invalid', field: first.field, message: first.line ? `${first.code}: ${first.line}` : first.code, key: first.code, params: { line: first.line ?? '', batch: first.batch ?? '' } });
