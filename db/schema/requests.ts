@@ -245,6 +245,8 @@ export const shipments = pgTable(
     vehicle: text().notNull(),
     carrier: text().notNull(),
     courier: text().notNull(),
+    /** The carrier's tracking or waybill number. */
+    trackingNumber: text().notNull().default(''),
     arrivalAt: timestamp({ withTimezone: true }),
     arrivalPlace: text(),
     arrivalTempC: numeric({ precision: 6, scale: 2 }),

@@ -99,7 +99,7 @@ describe('the registers', () => {
     const id = await submittedRequest(t.db, rita, 'REC-LINE', 'REC-B-1', 3);
     await driveTo(t.db, id, 'released', anna);
     await sendOut(t.db, id, bo, anna, { plannedDate: '2026-11-01', actualDate: '2026-11-02' });
-    must(await recordTransport(t.db, bo, id, { dispatchAt: new Date('2026-11-02T09:00:00Z'), dispatchPlace: '北京 资源库', dispatchTempC: -120, requiredMinC: -196, requiredMaxC: -150, batchNumbers: 'REC-B-1', quantity: 3, deviceNumber: 'DS-1', vehicle: '冷链车', carrier: '顺丰冷运', courier: '王', }));
+    must(await recordTransport(t.db, bo, id, { dispatchAt: new Date('2026-11-02T09:00:00Z'), dispatchPlace: '北京 资源库', dispatchTempC: -120, requiredMinC: -196, requiredMaxC: -150, batchNumbers: 'REC-B-1', quantity: 3, deviceNumber: 'DS-1', vehicle: '冷链车', carrier: '顺丰冷运', courier: '王', trackingNumber: 'SF1234567890' }));
     const en = await outboundRegisterCsv(t.db, '2026-11-01', '2026-11-30', 'en');
     expect(en.charCodeAt(0)).toBe(0xfeff);
     expect(en.split('\r\n')[0]).toContain('Planned outbound date');
@@ -114,6 +114,8 @@ describe('the registers', () => {
     const transport = await transportRegisterCsv(t.db, '2026-11-01', '2026-11-30', 'zh');
     const trow = transport.split('\r\n').find((l) => l.startsWith(`${id},`))!;
     expect(trow).toContain('顺丰冷运');
+    expect(trow, 'the tracking number is in the register').toContain('SF1234567890');
+    expect(row.split(','), 'phone and e-mail are two cells').toEqual(expect.arrayContaining(['li.wei@example.org']));
     expect(trow, 'a dispatch temperature outside the range is a deviation, in the register too').toContain('dispatch temperature -120');
     expect(await outboundRegisterCsv(t.db, '2025-01-01', '2025-12-31', 'en')).not.toContain(`\r\n${id},`);
   });

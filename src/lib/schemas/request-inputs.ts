@@ -96,6 +96,7 @@ export const transportInput = z.object({
   vehicle: requiredText(200),
   carrier: requiredText(200),
   courier: requiredText(200),
+  trackingNumber: text(200),
 });
 
 export const arrivalInput = z.object({ requestId: id, arrivalAt: dateTime, arrivalPlace: requiredText(300), arrivalTempC: temperature, receiver: requiredText(200) });

@@ -38,19 +38,19 @@ export async function outboundRegisterCsv(db: Executor, from: string, to: string
   const rows = await db.execute<Record<string, unknown>>(sql`
     SELECT o.request_id, o.applicant_name, o.applicant_institution, o.applicant_contact, o.purpose, o.cell_type,
            o.batch_number, o.quantity, o.planned_date, o.actual_date, o.operator_name, o.reviewer_name, o.recorded_at,
-           r.state,
+           r.state, r.contact_phone, r.contact_email,
            ${signaturesJson(sql`o.request_id`)} AS signatures,
            ${deviationsJson(sql`d.request_id = o.request_id`)} AS deviations
     FROM outbound_records o JOIN requests r ON r.id = o.request_id
     WHERE o.actual_date >= ${from}::date AND o.actual_date <= ${to}::date
     ORDER BY o.actual_date, o.id`);
   const header = [
-    t('request.col.id'), t('request.outbound.applicant'), t('request.field.institution'), t('request.outbound.contact'), t('request.field.purpose'),
+    t('request.col.id'), t('request.outbound.applicant'), t('request.field.institution'), t('request.field.contactPhone'), t('request.field.contactEmail'), t('request.field.purpose'),
     t('request.outbound.cellType'), t('request.col.batch'), t('request.transport.quantity'), t('request.field.plannedDate'), t('request.field.actualDate'),
     t('request.outbound.operator'), t('request.outbound.reviewer'), t('request.signatures'), t('request.deviation.heading'), t('request.col.state'),
   ];
   const body = rows.rows.map((r) => [
-    String(r.request_id), String(r.applicant_name), String(r.applicant_institution), String(r.applicant_contact), String(r.purpose),
+    String(r.request_id), String(r.applicant_name), String(r.applicant_institution), String(r.contact_phone), String(r.contact_email), String(r.purpose),
     String(r.cell_type), String(r.batch_number), String(r.quantity), String(r.planned_date), String(r.actual_date),
     String(r.operator_name), String(r.reviewer_name), signaturesCell(t, r.signatures as SignatureCell[] | null), deviationsCell(t, r.deviations as DeviationCell[] | null), t(`request.state.${r.state as 'closed'}`),
   ]);
@@ -74,7 +74,7 @@ export async function transportRegisterCsv(db: Executor, from: string, to: strin
     t('request.transport.requiredMin'), t('request.transport.requiredMax'), t('request.transport.inTransit'),
     t('request.transport.arrivalAt'), t('request.transport.arrivalPlace'), t('request.transport.arrivalTemp'),
     t('request.transport.batchNumbers'), t('request.transport.quantity'), t('request.transport.device'), t('request.transport.vehicle'),
-    t('request.transport.carrier'), t('request.transport.courier'), t('request.transport.receiver'), t('request.transport.recordedBy'), 'SHA-256', t('request.deviation.heading'),
+    t('request.transport.carrier'), t('request.transport.tracking'), t('request.transport.courier'), t('request.transport.receiver'), t('request.transport.recordedBy'), 'SHA-256', t('request.deviation.heading'),
     t('request.signatures'),
   ];
   const body = rows.rows.map((r) => [
@@ -83,7 +83,7 @@ export async function transportRegisterCsv(db: Executor, from: string, to: strin
     Number(r.readings) ? t('request.transport.readingsRange', { count: String(r.readings), min: String(r.min_c), max: String(r.max_c) }) : '',
     iso(r.arrival_at as Date | null), String(r.arrival_place ?? ''), r.arrival_temp_c === null ? '' : String(r.arrival_temp_c),
     String(r.batch_numbers), String(r.quantity), String(r.device_number), String(r.vehicle),
-    String(r.carrier), String(r.courier), String(r.receiver ?? ''), String(r.recorded_by_name ?? ''), String(r.logger_file_sha256 ?? ''), deviationsCell(t, r.deviations as DeviationCell[] | null),
+    String(r.carrier), String(r.tracking_number ?? ''), String(r.courier), String(r.receiver ?? ''), String(r.recorded_by_name ?? ''), String(r.logger_file_sha256 ?? ''), deviationsCell(t, r.deviations as DeviationCell[] | null),
     signaturesCell(t, r.signatures as SignatureCell[] | null),
   ]);
   return toCsv([header, ...body]);

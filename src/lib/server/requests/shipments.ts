@@ -27,6 +27,8 @@ export interface TransportInput {
   vehicle: string;
   carrier: string;
   courier: string;
+  /** The carrier's tracking or waybill number. */
+  trackingNumber?: string;
 }
 
 export interface ArrivalInput {
