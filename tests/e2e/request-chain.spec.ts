@@ -159,7 +159,7 @@ test('a request from search to closed, with two staff, a signed approval, a logg
   await bo.getByLabel('Data logger file (CSV)', { exact: true }).setInputFiles({ name: 'DL-7781.csv', mimeType: 'text/csv', buffer: Buffer.from(logger) });
   await bo.getByRole('button', { name: 'Read the logger file' }).click();
   await expect(bo.getByRole('img', { name: /Temperature in transit against the required range/ }), 'the curve is drawn').toBeVisible();
-  await expect(bo.getByRole('region', { name: 'Deviations' })).toContainText('above -150');
+  await expect(bo.getByRole('region', { name: 'Deviations' })).toContainText('Above -150');
 
   // The requester sees the shipment, the deviation on the timeline, and marks receipt.
   await rita.reload();
@@ -202,7 +202,7 @@ test('a request from search to closed, with two staff, a signed approval, a logg
   expect(row, 'the register has the request').toBeTruthy();
   expect(row).toContain('Bo Operator');
   expect(row).toContain('Anna Approver');
-  expect(row).toContain('above -150');
+  expect(row).toContain('Above -150');
   expect(row, 'the assessor is named in the register').toContain('Anna Approver, deviation closed');
   expect(csv.charCodeAt(0), 'UTF-8 with BOM').toBe(0xfeff);
 

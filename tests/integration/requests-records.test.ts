@@ -116,7 +116,7 @@ describe('the registers', () => {
     expect(trow).toContain('顺丰冷运');
     expect(trow, 'the tracking number is in the register').toContain('SF1234567890');
     expect(row.split(','), 'phone and e-mail are two cells').toEqual(expect.arrayContaining(['li.wei@example.org']));
-    expect(trow, 'a dispatch temperature outside the range is a deviation, in the register too').toContain('dispatch temperature -120');
+    expect(trow, 'a dispatch temperature outside the range is a deviation, in the register too, in Chinese').toContain('发出温度 -120 °C 超出 -196 … -150 °C');
     expect(await outboundRegisterCsv(t.db, '2025-01-01', '2025-12-31', 'en')).not.toContain(`\r\n${id},`);
   });
 });

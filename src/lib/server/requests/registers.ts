@@ -8,20 +8,22 @@ import { sql } from 'drizzle-orm';
 import type { Executor } from '#db/client.ts';
 import { translator, type Locale } from '#i18n/index.ts';
 import { toCsv } from '#lib/csv.ts';
+import { cellTypeText, deviationText } from './record-text.ts';
 
 const iso = (d: Date | string | null | undefined) => (d ? new Date(d).toISOString() : '');
 
 type Translate = ReturnType<typeof translator>;
 interface SignatureCell { name: string; meaning: string; at: string }
-interface DeviationCell { description: string; closed_at: string | null; closed_by: string | null; assessment: string | null }
+interface DeviationCell { description: string; source: string; extreme_c: string | null; duration_seconds: number | null; min_c: string | null; max_c: string | null; closed_at: string | null; closed_by: string | null; assessment: string | null }
 
 /** Every signature of a request's record (its own and its deviations'): meaning, printed name, UTC time. */
 const signaturesJson = (requestId: ReturnType<typeof sql>) => sql`(SELECT json_agg(json_build_object('name', sg.signer_name, 'meaning', sg.meaning, 'at', sg.signed_at) ORDER BY sg.id)
   FROM signatures sg WHERE (sg.entity_type = 'request' AND sg.entity_id = ${requestId}::text)
      OR (sg.entity_type = 'deviation' AND sg.entity_id IN (SELECT dv.id::text FROM deviations dv WHERE dv.request_id = ${requestId})))`;
 
-const deviationsJson = (where: ReturnType<typeof sql>) => sql`(SELECT json_agg(json_build_object('description', d.description, 'closed_at', d.closed_at, 'closed_by', a.display_name, 'assessment', d.assessment) ORDER BY d.id)
-  FROM deviations d LEFT JOIN accounts a ON a.id = d.closed_by WHERE ${where})`;
+const deviationsJson = (where: ReturnType<typeof sql>) => sql`(SELECT json_agg(json_build_object('description', d.description, 'source', d.source, 'extreme_c', d.extreme_c, 'duration_seconds', d.duration_seconds,
+    'min_c', sh.required_min_c, 'max_c', sh.required_max_c, 'closed_at', d.closed_at, 'closed_by', a.display_name, 'assessment', d.assessment) ORDER BY d.id)
+  FROM deviations d LEFT JOIN accounts a ON a.id = d.closed_by LEFT JOIN shipments sh ON sh.id = d.shipment_id WHERE ${where})`;
 
 function signaturesCell(t: Translate, list: SignatureCell[] | null): string {
   return (list ?? []).map((s) => t('request.signatureLine', { name: s.name, meaning: t(`request.signature.${s.meaning as 'approved'}`), time: iso(s.at) })).join('; ');
@@ -29,7 +31,7 @@ function signaturesCell(t: Translate, list: SignatureCell[] | null): string {
 
 function deviationsCell(t: Translate, list: DeviationCell[] | null): string {
   return (list ?? [])
-    .map((d) => `${d.description} [${d.closed_at ? t('request.deviation.closed', { name: d.closed_by ?? '', time: iso(d.closed_at), assessment: d.assessment ?? '' }) : t('request.deviation.open')}]`)
+    .map((d) => `${deviationText(t, { description: d.description, source: d.source, extremeC: d.extreme_c, durationSeconds: d.duration_seconds }, d.min_c === null || d.max_c === null ? null : { requiredMinC: d.min_c, requiredMaxC: d.max_c })} [${d.closed_at ? t('request.deviation.closed', { name: d.closed_by ?? '', time: iso(d.closed_at), assessment: d.assessment ?? '' }) : t('request.deviation.open')}]`)
     .join('; ');
 }
 
@@ -37,6 +39,8 @@ export async function outboundRegisterCsv(db: Executor, from: string, to: string
   const t = translator(locale);
   const rows = await db.execute<Record<string, unknown>>(sql`
     SELECT o.request_id, o.applicant_name, o.applicant_institution, o.applicant_contact, o.purpose, o.cell_type,
+           (SELECT l.name FROM request_items i JOIN lines l ON l.id = i.line_id WHERE i.id = o.request_item_id) AS line_name,
+           (SELECT l.category FROM request_items i JOIN lines l ON l.id = i.line_id WHERE i.id = o.request_item_id) AS category,
            o.batch_number, o.quantity, o.planned_date, o.actual_date, o.operator_name, o.reviewer_name, o.recorded_at,
            r.state, r.contact_phone, r.contact_email,
            ${signaturesJson(sql`o.request_id`)} AS signatures,
@@ -51,7 +55,7 @@ export async function outboundRegisterCsv(db: Executor, from: string, to: string
   ];
   const body = rows.rows.map((r) => [
     String(r.request_id), String(r.applicant_name), String(r.applicant_institution), String(r.contact_phone), String(r.contact_email), String(r.purpose),
-    String(r.cell_type), String(r.batch_number), String(r.quantity), String(r.planned_date), String(r.actual_date),
+    r.line_name ? cellTypeText(t, String(r.line_name), r.category as string | null) : String(r.cell_type), String(r.batch_number), String(r.quantity), String(r.planned_date), String(r.actual_date),
     String(r.operator_name), String(r.reviewer_name), signaturesCell(t, r.signatures as SignatureCell[] | null), deviationsCell(t, r.deviations as DeviationCell[] | null), t(`request.state.${r.state as 'closed'}`),
   ]);
   return toCsv([header, ...body]);
