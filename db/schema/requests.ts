@@ -94,13 +94,26 @@ export const requests = pgTable(
     officialName: text().notNull().default(''),
     officialEmail: text().notNull().default(''),
     officialConfirmedAt: timestamp({ withTimezone: true }),
+    /** What the official confirmed: a digest of lines, quantities, purpose and official (official.ts); a change lapses the confirmation. */
+    officialConfirmedDigest: text(),
+    officialDeclinedAt: timestamp({ withTimezone: true }),
+    officialDeclineReason: text(),
     /** Screening checklist as staff ticked it: { agreement, ethics, terms, grade } -> true. */
     checklist: jsonb().$type<Record<string, boolean>>().notNull().default({}),
     reservationExpiresAt: timestamp({ withTimezone: true }),
     /** An unassessed deviation blocks closing. */
     openDeviations: integer().notNull().default(0),
-    /** The outbound reviewer: the staff account that approved. */
+    /** The staff account that approved (signed). */
     approvedBy: text().references(() => accounts.id),
+    /** The outbound record as the operator prepared it (signed "executed"), waiting for a second person's review. */
+    outboundPreparedBy: text().references(() => accounts.id),
+    outboundPreparedAt: timestamp({ withTimezone: true }),
+    outboundPlannedDate: date({ mode: 'string' }),
+    outboundActualDate: date({ mode: 'string' }),
+    /** What the requester said of the arrival on receipt; staff confirm it into the transport record. */
+    receiptArrivedAt: timestamp({ withTimezone: true }),
+    receiptReceiver: text(),
+    receiptTempC: numeric({ precision: 6, scale: 2 }),
     rejectionReason: text(),
     arrivalCondition: text(),
     locale: text().notNull().default('en'),
@@ -232,6 +245,8 @@ export const shipments = pgTable(
     vehicle: text().notNull(),
     carrier: text().notNull(),
     courier: text().notNull(),
+    /** The carrier's tracking or waybill number. */
+    trackingNumber: text().notNull().default(''),
     arrivalAt: timestamp({ withTimezone: true }),
     arrivalPlace: text(),
     arrivalTempC: numeric({ precision: 6, scale: 2 }),
@@ -289,6 +304,8 @@ export const recallNotices = pgTable(
     requestId: bigint({ mode: 'number' }).notNull().references(() => requests.id),
     requesterId: text().notNull().references(() => accounts.id),
     reason: text().notNull(),
+    /** What the request had of the batch when it was recalled: vials received, or vials reserved (which will not leave). */
+    kind: text({ enum: ['received', 'reserved'] }).notNull().default('received'),
     notifiedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     acknowledgedAt: timestamp({ withTimezone: true }),
   },

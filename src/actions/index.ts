@@ -199,6 +199,7 @@ export const server = {
   reserveVials: requests.reserveVials,
   releaseRequest: requests.releaseRequest,
   executeOutbound: requests.executeOutbound,
+  reviewOutbound: requests.reviewOutbound,
   recordTransport: requests.recordTransport,
   recordArrival: requests.recordArrival,
   uploadLoggerFile: requests.uploadLoggerFile,

@@ -14,7 +14,7 @@ import * as staff from '#server/requests/staff.ts';
 import * as shipments from '#server/requests/shipments.ts';
 import { acknowledgeRecall, batchById, setBatchStatus } from '#server/requests/recall.ts';
 import { setPrice } from '#server/requests/prices.ts';
-import { reserveRequest } from '#server/requests/stock.ts';
+import { reserveRequest } from '#server/requests/reservations.ts';
 import { publishAgreement } from '#server/requests/agreements.ts';
 import { requireUser } from './context.ts';
 import type { Requirement } from '#server/accounts/authorize.ts';
@@ -25,6 +25,19 @@ function callerOf(context: ActionAPIContext, requirement: Requirement): Caller {
 }
 
 const withQuery = (key: string, params: Record<string, string | number>) => `${key}?${new URLSearchParams(Object.entries(params).map(([k, v]) => [k, String(v)]))}`;
+
+/** Service field names -> the message key of the label the form shows. */
+const fieldLabels: Record<string, string> = {
+  ...Object.fromEntries(['projectTitle', 'purpose', 'principalInvestigator', 'institution', 'ethicsReference', 'useCategory', 'shippingAddress', 'contactPhone', 'contactEmail', 'officialName', 'officialEmail', 'quantity', 'batch', 'reason', 'assessment', 'loggerFile', 'status', 'condition'].map((f) => [f, `request.field.${f}`])),
+  acceptAgreement: 'request.field.acceptAgreement',
+  agreement: 'request.agreement.heading',
+  items: 'request.items',
+  line: 'request.col.line',
+  approve: 'request.col.approved',
+  check: 'request.checklist.heading',
+  requiredMaxC: 'request.transport.requiredMax',
+  amount: 'request.col.price',
+};
 
 /** A service failure as the form shows it, with the HTTP status a JSON caller sees. */
 export function failureToError(f: RequestFailure): ActionError {
@@ -38,16 +51,24 @@ export function failureToError(f: RequestFailure): ActionError {
       return new ActionError({ code: 'TOO_MANY_REQUESTS', message: withQuery('auth.error.throttled', { minutes: Math.ceil(f.retryAfterSeconds / 60) }) });
     case 'same_person':
       return new ActionError({ code: 'CONFLICT', message: 'request.error.same_person' });
+    case 'batch_not_released':
+      return new ActionError({ code: 'CONFLICT', message: withQuery(`request.error.batch_${f.status === 'recalled' || f.status === 'rejected' ? f.status : 'quarantine'}`, { batch: f.batch }) });
     case 'insufficient_stock':
       return new ActionError({ code: 'CONFLICT', message: withQuery('request.error.insufficient', { batch: f.batch, available: f.available, wanted: f.wanted }) });
     case 'transition': {
       const e = f.error;
       return new ActionError({ code: 'CONFLICT', message: withQuery(`request.error.${e.code}`, { from: e.from, to: e.to }) });
     }
-    case 'invalid':
-      return new ActionError({ code: 'BAD_REQUEST', message: f.key ? withQuery(`request.error.${f.key}`, f.params ?? {}) : withQuery('request.error.invalid', { message: `${f.field}: ${f.message}` }) });
+    case 'invalid': {
+      // The field named as its label reads (translated by the page), never as the internal name.
+      const label = fieldLabels[f.field.replace(/-\d+$/, '')] ?? 'request.field.form';
+      if (f.key && f.params && Object.values(f.params).some(Boolean)) return new ActionError({ code: 'BAD_REQUEST', message: withQuery(`request.error.${f.key}`, f.params) });
+      return new ActionError({ code: 'BAD_REQUEST', message: withQuery('request.error.fieldProblem', { field: label, problem: f.key ? `request.error.${f.key}` : f.message }) });
+    }
     case 'conflict':
       return new ActionError({ code: 'CONFLICT', message: withQuery('request.error.conflict', { message: f.message }) });
+    case 'link':
+      return new ActionError({ code: f.why === 'invalid' ? 'NOT_FOUND' : 'CONFLICT', message: `request.official.${f.why}` });
   }
 }
 
@@ -109,7 +130,7 @@ export const withdrawRequest = defineAction({
 export const confirmReceipt = defineAction({
   accept: 'form',
   input: inputs.receiptInput,
-  handler: async (input, context) => ({ state: unwrap(await requester.confirmReceipt(getDb(), callerOf(context, 'user'), input.requestId, input.condition)).state }),
+  handler: async (input, context) => ({ state: unwrap(await requester.confirmReceipt(getDb(), callerOf(context, 'user'), input.requestId, input)).state }),
 });
 
 export const reacceptAgreements = defineAction({
@@ -138,7 +159,8 @@ export const postRequestMessage = defineAction({
 export const confirmAsOfficial = defineAction({
   accept: 'form',
   input: inputs.officialInput,
-  handler: async (input) => unwrap(await requester.confirmAsOfficial(getDb(), input.token)),
+  handler: async (input) =>
+    unwrap(await requester.answerAsOfficial(getDb(), input.token, input.decision === 'decline' ? { decision: 'decline', digest: input.digest, reason: input.reason } : { decision: 'confirm', digest: input.digest })),
 });
 
 // ---- staff ----
@@ -197,10 +219,18 @@ export const releaseRequest = defineAction({
   handler: async (input, context) => ({ state: unwrap(await staff.releaseRequest(getDb(), callerOf(context, 'staff'), input.requestId, input.password)).state }),
 });
 
+/** The operator prepares the outbound record and signs it ("executed"); nothing leaves yet. */
 export const executeOutbound = defineAction({
   accept: 'form',
   input: inputs.outboundInput,
-  handler: async (input, context) => ({ state: unwrap(await staff.executeOutbound(getDb(), callerOf(context, 'staff'), input.requestId, input)).state }),
+  handler: async (input, context) => ({ state: unwrap(await staff.prepareOutbound(getDb(), callerOf(context, 'staff'), input.requestId, input)).state }),
+});
+
+/** A second staff member reviews the outbound record and signs it ("reviewed"); the vials leave. */
+export const reviewOutbound = defineAction({
+  accept: 'form',
+  input: inputs.releaseInput,
+  handler: async (input, context) => ({ state: unwrap(await staff.reviewOutbound(getDb(), callerOf(context, 'staff'), input.requestId, input.password)).state }),
 });
 
 export const recordTransport = defineAction({

@@ -15,8 +15,8 @@ export function translateError(t: Translate, message: string | undefined): strin
   const [key, query] = message.split(/\?(.*)/s) as [string, string | undefined];
   if (!(key in en)) return t('auth.error.generic');
   if (!query) return t(key as Key);
-  // A parameter that is a controlled value (a request state) is shown in the reader's language.
-  const params = Object.fromEntries([...new URLSearchParams(query)].map(([k, v]) => [k, `request.state.${v}` in en ? t(`request.state.${v}` as Key) : v]));
+  // A parameter that is a controlled value (a request state) or itself a message key (a field's label) is shown in the reader's language.
+  const params = Object.fromEntries([...new URLSearchParams(query)].map(([k, v]) => [k, `request.state.${v}` in en ? t(`request.state.${v}` as Key) : /^request\.[\w.]+$/.test(v) && v in en ? t(v as Key) : v]));
   return t(key as Key, params);
 }
 

@@ -117,6 +117,7 @@ const actionMatrix: Record<string, { access: Access; body: (w: World) => Promise
   reserveVials: { access: 'staff', body: (w) => ({ requestId: String(w.requestId) }) },
   releaseRequest: { access: 'staff', body: (w) => ({ requestId: String(w.requestId), password: 'wrong password' }) },
   executeOutbound: { access: 'staff', body: (w) => ({ requestId: String(w.requestId), password: 'wrong password', plannedDate: '2026-01-01', actualDate: '2026-01-01' }) },
+  reviewOutbound: { access: 'staff', body: (w) => ({ requestId: String(w.requestId), password: 'wrong password' }) },
   recordTransport: {
     access: 'staff',
     body: (w) => ({ requestId: String(w.requestId), dispatchAt: '2026-11-20T08:00', dispatchPlace: 'Bank', dispatchTempC: '-190', requiredMinC: '-196', requiredMaxC: '-150', batchNumbers: 'AUTHZ-B-1', quantity: '1', deviceNumber: 'D1', vehicle: 'van', carrier: 'C', courier: 'W' }),

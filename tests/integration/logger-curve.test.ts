@@ -9,8 +9,7 @@
  */
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { makeAccount, sessionCookie, startAccountsPortal } from '../support/accounts.ts';
-import { callerFor, driveTo, must, seedLineWithBatch, submittedRequest, TEST_PASSWORD } from '../support/requests.ts';
-import * as staff from '#server/requests/staff.ts';
+import { callerFor, driveTo, must, seedLineWithBatch, sendOut, submittedRequest } from '../support/requests.ts';
 import { recordTransport, uploadLoggerFile } from '#server/requests/shipments.ts';
 import { curveOf, CURVE_INTERVALS } from '#server/requests/curve.ts';
 
@@ -43,7 +42,7 @@ beforeAll(async () => {
   await seedLineWithBatch(portal.database.pool, 'CURVE-LINE', 'CURVE-B-1', 4);
   requestId = await submittedRequest(db, callerFor(requesterAccount), 'CURVE-LINE', 'CURVE-B-1', 1);
   await driveTo(db, requestId, 'released', staffA);
-  must(await staff.executeOutbound(db, staffB, requestId, { password: TEST_PASSWORD, plannedDate: '2026-11-20', actualDate: '2026-11-21' }));
+  await sendOut(db, requestId, staffB, staffA);
   must(await recordTransport(db, staffB, requestId, { dispatchAt: new Date(start), dispatchPlace: 'Bank, Beijing', dispatchTempC: -190, requiredMinC: -196, requiredMaxC: -150, batchNumbers: 'CURVE-B-1', quantity: 1, deviceNumber: 'DS-9', vehicle: 'van', carrier: 'ColdChain Ltd', courier: 'Wang' }));
   const text = loggerCsv();
   expect(Buffer.byteLength(text)).toBeLessThan(5 * 1024 * 1024);

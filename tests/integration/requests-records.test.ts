@@ -13,7 +13,7 @@ import { recordTransport } from '#server/requests/shipments.ts';
 import { requestDetail } from '#server/requests/queries.ts';
 import type { Caller } from '#server/requests/core.ts';
 import { useTestDatabase, type TestDatabase } from '../support/db.ts';
-import { driveTo, makeCaller, must, seedLineWithBatch, submittedRequest, TEST_PASSWORD } from '../support/requests.ts';
+import { driveTo, makeCaller, must, officialConfirms, seedLineWithBatch, sendOut, submittedRequest, TEST_PASSWORD } from '../support/requests.ts';
 
 let t: TestDatabase;
 let rita: Caller;
@@ -41,9 +41,9 @@ describe('the institutional official', () => {
     expect(mail?.subject).toContain(`#${id}`);
     const token = /confirm-request\?token=([^\s]+)/.exec(mail!.body)?.[1];
     expect(token).toBeTruthy();
-    expect(await requester.confirmAsOfficial(t.db, 'forged.token')).toEqual({ ok: false, failure: { code: 'not_found' } });
+    expect(await requester.confirmAsOfficial(t.db, 'forged.token')).toEqual({ ok: false, failure: { code: 'link', why: 'invalid' } });
     expect(must(await requester.confirmAsOfficial(t.db, decodeURIComponent(token!)))).toEqual({ requestId: id });
-    expect(await requester.confirmAsOfficial(t.db, decodeURIComponent(token!)), 'the link works once').toEqual({ ok: false, failure: { code: 'not_found' } });
+    expect(await requester.confirmAsOfficial(t.db, decodeURIComponent(token!)), 'the link works once, and says so').toEqual({ ok: false, failure: { code: 'link', why: 'used' } });
     const detail = await requestDetail(t.db, id, anna);
     expect(detail!.request.officialConfirmedAt).toBeInstanceOf(Date);
     expect(detail!.timeline.some((e) => e.kind === 'signature' && e.actor === `official:${official}`)).toBe(true);
@@ -53,8 +53,9 @@ describe('the institutional official', () => {
 describe('agreements as documents', () => {
   test('a new version makes open requests accept again before approval, and says so', async () => {
     const id = await submittedRequest(t.db, rita, 'REC-LINE', 'REC-B-1', 1);
+    await officialConfirms(t.db, id);
     must(await staff.startReview(t.db, anna, id));
-    must(await staff.updateChecklist(t.db, anna, id, ['agreement', 'ethics', 'terms', 'grade']));
+    must(await staff.updateChecklist(t.db, anna, id, ['agreement', 'ethics', 'terms', 'grade', 'official']));
     const published = must(await publishAgreement(t.db, admin, { code: 'standard-mta', title: 'Standard material transfer agreement', version: '2.0', effectiveDate: '2026-01-01', body: 'Version 2 of the text.' }));
     expect(published.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(await publishAgreement(t.db, admin, { code: 'standard-mta', title: 'x', version: '2.0', effectiveDate: '2026-01-01', body: 'other' }), 'a version is never overwritten').toMatchObject({ ok: false });
@@ -97,8 +98,8 @@ describe('the registers', () => {
   test('outbound and transport registers carry every field, in either language, as UTF-8 with BOM', async () => {
     const id = await submittedRequest(t.db, rita, 'REC-LINE', 'REC-B-1', 3);
     await driveTo(t.db, id, 'released', anna);
-    must(await staff.executeOutbound(t.db, bo, id, { password: TEST_PASSWORD, plannedDate: '2026-11-01', actualDate: '2026-11-02' }));
-    must(await recordTransport(t.db, bo, id, { dispatchAt: new Date('2026-11-02T09:00:00Z'), dispatchPlace: '北京 资源库', dispatchTempC: -120, requiredMinC: -196, requiredMaxC: -150, batchNumbers: 'REC-B-1', quantity: 3, deviceNumber: 'DS-1', vehicle: '冷链车', carrier: '顺丰冷运', courier: '王', }));
+    await sendOut(t.db, id, bo, anna, { plannedDate: '2026-11-01', actualDate: '2026-11-02' });
+    must(await recordTransport(t.db, bo, id, { dispatchAt: new Date('2026-11-02T09:00:00Z'), dispatchPlace: '北京 资源库', dispatchTempC: -120, requiredMinC: -196, requiredMaxC: -150, batchNumbers: 'REC-B-1', quantity: 3, deviceNumber: 'DS-1', vehicle: '冷链车', carrier: '顺丰冷运', courier: '王', trackingNumber: 'SF1234567890' }));
     const en = await outboundRegisterCsv(t.db, '2026-11-01', '2026-11-30', 'en');
     expect(en.charCodeAt(0)).toBe(0xfeff);
     expect(en.split('\r\n')[0]).toContain('Planned outbound date');
@@ -113,7 +114,9 @@ describe('the registers', () => {
     const transport = await transportRegisterCsv(t.db, '2026-11-01', '2026-11-30', 'zh');
     const trow = transport.split('\r\n').find((l) => l.startsWith(`${id},`))!;
     expect(trow).toContain('顺丰冷运');
-    expect(trow, 'a dispatch temperature outside the range is a deviation, in the register too').toContain('dispatch temperature -120');
+    expect(trow, 'the tracking number is in the register').toContain('SF1234567890');
+    expect(row.split(','), 'phone and e-mail are two cells').toEqual(expect.arrayContaining(['li.wei@example.org']));
+    expect(trow, 'a dispatch temperature outside the range is a deviation, in the register too, in Chinese').toContain('发出温度 -120 °C 超出 -196 … -150 °C');
     expect(await outboundRegisterCsv(t.db, '2025-01-01', '2025-12-31', 'en')).not.toContain(`\r\n${id},`);
   });
 });
@@ -133,5 +136,21 @@ describe('fees', () => {
     expect(detail!.items.map((i) => [i.pricePerVial, i.currency])).toEqual([['1200.50', 'CNY']]);
     const audit = await t.pool.query(`SELECT count(*)::int AS n FROM audit_events WHERE action = 'price.set' AND entity_id IN ($1, $2)`, [String(lineId), String(batchId)]);
     expect(audit.rows[0].n).toBe(3);
+  });
+});
+
+describe('the staff queue', () => {
+  test('with 250 closed requests older than the one open request, the queue shows the open one (page and API share the query)', async () => {
+    const { staffQueue } = await import('#server/requests/queries.ts');
+    const queuer = await makeCaller(t.db, 'requester');
+    await t.pool.query(
+      `INSERT INTO requests (requester_id, state, state_changed_at, project_title) SELECT $1, 'closed', now() - interval '400 days' + g * interval '1 minute', 'old ' || g FROM generate_series(1, 250) g`,
+      [queuer.id],
+    );
+    const open = await submittedRequest(t.db, queuer, 'REC-LINE', 'REC-B-1', 1);
+    const queue = await staffQueue(t.db, {});
+    expect(queue.map((r) => r.id)).toContain(open);
+    expect(queue.every((r) => r.state !== 'closed' && r.state !== 'draft')).toBe(true);
+    expect((await staffQueue(t.db, { state: 'closed' })).length, 'one state on request, closed included').toBeGreaterThanOrEqual(200);
   });
 });

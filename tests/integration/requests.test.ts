@@ -10,15 +10,16 @@ import { requests as requestsTable } from '#db/schema/requests.ts';
 import { verifyAuditChain } from '#server/platform/audit.ts';
 import * as requester from '#server/requests/requester.ts';
 import * as staff from '#server/requests/staff.ts';
-import { decideTransition, rulesFrom } from '#server/requests/states.ts';
-import { requestStates, type RequestState } from '#db/schema/requests.ts';
-import { lapseExpiredReservations, reserveRequest } from '#server/requests/stock.ts';
+import { decideTransition } from '#server/requests/states.ts';
+import type { RequestState } from '#db/schema/requests.ts';
+import { lapseExpiredReservations, reserveRequest } from '#server/requests/reservations.ts';
 import { setBatchStatus, recallNoticesOf } from '#server/requests/recall.ts';
-import { recordTransport, uploadLoggerFile, closeDeviation } from '#server/requests/shipments.ts';
+import { recordArrival, recordTransport, uploadLoggerFile, closeDeviation } from '#server/requests/shipments.ts';
 import { listRequests, requestDetail } from '#server/requests/queries.ts';
+import { outboundRegisterCsv, transportRegisterCsv } from '#server/requests/registers.ts';
 import type { Caller } from '#server/requests/core.ts';
 import { useTestDatabase, type TestDatabase } from '../support/db.ts';
-import { completeFields, driveTo, makeCaller, must, seedLineWithBatch, submittedRequest, TEST_PASSWORD } from '../support/requests.ts';
+import { completeFields, driveTo, makeCaller, must, officialConfirms, outboundDates, seedLineWithBatch, submittedRequest, TEST_PASSWORD } from '../support/requests.ts';
 
 let t: TestDatabase;
 let alice: Caller; // requester
@@ -41,24 +42,12 @@ async function stockOf(batchId: number) {
 }
 
 describe('the state module', () => {
-  test('every pair of states outside the rules is refused, naming both states', () => {
-    for (const from of requestStates) {
-      const allowed = new Set(rulesFrom(from).map((r) => r.to));
-      for (const to of requestStates) {
-        if (allowed.has(to)) continue;
-        for (const by of ['requester', 'staff', 'system'] as const) {
-          const d = decideTransition(from, to, by, { reason: 'x', signed: true, complete: true, checklistComplete: true, agreementsCurrent: true, anythingApproved: true });
-          expect(d, `${from} -> ${to} by ${by}`).toEqual({ ok: false, error: { code: 'illegal', from, to } });
-        }
-      }
-    }
-  });
-
   test('rejection and cancellation need a reason; approval a signature and a complete checklist', () => {
     expect(decideTransition('under_review', 'rejected', 'staff', {})).toMatchObject({ ok: false, error: { code: 'reason_required' } });
     expect(decideTransition('submitted', 'cancelled', 'staff', { reason: ' ' })).toMatchObject({ ok: false, error: { code: 'reason_required' } });
     expect(decideTransition('under_review', 'approved', 'staff', { checklistComplete: true, agreementsCurrent: true, anythingApproved: true })).toMatchObject({ ok: false, error: { code: 'signature_required' } });
-    expect(decideTransition('under_review', 'approved', 'staff', { signed: true, agreementsCurrent: true, anythingApproved: true })).toMatchObject({ ok: false, error: { code: 'checklist_incomplete' } });
+    expect(decideTransition('under_review', 'approved', 'staff', { signed: true, agreementsCurrent: true, anythingApproved: true })).toMatchObject({ ok: false, error: { code: 'official_not_confirmed' } });
+    expect(decideTransition('under_review', 'approved', 'staff', { signed: true, officialConfirmed: true, agreementsCurrent: true, anythingApproved: true })).toMatchObject({ ok: false, error: { code: 'checklist_incomplete' } });
     expect(decideTransition('under_review', 'approved', 'requester', { signed: true })).toMatchObject({ ok: false, error: { code: 'not_yours' } });
     expect(decideTransition('shipped', 'withdrawn', 'requester', {})).toMatchObject({ ok: false, error: { code: 'illegal' } });
     expect(decideTransition('received', 'closed', 'staff', { openDeviations: 1 })).toMatchObject({ ok: false, error: { code: 'open_deviation' } });
@@ -82,7 +71,7 @@ describe('requests through the services', () => {
     expect(await reserveRequest(t.db, staffA, id)).toMatchObject({ ok: false, failure: { code: 'transition' } });
     expect(await staff.releaseRequest(t.db, staffA, id, TEST_PASSWORD)).toMatchObject({ ok: false, failure: { code: 'transition', error: { from: 'submitted', to: 'released' } } });
     expect(await staff.closeRequest(t.db, staffA, id)).toMatchObject({ ok: false, failure: { code: 'transition', error: { code: 'illegal', from: 'submitted', to: 'closed' } } });
-    expect(await requester.confirmReceipt(t.db, alice, id, 'fine')).toMatchObject({ ok: false, failure: { code: 'transition' } });
+    expect(await requester.confirmReceipt(t.db, alice, id, { condition: 'fine' })).toMatchObject({ ok: false, failure: { code: 'transition' } });
     expect(await staff.rejectRequest(t.db, staffA, id, 'no')).toMatchObject({ ok: false, failure: { code: 'transition' } });
     expect(await staff.approveRequest(t.db, staffA, id, { password: TEST_PASSWORD, quantities: {} })).toMatchObject({ ok: false });
     expect(await snapshot(), 'nothing was written by the refused moves').toEqual(before);
@@ -117,8 +106,9 @@ describe('requests through the services', () => {
   test('approval in part reserves only what was approved; a rejection or withdrawal returns reserved vials', async () => {
     const before = await stockOf(batchId);
     const id = await submittedRequest(t.db, alice, 'REQ-LINE-1', 'REQ-B-1', 5);
+    await officialConfirms(t.db, id);
     must(await staff.startReview(t.db, staffA, id));
-    must(await staff.updateChecklist(t.db, staffA, id, ['agreement', 'ethics', 'terms', 'grade']));
+    must(await staff.updateChecklist(t.db, staffA, id, ['agreement', 'ethics', 'terms', 'grade', 'official']));
     const d = await requestDetail(t.db, id, staffA);
     must(await staff.approveRequest(t.db, staffA, id, { password: TEST_PASSWORD, quantities: { [d!.items[0]!.id]: 3 } }));
     must(await reserveRequest(t.db, staffA, id));
@@ -190,10 +180,14 @@ describe('the outbound and its records', () => {
     await driveTo(t.db, requestId, 'released', staffA);
   });
 
-  test('the approver cannot execute the outbound; another staff member can, with the approver as reviewer', async () => {
-    expect(await staff.executeOutbound(t.db, staffA, requestId, { password: TEST_PASSWORD, plannedDate: '2026-11-20', actualDate: '2026-11-21' })).toEqual({ ok: false, failure: { code: 'same_person' } });
-    const shipped = must(await staff.executeOutbound(t.db, staffB, requestId, { password: TEST_PASSWORD, plannedDate: '2026-11-20', actualDate: '2026-11-21' }));
-    expect(shipped.state).toBe('shipped');
+  test('the operator prepares the outbound and cannot review it; a second staff member reviews it and the vials leave', async () => {
+    must(await staff.prepareOutbound(t.db, staffB, requestId, { password: TEST_PASSWORD, ...outboundDates }));
+    expect(await stockOf(batchId), 'nothing leaves before the review').toMatchObject({ a: 6, r: 2, s: 0 });
+    expect(await staff.reviewOutbound(t.db, staffB, requestId, TEST_PASSWORD)).toEqual({ ok: false, failure: { code: 'same_person' } });
+    const reviewed = must(await staff.reviewOutbound(t.db, staffA, requestId, TEST_PASSWORD));
+    expect(reviewed.state, 'shipped only when the dispatch is recorded').toBe('released');
+    const meanings = await t.pool.query(`SELECT meaning, signer_id FROM signatures WHERE entity_type = 'request' AND entity_id = $1 AND meaning IN ('executed', 'reviewed') ORDER BY id`, [String(requestId)]);
+    expect(meanings.rows).toEqual([{ meaning: 'executed', signer_id: staffB.id }, { meaning: 'reviewed', signer_id: staffA.id }]);
     const { rows } = await t.pool.query('SELECT operator_id, reviewer_id, operator_name, reviewer_name, quantity FROM outbound_records WHERE request_id = $1', [requestId]);
     expect(rows).toEqual([{ operator_id: staffB.id, reviewer_id: staffA.id, operator_name: staffB.name, reviewer_name: staffA.name, quantity: 2 }]);
     expect(await stockOf(batchId)).toMatchObject({ a: 6, r: 0, s: 2 });
@@ -213,6 +207,7 @@ describe('the outbound and its records', () => {
 
   test('a logger file with one excursion flags one deviation; the request cannot close until it is assessed and signed', async () => {
     must(await recordTransport(t.db, staffB, requestId, { dispatchAt: new Date('2026-11-21T08:00:00Z'), dispatchPlace: 'Bank, Beijing', dispatchTempC: -190, requiredMinC: -196, requiredMaxC: -150, batchNumbers: 'REQ-OUT-1', quantity: 2, deviceNumber: 'DS-7', vehicle: 'van', carrier: 'ColdChain Ltd', courier: 'Wang' }));
+    expect((await requestDetail(t.db, requestId, staffA))!.request.state, 'the dispatch makes it shipped').toBe('shipped');
     const bad = await uploadLoggerFile(t.db, staffB, requestId, { name: 'bad.csv', text: 'timestamp,temperature_c\n2026-11-21T08:00:00Z,-190\nnot a time,-190\n' });
     expect(bad).toMatchObject({ ok: false, failure: { code: 'invalid', message: expect.stringContaining('bad.csv:3:') } });
     const csv = ['# logger_serial: DL-1', 'timestamp,temperature_c', '2026-11-21T08:00:00Z,-190', '2026-11-21T08:05:00Z,-160', '2026-11-21T08:10:00Z,-140', '2026-11-21T08:15:00Z,-135', '2026-11-21T08:20:00Z,-185', '2026-11-21T08:25:00Z,-188'].join('\n');
@@ -221,10 +216,23 @@ describe('the outbound and its records', () => {
     expect(detail!.deviations).toHaveLength(1);
     expect(Number(detail!.deviations[0]!.extremeC)).toBe(-135);
     expect(detail!.deviations[0]!.durationSeconds).toBe(600);
-    must(await requester.confirmReceipt(t.db, alice, requestId, 'arrived frozen'));
+    must(await requester.confirmReceipt(t.db, alice, requestId, { condition: 'arrived frozen' }));
+    expect(await staff.cancelRequest(t.db, staffA, requestId, 'erase it'), 'vials left: no cancellation').toMatchObject({ ok: false, failure: { code: 'transition', error: { code: 'illegal' } } });
     expect(await staff.closeRequest(t.db, staffA, requestId)).toMatchObject({ ok: false, failure: { code: 'transition', error: { code: 'open_deviation' } } });
+    must(await recordArrival(t.db, staffB, requestId, { arrivalAt: new Date('2026-11-22T10:00:00Z'), arrivalPlace: 'Lab 3', arrivalTempC: -185, receiver: 'Li Wei' }));
     must(await closeDeviation(t.db, staffA, detail!.deviations[0]!.id, { assessment: 'Brief rise above -150 °C; cells within dry shipper limits, viability unaffected.', password: TEST_PASSWORD }));
     expect(must(await staff.closeRequest(t.db, staffA, requestId)).state).toBe('closed');
+    // Rule 7: the assessor is named on the record, in the API, and in both registers, in either language.
+    const closed = await requestDetail(t.db, requestId, alice);
+    expect(closed!.deviations[0]!.closedByName).toBe(staffA.name);
+    expect(closed!.signatures.map((s) => s.meaning)).toEqual(['approved', 'released', 'executed', 'reviewed', 'deviation_closed']);
+    const outbound = (await outboundRegisterCsv(t.db, '2026-11-01', '2026-11-30', 'en')).split('\r\n').find((l) => l.startsWith(`${requestId},`))!;
+    expect(outbound).toContain(`${staffA.name}, deviation closed, 20`);
+    expect(outbound).toContain(`Closed by ${staffA.name} on 20`);
+    const transportZh = (await transportRegisterCsv(t.db, '2026-11-01', '2026-11-30', 'zh')).split('\r\n').find((l) => l.startsWith(`${requestId},`))!;
+    expect(transportZh).toContain(`${staffA.name}于 20`);
+    expect(transportZh).toContain('6 条读数');
+    expect(transportZh).not.toMatch(/readings|deviation closed|\[open\]/);
   });
 
   test('a recall lists and notifies every recipient, and tracks acknowledgement', async () => {

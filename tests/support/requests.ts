@@ -6,13 +6,14 @@
 import { expect } from 'vitest';
 import type { Database } from '#db/client.ts';
 import type { Account, Role } from '#db/schema/accounts.ts';
-import type { Request, RequestState } from '#db/schema/requests.ts';
+import { officialConfirmationTokens, type Request, type RequestState } from '#db/schema/requests.ts';
+import { issueToken } from '#server/accounts/token.ts';
 import { importText } from '#server/catalog/import/import-file.ts';
 import { ensureDemoAgreements } from '#server/requests/agreements.ts';
 import type { Caller, Result } from '#server/requests/core.ts';
 import * as requester from '#server/requests/requester.ts';
 import * as staff from '#server/requests/staff.ts';
-import { reserveRequest } from '#server/requests/stock.ts';
+import { reserveRequest } from '#server/requests/reservations.ts';
 import type pg from 'pg';
 import { makeAccount, TEST_PASSWORD } from './accounts.ts';
 
@@ -66,11 +67,31 @@ export async function submittedRequest(db: Database, who: Caller, line: string, 
   return requestId;
 }
 
-/** Drives a request from submitted to `target` with reviewer `a` (the approver). */
+export const outboundDates = { plannedDate: '2026-11-20', actualDate: '2026-11-21' };
+
+/** The outbound of a released request: `operator` prepares and signs, `reviewer` reviews and signs; the vials leave. */
+export async function sendOut(db: Database, requestId: number, operator: Caller, reviewer: Caller, dates = outboundDates): Promise<Request> {
+  must(await staff.prepareOutbound(db, operator, requestId, { password: TEST_PASSWORD, ...dates }));
+  return must(await staff.reviewOutbound(db, reviewer, requestId, TEST_PASSWORD));
+}
+
+/**
+ * The institutional official confirms the request as it is now, through the
+ * service behind the official's page; the link is issued here as the mailer
+ * would (tests of the mailed link itself read the mail outbox).
+ */
+export async function officialConfirms(db: Database, requestId: number): Promise<void> {
+  const { id, token, secretHash } = issueToken();
+  await db.insert(officialConfirmationTokens).values({ id, secretHash: secretHash.toString('hex'), requestId, expiresAt: new Date(Date.now() + 60_000) });
+  must(await requester.confirmAsOfficial(db, token));
+}
+
+/** Drives a request from submitted to `target` with reviewer `a` (the approver); the official confirms first. */
 export async function driveTo(db: Database, requestId: number, target: RequestState, a: Caller): Promise<Request> {
+  await officialConfirms(db, requestId);
   let r = must(await staff.startReview(db, a, requestId));
   if (target === 'under_review') return r;
-  must(await staff.updateChecklist(db, a, requestId, ['agreement', 'ethics', 'terms', 'grade']));
+  must(await staff.updateChecklist(db, a, requestId, ['agreement', 'ethics', 'terms', 'grade', 'official']));
   r = must(await staff.approveRequest(db, a, requestId, { password: TEST_PASSWORD, quantities: {} }));
   if (target === 'approved') return r;
   r = must(await reserveRequest(db, a, requestId));

@@ -39,7 +39,8 @@ export const draftInput = z.object({
   contactPhone: text(60),
   contactEmail: text(254),
   officialName: text(200),
-  officialEmail: text(254),
+  // One address, no list: the official gets one mail (issue 15 rule 10).
+  officialEmail: text(254).refine((v) => v === '' || z.email().safeParse(v).success, 'auth.error.email'),
   /** Submit after saving. */
   submit: z.string().optional(),
   acceptAgreement: z.string().optional(),
@@ -49,8 +50,21 @@ export const removeItemInput = z.object({ requestId: id, itemId: id });
 export const messageInput = z.object({ requestId: id, body: requiredText(4000), internal: z.string().optional() });
 export const reasonInput = z.object({ requestId: id, reason: requiredText(2000) });
 export const optionalReasonInput = z.object({ requestId: id, reason: text(2000) });
-export const receiptInput = z.object({ requestId: id, condition: requiredText(1000) });
-export const officialInput = z.object({ token: z.string(required).min(1, required).max(200, required) });
+/** The receipt: the condition, and what the requester knows of the arrival (optional; staff confirm it into the transport record). */
+export const receiptInput = z.object({
+  requestId: id,
+  condition: requiredText(1000),
+  arrivedAt: z.union([z.literal(''), z.null(), z.undefined(), dateTime]).transform((v) => (v instanceof Date ? v : undefined)),
+  receiver: text(200),
+  arrivalTempC: z.union([z.literal(''), z.null(), z.undefined(), temperature]).transform((v) => (typeof v === 'number' ? v : undefined)),
+});
+/** The official's answer: the token of the link, the digest of what the page showed, confirm or decline (with a reason). */
+export const officialInput = z.object({
+  token: z.string(required).min(1, required).max(200, required),
+  digest: z.string(required).regex(/^[0-9a-f]{64}$/, required),
+  decision: z.enum(['confirm', 'decline']).default('confirm'),
+  reason: text(2000),
+});
 export const noticeInput = z.object({ noticeId: id });
 
 export const checklistInput = z.object({
@@ -59,6 +73,7 @@ export const checklistInput = z.object({
   ethics: z.string().optional(),
   terms: z.string().optional(),
   grade: z.string().optional(),
+  official: z.string().optional(),
 });
 
 /** Approved vials per item come as `approve-<itemId>` fields. */
@@ -81,6 +96,7 @@ export const transportInput = z.object({
   vehicle: requiredText(200),
   carrier: requiredText(200),
   courier: requiredText(200),
+  trackingNumber: text(200),
 });
 
 export const arrivalInput = z.object({ requestId: id, arrivalAt: dateTime, arrivalPlace: requiredText(300), arrivalTempC: temperature, receiver: requiredText(200) });

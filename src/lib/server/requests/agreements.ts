@@ -11,7 +11,7 @@ import type { Database, Executor } from '#db/client.ts';
 import { agreementAcceptances, agreements, requestItems, type Agreement } from '#db/schema/requests.ts';
 import { lines } from '#db/schema/catalog.ts';
 import { recordAudit } from '#server/platform/audit.ts';
-import { addEvent, fail, ok, type Caller, type Result } from './core.ts';
+import { addEvent, fail, ok, transact, type Caller, type Result } from './core.ts';
 import { notify, requestLink } from './notifications.ts';
 import { isOpen } from './states.ts';
 
@@ -119,7 +119,7 @@ export interface NewAgreementVersion {
  * older version are told (timeline and mail) that they must accept again.
  */
 export async function publishAgreement(db: Database, caller: Caller, input: NewAgreementVersion): Promise<Result<Agreement>> {
-  return db.transaction(async (tx) => {
+  return transact(db, async (tx) => {
     const [exists] = await tx.select({ id: agreements.id }).from(agreements).where(and(eq(agreements.code, input.code), eq(agreements.version, input.version)));
     if (exists) return fail({ code: 'invalid', field: 'version', message: `version ${input.version} of ${input.code} exists already; versions are never overwritten` });
     const [row] = await tx.insert(agreements).values({ ...input, sha256: sha256Hex(input.body), createdBy: caller.id }).returning();

@@ -3,7 +3,9 @@
  * happened and what happens next, and links to the request. They go through
  * the mail outbox in the transaction of the change they tell of.
  */
+import { and, eq, inArray } from 'drizzle-orm';
 import type { Executor } from '#db/client.ts';
+import { accounts } from '#db/schema/accounts.ts';
 import type { RequestState } from '#db/schema/requests.ts';
 import { translator, type Locale } from '#i18n/index.ts';
 import { getConfig } from '#server/platform/config.ts';
@@ -44,6 +46,12 @@ export async function notifyStateChange(
     requestLink(locale, request.id),
   ];
   await queueMail(tx, { to: requester.email, subject: t('request.mail.subject', { id: String(request.id), state: t(`request.state.${to}`) }), body: lines.join('\n') });
+}
+
+/** A notice to every active staff member, each in their own language (submissions, the official's answer). */
+export async function mailStaff(tx: Executor, compose: (t: ReturnType<typeof translator>, locale: Locale) => { subject: string; body: string }): Promise<void> {
+  const staff = await tx.select({ email: accounts.email, locale: accounts.locale }).from(accounts).where(and(inArray(accounts.role, ['staff', 'admin']), eq(accounts.status, 'active')));
+  for (const to of staff) await notify(tx, to, compose);
 }
 
 /** A plain notice (message from staff, recall, reminder) in the recipient's language. */

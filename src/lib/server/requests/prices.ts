@@ -7,7 +7,7 @@ import { and, desc, eq, or } from 'drizzle-orm';
 import type { Database, Executor } from '#db/client.ts';
 import { prices, type UseCategory } from '#db/schema/requests.ts';
 import { recordAudit } from '#server/platform/audit.ts';
-import { fail, ok, type Caller, type Result } from './core.ts';
+import { fail, ok, transact, type Caller, type Result } from './core.ts';
 
 export interface Price {
   amount: string;
@@ -39,7 +39,7 @@ export async function pricesOfBatch(db: Executor, batchId: number) {
 export async function setPrice(db: Database, caller: Caller, input: { lineId: number; batchId: number; wholeLine: boolean; useCategory: UseCategory; amount: string; currency: string }): Promise<Result<void>> {
   if (!/^\d{1,9}(\.\d{1,2})?$/.test(input.amount)) return fail({ code: 'invalid', field: 'amount', message: 'a price like 1200 or 1200.50' });
   if (!/^[A-Z]{3}$/.test(input.currency)) return fail({ code: 'invalid', field: 'currency', message: 'a currency code like CNY' });
-  return db.transaction(async (tx) => {
+  return transact(db, async (tx) => {
     const target = input.wholeLine ? { lineId: input.lineId, batchId: null } : { lineId: null, batchId: input.batchId };
     const [row] = await tx.insert(prices).values({ ...target, useCategory: input.useCategory, amount: input.amount, currency: input.currency }).returning();
     await recordAudit(tx, {

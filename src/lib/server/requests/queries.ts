@@ -9,13 +9,14 @@ import { batches } from '#db/schema/batches.ts';
 import { lines } from '#db/schema/catalog.ts';
 import { outboundRecords, requestEvents, requestItems, requests, requestStates, type Request, type RequestState } from '#db/schema/requests.ts';
 import { getConfig } from '#server/platform/config.ts';
-import { findRequest, type Caller } from './core.ts';
+import { actorKind, chainFacts, findRequest, type Caller } from './core.ts';
 import { agreementStatusOf } from './agreements.ts';
+import { officialDomainDiffers, officialStatusOf } from './official.ts';
 import { recallNoticesForRequester } from './recall.ts';
 import { curveOf } from './curve.ts';
 import { deviationsOf, shipmentOf } from './shipments.ts';
-import { signaturesOf } from './signatures.ts';
-import { holderOf, isOpen } from './states.ts';
+import { signaturesOfRecord } from './signatures.ts';
+import { allowedMoves, holderOf, isOpen, type MoveFacts } from './states.ts';
 
 export interface RequestSummary {
   id: number;
@@ -30,6 +31,8 @@ export interface RequestSummary {
   stale: boolean;
   openDeviations: number;
   lines: string[];
+  /** Numbers of batches the request uses that are no longer released for distribution (recalled …). */
+  withdrawnBatches: string[];
 }
 
 export interface QueueFilters {
@@ -38,6 +41,8 @@ export interface QueueFilters {
   institution?: string;
   olderThanDays?: number;
   requesterId?: string;
+  /** Only requests still open (not draft): the staff queue, unless it asks for one state. */
+  openOnly?: boolean;
 }
 
 const DAY = 86_400_000;
@@ -47,6 +52,8 @@ export async function listRequests(db: Executor, filters: QueueFilters, now = ne
   if (filters.requesterId) where.push(eq(requests.requesterId, filters.requesterId));
   else where.push(sql`${requests.state} <> 'draft'`);
   if (filters.state) where.push(eq(requests.state, filters.state));
+  // In the query, not after it: a page of the oldest rows must not be all finished ones.
+  else if (filters.openOnly) where.push(inArray(requests.state, requestStates.filter((s) => s !== 'draft' && isOpen(s))));
   if (filters.institution) where.push(sql`${requests.institution} ILIKE ${'%' + filters.institution.replace(/[%_\\]/g, '\\$&') + '%'}`);
   if (filters.olderThanDays) where.push(sql`${requests.stateChangedAt} <= ${new Date(now.getTime() - filters.olderThanDays * DAY)}`);
   if (filters.line) where.push(sql`EXISTS (SELECT 1 FROM request_items i JOIN lines l ON l.id = i.line_id WHERE i.request_id = ${requests.id} AND i.active AND lower(l.name) LIKE lower(${filters.line.replace(/[%_\\]/g, '\\$&') + '%'}))`);
@@ -60,9 +67,10 @@ export async function listRequests(db: Executor, filters: QueueFilters, now = ne
   const ids = rows.map((x) => x.r.id);
   const lineNames = ids.length
     ? await db
-        .select({ requestId: requestItems.requestId, name: lines.name })
+        .select({ requestId: requestItems.requestId, name: lines.name, batch: batches.number, batchStatus: batches.releaseStatus })
         .from(requestItems)
         .innerJoin(lines, eq(lines.id, requestItems.lineId))
+        .leftJoin(batches, eq(batches.id, requestItems.batchId))
         .where(and(inArray(requestItems.requestId, ids), eq(requestItems.active, true)))
     : [];
   const reminderDays = getConfig().REMINDER_DAYS;
@@ -81,8 +89,14 @@ export async function listRequests(db: Executor, filters: QueueFilters, now = ne
       stale: holderOf[r.state] === 'bank' && ageDays >= reminderDays,
       openDeviations: r.openDeviations,
       lines: lineNames.filter((l) => l.requestId === r.id).map((l) => l.name),
+      withdrawnBatches: isOpen(r.state) ? lineNames.filter((l) => l.requestId === r.id && l.batch && l.batchStatus !== 'released').map((l) => l.batch!) : [],
     };
   });
+}
+
+/** The staff queue, for the page and the API alike: open requests oldest first (or one state when asked). */
+export async function staffQueue(db: Executor, filters: Omit<QueueFilters, 'requesterId' | 'openOnly'>, now = new Date()): Promise<RequestSummary[]> {
+  return listRequests(db, { ...filters, openOnly: true }, now);
 }
 
 /** Open requests, and those the bank has held longer than REMINDER_DAYS in one state (the staff dashboard). */
@@ -110,6 +124,8 @@ export async function itemsOf(db: Executor, requestId: number) {
       batchId: requestItems.batchId,
       batchNumber: batches.number,
       batchGrade: batches.grade,
+      /** Flagged on the pages when not `released`: a recalled batch never leaves. */
+      batchStatus: batches.releaseStatus,
       quantity: requestItems.quantity,
       approvedQuantity: requestItems.approvedQuantity,
       pricePerVial: requestItems.pricePerVial,
@@ -143,14 +159,30 @@ export async function requestDetail(db: Executor, id: number, caller: Caller) {
   const [approver] = request.approvedBy ? await db.select({ name: accounts.displayName }).from(accounts).where(eq(accounts.id, request.approvedBy)) : [];
   const shipment = await shipmentOf(db, id);
   const recalls = forRequester ? (await recallNoticesForRequester(db, request.requesterId)).filter((n) => n.requestId === id) : [];
+  const agreements = await agreementStatusOf(db, id);
+  const facts: MoveFacts = {
+    ...(await chainFacts(db, id)),
+    outboundPrepared: Boolean(request.outboundPreparedBy),
+    loggerStored: Boolean(shipment?.loggerFileSha256),
+    agreementOutdated: agreements.statuses.some((s) => !s.accepted),
+  };
+  const [preparer] = request.outboundPreparedBy ? await db.select({ name: accounts.displayName }).from(accounts).where(eq(accounts.id, request.outboundPreparedBy)) : [];
   return {
+    /** The steps the caller may take now (states.ts): pages build their forms from it. */
+    moves: allowedMoves(request.state, actorKind(caller, request), facts),
+    facts,
+    preparerName: preparer?.name,
+    /** The official's answer to the request as it is now: confirmed, lapsed (it changed since), declined or pending. */
+    official: await officialStatusOf(db, request),
+    officialDomainDiffers: officialDomainDiffers(request, requester!.email),
     request,
     requester: requester!,
     approverName: approver?.name,
     items: await itemsOf(db, id),
     timeline: await timelineOf(db, id, forRequester),
-    agreements: await agreementStatusOf(db, id),
-    signatures: await signaturesOf(db, 'request', id),
+    agreements,
+    /** Every signature of the record: the request's own and its deviations' assessments, in the order signed. */
+    signatures: await signaturesOfRecord(db, id),
     outbound: await db.select().from(outboundRecords).where(eq(outboundRecords.requestId, id)).orderBy(asc(outboundRecords.id)),
     shipment,
     curve: shipment ? await curveOf(db, shipment.id) : null,
@@ -176,13 +208,13 @@ export function requestJson(d: RequestDetail, forRequester: boolean) {
     shipping_address: r.shippingAddress,
     contact_phone: r.contactPhone,
     contact_email: r.contactEmail,
-    official: { name: r.officialName, email: r.officialEmail, confirmed_at: r.officialConfirmedAt?.toISOString() ?? null },
+    official: { name: r.officialName, email: r.officialEmail, status: d.official, confirmed_at: r.officialConfirmedAt?.toISOString() ?? null, declined_at: r.officialDeclinedAt?.toISOString() ?? null, decline_reason: r.officialDeclineReason },
     submitted_at: r.submittedAt?.toISOString() ?? null,
     reservation_expires_at: r.reservationExpiresAt?.toISOString() ?? null,
     open_deviations: r.openDeviations,
-    items: d.items.map((i) => ({ id: i.id, line: i.lineName, batch: i.batchNumber, quantity: i.quantity, approved_quantity: i.approvedQuantity, price_per_vial: i.pricePerVial, currency: i.currency, coa_version: i.coaVersion })),
+    items: d.items.map((i) => ({ id: i.id, line: i.lineName, batch: i.batchNumber, batch_status: i.batchStatus, quantity: i.quantity, approved_quantity: i.approvedQuantity, price_per_vial: i.pricePerVial, currency: i.currency, coa_version: i.coaVersion })),
     agreements: d.agreements.statuses.map((s) => ({ code: s.agreement.code, title: s.agreement.title, version: s.agreement.version, sha256: s.agreement.sha256, accepted: s.accepted, accepted_at: s.acceptedAt?.toISOString() ?? null })),
-    signatures: d.signatures.map((s) => ({ signer: s.signerName, meaning: s.meaning, signed_at: s.signedAt.toISOString() })),
+    signatures: d.signatures.map((s) => ({ signer: s.signerName, meaning: s.meaning, signed_at: s.signedAt.toISOString(), on: s.entityType === 'deviation' ? `deviation ${s.entityId}` : 'request' })),
     timeline: d.timeline.map((e) => ({ at: e.occurredAt.toISOString(), kind: e.kind, from: e.fromState, to: e.toState, actor: e.actorName, body: e.body, ...(forRequester ? {} : { internal: !e.visibleToRequester }) })),
     outbound: d.outbound.map((o) => ({ batch: o.batchNumber, quantity: o.quantity, planned_date: o.plannedDate, actual_date: o.actualDate, operator: o.operatorName, reviewer: o.reviewerName })),
     transport: d.shipment
@@ -200,7 +232,7 @@ export function requestJson(d: RequestDetail, forRequester: boolean) {
           readings: d.curve?.count ?? 0,
         }
       : null,
-    deviations: d.deviations.map((x) => ({ id: x.id, source: x.source, description: x.description, started_at: x.startedAt?.toISOString() ?? null, ended_at: x.endedAt?.toISOString() ?? null, extreme_c: x.extremeC === null ? null : Number(x.extremeC), closed_at: x.closedAt?.toISOString() ?? null, assessment: x.assessment })),
+    deviations: d.deviations.map((x) => ({ id: x.id, source: x.source, description: x.description, started_at: x.startedAt?.toISOString() ?? null, ended_at: x.endedAt?.toISOString() ?? null, extreme_c: x.extremeC === null ? null : Number(x.extremeC), closed_at: x.closedAt?.toISOString() ?? null, closed_by: x.closedByName, assessment: x.assessment })),
   };
 }
 

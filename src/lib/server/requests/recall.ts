@@ -2,7 +2,8 @@
  * Batch release status, moved by staff with a reason and a signature
  * (quarantine -> released, or to rejected / recalled); catalog and search
  * follow through the outbox. A recall looks back: every request that received
- * vials of the batch gets a notice (timeline and mail) and its acknowledgement
+ * vials of the batch, or holds a reservation of it, gets a notice (timeline and
+ * mail) and its acknowledgement
  * is tracked.
  */
 import { and, eq, sql } from 'drizzle-orm';
@@ -11,9 +12,9 @@ import { accounts } from '#db/schema/accounts.ts';
 import { batches, releaseStatuses } from '#db/schema/batches.ts';
 import { recallNotices, requests } from '#db/schema/requests.ts';
 import { recordAudit } from '#server/platform/audit.ts';
-import { addEvent, fail, ok, type Caller, type Result } from './core.ts';
+import { addEvent, fail, ok, transact, type Caller, type Result } from './core.ts';
 import { notify, requestLink } from './notifications.ts';
-import { sign } from './signatures.ts';
+import { checkPassword, sign } from './signatures.ts';
 
 export type ReleaseStatus = (typeof releaseStatuses)[number];
 
@@ -26,42 +27,65 @@ const allowed: Record<ReleaseStatus, ReleaseStatus[]> = {
 };
 
 export async function setBatchStatus(db: Database, caller: Caller, batchId: number, input: { status: ReleaseStatus; reason: string; password: string }): Promise<Result<{ notified: number }>> {
-  return db.transaction(async (tx) => {
+  if (!input.reason.trim()) return fail({ code: 'invalid', field: 'reason', message: 'give the reason' });
+  const signer = await checkPassword(db, caller, input.password);
+  if (!signer.ok) return signer;
+  return transact(db, async (tx) => {
+    // Lock order of the chain (core.ts): the batch row, then the requests concerned, the audit head last.
     const [batch] = await tx.select().from(batches).where(eq(batches.id, batchId)).for('update');
     if (!batch) return fail({ code: 'not_found' });
     if (!allowed[batch.releaseStatus].includes(input.status)) return fail({ code: 'invalid', field: 'status', message: `a batch cannot go from "${batch.releaseStatus}" to "${input.status}"` });
-    if (!input.reason.trim()) return fail({ code: 'invalid', field: 'reason', message: 'give the reason' });
-    const signed = await sign(tx, caller, input.password, 'batch_status', { type: 'batch', id: batchId }, input.reason);
-    if ('failure' in signed) return fail(signed.failure);
-    const signature = signed.signature;
+    const concerned = input.status === 'recalled' ? await requestsConcerned(tx, batchId) : [];
+    const signature = await sign(tx, signer.value, 'batch_status', { type: 'batch', id: batchId }, input.reason);
     await tx.update(batches).set({ releaseStatus: input.status, updatedAt: new Date(), entryVersion: sql`${batches.entryVersion} + 1` }).where(eq(batches.id, batchId));
-    await recordAudit(tx, { actor: caller.id, action: 'batch.status_changed', entityType: 'batch', entityId: batchId, before: { number: batch.number, releaseStatus: batch.releaseStatus }, after: { number: batch.number, releaseStatus: input.status, signature: signature.id }, reason: input.reason });
     await tx.execute(sql`INSERT INTO search_outbox (entity_type, entity_id, op) VALUES ('batch', ${String(batchId)}, 'upsert'), ('line', ${String(batch.lineId)}, 'upsert')`);
-    const notified = input.status === 'recalled' ? await lookBack(tx, caller, batch, input.reason) : 0;
-    return ok({ notified });
+    await lookBack(tx, caller, batch, input.reason, concerned);
+    await recordAudit(tx, { actor: caller.id, action: 'batch.status_changed', entityType: 'batch', entityId: batchId, before: { number: batch.number, releaseStatus: batch.releaseStatus }, after: { number: batch.number, releaseStatus: input.status, signature: signature.id, lookBack: concerned.map((c) => ({ request: c.requestId, kind: c.kind })) }, reason: input.reason });
+    return ok({ notified: concerned.length });
   });
 }
 
-/** Every request that received vials of the batch (a shipment in the ledger): notice, timeline, mail. */
-async function lookBack(tx: Executor, caller: Caller, batch: { id: number; number: string }, reason: string): Promise<number> {
-  const recipients = await tx.execute<{ request_id: number; requester_id: string; email: string; locale: string }>(sql`
-    SELECT DISTINCT m.request_id, r.requester_id, a.email, a.locale FROM stock_movements m
-    JOIN requests r ON r.id = m.request_id JOIN accounts a ON a.id = r.requester_id
-    WHERE m.batch_id = ${batch.id} AND m.kind = 'shipped' AND m.request_id IS NOT NULL`);
-  for (const r of recipients.rows) {
-    const requestId = Number(r.request_id);
-    await tx.insert(recallNotices).values({ batchId: batch.id, requestId, requesterId: r.requester_id, reason }).onConflictDoNothing();
-    await addEvent(tx, { requestId, kind: 'notice', caller, body: reason, data: { recall: batch.number } });
+interface Concerned {
+  requestId: number;
+  requesterId: string;
+  email: string;
+  locale: string;
+  kind: 'received' | 'reserved';
+}
+
+/**
+ * Every request that received vials of the batch or holds a reservation of it
+ * (from the ledger), locked in id order: a recall reaches the vials that left
+ * and stops those about to leave.
+ */
+async function requestsConcerned(tx: Executor, batchId: number): Promise<Concerned[]> {
+  const r = await tx.execute<{ request_id: number; requester_id: string; email: string; locale: string; shipped: number; held: number }>(sql`
+    WITH m AS (
+      SELECT request_id,
+        sum(CASE kind WHEN 'shipped' THEN quantity WHEN 'returned' THEN -quantity ELSE 0 END) AS shipped,
+        sum(CASE kind WHEN 'reserved' THEN quantity WHEN 'released' THEN -quantity WHEN 'shipped' THEN -quantity ELSE 0 END) AS held
+      FROM stock_movements WHERE batch_id = ${batchId} AND request_id IS NOT NULL GROUP BY request_id)
+    SELECT r.id AS request_id, r.requester_id, a.email, a.locale, m.shipped::int AS shipped, m.held::int AS held
+    FROM m JOIN requests r ON r.id = m.request_id JOIN accounts a ON a.id = r.requester_id
+    WHERE m.shipped > 0 OR m.held > 0
+    ORDER BY r.id FOR UPDATE OF r`);
+  return r.rows.map((x) => ({ requestId: Number(x.request_id), requesterId: x.requester_id, email: x.email, locale: x.locale, kind: x.shipped > 0 ? 'received' : 'reserved' }));
+}
+
+/** Notice, timeline and mail for every request concerned; staff see the reserved ones flagged. */
+async function lookBack(tx: Executor, caller: Caller, batch: { id: number; number: string }, reason: string, concerned: Concerned[]): Promise<void> {
+  for (const r of concerned) {
+    await tx.insert(recallNotices).values({ batchId: batch.id, requestId: r.requestId, requesterId: r.requesterId, reason, kind: r.kind }).onConflictDoNothing();
+    await addEvent(tx, { requestId: r.requestId, kind: 'notice', caller, body: reason, data: { recall: batch.number, holding: r.kind } });
     await notify(tx, r, (t, locale) => ({
       subject: t('request.mail.recallSubject', { batch: batch.number }),
-      body: `${t('request.mail.recallBody', { batch: batch.number, reason })}\n\n${requestLink(locale, requestId)}`,
+      body: `${t(r.kind === 'received' ? 'request.mail.recallBody' : 'request.mail.recallHeldBody', { batch: batch.number, reason })}\n\n${requestLink(locale, r.requestId)}`,
     }));
   }
-  return recipients.rows.length;
 }
 
 export async function acknowledgeRecall(db: Database, caller: Caller, noticeId: number): Promise<Result<void>> {
-  return db.transaction(async (tx) => {
+  return transact(db, async (tx) => {
     const [notice] = await tx.select().from(recallNotices).where(and(eq(recallNotices.id, noticeId), eq(recallNotices.requesterId, caller.id))).for('update');
     if (!notice) return fail({ code: 'not_found' });
     if (notice.acknowledgedAt) return ok(undefined);
@@ -76,7 +100,7 @@ export async function acknowledgeRecall(db: Database, caller: Caller, noticeId: 
 /** The look-back list of a batch, for staff: who received it, notified when, acknowledged when. */
 export async function recallNoticesOf(db: Executor, batchId: number) {
   return db
-    .select({ id: recallNotices.id, requestId: recallNotices.requestId, requester: accounts.displayName, email: accounts.email, institution: requests.institution, notifiedAt: recallNotices.notifiedAt, acknowledgedAt: recallNotices.acknowledgedAt })
+    .select({ id: recallNotices.id, requestId: recallNotices.requestId, kind: recallNotices.kind, state: requests.state, requester: accounts.displayName, email: accounts.email, institution: requests.institution, notifiedAt: recallNotices.notifiedAt, acknowledgedAt: recallNotices.acknowledgedAt })
     .from(recallNotices)
     .innerJoin(accounts, eq(accounts.id, recallNotices.requesterId))
     .innerJoin(requests, eq(requests.id, recallNotices.requestId))

@@ -15,7 +15,7 @@ import { queueMail } from '#server/platform/mail.ts';
 import { translator } from '#i18n/index.ts';
 import { addEvent, systemCaller } from './core.ts';
 import { portalOrigin } from './notifications.ts';
-import { lapseExpiredReservations } from './stock.ts';
+import { lapseExpiredReservations } from './reservations.ts';
 import { holderOf } from './states.ts';
 
 const DAY = 86_400_000;

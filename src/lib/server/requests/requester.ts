@@ -9,14 +9,14 @@ import type { Database, Executor } from '#db/client.ts';
 import { accounts } from '#db/schema/accounts.ts';
 import { batches } from '#db/schema/batches.ts';
 import { lines } from '#db/schema/catalog.ts';
-import { officialConfirmationTokens, requestItems, requests, type Request, type UseCategory } from '#db/schema/requests.ts';
-import { issueToken, parseToken, secretMatches } from '#server/accounts/token.ts';
+import { requestItems, requests, type Request, type UseCategory } from '#db/schema/requests.ts';
 import { recordAudit } from '#server/platform/audit.ts';
 import { acceptAgreements, agreementStatusOf } from './agreements.ts';
-import { addEvent, changeState, correctFields, fail, lockRequest, ok, type Caller, type Result } from './core.ts';
-import { notify, portalOrigin } from './notifications.ts';
+import { addEvent, changeState, correctFields, fail, lockBatchesThenRequest, lockRequest, ok, transact, type Caller, type Result } from './core.ts';
+import { mailStaff, portalOrigin } from './notifications.ts';
+import { mailOfficial, officialEmailProblem, officialStatusOf } from './official.ts';
 import { priceFor } from './prices.ts';
-import { releaseReservations } from './stock.ts';
+import { releaseReservations } from './reservations.ts';
 import { checkTerms } from './terms.ts';
 
 export interface BasketItemInput {
@@ -47,7 +47,7 @@ async function currentDraft(tx: Executor, caller: Caller, locale: string): Promi
 
 /** Puts a line (optionally one batch of it) into the basket; the same line and batch again adds vials. */
 export async function addToBasket(db: Database, caller: Caller, input: BasketItemInput, locale = 'en'): Promise<Result<{ requestId: number }>> {
-  return db.transaction(async (tx) => {
+  return transact(db, async (tx) => {
     const [line] = await tx.select({ id: lines.id, name: lines.name, status: lines.status }).from(lines).where(sql`lower(${lines.name}) = lower(${input.line})`);
     if (!line || line.status !== 'published') return fail({ code: 'invalid', field: 'line', message: `no line "${input.line}" in the catalog` });
     let batchId: number | null = null;
@@ -73,7 +73,7 @@ export async function addToBasket(db: Database, caller: Caller, input: BasketIte
 
 /** Takes an item out of a draft (kept as inactive: nothing is deleted). */
 export async function removeFromBasket(db: Database, caller: Caller, requestId: number, itemId: number): Promise<Result<void>> {
-  return db.transaction(async (tx) => {
+  return transact(db, async (tx) => {
     const request = await lockRequest(tx, requestId, caller);
     if (!request || request.requesterId !== caller.id) return fail({ code: 'not_found' });
     if (request.state !== 'draft') return fail({ code: 'conflict', message: 'only a draft can change its items' });
@@ -102,7 +102,7 @@ const requiredFields: (keyof DraftFields)[] = ['projectTitle', 'purpose', 'princ
 
 /** Saves what the requester typed (a draft, or an answer while information is requested). */
 export async function saveDraft(db: Database, caller: Caller, requestId: number, fields: DraftFields, items: { id: number; quantity: number }[] = []): Promise<Result<Request>> {
-  return db.transaction(async (tx) => {
+  return transact(db, async (tx) => {
     const request = await lockRequest(tx, requestId, caller);
     if (!request || request.requesterId !== caller.id) return fail({ code: 'not_found' });
     if (request.state !== 'draft' && request.state !== 'information_requested') return fail({ code: 'conflict', message: 'the request can no longer be edited' });
@@ -114,23 +114,46 @@ export async function saveDraft(db: Database, caller: Caller, requestId: number,
         await recordAudit(tx, { actor: caller.id, action: 'request.item_changed', entityType: 'request', entityId: requestId, before: { item: row.id, quantity: row.quantity }, after: { item: row.id, quantity: item.quantity } });
       }
     }
-    return ok(await correctFields(tx, request, caller, fields, request.state === 'draft' ? null : 'answer to a request for information'));
+    const [account] = await tx.select({ email: accounts.email }).from(accounts).where(eq(accounts.id, caller.id));
+    if (officialEmailProblem(fields.officialEmail, [account?.email ?? '', fields.contactEmail])) {
+      return fail({ code: 'invalid', field: 'officialEmail', message: 'the official must be someone else', key: 'official_is_requester' });
+    }
+    if (request.state === 'draft') return ok(await correctFields(tx, request, caller, fields, null));
+    // An answer to a request for information: the terms are checked again, and the screening checks it touches are cleared.
+    const touched = touchedChecks(request, fields);
+    const checklist = Object.fromEntries(Object.entries(request.checklist).map(([k, v]) => [k, v && !touched.includes(k)]));
+    const saved = await correctFields(tx, request, caller, { ...fields, checklist }, 'answer to a request for information');
+    const [problem] = await submissionProblems(tx, saved);
+    if (problem) return fail({ code: 'invalid', field: problem.field, message: problem.line ? `${problem.code}: ${problem.line}` : problem.code, key: problem.code, params: { line: problem.line ?? '', batch: problem.batch ?? '' } });
+    return ok(saved);
   });
 }
 
+/** The screening checks an answer's changes touch: staff tick them again, against the request as it is now. */
+function touchedChecks(before: Request, after: DraftFields): string[] {
+  const changed = (k: keyof DraftFields) => String(before[k] ?? '').trim() !== String(after[k] ?? '').trim();
+  const touched: string[] = [];
+  if (changed('useCategory')) touched.push('terms', 'grade');
+  if (changed('ethicsReference')) touched.push('ethics');
+  if (changed('officialName') || changed('officialEmail') || changed('purpose') || changed('useCategory') || changed('projectTitle')) touched.push('official');
+  return touched;
+}
+
 /** What stops a draft from being submitted: empty fields, no items, terms of use not respected. */
-export async function submissionProblems(db: Executor, request: Request): Promise<{ field: string; code: string; line?: string }[]> {
-  const problems: { field: string; code: string; line?: string }[] = [];
+export async function submissionProblems(db: Executor, request: Request): Promise<{ field: string; code: string; line?: string; batch?: string }[]> {
+  const problems: { field: string; code: string; line?: string; batch?: string }[] = [];
   for (const f of requiredFields) if (!String(request[f] ?? '').trim()) problems.push({ field: f, code: 'required' });
   const items = await itemTermsOf(db, request.id);
   if (!items.length) problems.push({ field: 'items', code: 'empty' });
+  // A batch recalled (or otherwise withdrawn from distribution) since it went into the basket cannot be requested.
+  for (const i of items) if (i.batchNumber && i.batchStatus !== 'released') problems.push({ field: 'items', code: 'batch_not_released', line: i.lineName, batch: i.batchNumber });
   for (const p of checkTerms(request.useCategory, items)) problems.push({ field: 'useCategory', code: p.code, line: p.line });
   return problems;
 }
 
 export async function itemTermsOf(db: Executor, requestId: number) {
   const rows = await db
-    .select({ lineName: lines.name, useRestrictions: lines.useRestrictions, batchNumber: batches.number, batchGrade: batches.grade })
+    .select({ lineName: lines.name, useRestrictions: lines.useRestrictions, batchNumber: batches.number, batchGrade: batches.grade, batchStatus: batches.releaseStatus })
     .from(requestItems)
     .innerJoin(lines, eq(lines.id, requestItems.lineId))
     .leftJoin(batches, eq(batches.id, requestItems.batchId))
@@ -138,21 +161,19 @@ export async function itemTermsOf(db: Executor, requestId: number) {
   return rows;
 }
 
-export const OFFICIAL_LINK_LIFETIME_MS = 14 * 24 * 60 * 60 * 1000;
-
 /**
  * Submits a complete draft: accepts the current agreements (version, SHA-256,
  * time), fixes each item's price, and mails the institutional official a link
  * to confirm.
  */
 export async function submitRequest(db: Database, caller: Caller, requestId: number, acceptedAgreements: boolean): Promise<Result<Request>> {
-  return db.transaction(async (tx) => {
+  return transact(db, async (tx) => {
     const request = await lockRequest(tx, requestId, caller);
     if (!request || request.requesterId !== caller.id) return fail({ code: 'not_found' });
-    if (!acceptedAgreements) return fail({ code: 'invalid', field: 'acceptAgreement', message: 'accept the material transfer agreement to submit' });
-    const problems = request.state === 'draft' ? await submissionProblems(tx, request) : [];
+    if (!acceptedAgreements) return fail({ code: 'invalid', field: 'acceptAgreement', message: 'accept the material transfer agreement to submit', key: 'agreement_required' });
+    const problems = await submissionProblems(tx, request);
     const first = problems[0];
-    if (first) return fail({ code: 'invalid', field: first.field, message: first.line ? `${first.code}: ${first.line}` : first.code, key: first.code, params: { line: first.line ?? '' } });
+    if (first) return fail({ code: 'invalid', field: first.field, message: first.line ? `${first.code}: ${first.line}` : first.code, key: first.code, params: { line: first.line ?? '', batch: first.batch ?? '' } });
     const accepted = await acceptAgreements(tx, requestId, caller);
     if (!accepted.ok) return accepted;
     const items = await tx.select().from(requestItems).where(and(eq(requestItems.requestId, requestId), eq(requestItems.active, true)));
@@ -163,73 +184,61 @@ export async function submitRequest(db: Database, caller: Caller, requestId: num
     const changed = await changeState(tx, request, 'submitted', caller, { complete: true }, { set: { submittedAt: new Date() } });
     if (!changed.ok) return changed;
     await mailOfficial(tx, changed.value);
+    await mailStaff(tx, (t, locale) => ({
+      subject: t('request.mail.submittedSubject', { id: String(requestId) }),
+      body: `${t('request.mail.submittedBody', { id: String(requestId), institution: request.institution })}\n\n${portalOrigin()}${locale === 'zh' ? '/zh' : ''}/staff/requests/${requestId}`,
+    }));
     return changed;
-  });
-}
-
-async function mailOfficial(tx: Executor, request: Request) {
-  const { id, token, secretHash } = issueToken();
-  await tx.insert(officialConfirmationTokens).values({ id, secretHash: secretHash.toString('hex'), requestId: request.id, expiresAt: new Date(Date.now() + OFFICIAL_LINK_LIFETIME_MS) });
-  const link = `${portalOrigin()}${request.locale === 'zh' ? '/zh' : ''}/confirm-request?token=${encodeURIComponent(token)}`;
-  await notify(tx, { email: request.officialEmail, locale: request.locale }, (t) => ({
-    subject: t('request.mail.officialSubject', { id: String(request.id) }),
-    body: t('request.mail.officialBody', { name: request.officialName, pi: request.principalInvestigator, institution: request.institution, title: request.projectTitle, purpose: request.purpose }) + `\n\n${link}`,
-  }));
-}
-
-/** The official's confirmation (a POST behind the mailed link's button). */
-export async function confirmAsOfficial(db: Database, token: string): Promise<Result<{ requestId: number }>> {
-  const parsed = parseToken(token);
-  if (!parsed) return fail({ code: 'not_found' });
-  return db.transaction(async (tx) => {
-    const [row] = await tx.select().from(officialConfirmationTokens).where(eq(officialConfirmationTokens.id, parsed.id)).for('update');
-    if (!row || !secretMatches(parsed.secret, Buffer.from(row.secretHash, 'hex')) || row.usedAt || row.expiresAt.getTime() < Date.now()) return fail({ code: 'not_found' });
-    await tx.update(officialConfirmationTokens).set({ usedAt: new Date() }).where(eq(officialConfirmationTokens.id, row.id));
-    const [request] = await tx.select().from(requests).where(eq(requests.id, row.requestId)).for('update');
-    if (!request) return fail({ code: 'not_found' });
-    const now = new Date();
-    await tx.update(requests).set({ officialConfirmedAt: now }).where(eq(requests.id, request.id));
-    const official: Caller = { id: `official:${request.officialEmail}`, name: request.officialName, role: 'requester' };
-    await recordAudit(tx, { actor: official.id, action: 'request.official_confirmed', entityType: 'request', entityId: request.id, before: { officialConfirmedAt: null }, after: { officialConfirmedAt: now.toISOString(), officialName: request.officialName } });
-    await addEvent(tx, { requestId: request.id, kind: 'signature', caller: official, data: { officialConfirmed: true } });
-    return ok({ requestId: request.id });
   });
 }
 
 /** Answers a request for information: the message goes on the timeline and the request back to review. */
 export async function answerInformationRequest(db: Database, caller: Caller, requestId: number, message: string): Promise<Result<Request>> {
-  return db.transaction(async (tx) => {
+  return transact(db, async (tx) => {
     const request = await lockRequest(tx, requestId, caller);
     if (!request || request.requesterId !== caller.id) return fail({ code: 'not_found' });
     const accepted = await acceptAgreements(tx, requestId, caller);
     if (!accepted.ok) return accepted;
-    return changeState(tx, request, 'under_review', caller, {}, { comment: message, notify: false });
+    const answered = await changeState(tx, request, 'under_review', caller, {}, { comment: message, notify: false });
+    // The official confirms the request as it is now: asked again when the answer changed what they confirmed.
+    if (answered.ok && (await officialStatusOf(tx, answered.value)) !== 'confirmed') await mailOfficial(tx, answered.value);
+    return answered;
   });
 }
 
 export async function withdrawRequest(db: Database, caller: Caller, requestId: number, reason: string): Promise<Result<Request>> {
-  return db.transaction(async (tx) => {
-    const request = await lockRequest(tx, requestId, caller);
+  return transact(db, async (tx) => {
+    const request = await lockBatchesThenRequest(tx, requestId, caller);
     if (!request || request.requesterId !== caller.id) return fail({ code: 'not_found' });
-    const changed = await changeState(tx, request, 'withdrawn', caller, { reason }, { comment: reason || null });
-    if (!changed.ok) return changed;
+    // Stock moves before the state change: the audit head is locked last (core.ts, lock order).
     await releaseReservations(tx, request, caller, 'withdrawn');
-    return changed;
+    return changeState(tx, request, 'withdrawn', caller, { reason }, { comment: reason || null });
   });
 }
 
-/** The requester confirms receipt, saying in what condition the vials arrived. */
-export async function confirmReceipt(db: Database, caller: Caller, requestId: number, condition: string): Promise<Result<Request>> {
-  return db.transaction(async (tx) => {
+export interface ReceiptInput {
+  condition: string;
+  /** What the requester knows of the arrival: staff confirm it into the transport record rather than retype it. */
+  arrivedAt?: Date;
+  receiver?: string;
+  arrivalTempC?: number;
+}
+
+/** The requester confirms receipt, saying in what condition the vials arrived (and, if they know, when, to whom, how cold). */
+export async function confirmReceipt(db: Database, caller: Caller, requestId: number, input: ReceiptInput): Promise<Result<Request>> {
+  return transact(db, async (tx) => {
     const request = await lockRequest(tx, requestId, caller);
     if (!request || request.requesterId !== caller.id) return fail({ code: 'not_found' });
-    return changeState(tx, request, 'received', caller, {}, { comment: condition, set: { arrivalCondition: condition } });
+    return changeState(tx, request, 'received', caller, {}, {
+      comment: input.condition,
+      set: { arrivalCondition: input.condition, receiptArrivedAt: input.arrivedAt ?? null, receiptReceiver: input.receiver || null, receiptTempC: input.arrivalTempC === undefined ? null : String(input.arrivalTempC) },
+    });
   });
 }
 
 /** Re-accepts agreements whose version changed while the request was open. */
 export async function reacceptAgreements(db: Database, caller: Caller, requestId: number): Promise<Result<void>> {
-  return db.transaction(async (tx) => {
+  return transact(db, async (tx) => {
     const request = await lockRequest(tx, requestId, caller);
     if (!request || request.requesterId !== caller.id) return fail({ code: 'not_found' });
     const r = await acceptAgreements(tx, requestId, caller);
@@ -238,3 +247,4 @@ export async function reacceptAgreements(db: Database, caller: Caller, requestId
 }
 
 export { agreementStatusOf };
+export { answerAsOfficial, confirmAsOfficial, OFFICIAL_LINK_LIFETIME_MS } from './official.ts';

@@ -8,11 +8,12 @@
 import { createHash } from 'node:crypto';
 import { and, asc, desc, eq, getTableColumns, sql } from 'drizzle-orm';
 import type { Database, Executor } from '#db/client.ts';
+import { accounts } from '#db/schema/accounts.ts';
 import { deviations, requests, shipments, type Shipment } from '#db/schema/requests.ts';
 import { recordAudit } from '#server/platform/audit.ts';
-import { addEvent, fail, lockRequest, ok, type Caller, type Result } from './core.ts';
+import { addEvent, chainFacts, changeState, fail, lockRequest, ok, transact, type Caller, type Result } from './core.ts';
 import { findExcursions, parseLoggerFile } from './logger-file.ts';
-import { sign } from './signatures.ts';
+import { checkPassword, sign } from './signatures.ts';
 
 export interface TransportInput {
   dispatchAt: Date;
@@ -26,6 +27,8 @@ export interface TransportInput {
   vehicle: string;
   carrier: string;
   courier: string;
+  /** The carrier's tracking or waybill number. */
+  trackingNumber?: string;
 }
 
 export interface ArrivalInput {
@@ -44,13 +47,18 @@ async function openDeviation(tx: Executor, caller: Caller, requestId: number, d:
   await addEvent(tx, { requestId, kind: 'deviation', caller, body: d.description, data: { deviation: row!.id, source: d.source, extremeC: d.extremeC ?? null, startedAt: d.startedAt ?? null, endedAt: d.endedAt ?? null } });
 }
 
-/** Records dispatch (a shipped request has one transport record); a dispatch temperature out of range is a deviation. */
+/**
+ * Records the dispatch (a request has one transport record) and makes the
+ * request shipped: the state module refuses it until the reviewed outbound
+ * let the vials leave. A dispatch temperature out of range is a deviation.
+ */
 export async function recordTransport(db: Database, caller: Caller, requestId: number, input: TransportInput): Promise<Result<Shipment>> {
-  return db.transaction(async (tx) => {
+  if (input.requiredMinC >= input.requiredMaxC) return fail({ code: 'invalid', field: 'requiredMaxC', message: 'the upper limit must be above the lower limit' });
+  return transact(db, async (tx) => {
     const request = await lockRequest(tx, requestId, caller);
     if (!request) return fail({ code: 'not_found' });
     if (!['released', 'shipped', 'received'].includes(request.state)) return fail({ code: 'conflict', message: 'transport is recorded once the request is released' });
-    if (input.requiredMinC >= input.requiredMaxC) return fail({ code: 'invalid', field: 'requiredMaxC', message: 'the upper limit must be above the lower limit' });
+    if (request.state === 'released' && !(await chainFacts(tx, requestId)).vialsLeft) return fail({ code: 'transition', error: { code: 'outbound_not_reviewed', from: 'released', to: 'shipped' } });
     const [existing] = await tx.select({ id: shipments.id }).from(shipments).where(eq(shipments.requestId, requestId));
     if (existing) return fail({ code: 'conflict', message: 'this request already has a transport record; correct it instead' });
     const [row] = await tx
@@ -62,13 +70,17 @@ export async function recordTransport(db: Database, caller: Caller, requestId: n
     if (outside(input.dispatchTempC, row!)) {
       await openDeviation(tx, caller, requestId, { requestId, shipmentId: row!.id, source: 'dispatch', description: `dispatch temperature ${input.dispatchTempC} °C outside ${input.requiredMinC}…${input.requiredMaxC} °C`, extremeC: String(input.dispatchTempC), startedAt: input.dispatchAt });
     }
+    if (request.state === 'released') {
+      const shipped = await changeState(tx, request, 'shipped', caller, {}, { data: { shipment: row!.id } });
+      if (!shipped.ok) return shipped;
+    }
     return ok(row!);
   });
 }
 
 /** Arrival fields, filled once on arrival (audited); an arrival temperature out of range is a deviation. */
 export async function recordArrival(db: Database, caller: Caller, requestId: number, input: ArrivalInput): Promise<Result<Shipment>> {
-  return db.transaction(async (tx) => {
+  return transact(db, async (tx) => {
     const request = await lockRequest(tx, requestId, caller);
     if (!request) return fail({ code: 'not_found' });
     const [shipment] = await tx.select().from(shipments).where(eq(shipments.requestId, requestId)).for('update');
@@ -93,7 +105,7 @@ export type LoggerUpload = Result<{ readings: number; excursions: number }>;
 export async function uploadLoggerFile(db: Database, caller: Caller, requestId: number, file: { name: string; text: string }): Promise<LoggerUpload> {
   const parsed = parseLoggerFile(file.text);
   if (!parsed.ok) return fail({ code: 'invalid', field: 'loggerFile', message: `${file.name}:${parsed.line}: ${parsed.message}` });
-  return db.transaction(async (tx) => {
+  return transact(db, async (tx) => {
     const request = await lockRequest(tx, requestId, caller);
     if (!request) return fail({ code: 'not_found' });
     const [shipment] = await tx.select().from(shipments).where(eq(shipments.requestId, requestId)).for('update');
@@ -129,16 +141,16 @@ export async function uploadLoggerFile(db: Database, caller: Caller, requestId: 
 
 /** Closes a deviation with a signed assessment (meaning: deviation closed). */
 export async function closeDeviation(db: Database, caller: Caller, deviationId: number, input: { assessment: string; password: string }): Promise<Result<void>> {
-  return db.transaction(async (tx) => {
+  if (!input.assessment.trim()) return fail({ code: 'invalid', field: 'assessment', message: 'write the assessment' });
+  const signer = await checkPassword(db, caller, input.password);
+  if (!signer.ok) return signer;
+  return transact(db, async (tx) => {
     const [deviation] = await tx.select().from(deviations).where(eq(deviations.id, deviationId)).for('update');
     if (!deviation) return fail({ code: 'not_found' });
     const request = await lockRequest(tx, deviation.requestId, caller);
     if (!request) return fail({ code: 'not_found' });
     if (deviation.closedAt) return fail({ code: 'conflict', message: 'this deviation is already closed' });
-    if (!input.assessment.trim()) return fail({ code: 'invalid', field: 'assessment', message: 'write the assessment' });
-    const signed = await sign(tx, caller, input.password, 'deviation_closed', { type: 'deviation', id: deviationId }, input.assessment);
-    if ('failure' in signed) return fail(signed.failure);
-    const signature = signed.signature;
+    const signature = await sign(tx, signer.value, 'deviation_closed', { type: 'deviation', id: deviationId }, input.assessment);
     const now = new Date();
     await tx.update(deviations).set({ assessment: input.assessment, closedBy: caller.id, closedAt: now }).where(eq(deviations.id, deviationId));
     await tx.update(requests).set({ openDeviations: sql`${requests.openDeviations} - 1` }).where(eq(requests.id, request.id));
@@ -156,7 +168,13 @@ export async function shipmentOf(db: Executor, requestId: number): Promise<Omit<
   return row;
 }
 
-
+/** The deviations of a request, each with the printed name of whoever signed its assessment. */
 export async function deviationsOf(db: Executor, requestId: number) {
-  return db.select().from(deviations).where(and(eq(deviations.requestId, requestId))).orderBy(asc(deviations.id));
+  const rows = await db
+    .select({ deviation: deviations, closedByName: accounts.displayName })
+    .from(deviations)
+    .leftJoin(accounts, eq(accounts.id, deviations.closedBy))
+    .where(eq(deviations.requestId, requestId))
+    .orderBy(asc(deviations.id));
+  return rows.map((r) => ({ ...r.deviation, closedByName: r.closedByName }));
 }

@@ -8,8 +8,14 @@
  *   draft -> submitted -> under_review <-> information_requested
  *         -> approved (whole or in part) | rejected (reason)
  *         -> reserved -> released -> shipped -> received -> closed
- *   withdrawn (the requester, before shipping), cancelled (staff, reason) from any open state;
+ *   withdrawn (the requester) and cancelled (staff, reason) before the vials leave;
  *   reserved -> approved when a reservation lapses (the system).
+ *
+ * While released, the operator prepares the outbound record (signed) and a
+ * second staff member reviews it (signed "reviewed"): then the vials leave
+ * the stock. Recording the dispatch makes the request shipped; closing needs
+ * the dispatch and the arrival. No request ends (closed, cancelled,
+ * withdrawn, rejected) with a deviation awaiting its signed assessment.
  */
 import type { RequestState, SignatureMeaning } from '#db/schema/requests.ts';
 
@@ -41,7 +47,7 @@ const forward: Partial<Record<RequestState, Rule[]>> = {
     { to: 'released', by: 'staff', signature: 'released' },
     { to: 'approved', by: 'system' },
   ],
-  released: [{ to: 'shipped', by: 'staff', signature: 'executed' }],
+  released: [{ to: 'shipped', by: 'staff' }],
   shipped: [{ to: 'received', by: 'requester' }],
   received: [{ to: 'closed', by: 'staff' }],
 };
@@ -50,12 +56,17 @@ const forward: Partial<Record<RequestState, Rule[]>> = {
 export function rulesFrom(state: RequestState): Rule[] {
   const rules = [...(forward[state] ?? [])];
   if (beforeShipping.includes(state)) rules.push({ to: 'withdrawn', by: 'requester' });
-  if (openStates.includes(state) && state !== 'draft') rules.push({ to: 'cancelled', by: 'staff', reason: true });
+  if (beforeShipping.includes(state) && state !== 'draft') rules.push({ to: 'cancelled', by: 'staff', reason: true });
   return rules;
 }
 
 export function isOpen(state: RequestState): boolean {
   return openStates.includes(state);
+}
+
+/** States in which a request has ended. */
+export function hasEnded(state: RequestState): boolean {
+  return !openStates.includes(state);
 }
 
 /** Facts a move may depend on, gathered by the service that asks. */
@@ -69,10 +80,18 @@ export interface TransitionFacts {
   agreementsCurrent?: boolean;
   /** Approval: at least one vial approved. */
   anythingApproved?: boolean;
+  /** Approval: the institutional official confirmed the request as it is now (official.ts). */
+  officialConfirmed?: boolean;
   /** Submission: the form is complete and the terms of use are respected. */
   complete?: boolean;
-  /** Closing: every deviation has a signed assessment. */
+  /** Deviations awaiting a signed assessment: no request ends with one. */
   openDeviations?: number;
+  /** Vials of the request left the stock (the reviewed outbound): no withdrawal or cancellation after that. */
+  vialsLeft?: boolean;
+  /** The transport record holds the dispatch (time, place, temperature). */
+  dispatchRecorded?: boolean;
+  /** The transport record holds the arrival (time, place, temperature, receiver). */
+  arrivalRecorded?: boolean;
 }
 
 export type TransitionError =
@@ -80,7 +99,11 @@ export type TransitionError =
   | { code: 'not_yours'; from: RequestState; to: RequestState; by: Actor }
   | { code: 'reason_required'; from: RequestState; to: RequestState }
   | { code: 'signature_required'; from: RequestState; to: RequestState; meaning: SignatureMeaning }
-  | { code: 'checklist_incomplete' | 'agreement_outdated' | 'nothing_approved' | 'incomplete' | 'open_deviation'; from: RequestState; to: RequestState };
+  | {
+      code: 'checklist_incomplete' | 'agreement_outdated' | 'nothing_approved' | 'official_not_confirmed' | 'incomplete' | 'open_deviation' | 'vials_left' | 'outbound_not_reviewed' | 'transport_incomplete';
+      from: RequestState;
+      to: RequestState;
+    };
 
 export type TransitionDecision = { ok: true; rule: Rule } | { ok: false; error: TransitionError };
 
@@ -93,37 +116,16 @@ export function decideTransition(from: RequestState, to: RequestState, by: Actor
   if (rule.signature && !facts.signed) return { ok: false, error: { code: 'signature_required', from, to, meaning: rule.signature } };
   if (to === 'submitted' && !facts.complete) return { ok: false, error: { code: 'incomplete', from, to } };
   if (to === 'approved' && by === 'staff') {
-    if (!facts.checklistComplete) return { ok: false, error: { code: 'checklist_incomplete', from, to } };
+    if (!facts.officialConfirmed) return { ok: false, error: { code: 'official_not_confirmed', from, to } };
     if (!facts.agreementsCurrent) return { ok: false, error: { code: 'agreement_outdated', from, to } };
+    if (!facts.checklistComplete) return { ok: false, error: { code: 'checklist_incomplete', from, to } };
     if (!facts.anythingApproved) return { ok: false, error: { code: 'nothing_approved', from, to } };
   }
-  if (to === 'closed' && (facts.openDeviations ?? 0) > 0) return { ok: false, error: { code: 'open_deviation', from, to } };
+  if ((to === 'withdrawn' || to === 'cancelled') && facts.vialsLeft) return { ok: false, error: { code: 'vials_left', from, to } };
+  if (hasEnded(to) && (facts.openDeviations ?? 0) > 0) return { ok: false, error: { code: 'open_deviation', from, to } };
+  if (to === 'shipped' && !facts.vialsLeft) return { ok: false, error: { code: 'outbound_not_reviewed', from, to } };
+  if (to === 'closed' && !(facts.dispatchRecorded && facts.arrivalRecorded)) return { ok: false, error: { code: 'transport_incomplete', from, to } };
   return { ok: true, rule };
-}
-
-/** One line for logs and API answers; pages use the translated form. */
-export function describeTransitionError(e: TransitionError): string {
-  const move = `from "${e.from}" to "${e.to}"`;
-  switch (e.code) {
-    case 'illegal':
-      return `a request cannot go ${move}`;
-    case 'not_yours':
-      return `the ${e.by} cannot move a request ${move}`;
-    case 'reason_required':
-      return `moving a request ${move} needs a reason`;
-    case 'signature_required':
-      return `moving a request ${move} needs a signature (${e.meaning}): re-enter your password`;
-    case 'checklist_incomplete':
-      return `the screening checklist must be complete before approval (${move})`;
-    case 'agreement_outdated':
-      return `the requester must accept the current version of the agreement first (${move})`;
-    case 'nothing_approved':
-      return `approve at least one vial, or reject the request (${move})`;
-    case 'incomplete':
-      return `the request is not complete (${move})`;
-    case 'open_deviation':
-      return `a deviation awaits a signed assessment (${move})`;
-  }
 }
 
 /** Who holds a request in each state: the party whose move it is. */
@@ -142,3 +144,81 @@ export const holderOf: Record<RequestState, 'requester' | 'bank' | 'official' | 
   withdrawn: 'nobody',
   cancelled: 'nobody',
 };
+
+/** Every step a page may offer on a request: state moves, and the records made while a request rests in one state. */
+export const steps = [
+  'edit',
+  'submit',
+  'answer',
+  'withdraw',
+  'confirmReceipt',
+  'reacceptAgreements',
+  'startReview',
+  'checklist',
+  'askInformation',
+  'approve',
+  'reject',
+  'reserve',
+  'release',
+  'prepareOutbound',
+  'reviewOutbound',
+  'recordTransport',
+  'uploadLogger',
+  'recordArrival',
+  'assessDeviation',
+  'close',
+  'cancel',
+] as const;
+export type Step = (typeof steps)[number];
+
+/** What `allowedMoves` needs to know beyond the state: the chain facts, plus the records in progress. */
+export interface MoveFacts extends Pick<TransitionFacts, 'openDeviations' | 'vialsLeft' | 'dispatchRecorded' | 'arrivalRecorded'> {
+  /** The operator prepared the outbound record; it waits for a second person's review. */
+  outboundPrepared?: boolean;
+  /** The data logger's file is stored. */
+  loggerStored?: boolean;
+  /** An agreement accepted earlier has a newer version. */
+  agreementOutdated?: boolean;
+}
+
+/**
+ * The one answer to "may this happen now?": the steps `actor` may take on a
+ * request in `state` with these facts. Pages build their forms and buttons
+ * from it; the services ask `decideTransition` (moves) or the same windows
+ * (records), so a page never offers what a service refuses. Facts the actor
+ * supplies at the moment (a reason, a signature, a complete form) are assumed
+ * to come: the form asks for them.
+ */
+export function allowedMoves(state: RequestState, actor: Actor, facts: MoveFacts = {}): Set<Step> {
+  const supplied: TransitionFacts = { reason: 'given', signed: true, complete: true, checklistComplete: true, agreementsCurrent: true, anythingApproved: true, officialConfirmed: true };
+  const may = (to: RequestState) => decideTransition(state, to, actor, { ...supplied, ...facts }).ok;
+  const out = new Set<Step>();
+  const add = (step: Step, when: boolean) => when && out.add(step);
+  const dispatched = Boolean(facts.dispatchRecorded);
+  if (actor === 'requester') {
+    add('edit', state === 'draft' || state === 'information_requested');
+    add('submit', state === 'draft');
+    add('answer', may('under_review') && state === 'information_requested');
+    add('withdraw', may('withdrawn'));
+    add('confirmReceipt', may('received'));
+    add('reacceptAgreements', Boolean(facts.agreementOutdated) && isOpen(state) && state !== 'draft' && !facts.vialsLeft);
+  }
+  if (actor === 'staff') {
+    add('startReview', may('under_review') && state === 'submitted');
+    add('checklist', state === 'under_review');
+    add('askInformation', may('information_requested'));
+    add('approve', may('approved'));
+    add('reject', may('rejected'));
+    add('reserve', may('reserved'));
+    add('release', may('released'));
+    add('prepareOutbound', state === 'released' && !facts.vialsLeft && !facts.outboundPrepared);
+    add('reviewOutbound', state === 'released' && !facts.vialsLeft && Boolean(facts.outboundPrepared));
+    add('recordTransport', Boolean(facts.vialsLeft) && !dispatched && (state === 'released' || state === 'shipped' || state === 'received'));
+    add('uploadLogger', dispatched && !facts.loggerStored && isOpen(state));
+    add('recordArrival', dispatched && !facts.arrivalRecorded && (state === 'shipped' || state === 'received'));
+    add('assessDeviation', (facts.openDeviations ?? 0) > 0);
+    add('close', may('closed'));
+    add('cancel', may('cancelled'));
+  }
+  return out;
+}

@@ -12,7 +12,7 @@ import { batches } from '#db/schema/batches.ts';
 import { requestItems, requests, type Request } from '#db/schema/requests.ts';
 import { moveStock } from '#server/catalog/stock.ts';
 import { getConfig } from '#server/platform/config.ts';
-import { addEvent, changeState, fail, lockRequest, systemCaller, type Caller, type Result } from './core.ts';
+import { addEvent, changeState, fail, lockBatchesThenRequest, systemCaller, transact, type Caller, type Result } from './core.ts';
 
 export function reservationDays(): number {
   return getConfig().RESERVATION_DAYS;
@@ -32,8 +32,8 @@ export async function heldByRequest(db: Executor, requestId: number): Promise<Ma
  * and nothing is reserved.
  */
 export async function reserveRequest(db: Database, caller: Caller, requestId: number, choices: Record<number, number> = {}): Promise<Result<Request>> {
-  return db.transaction(async (tx) => {
-    const request = await lockRequest(tx, requestId, caller);
+  return transact(db, async (tx) => {
+    const request = await lockBatchesThenRequest(tx, requestId, caller, Object.values(choices));
     if (!request) return fail({ code: 'not_found' });
     if (request.state !== 'approved') return fail({ code: 'transition', error: { code: 'illegal', from: request.state, to: 'reserved' } });
     const items = await tx.select().from(requestItems).where(and(eq(requestItems.requestId, requestId), eq(requestItems.active, true)));
@@ -46,24 +46,13 @@ export async function reserveRequest(db: Database, caller: Caller, requestId: nu
       if (!batch || batch.lineId !== item.lineId) return fail({ code: 'invalid', field: `batch-${item.id}`, message: 'the batch is not a batch of this line' });
       if (batch.status !== 'released') return fail({ code: 'invalid', field: `batch-${item.id}`, message: `batch ${batch.number} is not released` });
       const moved = await moveStock(tx, { batchId, kind: 'reserved', quantity: wanted, requestId, actor: caller.id, reason: `request ${requestId}` });
-      if (!moved.ok) {
-        // Roll back the whole reservation: the items before this one too.
-        throw new ReservationShortfall(moved.reason === 'insufficient' ? { batch: moved.stock.number, available: moved.stock.available, wanted } : { batch: String(batchId), available: 0, wanted });
-      }
+      // One batch short and nothing is reserved: transact rolls back the items before this one too.
+      if (!moved.ok) return fail(moved.reason === 'insufficient' ? { code: 'insufficient_stock', batch: moved.stock.number, available: moved.stock.available, wanted } : { code: 'insufficient_stock', batch: String(batchId), available: 0, wanted });
       if (!item.batchId) await tx.update(requestItems).set({ batchId }).where(eq(requestItems.id, item.id));
     }
     const expires = new Date(Date.now() + reservationDays() * 86_400_000);
     return changeState(tx, request, 'reserved', caller, {}, { set: { reservationExpiresAt: expires }, data: { reservedUntil: expires.toISOString() } });
-  }).catch((error) => {
-    if (error instanceof ReservationShortfall) return fail({ code: 'insufficient_stock', ...error.detail });
-    throw error;
   });
-}
-
-class ReservationShortfall extends Error {
-  constructor(readonly detail: { batch: string; available: number; wanted: number }) {
-    super(`not enough vials in batch ${detail.batch}`);
-  }
 }
 
 /** Returns every vial a request still holds to available stock (rejection, withdrawal, cancellation, lapse). */
@@ -82,14 +71,13 @@ export async function lapseExpiredReservations(db: Database, now = new Date()): 
   const due = await db.select({ id: requests.id }).from(requests).where(and(eq(requests.state, 'reserved'), lte(requests.reservationExpiresAt, now)));
   const lapsed: number[] = [];
   for (const { id } of due) {
-    const done = await db.transaction(async (tx) => {
-      const request = await lockRequest(tx, id, systemCaller);
-      if (!request || request.state !== 'reserved' || !request.reservationExpiresAt || request.reservationExpiresAt > now) return false;
+    const done = await transact(db, async (tx) => {
+      const request = await lockBatchesThenRequest(tx, id, systemCaller);
+      if (!request || request.state !== 'reserved' || !request.reservationExpiresAt || request.reservationExpiresAt > now) return fail({ code: 'conflict', message: 'no longer due' });
       await releaseReservations(tx, request, systemCaller, 'reservation lapsed');
-      const changed = await changeState(tx, request, 'approved', systemCaller, {}, { comment: 'reservation lapsed', set: { reservationExpiresAt: null } });
-      return changed.ok;
+      return changeState(tx, request, 'approved', systemCaller, {}, { comment: 'reservation lapsed', set: { reservationExpiresAt: null } });
     });
-    if (done) lapsed.push(id);
+    if (done.ok) lapsed.push(id);
   }
   return lapsed;
 }
