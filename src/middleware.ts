@@ -6,7 +6,7 @@ import { getConfig } from '#server/platform/config.ts';
 import { isDatabaseUnavailable, unavailableJson, unavailablePage } from '#server/platform/outage.ts';
 import { ensureWorkers, getDb, getPool } from '#server/platform/runtime.ts';
 import { withSecurityHeaders } from '#server/platform/security-headers.ts';
-import { edgeChecks, requestLog } from './edge.ts';
+import { bodyChecks, edgeChecks, requestLog } from './edge.ts';
 import { deleteSessionCookie, sessionCookieName, setSessionCookie, validateSessionToken } from '#server/accounts/session.ts';
 
 /** The outbox workers (search, mail) live in the server process; the first request starts them. */
@@ -102,26 +102,7 @@ const guard = defineMiddleware((context, next) => {
   return next(new URL('/forbidden', context.url));
 });
 
-/**
- * Keeps what a form posted to an action (passwords and tokens excepted), so a
- * page re-rendered with errors shows the values typed, without JavaScript.
- * Reads a clone: the action still reads the original body.
- */
-const rememberFormInput = defineMiddleware(async (context, next) => {
-  context.locals.formInput = {};
-  const type = context.request.headers.get('content-type') ?? '';
-  if (context.request.method === 'POST' && context.url.searchParams.has('_action') && /form/.test(type)) {
-    try {
-      const form = await context.request.clone().formData();
-      for (const [name, value] of form) {
-        if (typeof value === 'string' && !/password|token/i.test(name)) context.locals.formInput[name] = value;
-      }
-    } catch {
-      // A malformed body: the action reports it.
-    }
-  }
-  return next();
-});
-
-// The edge (src/edge.ts) comes before anything that reads a body.
-export const onRequest = sequence(requestLog, startWorkers, securityHeaders, locale, edgeChecks, outage, authenticate, guard, rememberFormInput);
+// The edge (src/edge.ts) comes before anything that reads a body; bodyChecks
+// after authenticate and guard (cookies and paths only): it needs the user to
+// grant the upload limit, and keeps a form's fields for re-rendering (locals.formInput).
+export const onRequest = sequence(requestLog, startWorkers, securityHeaders, locale, edgeChecks, outage, authenticate, guard, bodyChecks);

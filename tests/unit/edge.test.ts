@@ -3,7 +3,7 @@ import { describe, expect, test } from 'vitest';
 import { safeReturnPath } from '#lib/account-inputs.ts';
 import { canonicalPath, segmentAt } from '#lib/path-segments.ts';
 import { configuredOrigin, listensOnLoopbackOnly } from '#server/platform/config.ts';
-import { bodyTooLarge, clientAddressFrom, EdgeLimits, findBadInput } from '#server/platform/edge.ts';
+import { bodyLimitFor, bodyShape, bodyTooLarge, clientAddressFrom, EdgeLimits, findBadAddress, inspectBody } from '#server/platform/edge.ts';
 import { redactText, safePath } from '#server/platform/log.ts';
 
 describe("the client's address", () => {
@@ -95,19 +95,64 @@ describe('bodies and input', () => {
   });
 
   test('NUL anywhere, broken escapes, and JSON that does not parse', async () => {
-    const get = (path: string) => findBadInput(new Request(`http://x${path}`), new URL(`http://x${path}`), false);
-    expect(await get('/lines/a%00b')).toBe('nul');
-    expect(await get('/search?q=a%00b')).toBe('nul');
-    expect(await get('/lines/%E0%A4')).toBe('encoding');
-    expect(await get('/lines/SECTEST%2BA1?q=%2B')).toBeUndefined();
-    const body = (text: string, type: string) => findBadInput(post(text, { 'content-type': type }), new URL('http://x/_actions/a'), true);
+    const get = (path: string) => findBadAddress(new URL(`http://x${path}`));
+    expect(get('/lines/a%00b')).toBe('nul');
+    expect(get('/search?q=a%00b')).toBe('nul');
+    expect(get('/lines/%E0%A4')).toBe('encoding');
+    expect(get('/lines/SECTEST%2BA1?q=%2B')).toBeUndefined();
+    const body = async (text: string, type: string) => (await inspectBody(post(text, { 'content-type': type }))).bad;
     expect(await body('{bad', 'application/json')).toBe('json');
     expect(await body(' ', 'application/json')).toBe('json');
     expect(await body('\uFEFF', 'application/json'), 'a lone byte-order mark (found by the fuzz test)').toBe('json');
     expect(await body('', 'application/json')).toBeUndefined();
     expect(await body('{"a":"b\\u0000"}', 'application/json')).toBe('nul');
+    expect(await body('{"a\\u0000":"b"}', 'application/json'), 'in a key').toBe('nul');
     expect(await body('displayName=a%00b', 'application/x-www-form-urlencoded')).toBe('nul');
+    expect((await inspectBody(post('a=1&displayName=a%00b', { 'content-type': 'application/x-www-form-urlencoded' }))).field, 'the field is named').toBe('displayName');
     expect(await body('displayName=ab', 'application/x-www-form-urlencoded')).toBeUndefined();
+  });
+
+  test('hostile shapes: too many fields, long fields, deep or huge JSON, many parts; each stopped without parsing the rest', async () => {
+    const form = (text: string) => inspectBody(post(text, { 'content-type': 'application/x-www-form-urlencoded' }));
+    const many = 'a&'.repeat(512 * 1024);
+    expect((await form(many)).bad, '1 MiB of fields without "="').toBe('fields');
+    expect((await form(`a=${'x'.repeat(bodyShape.fieldBytes + 1)}`)).bad).toBe('field-size');
+    expect((await form(`${'n'.repeat(bodyShape.fieldNameBytes + 1)}=1`)).bad).toBe('field-size');
+    const fine = await form(Array.from({ length: 50 }, (_, i) => `f${i}=${encodeURIComponent('中文 ' + i)}`).join('&'));
+    expect(fine.bad).toBeUndefined();
+    expect(fine.fields).toHaveLength(50);
+    expect(fine.fields[3]).toEqual(['f3', '中文 3']);
+
+    const json = async (text: string) => (await inspectBody(post(text, { 'content-type': 'application/json' }))).bad;
+    expect(await json('['.repeat(100_000) + ']'.repeat(100_000)), 'deep nesting').toBe('json-shape');
+    expect(await json(`[${'1,'.repeat(200_000)}1]`), 'a huge array').toBe('json-shape');
+    expect(await json('{"a":"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[","b":"\\"["}'), 'brackets inside strings do not count').toBeUndefined();
+
+    const multipart = new FormData();
+    for (let i = 0; i < bodyShape.parts + 10; i++) multipart.append(`p${i}`, 'x');
+    expect((await inspectBody(new Request('http://x/_actions/a', { method: 'POST', body: multipart }))).bad, 'many parts').toBe('fields');
+    const files = new FormData();
+    files.append('a', new Blob(['1']), 'a.csv');
+    files.append('b', new Blob(['2']), 'b.csv');
+    expect((await inspectBody(new Request('http://x/_actions/a', { method: 'POST', body: files }))).bad, 'two files').toBe('fields');
+    const named = new FormData();
+    named.append('loggerFile', new Blob(['1']), 'a\u0000.csv');
+    expect((await inspectBody(new Request('http://x/_actions/a', { method: 'POST', body: named }))).bad, 'NUL in a file name: a part header busboy refuses').toMatch(/nul|malformed/);
+    const content = new FormData();
+    content.append('requestId', '1');
+    content.append('loggerFile', new Blob(['timestamp,temperature_c\n2026-01-01T00:00Z,-190\u0000\n']), 'logger.csv');
+    expect(await inspectBody(new Request('http://x/_actions/a', { method: 'POST', body: content })), 'NUL in a file').toMatchObject({ bad: 'nul', field: 'loggerFile' });
+  });
+
+  test('the larger upload limit is for the upload action called by staff, nobody else', () => {
+    const url = (p: string) => new URL(`http://x${p}`);
+    const staff = { role: 'staff' as const };
+    const requester = { role: 'requester' as const };
+    expect(bodyLimitFor(url('/_actions/uploadLoggerFile'), '/_actions/uploadLoggerFile', 1024, staff)).toBeGreaterThan(1024);
+    expect(bodyLimitFor(url('/staff/requests/1?_action=uploadLoggerFile'), '/staff/requests/1', 1024, { role: 'admin' })).toBeGreaterThan(1024);
+    expect(bodyLimitFor(url('/_actions/uploadLoggerFile'), '/_actions/uploadLoggerFile', 1024, null)).toBe(1024);
+    expect(bodyLimitFor(url('/_actions/uploadLoggerFile'), '/_actions/uploadLoggerFile', 1024, requester)).toBe(1024);
+    expect(bodyLimitFor(url('/_actions/signIn'), '/_actions/signIn', 1024, staff)).toBe(1024);
   });
 });
 
