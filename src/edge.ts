@@ -13,7 +13,7 @@ import { splitLocale } from '#i18n/index.ts';
 import { getConfig } from '#server/platform/config.ts';
 import { badInputMessages, bodyLimitFor, bodyTooLarge, clientAddressFrom, EdgeLimits, findBadAddress, inspectBody, postsToAction, type BadInput } from '#server/platform/edge.ts';
 import { jsonError } from '#server/platform/http.ts';
-import { log, redactText, requestContext, safePath } from '#server/platform/log.ts';
+import { describeError, log, requestContext, safePath } from '#server/platform/log.ts';
 
 /** A request id (also the X-Request-Id response header) on every log line of the request, and one access line. */
 export const requestLog = defineMiddleware(async (context, next) => {
@@ -134,14 +134,3 @@ function withStatus(response: Response, status: number, headers: Record<string, 
   return out;
 }
 
-/** An error and the chain of causes under it (drizzle keeps pg's error in `cause`), redacted, for the log. */
-function describeError(error: unknown, depth = 0): Record<string, unknown> | undefined {
-  if (!error || typeof error !== 'object' || depth > 4) return undefined;
-  const e = error as { name?: unknown; message?: unknown; code?: unknown; cause?: unknown };
-  return {
-    name: String(e.name ?? 'Error'),
-    message: redactText(String(e.message ?? '')).slice(0, 500),
-    ...(typeof e.code === 'string' ? { code: e.code } : {}),
-    ...(e.cause ? { cause: describeError(e.cause, depth + 1) } : {}),
-  };
-}

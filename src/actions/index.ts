@@ -23,7 +23,7 @@ import { requestPasswordReset, resetPassword } from '#server/accounts/password-r
 import { getDb } from '#server/platform/runtime.ts';
 import { deleteSessionCookie, invalidateOwnSession, invalidateSession, setSessionCookie } from '#server/accounts/session.ts';
 import { mailKeys, throttleWait } from '#server/accounts/throttle.ts';
-import { clientOf, isProduction, publicOrigin, requireUser } from './context.ts';
+import { answerUnexpected, clientOf, isProduction, publicOrigin, requireUser } from './context.ts';
 import * as requests from './requests.ts';
 import { deleteSavedSearch, saveSearch, setSearchAlert } from './saved-searches.ts';
 
@@ -211,3 +211,6 @@ export const server = {
   deleteSavedSearch,
   setSearchAlert,
 };
+
+// An error an action did not expect answers a generic message with the request id (context.ts).
+answerUnexpected(server);
