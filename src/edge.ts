@@ -11,6 +11,7 @@ import type { APIContext, MiddlewareNext } from 'astro';
 import { defineMiddleware } from 'astro:middleware';
 import { splitLocale } from '#i18n/index.ts';
 import { getConfig } from '#server/platform/config.ts';
+import { getPool } from '#server/platform/runtime.ts';
 import { badInputMessages, bodyLimitFor, bodyTooLarge, clientAddressFrom, EdgeLimits, findBadAddress, inspectBody, postsToAction, type BadInput } from '#server/platform/edge.ts';
 import { jsonError } from '#server/platform/http.ts';
 import { describeError, log, requestContext, safePath } from '#server/platform/log.ts';
@@ -62,7 +63,7 @@ export const edgeChecks = defineMiddleware(async (context, next) => {
 
   // Every method counts: a HEAD runs the same export as a GET (the body is only dropped at the end).
   if (path.startsWith('/api/v1/')) {
-    limits ??= new EdgeLimits(config);
+    limits ??= new EdgeLimits(config, getPool());
     const csv = path === '/api/v1/search.csv';
     const wait = csv ? await limits.takeCsv(context.locals.clientAddress) : await limits.takeApi(context.locals.clientAddress);
     if (wait > 0) return withStatus(jsonError(429, 'rate_limited', `Too many requests; try again in ${wait} s.`, { retryAfter: wait }), 429, { 'Retry-After': String(wait) });

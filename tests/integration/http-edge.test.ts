@@ -490,6 +490,27 @@ describe('rate limits (API_RATE_LIMIT=5, CSV_RATE_LIMIT=2 per minute and address
     for (let i = 0; i < 3; i++) statuses.push((await raw(proxied.url, '/api/v1/search.csv?q=SEC', { headers: from('198.51.100.9') })).status);
     expect(statuses).toEqual([200, 200, 429]);
   });
+
+  test('HEAD counts like GET (it runs the same export): two HEADs use up the CSV budget, and the API budget too', async () => {
+    const csv: number[] = [];
+    for (const method of ['HEAD', 'HEAD', 'GET', 'HEAD']) csv.push((await raw(proxied.url, '/api/v1/search.csv?q=SEC', { method, headers: from('198.51.100.10') })).status);
+    expect(csv).toEqual([200, 200, 429, 429]);
+    const api: number[] = [];
+    for (let i = 0; i < 6; i++) api.push((await raw(proxied.url, '/api/v1/search?q=SEC', { method: 'HEAD', headers: from('198.51.100.11') })).status);
+    expect(api).toEqual([200, 200, 200, 200, 200, 429]);
+  });
+
+  test('two portal processes on one database enforce one budget per address (issue 17)', async () => {
+    const second = await startPortalServer({ ...services(), TRUSTED_PROXIES: '1', API_RATE_LIMIT: '5', CSV_RATE_LIMIT: '2' });
+    try {
+      const statuses: number[] = [];
+      // Alternating between the processes, as a balancer would.
+      for (let i = 0; i < 8; i++) statuses.push((await raw(i % 2 ? second.url : proxied.url, '/api/v1/lines/SECTEST%2BA1', { headers: from('198.51.100.12') })).status);
+      expect(statuses, 'five in all, not five per process').toEqual([200, 200, 200, 200, 200, 429, 429, 429]);
+    } finally {
+      await second.stop();
+    }
+  });
 });
 
 describe('logs', () => {

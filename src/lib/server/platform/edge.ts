@@ -5,7 +5,8 @@
  */
 import { Readable } from 'node:stream';
 import busboy from 'busboy';
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import type { Pool } from 'pg';
+import { RateLimiterMemory, RateLimiterPostgres, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Role } from '#db/schema/accounts.ts';
 import { decideAccess } from '#server/accounts/authorize.ts';
 import type { Config } from './config.ts';
@@ -250,18 +251,23 @@ export function clientAddressFrom(forwardedFor: string | null, direct: string, t
 
 /**
  * Per-address request budgets for the public API and the CSV export, and a cap
- * on exports running at once. In-process: each portal process counts on its
- * own, so N processes behind a balancer allow up to N times the budget; that
- * bounds what one address can make one process do, which is the point.
+ * on exports running at once. The budgets live in PostgreSQL (table
+ * `rate_limits`, rate-limiter-flexible's store), so every portal process and
+ * host draws on one budget per address; should PostgreSQL not answer, each
+ * process falls back to counting in its own memory. The export cap is per
+ * process: it bounds what one process is asked to do at once.
  */
 export class EdgeLimits {
-  private readonly api: RateLimiterMemory;
-  private readonly csv: RateLimiterMemory;
+  private readonly api: RateLimiterAbstract;
+  private readonly csv: RateLimiterAbstract;
   private exportsRunning = 0;
 
-  constructor(private readonly config: Pick<Config, 'API_RATE_LIMIT' | 'CSV_RATE_LIMIT' | 'CSV_MAX_CONCURRENT'>) {
-    this.api = new RateLimiterMemory({ keyPrefix: 'api', points: config.API_RATE_LIMIT, duration: 60 });
-    this.csv = new RateLimiterMemory({ keyPrefix: 'csv', points: config.CSV_RATE_LIMIT, duration: 60 });
+  constructor(
+    private readonly config: Pick<Config, 'API_RATE_LIMIT' | 'CSV_RATE_LIMIT' | 'CSV_MAX_CONCURRENT'>,
+    pool?: Pool,
+  ) {
+    this.api = limiter(pool, 'api', config.API_RATE_LIMIT);
+    this.csv = limiter(pool, 'csv', config.CSV_RATE_LIMIT);
   }
 
   /** Seconds to wait before this address may call the API again; 0 = go ahead (and counted). */
@@ -285,7 +291,15 @@ export class EdgeLimits {
   }
 }
 
-async function take(limiter: RateLimiterMemory, key: string): Promise<number> {
+/** A budget of `points` per minute and key: in PostgreSQL when a pool is given (memory as insurance), else in memory. */
+function limiter(pool: Pool | undefined, keyPrefix: string, points: number): RateLimiterAbstract {
+  const memory = new RateLimiterMemory({ keyPrefix, points, duration: 60 });
+  if (!pool) return memory;
+  // The table is made by migration 0030 (the app role may not create tables); expired rows are cleared hourly.
+  return new RateLimiterPostgres({ storeClient: pool, storeType: 'pool', tableName: 'rate_limits', tableCreated: true, keyPrefix, points, duration: 60, insuranceLimiter: memory });
+}
+
+async function take(limiter: RateLimiterAbstract, key: string): Promise<number> {
   try {
     await limiter.consume(key);
     return 0;
