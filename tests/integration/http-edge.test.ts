@@ -339,6 +339,8 @@ describe('the return path after sign-in', () => {
 describe('the development mailbox and mail links', () => {
   test('/dev/mail is served only when the server listens on loopback alone', async () => {
     expect((await fetch(`${server.url}/dev/mail`)).status).toBe(200);
+    // A proxy on the same host connects from loopback too, and says whom it forwards for (issue 16, finding 7).
+    expect((await raw(server.url, '/dev/mail', { headers: { 'X-Forwarded-For': '203.0.113.9' } })).status).toBe(404);
     const open = await startPortalServer({ ...services(), HOST: '0.0.0.0' });
     try {
       expect((await fetch(`${open.url}/dev/mail`)).status).toBe(404);
@@ -438,6 +440,32 @@ describe('names with reserved characters', () => {
       expect(res.status, path).toBe(200);
       const text = await res.text();
       expect(path.startsWith('/api') ? JSON.parse(text).number : unescape(text)).toContain(number);
+    }
+  });
+
+  test('citations and the staff batch page decode the name once (issue 16, finding 6)', async () => {
+    const broken = await raw(server.url, '/api/v1/lines/a%2500b/citation.ris');
+    expect(broken.status, 'a name that decodes to "a%00b" is simply not found').toBe(404);
+    expect(broken.headers['x-content-type-options']).toBe('nosniff');
+    expect(JSON.parse(broken.body)).toMatchObject({ error: 'not_found' });
+    for (const format of ['ris', 'bib']) {
+      const cite = await fetch(`${server.url}/api/v1${linePath('SECTEST+A1')}/citation.${format}`);
+      expect(cite.status, format).toBe(200);
+      expect(await cite.text()).toContain('SECTEST+A1');
+    }
+    const staff = await sessionCookie(t.db, (await makeAccount(t.db, 'staff')).id);
+    for (const prefix of ['', '/zh']) {
+      const page = await fetch(`${server.url}${prefix}/staff${batchPath('SEC/01')}`, { headers: { Cookie: staff.cookie }, redirect: 'manual' });
+      expect(page.status, `${prefix}/staff${batchPath('SEC/01')}`).toBe(200);
+      expect(await page.text()).toContain('SEC/01');
+    }
+  });
+
+  test('pages for a signed-in account are never stored (Cache-Control: no-store)', async () => {
+    const user = await sessionCookie(t.db, (await makeAccount(t.db, 'requester')).id);
+    for (const path of ['/account', '/search?q=SEC', `/zh${linePath('SECTEST+A1')}`]) {
+      const res = await fetch(`${server.url}${path}`, { headers: { Cookie: user.cookie }, redirect: 'manual' });
+      expect(res.headers.get('cache-control'), path).toBe('no-store');
     }
   });
 

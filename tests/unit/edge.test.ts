@@ -2,9 +2,11 @@
 import { describe, expect, test } from 'vitest';
 import { safeReturnPath } from '#lib/account-inputs.ts';
 import { canonicalPath, segmentAt } from '#lib/path-segments.ts';
-import { configuredOrigin, listensOnLoopbackOnly } from '#server/platform/config.ts';
+import { configuredOrigin, listensOnLoopbackOnly, servesDevMailbox } from '#server/platform/config.ts';
+import { toCsv } from '#lib/csv.ts';
+import { securityHeaders } from '#server/platform/security-headers.ts';
 import { bodyLimitFor, bodyShape, bodyTooLarge, clientAddressFrom, EdgeLimits, findBadAddress, inspectBody } from '#server/platform/edge.ts';
-import { redactText, safePath } from '#server/platform/log.ts';
+import { describeError, redactText, safePath } from '#server/platform/log.ts';
 
 describe("the client's address", () => {
   test('no trusted proxy: the connection, whatever X-Forwarded-For says', () => {
@@ -176,6 +178,20 @@ describe('configuration', () => {
     for (const HOST of ['127.0.0.1', '::1', 'localhost']) expect(listensOnLoopbackOnly({ HOST })).toBe(true);
     for (const HOST of ['0.0.0.0', '::', '192.168.1.10']) expect(listensOnLoopbackOnly({ HOST })).toBe(false);
   });
+  test('/dev/mail answers only a loopback connection that no proxy forwarded, on a local portal (issue 16, finding 7)', () => {
+    const local = { HOST: '127.0.0.1', NODE_ENV: 'development' as const, EMBEDDED_SERVICES: true, TRUSTED_PROXIES: 0 };
+    const none = new Headers();
+    expect(servesDevMailbox(local, '127.0.0.1', none)).toBe(true);
+    expect(servesDevMailbox(local, '::1', none)).toBe(true);
+    expect(servesDevMailbox(local, '::ffff:127.0.0.1', none)).toBe(true);
+    expect(servesDevMailbox(local, '192.168.1.20', none), 'a connection from elsewhere').toBe(false);
+    expect(servesDevMailbox(local, '127.0.0.1', new Headers({ 'X-Forwarded-For': '203.0.113.9' })), 'a proxy on the same host').toBe(false);
+    expect(servesDevMailbox(local, '127.0.0.1', new Headers({ Forwarded: 'for=203.0.113.9' }))).toBe(false);
+    expect(servesDevMailbox({ ...local, TRUSTED_PROXIES: 1 }, '127.0.0.1', none)).toBe(false);
+    expect(servesDevMailbox({ ...local, HOST: '0.0.0.0' }, '127.0.0.1', none)).toBe(false);
+    expect(servesDevMailbox({ ...local, NODE_ENV: 'production' }, '127.0.0.1', none)).toBe(false);
+    expect(servesDevMailbox({ ...local, EMBEDDED_SERVICES: false }, '127.0.0.1', none)).toBe(false);
+  });
   test('links use PUBLIC_URL, else the configured address', () => {
     expect(configuredOrigin({ PUBLIC_URL: 'https://cells.example.org/', HOST: '0.0.0.0', PORT: 4321 })).toBe('https://cells.example.org');
     expect(configuredOrigin({ PUBLIC_URL: undefined, HOST: '127.0.0.1', PORT: 4321 })).toBe('http://127.0.0.1:4321');
@@ -184,7 +200,25 @@ describe('configuration', () => {
   });
 });
 
+describe('CSV cells and caching (issue 16, finding 8)', () => {
+  test('a cell with ";" is quoted (spreadsheets with ";" as their separator would split it), like one with ","', () => {
+    expect(toCsv([['a;b', 'c,d', 'plain', 'say "hi"']])).toBe('\uFEFF"a;b","c,d",plain,"say ""hi"""\r\n');
+  });
+  test("a signed-in account's responses are never stored", () => {
+    expect(securityHeaders(new Headers(), { production: false, dev: false, signedIn: true })['Cache-Control']).toBe('no-store');
+    expect(securityHeaders(new Headers(), { production: false, dev: false, signedIn: false })['Cache-Control']).toBeUndefined();
+  });
+});
+
 describe('logs', () => {
+  test('a failed query logged during an outage keeps its statement, not its parameters (a session id among them)', () => {
+    const failed = new Error('Failed query: select "id" from "sessions" where "id" = $1\nparams: abcdefghijklmnopqrstuvwx');
+    const cause = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+    const described = describeError(Object.assign(failed, { cause }));
+    expect(JSON.stringify(described)).not.toContain('abcdefghijklmnopqrstuvwx');
+    expect(described).toMatchObject({ message: expect.stringContaining('from "sessions"'), cause: { code: 'ECONNREFUSED' } });
+  });
+
   test('paths keep only the names of query parameters; free text loses tokens', () => {
     expect(safePath(new URL('http://x/reset-password?token=abc&x=1'))).toEqual({ path: '/reset-password', queryKeys: ['token', 'x'] });
     expect(redactText('Could not render http://x/a?token=abc then session=abc.def')).toBe('Could not render http://x/a?[redacted] then session=[redacted]');
