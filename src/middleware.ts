@@ -6,7 +6,8 @@ import { getConfig } from '#server/platform/config.ts';
 import { isDatabaseUnavailable, unavailableJson, unavailablePage } from '#server/platform/outage.ts';
 import { ensureWorkers, getDb, getPool } from '#server/platform/runtime.ts';
 import { withSecurityHeaders } from '#server/platform/security-headers.ts';
-import { edgeChecks, requestLog } from './edge.ts';
+import { describeError, log } from '#server/platform/log.ts';
+import { bodyChecks, edgeChecks, requestLog } from './edge.ts';
 import { deleteSessionCookie, sessionCookieName, setSessionCookie, validateSessionToken } from '#server/accounts/session.ts';
 
 /** The outbox workers (search, mail) live in the server process; the first request starts them. */
@@ -15,10 +16,11 @@ const startWorkers = defineMiddleware(async (_context, next) => {
   return next();
 });
 
-/** Security headers on every response rendered by the server, errors included. */
-const securityHeaders = defineMiddleware(async (_context, next) => {
+/** Security headers on every response rendered by the server, errors included; `no-store` for a signed-in account's. */
+const securityHeaders = defineMiddleware(async (context, next) => {
   const production = getConfig().NODE_ENV === 'production';
-  return withSecurityHeaders(await next(), { production, dev: import.meta.env.DEV });
+  const response = await next();
+  return withSecurityHeaders(response, { production, dev: import.meta.env.DEV, signedIn: Boolean(context.locals.user) });
 });
 
 /** `/zh/...` renders the same page as `/...`, in Chinese. */
@@ -52,7 +54,8 @@ const outage = defineMiddleware(async (context, next) => {
     // An error we cannot classify, while PostgreSQL does not answer a probe, is the outage too
     // (a connection dying mid-query surfaces in more shapes than the classifier knows).
     if (!isDatabaseUnavailable(error) && (await databaseAnswers())) throw error;
-    console.error(`[db] unavailable: ${context.url.pathname}: ${(error as Error).message}`);
+    // The path only, and the error without its query's parameters (they may hold the id half of a session token).
+    log.warn({ path: context.url.pathname, error: describeError(error) }, 'database unavailable');
     const { locale, pathWithoutLocale } = context.locals;
     return pathWithoutLocale.startsWith('/api/') ? unavailableJson() : unavailablePage(locale, pathWithoutLocale);
   }
@@ -102,26 +105,7 @@ const guard = defineMiddleware((context, next) => {
   return next(new URL('/forbidden', context.url));
 });
 
-/**
- * Keeps what a form posted to an action (passwords and tokens excepted), so a
- * page re-rendered with errors shows the values typed, without JavaScript.
- * Reads a clone: the action still reads the original body.
- */
-const rememberFormInput = defineMiddleware(async (context, next) => {
-  context.locals.formInput = {};
-  const type = context.request.headers.get('content-type') ?? '';
-  if (context.request.method === 'POST' && context.url.searchParams.has('_action') && /form/.test(type)) {
-    try {
-      const form = await context.request.clone().formData();
-      for (const [name, value] of form) {
-        if (typeof value === 'string' && !/password|token/i.test(name)) context.locals.formInput[name] = value;
-      }
-    } catch {
-      // A malformed body: the action reports it.
-    }
-  }
-  return next();
-});
-
-// The edge (src/edge.ts) comes before anything that reads a body.
-export const onRequest = sequence(requestLog, startWorkers, securityHeaders, locale, edgeChecks, outage, authenticate, guard, rememberFormInput);
+// The edge (src/edge.ts) comes before anything that reads a body; bodyChecks
+// after authenticate and guard (cookies and paths only): it needs the user to
+// grant the upload limit, and keeps a form's fields for re-rendering (locals.formInput).
+export const onRequest = sequence(requestLog, startWorkers, securityHeaders, locale, edgeChecks, outage, authenticate, guard, bodyChecks);

@@ -7,7 +7,7 @@
  * unique index is case-insensitive.
  */
 import { relations } from 'drizzle-orm';
-import { customType, doublePrecision, index, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { bigint, customType, doublePrecision, index, integer, pgTable, text, timestamp, uniqueIndex, varchar } from 'drizzle-orm/pg-core';
 
 const bytea = customType<{ data: Buffer; driverData: Buffer }>({ dataType: () => 'bytea' });
 
@@ -86,6 +86,31 @@ export const authThrottle = pgTable(
   },
   (t) => [index('auth_throttle_last_failure_idx').on(t.lastFailureAt)],
 );
+
+/**
+ * Devices (`device:<sha256 of the device cookie>`) and addresses
+ * (`address:<account id>|<address>`) an account signed in from: its owner,
+ * coming back from one, is throttled there alone (src/lib/server/accounts/trust.ts).
+ */
+export const signInTrust = pgTable(
+  'sign_in_trust',
+  {
+    key: text().primaryKey(),
+    accountId: text()
+      .notNull()
+      .references(() => accounts.id, { onDelete: 'cascade' }),
+    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    lastUsedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('sign_in_trust_last_used_idx').on(t.lastUsedAt)],
+);
+
+/** Request budgets of the HTTP edge across processes: rate-limiter-flexible's PostgreSQL store reads and writes it. */
+export const rateLimits = pgTable('rate_limits', {
+  key: varchar({ length: 255 }).primaryKey(),
+  points: integer().notNull().default(0),
+  expire: bigint({ mode: 'number' }),
+});
 
 /** Mail that was not sent through SMTP (no SMTP_URL): kept here, listed at /dev/mail outside production. */
 

@@ -21,9 +21,10 @@ import * as accounts from '#server/accounts/accounts.ts';
 import { registerAccount, sendEmailVerification, verifyEmailToken } from '#server/accounts/email-verification.ts';
 import { requestPasswordReset, resetPassword } from '#server/accounts/password-reset.ts';
 import { getDb } from '#server/platform/runtime.ts';
-import { deleteSessionCookie, invalidateOwnSession, invalidateSession, setSessionCookie } from '#server/accounts/session.ts';
+import { deleteSessionCookie, invalidateOwnSession, invalidateSession, setDeviceCookie, setSessionCookie } from '#server/accounts/session.ts';
+import { deviceCookieName } from '#server/accounts/trust.ts';
 import { mailKeys, throttleWait } from '#server/accounts/throttle.ts';
-import { clientOf, isProduction, publicOrigin, requireUser } from './context.ts';
+import { answerUnexpected, clientOf, isProduction, publicOrigin, requireUser } from './context.ts';
 import * as requests from './requests.ts';
 import { deleteSavedSearch, saveSearch, setSearchAlert } from './saved-searches.ts';
 
@@ -55,9 +56,11 @@ const signIn = defineAction({
   accept: 'form',
   input: signInInput,
   handler: async (input, context) => {
-    const result = await accounts.signIn(getDb(), { email: input.email, password: input.password, ...clientOf(context) });
+    const deviceToken = context.cookies.get(deviceCookieName(isProduction()))?.value;
+    const result = await accounts.signIn(getDb(), { email: input.email, password: input.password, deviceToken, ...clientOf(context) });
     if (result.ok) {
       setSessionCookie(context.cookies, result.token, result.expiresAt, isProduction());
+      setDeviceCookie(context.cookies, result.deviceToken, isProduction());
       return { next: safeReturnPath(input.next) };
     }
     if (result.reason === 'throttled') {
@@ -212,3 +215,6 @@ export const server = {
   deleteSavedSearch,
   setSearchAlert,
 };
+
+// An error an action did not expect answers a generic message with the request id (context.ts).
+answerUnexpected(server);

@@ -28,6 +28,8 @@ describe('sign in and out', () => {
     expect(cookieLine).toMatch(/HttpOnly/i);
     expect(cookieLine).toMatch(/SameSite=Lax/i);
     expect(cookieLine, 'Secure only in production').not.toMatch(/Secure/i);
+    const deviceLine = res.headers.getSetCookie().find((c) => c.startsWith('device='));
+    expect(deviceLine, 'a device cookie: the owner coming back from this browser is never delayed by strangers (issue 16)').toMatch(/HttpOnly/i);
     const token = setCookieToken(res)!;
     expect(await validateSessionToken(portal.database.db, token)).toBeDefined();
     expect((await getPage(url(), '/account', `session=${token}`)).status).toBe(200);

@@ -5,6 +5,7 @@
  * come from privileges ("permission denied", "must be owner"), not only
  * from the append-only triggers a table owner could switch off.
  */
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { createDatabase, createPool, type Database } from '#db/client.ts';
 import { runMigrations } from '#db/migrate.ts';
@@ -93,6 +94,44 @@ describe('the app role', () => {
     expect(await asApp(`SET session_replication_role = replica`)).toMatch(/permission denied/);
     expect(await asApp(`ALTER FUNCTION audit_events_chain() SECURITY INVOKER`)).toMatch(/must be owner/);
     expect(await asApp(`CREATE TABLE audit_events_copy (id int)`)).toMatch(/permission denied/);
+  });
+
+  test('cannot fork the audit chain by naming an older event as the tail (the setting the triggers once trusted)', async () => {
+    const account = await makeAccount(t.db, 'requester');
+    for (let i = 0; i < 3; i++) await appDb.transaction((tx) => recordAudit(tx, { actor: 'test', action: 'account.profile_updated', entityType: 'account', entityId: account.id }));
+    const older = await app.query<{ hash: string }>(`SELECT hash FROM audit_events ORDER BY id DESC OFFSET 2 LIMIT 1`);
+    const head = await app.query<{ hash: string }>(`SELECT hash FROM audit_chain_head`);
+    await appDb.transaction(async (tx) => {
+      await tx.execute(sql`SELECT set_config('audit.chain_tail', ${older.rows[0]!.hash}, true)`);
+      await recordAudit(tx, { actor: 'test', action: 'account.profile_updated', entityType: 'account', entityId: account.id });
+    });
+    const last = await app.query<{ prev_hash: string }>(`SELECT prev_hash FROM audit_events ORDER BY id DESC LIMIT 1`);
+    expect(last.rows[0]!.prev_hash, 'the new event follows the real head').toBe(head.rows[0]!.hash);
+    expect(await verifyAuditChain(appDb)).toMatchObject({ ok: true });
+  });
+
+  test('a temporary table named like a real one cannot stand in for it in a trigger: a stock movement still moves the counters', async () => {
+    const { rows } = await app.query<{ id: number; vials_available: number }>(`SELECT id, vials_available FROM batches WHERE number = 'RB-001'`);
+    const client = await app.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query('CREATE TEMP TABLE batches (id int, vials_total int, vials_available int, vials_reserved int, vials_shipped int, updated_at timestamptz) ON COMMIT DROP');
+      await client.query(`INSERT INTO stock_movements (batch_id, kind, quantity, actor, reason) VALUES ($1, 'reserved', 1, 'test', 'temporary table')`, [rows[0]!.id]);
+      await client.query('COMMIT');
+    } finally {
+      client.release();
+    }
+    const after = await app.query<{ vials_available: number }>(`SELECT vials_available FROM batches WHERE id = $1`, [rows[0]!.id]);
+    expect(after.rows[0]!.vials_available).toBe(rows[0]!.vials_available - 1);
+  });
+
+  test('every trigger function and SECURITY DEFINER function has search_path = pg_catalog, public (temporary schema last)', async () => {
+    const { rows } = await owner.query<{ name: string; config: string[] | null }>(
+      `SELECT p.oid::regprocedure::text AS name, p.proconfig AS config FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+       WHERE n.nspname = 'public' AND (p.prorettype = 'trigger'::regtype OR p.prosecdef)`,
+    );
+    expect(rows.length).toBeGreaterThan(5);
+    for (const row of rows) expect(row.config ?? [], row.name).toContain('search_path=pg_catalog, public, pg_temp');
   });
 
   test('keeps ordinary DML on ordinary tables', async () => {

@@ -10,6 +10,8 @@ import { mailOutbox } from '#db/schema/index.ts';
 import { changePassword, signIn, type SignInResult } from '#server/accounts/accounts.ts';
 import { requestPasswordReset, resetPassword } from '#server/accounts/password-reset.ts';
 import { policies } from '#server/accounts/throttle.ts';
+import { EdgeLimits } from '#server/platform/edge.ts';
+import { createPool } from '#db/client.ts';
 import { makeAccount, TEST_PASSWORD } from '../support/accounts.ts';
 import { useTestDatabase, type TestDatabase } from '../support/db.ts';
 
@@ -33,7 +35,7 @@ function clock(start = Date.now()) {
 }
 
 /** One attempt; when throttled, wait as told and try again (as a patient attacker would). */
-async function attemptWhenAllowed(c: ReturnType<typeof clock>, input: { email: string; password: string; ipAddress: string }): Promise<SignInResult> {
+async function attemptWhenAllowed(c: ReturnType<typeof clock>, input: { email: string; password: string; ipAddress: string; deviceToken?: string }): Promise<SignInResult> {
   for (;;) {
     const r = await signIn(t.db, { ...input, ...ua }, c.now());
     if (r.ok || r.reason !== 'throttled') return r;
@@ -167,5 +169,92 @@ describe('forgot password', () => {
     const token = /token=([a-z0-9.]+)/.exec(mails[0]!.body)![1]!;
     expect(await resetPassword(t.db, token, 'a brand new long password')).toBe(true);
     expect(await count(`security_events WHERE kind = 'mail.dropped'`)).toBeGreaterThan(0);
+  });
+});
+
+describe('strangers cannot lock the owner out (issue 16, finding 2)', () => {
+  /**
+   * Many attacker addresses keep the account-wide key waiting: each retries the
+   * moment it is allowed. Between their attempts the owner tries the right
+   * password. Measured: how often the owner got in, per way of coming back.
+   */
+  test('with 200 attacker addresses hammering the account, the owner on a known device or address gets in every time; a new address shares the capped delay', async () => {
+    const owner = await makeAccount(t.db, 'requester');
+    const c = clock();
+    // The owner signed in once before, from home, and the browser kept its device cookie.
+    const first = await signIn(t.db, { email: owner.email, password: TEST_PASSWORD, ipAddress: '192.0.2.10', ...ua }, c.now());
+    expect(first.ok).toBe(true);
+    if (!first.ok) return;
+    const device = first.deviceToken;
+    const tally = { device: 0, address: 0, newAddress: 0, rounds: 0, attempts: 0, attackerWaits: 0 };
+    for (let round = 0; round < 30; round++) {
+      tally.rounds++;
+      // A burst from many addresses, each a fresh one (no per-address or per-pair delay applies to them).
+      for (let i = 0; i < 200 / 30 + 1; i++) {
+        const ip = `203.0.${round}.${i}`;
+        const r = await signIn(t.db, { email: owner.email, password: `guess ${round}-${i}`, ipAddress: ip, ...ua }, c.now());
+        tally.attempts++;
+        if (!r.ok && r.reason === 'throttled') tally.attackerWaits++;
+      }
+      // The owner, right after the burst: from the browser with the cookie on a café's network, from home without it, and from a new place.
+      if ((await signIn(t.db, { email: owner.email, password: TEST_PASSWORD, ipAddress: `198.18.${round}.1`, deviceToken: device, ...ua }, c.now())).ok) tally.device++;
+      if ((await signIn(t.db, { email: owner.email, password: TEST_PASSWORD, ipAddress: '192.0.2.10', ...ua }, c.now())).ok) tally.address++;
+      c.advance(5);
+    }
+    // From a new place, without the cookie, the owner is one of the strangers: the account's delay, capped short.
+    // (Tried once at the end: a success there forgets the account's failures, which would end the attack.)
+    const fresh = await signIn(t.db, { email: owner.email, password: TEST_PASSWORD, ipAddress: '198.19.0.1', ...ua }, c.now());
+    if (fresh.ok) tally.newAddress++;
+    else {
+      expect(fresh).toMatchObject({ reason: 'throttled' });
+      if (fresh.reason === 'throttled') expect(fresh.retryAfterSeconds, 'a new address waits at most the per-account cap').toBeLessThanOrEqual(policies.account.capMs / 1000);
+    }
+    console.log(`lockout: ${tally.attempts} wrong passwords from ${tally.attempts} addresses in ${tally.rounds} rounds (${tally.attackerWaits} refused unchecked); the owner got in ${tally.device}/${tally.rounds} with the device cookie, ${tally.address}/${tally.rounds} from the known address, ${tally.newAddress}/1 from a new address`);
+    expect(tally.device, 'with the device cookie').toBe(tally.rounds);
+    expect(tally.address, 'from the address signed in from before').toBe(tally.rounds);
+    expect(tally.attackerWaits, 'the attack did keep the account-wide key waiting').toBeGreaterThan(0);
+    expect(tally.newAddress, 'from an unknown address the owner shares the per-account delay').toBe(0);
+  });
+
+  test('a device cookie of another account, or a made-up one, earns nothing; wrong passwords on a trusted device count on that device alone', async () => {
+    const owner = await makeAccount(t.db, 'requester');
+    const other = await makeAccount(t.db, 'requester');
+    const c = clock();
+    const mine = await signIn(t.db, { email: owner.email, password: TEST_PASSWORD, ipAddress: '192.0.2.20', ...ua }, c.now());
+    const theirs = await signIn(t.db, { email: other.email, password: TEST_PASSWORD, ipAddress: '192.0.2.21', ...ua }, c.now());
+    if (!mine.ok || !theirs.ok) throw new Error('sign-in failed');
+    // Strangers make the account wait.
+    for (let i = 0; i < 15; i++) await signIn(t.db, { email: owner.email, password: `x${i}`, ipAddress: `203.1.0.${i}`, ...ua }, c.now());
+    for (const deviceToken of [theirs.deviceToken, 'made-up-token', 'x'.repeat(5000)]) {
+      const r = await signIn(t.db, { email: owner.email, password: TEST_PASSWORD, ipAddress: '198.18.99.1', deviceToken, ...ua }, c.now());
+      expect(r, 'no trust from a cookie that is not this account’s').toMatchObject({ ok: false, reason: 'throttled' });
+    }
+    // The owner mistypes on the trusted device: delays grow there (the pair policy), not for the account.
+    for (let i = 0; i < 8; i++) await attemptWhenAllowed(c, { email: owner.email, password: `typo ${i}`, ipAddress: '198.18.1.1', deviceToken: mine.deviceToken });
+    const right = await attemptWhenAllowed(c, { email: owner.email, password: TEST_PASSWORD, ipAddress: '198.18.1.1', deviceToken: mine.deviceToken });
+    expect(right.ok).toBe(true);
+  });
+});
+
+describe('rate limits shared across processes (issue 17)', () => {
+  test('two limiter instances on one database, as two processes have, enforce one budget per address', async () => {
+    // Two pools as two processes would have (the app role, as the server connects).
+    const [a, b] = [createPool(t.appUrl, { max: 2 }), createPool(t.appUrl, { max: 2 })];
+    try {
+      const config = { API_RATE_LIMIT: 6, CSV_RATE_LIMIT: 2, CSV_MAX_CONCURRENT: 1 };
+      const [one, two] = [new EdgeLimits(config, a), new EdgeLimits(config, b)];
+      const address = `192.0.2.${Math.floor(Math.random() * 250)}-shared`;
+      const waits: number[] = [];
+      for (let i = 0; i < 6; i++) waits.push(await (i % 2 ? two : one).takeApi(address));
+      expect(waits, 'six calls, alternating, within the budget').toEqual([0, 0, 0, 0, 0, 0]);
+      expect(await one.takeApi(address), 'the seventh, on either, is refused').toBeGreaterThan(0);
+      expect(await two.takeApi(address)).toBeGreaterThan(0);
+      expect(await two.takeApi(`${address}-other`), 'another address has its own budget').toBe(0);
+      expect([await one.takeCsv(address), await two.takeCsv(address), await one.takeCsv(address)].map((w) => w > 0)).toEqual([false, false, true]);
+      const rows = await t.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM rate_limits WHERE key LIKE $1`, [`%${address}%`]);
+      expect(rows.rows[0]!.n, 'the budgets are rows in PostgreSQL').toBeGreaterThan(0);
+    } finally {
+      await Promise.all([a.end(), b.end()]);
+    }
   });
 });

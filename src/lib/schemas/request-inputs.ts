@@ -6,20 +6,21 @@
 import { z } from 'zod';
 import { useCategories, requestStates } from '#db/schema/requests.ts';
 import { releaseStatuses } from '#db/schema/batches.ts';
+import { calendarDate, id, isCalendarDate } from './ids.ts';
 
 const required = 'auth.error.required';
 // Astro hands an empty form field to the schema as null: an optional text is then ''.
 const text = (max: number) => z.string().trim().max(max, 'auth.error.tooLong').nullish().transform((v) => v ?? '');
 const requiredText = (max: number) => z.string(required).trim().min(1, required).max(max, 'auth.error.tooLong');
-const id = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 const vials = z.coerce.number(required).int('request.error.required').min(1, required).max(1000, 'auth.error.tooLong');
 const password = z.string(required).min(1, required).max(256, 'auth.error.passwordTooLong');
-const isoDate = z.string(required).regex(/^\d{4}-\d{2}-\d{2}$/, required);
+// Bounded ids and real calendar dates (shared with the other schemas): out-of-range values are a 400, not a database error.
+const isoDate = calendarDate;
 const temperature = z.coerce.number(required).min(-273.15, required).max(200, required);
 const dateTime = z
   .string(required)
   .trim()
-  .refine((v) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$/i.test(v) && !Number.isNaN(new Date(v).getTime()), required)
+  .refine((v) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$/i.test(v) && isCalendarDate(v.slice(0, 10)) && !Number.isNaN(new Date(v).getTime()), required)
   // A datetime-local field has no zone: the forms say UTC.
   .transform((v) => new Date(/(Z|[+-]\d{2}:?\d{2})$/i.test(v) ? v : `${v}Z`));
 

@@ -11,7 +11,8 @@ import type { Locale } from '#i18n/index.ts';
 import { recordAudit } from '#server/platform/audit.ts';
 import { decoyPasswordHash, hashPassword, verifyPassword } from './password.ts';
 import { noteSecurityEvent } from '#server/platform/security-events.ts';
-import { clearThrottle, passwordCheckKeys, recordFailure, signInKeys, throttleWait } from './throttle.ts';
+import { clearThrottle, passwordCheckKeys, recordFailure, signInKeys, throttleWait, trustedSignInKeys } from './throttle.ts';
+import { findTrust, rememberSignIn } from './trust.ts';
 import { createSession, invalidateAccountSessions } from './session.ts';
 
 export interface NewAccount {
@@ -73,7 +74,7 @@ export async function activateAccount(tx: Executor, accountId: string): Promise<
 }
 
 export type SignInResult =
-  | { ok: true; token: string; expiresAt: Date; account: Account }
+  | { ok: true; token: string; expiresAt: Date; account: Account; deviceToken: string }
   | { ok: false; reason: 'invalid' }
   | { ok: false; reason: 'unverified'; account: Account }
   | { ok: false; reason: 'throttled'; retryAfterSeconds: number };
@@ -82,21 +83,26 @@ export type SignInResult =
  * Checks the password and opens a fresh session. Unknown email, wrong
  * password and disabled account all answer `invalid`, after the same argon2
  * work; throttling (growing delays, see throttle.ts) answers alike whether
- * the email exists or not, and checks no password while it lasts.
+ * the email exists or not, and checks no password while it lasts. From a
+ * device or an address the account signed in from before (trust.ts), only
+ * that device's or that pair's failures count: strangers elsewhere cannot
+ * delay the owner.
  */
 export async function signIn(
   db: Database,
-  input: { email: string; password: string; ipAddress: string; userAgent: string },
+  input: { email: string; password: string; ipAddress: string; userAgent: string; deviceToken?: string },
   now = new Date(),
 ): Promise<SignInResult> {
-  const keys = signInKeys(input.email, input.ipAddress);
+  const known = await findAccountByEmail(db, input.email);
+  const trust = known ? await findTrust(db, known.id, input.deviceToken, input.ipAddress, now) : undefined;
+  const keys = trust ? trustedSignInKeys(trust, input.email, input.ipAddress) : signInKeys(input.email, input.ipAddress);
   const wait = await throttleWait(db, keys, now);
   if (wait > 0) {
     // Security noise stays out of the record chain: an attacker must not be able to grow it at will.
     await noteSecurityEvent(db, 'sign_in.throttled', input.ipAddress, now);
     return { ok: false, reason: 'throttled', retryAfterSeconds: wait };
   }
-  const account = await findAccountByEmail(db, input.email);
+  const account = known;
   const valid = await verifyPassword(account?.passwordHash ?? (await decoyPasswordHash()), input.password);
   if (!account || !valid || account.status === 'disabled') {
     await recordFailure(db, keys, now);
@@ -109,7 +115,8 @@ export async function signIn(
   return db.transaction(async (tx) => {
     await tx.update(accounts).set({ lastLoginAt: now }).where(eq(accounts.id, account.id));
     const { token, session } = await createSession(tx, account.id, { ipAddress: input.ipAddress, userAgent: input.userAgent }, now);
-    return { ok: true as const, token, expiresAt: session.expiresAt, account };
+    const deviceToken = await rememberSignIn(tx, account.id, input.deviceToken, input.ipAddress, now);
+    return { ok: true as const, token, expiresAt: session.expiresAt, account, deviceToken };
   });
 }
 

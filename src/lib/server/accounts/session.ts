@@ -4,6 +4,7 @@
  * Sliding expiry: 30 days, renewed when half of it has passed.
  */
 import { and, eq, lt, ne } from 'drizzle-orm';
+import { deviceCookieName } from './trust.ts';
 import type { AstroCookies } from 'astro';
 import type { Executor } from '#db/client.ts';
 import { accounts, sessions, type Account, type Session } from '#db/schema/accounts.ts';
@@ -109,6 +110,11 @@ export function setSessionCookie(cookies: AstroCookies, token: string, expiresAt
     path: '/',
     expires: expiresAt,
   });
+}
+
+/** The device cookie of trust.ts: proof this browser signed in to an account before (a year; renewed at each sign-in). */
+export function setDeviceCookie(cookies: AstroCookies, token: string, production: boolean): void {
+  cookies.set(deviceCookieName(production), token, { httpOnly: true, sameSite: 'lax', secure: production, path: '/', maxAge: 365 * 86_400 });
 }
 
 export function deleteSessionCookie(cookies: AstroCookies, production: boolean): void {

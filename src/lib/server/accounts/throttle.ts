@@ -66,6 +66,16 @@ export function signInKeys(typedEmail: string, ipAddress: string): ThrottleKey[]
   ];
 }
 
+/**
+ * The keys of a sign-in from a device or address the account signed in from
+ * before (trust.ts): that device alone (the pair's policy), or that pair and
+ * the address; never the account-wide key strangers feed.
+ */
+export function trustedSignInKeys(trust: { kind: 'device' | 'address'; key: string }, typedEmail: string, ipAddress: string): ThrottleKey[] {
+  if (trust.kind === 'device') return [{ key: `trusted-${trust.key}`, policy: policies.pair }];
+  return signInKeys(typedEmail, ipAddress).filter((k) => !k.key.startsWith('account:'));
+}
+
 export function passwordCheckKeys(accountId: string): ThrottleKey[] {
   return [{ key: `password:${accountId}`, policy: policies.passwordCheck }];
 }

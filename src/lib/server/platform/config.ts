@@ -111,6 +111,21 @@ export function listensOnLoopbackOnly(c: Pick<Config, 'HOST'>): boolean {
   return ['127.0.0.1', '::1', '[::1]', 'localhost'].includes(c.HOST.toLowerCase());
 }
 
+const loopbackAddress = (address: string) => /^(127\.\d+\.\d+\.\d+|::1|::ffff:127\.\d+\.\d+\.\d+)$/i.test(address);
+
+/**
+ * Whether /dev/mail may answer this request: a local portal (embedded services,
+ * not production, listening on loopback alone, no proxy configured), asked over
+ * a connection from loopback that no proxy forwarded. A proxy on the same host
+ * connects from loopback too, but says whom it forwards for; a development
+ * portal must never be exposed (README).
+ */
+export function servesDevMailbox(c: Pick<Config, 'HOST' | 'NODE_ENV' | 'EMBEDDED_SERVICES' | 'TRUSTED_PROXIES'>, connectionAddress: string, headers: Headers): boolean {
+  if (c.NODE_ENV === 'production' || !c.EMBEDDED_SERVICES || !listensOnLoopbackOnly(c) || c.TRUSTED_PROXIES > 0) return false;
+  if (['x-forwarded-for', 'forwarded', 'x-real-ip', 'x-forwarded-host'].some((h) => headers.has(h))) return false;
+  return loopbackAddress(connectionAddress);
+}
+
 /**
  * The origin links (in mail, in JSON) point to: PUBLIC_URL, else the address the
  * server binds. Never a request's Host header, which the sender chooses.

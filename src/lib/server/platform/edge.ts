@@ -3,7 +3,12 @@
  * an API route sees it. Plain functions over Request/URL (the middleware wires
  * them), so each rule is testable on its own.
  */
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import { Readable } from 'node:stream';
+import busboy from 'busboy';
+import type { Pool } from 'pg';
+import { RateLimiterMemory, RateLimiterPostgres, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { Role } from '#db/schema/accounts.ts';
+import { decideAccess } from '#server/accounts/authorize.ts';
 import type { Config } from './config.ts';
 
 /**
@@ -33,7 +38,40 @@ export async function bodyTooLarge(request: Request, limit: number): Promise<boo
   }
 }
 
-export type BadInput = 'nul' | 'encoding' | 'json';
+export type BadInput = 'nul' | 'encoding' | 'json' | 'fields' | 'field-size' | 'json-shape' | 'malformed';
+
+/**
+ * What one action body may hold, checked while it streams in, before any
+ * parser that could be slow on it sees it (Node's URLSearchParams is quadratic
+ * on fields without `=`; 800,000 of them took seconds). The largest form of
+ * the portal has a few dozen fields and its longest text is 4,000 characters.
+ */
+export const bodyShape = {
+  /** Fields of a form (URL-encoded or multipart). */
+  fields: 1_000,
+  /** Bytes of one field's value, decoded. */
+  fieldBytes: 32 * 1024,
+  /** Bytes of a field's name. */
+  fieldNameBytes: 200,
+  /** Parts of a multipart body (fields and files together). */
+  parts: 1_000,
+  /** Files in one multipart body (the logger upload sends one). */
+  files: 1,
+  /** Nesting of arrays and objects in a JSON body. */
+  jsonDepth: 16,
+  /** Values in a JSON body (commas, counted outside strings). */
+  jsonValues: 10_000,
+} as const;
+
+export const badInputMessages: Record<BadInput, string> = {
+  nul: 'The request contains a NUL character.',
+  encoding: 'The address contains a malformed escape.',
+  json: 'The request body is not valid JSON.',
+  fields: `The form has too many fields (at most ${bodyShape.fields}) or files (at most ${bodyShape.files}).`,
+  'field-size': `A field of the form is too long (at most ${bodyShape.fieldBytes} bytes, names ${bodyShape.fieldNameBytes}).`,
+  malformed: 'The form body is malformed.',
+  'json-shape': `The JSON body is nested too deeply (at most ${bodyShape.jsonDepth} levels) or holds too many values (at most ${bodyShape.jsonValues}).`,
+};
 
 const NUL = /\u0000/;
 
@@ -67,38 +105,130 @@ export function postsToAction(request: Request, url: URL, pathWithoutLocale: str
   return request.method === 'POST' && (pathWithoutLocale.startsWith('/_actions/') || url.searchParams.has('_action'));
 }
 
+/** NUL, broken escapes: in the path or the query of an address. */
+export function findBadAddress(url: URL): BadInput | undefined {
+  return badPath(url.pathname) ?? badQuery(url.search);
+}
+
+export interface BodyInspection {
+  bad?: BadInput;
+  /** The field the problem is in, when it is in one. */
+  field?: string;
+  /** The text fields of a form body, in order (for re-rendering a form); empty for JSON. */
+  fields: [string, string][];
+}
+
 /**
- * Input no page or service should ever see: NUL (PostgreSQL refuses it in text,
- * so it would surface as a 500), escapes that do not decode, and, for bodies
- * an action will read, NUL in a form field or JSON that does not parse. Call
- * only after the body limit, so reading a copy of the body is bounded.
+ * Reads an action's body once (a copy; the action still gets the original),
+ * as a stream, and stops at the first thing no action should see: too many
+ * fields or parts, a field too long, JSON nested too deeply or too large,
+ * NUL in a name or value (PostgreSQL refuses it in text, so it would surface
+ * as a 500), JSON that does not parse. Call only after the body limit.
  */
-export async function findBadInput(request: Request, url: URL, readsBody: boolean): Promise<BadInput | undefined> {
-  const inUrl = badPath(url.pathname) ?? badQuery(url.search);
-  if (inUrl || !readsBody || !request.body) return inUrl;
+export async function inspectBody(request: Request): Promise<BodyInspection> {
+  if (!request.body) return { fields: [] };
   const type = request.headers.get('content-type') ?? '';
-  if (/application\/json/i.test(type)) {
-    const bytes = await request.clone().arrayBuffer();
-    // Astro reads a body of no bytes as no input; anything else must parse (a lone BOM decodes to "" and does not).
-    if (bytes.byteLength === 0) return undefined;
-    try {
-      const value: unknown = JSON.parse(new TextDecoder().decode(bytes));
-      // Escaped (\u0000) and raw NUL both end up in a parsed string.
-      return NUL.test(JSON.stringify(value).replace(/\\u0000/g, '\u0000')) ? 'nul' : undefined;
-    } catch {
-      return 'json';
+  if (/application\/json/i.test(type)) return { bad: badJson(new Uint8Array(await request.clone().arrayBuffer())), fields: [] };
+  if (/multipart\/form-data|application\/x-www-form-urlencoded/i.test(type)) return inspectForm(request, type);
+  return { fields: [] };
+}
+
+/** JSON: its shape counted in one pass over the bytes (no parser recursion on hostile nesting), then parsed once. */
+function badJson(bytes: Uint8Array): BadInput | undefined {
+  // Astro reads a body of no bytes as no input; anything else must parse (a lone BOM decodes to "" and does not).
+  if (bytes.byteLength === 0) return undefined;
+  let depth = 0;
+  let values = 0;
+  let inString = false;
+  for (let i = 0; i < bytes.length; i++) {
+    const c = bytes[i]!;
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped byte
+      else if (c === 0x22) inString = false;
+      continue;
     }
+    if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) {
+      if (++depth > bodyShape.jsonDepth) return 'json-shape';
+    } else if (c === 0x7d || c === 0x5d) depth--;
+    else if (c === 0x2c && ++values >= bodyShape.jsonValues) return 'json-shape';
   }
-  if (/form/i.test(type)) {
-    let form: FormData;
-    try {
-      form = await request.clone().formData();
-    } catch {
-      return undefined; // A malformed form: the action reports it in its own words.
-    }
-    for (const [name, value] of form) if (NUL.test(name) || (typeof value === 'string' && NUL.test(value))) return 'nul';
+  let value: unknown;
+  try {
+    value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+  } catch {
+    return 'json';
   }
-  return undefined;
+  return holdsNul(value) ? 'nul' : undefined;
+}
+
+/** Escaped (\u0000) and raw NUL both end up in a parsed string or key; depth is bounded above. */
+function holdsNul(value: unknown): boolean {
+  if (typeof value === 'string') return NUL.test(value);
+  if (Array.isArray(value)) return value.some(holdsNul);
+  if (value && typeof value === 'object') return Object.entries(value).some(([k, v]) => NUL.test(k) || holdsNul(v));
+  return false;
+}
+
+/** A form body through busboy (a streaming parser with limits), stopped at the first limit it meets. */
+function inspectForm(request: Request, type: string): Promise<BodyInspection> {
+  const fields: [string, string][] = [];
+  let parser: busboy.Busboy;
+  try {
+    parser = busboy({
+      headers: { 'content-type': type },
+      defParamCharset: 'utf8',
+      limits: { fields: bodyShape.fields, fieldSize: bodyShape.fieldBytes, fieldNameSize: bodyShape.fieldNameBytes, parts: bodyShape.parts, files: bodyShape.files },
+    });
+  } catch {
+    // No boundary, a charset nobody knows.
+    return Promise.resolve({ bad: 'malformed', fields });
+  }
+  const source = Readable.fromWeb(request.clone().body! as import('node:stream/web').ReadableStream<Uint8Array>);
+  return new Promise<BodyInspection>((resolve) => {
+    let done = false;
+    const finish = (bad?: BadInput, field?: string) => {
+      if (done) return;
+      done = true;
+      source.unpipe(parser);
+      source.destroy();
+      resolve(bad ? { bad, fields: [], ...(field === undefined ? {} : { field: field.slice(0, 100) }) } : { fields });
+    };
+    parser.on('field', (name, value, info) => {
+      if (info.nameTruncated || info.valueTruncated) return finish('field-size', name);
+      if (NUL.test(name) || NUL.test(value)) return finish('nul', name);
+      fields.push([name, value]);
+    });
+    parser.on('file', (name, stream, info) => {
+      if (NUL.test(name) || NUL.test(info.filename ?? '')) {
+        stream.resume();
+        return finish('nul', name);
+      }
+      // The file's size is bounded by the body limit. Logger exports are text: a NUL in one would reach PostgreSQL.
+      stream.on('data', (chunk: Buffer) => {
+        if (chunk.includes(0)) finish('nul', name);
+      });
+    });
+    parser.on('fieldsLimit', () => finish('fields'));
+    parser.on('partsLimit', () => finish('fields'));
+    parser.on('filesLimit', () => finish('fields'));
+    parser.on('close', () => finish());
+    // What busboy cannot read (a part header with NUL in it, say) no other parser should be trusted with.
+    parser.on('error', () => finish('malformed'));
+    source.on('error', () => finish('malformed'));
+    source.pipe(parser);
+  });
+}
+
+/** Actions that take a file: a data logger's export may pass the general limit (still counted, never buffered whole). */
+const uploadActions = new Set(['uploadLoggerFile']);
+const UPLOAD_LIMIT_BYTES = 6 * 1024 * 1024;
+
+/** The larger limit only for the upload action, and only when signed-in staff call it; everyone else gets the general one. */
+export function bodyLimitFor(url: URL, path: string, general: number, user: { role: Role } | null | undefined): number {
+  const action = path.startsWith('/_actions/') ? path.slice('/_actions/'.length) : url.searchParams.get('_action');
+  const upload = action !== null && uploadActions.has(action) && decideAccess(user, 'staff') === 'allow';
+  return upload ? Math.max(general, UPLOAD_LIMIT_BYTES) : general;
 }
 
 /**
@@ -121,18 +251,23 @@ export function clientAddressFrom(forwardedFor: string | null, direct: string, t
 
 /**
  * Per-address request budgets for the public API and the CSV export, and a cap
- * on exports running at once. In-process: each portal process counts on its
- * own, so N processes behind a balancer allow up to N times the budget; that
- * bounds what one address can make one process do, which is the point.
+ * on exports running at once. The budgets live in PostgreSQL (table
+ * `rate_limits`, rate-limiter-flexible's store), so every portal process and
+ * host draws on one budget per address; should PostgreSQL not answer, each
+ * process falls back to counting in its own memory. The export cap is per
+ * process: it bounds what one process is asked to do at once.
  */
 export class EdgeLimits {
-  private readonly api: RateLimiterMemory;
-  private readonly csv: RateLimiterMemory;
+  private readonly api: RateLimiterAbstract;
+  private readonly csv: RateLimiterAbstract;
   private exportsRunning = 0;
 
-  constructor(private readonly config: Pick<Config, 'API_RATE_LIMIT' | 'CSV_RATE_LIMIT' | 'CSV_MAX_CONCURRENT'>) {
-    this.api = new RateLimiterMemory({ keyPrefix: 'api', points: config.API_RATE_LIMIT, duration: 60 });
-    this.csv = new RateLimiterMemory({ keyPrefix: 'csv', points: config.CSV_RATE_LIMIT, duration: 60 });
+  constructor(
+    private readonly config: Pick<Config, 'API_RATE_LIMIT' | 'CSV_RATE_LIMIT' | 'CSV_MAX_CONCURRENT'>,
+    pool?: Pool,
+  ) {
+    this.api = limiter(pool, 'api', config.API_RATE_LIMIT);
+    this.csv = limiter(pool, 'csv', config.CSV_RATE_LIMIT);
   }
 
   /** Seconds to wait before this address may call the API again; 0 = go ahead (and counted). */
@@ -156,7 +291,15 @@ export class EdgeLimits {
   }
 }
 
-async function take(limiter: RateLimiterMemory, key: string): Promise<number> {
+/** A budget of `points` per minute and key: in PostgreSQL when a pool is given (memory as insurance), else in memory. */
+function limiter(pool: Pool | undefined, keyPrefix: string, points: number): RateLimiterAbstract {
+  const memory = new RateLimiterMemory({ keyPrefix, points, duration: 60 });
+  if (!pool) return memory;
+  // The table is made by migration 0030 (the app role may not create tables); expired rows are cleared hourly.
+  return new RateLimiterPostgres({ storeClient: pool, storeType: 'pool', tableName: 'rate_limits', tableCreated: true, keyPrefix, points, duration: 60, insuranceLimiter: memory });
+}
+
+async function take(limiter: RateLimiterAbstract, key: string): Promise<number> {
   try {
     await limiter.consume(key);
     return 0;

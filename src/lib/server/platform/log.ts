@@ -46,3 +46,24 @@ export function redactText(text: string): string {
     .replace(/\b(token|session|password)=[^\s&;]+/gi, '$1=[redacted]')
     .replace(/\b[a-z0-9]{20,}\.[a-z0-9]{20,}\b/gi, '[redacted]');
 }
+
+/**
+ * drizzle puts a failed query's parameters in its message ("Failed query: …
+ * params: a,b"): values typed by people, session ids. The statement is kept,
+ * the values are not.
+ */
+export function withoutParameters(message: string): string {
+  return message.replace(/\nparams: [\s\S]*$/, '\nparams: [redacted]');
+}
+
+/** An error and the chain of causes under it (drizzle keeps pg's error in `cause`), redacted, for the log. */
+export function describeError(error: unknown, depth = 0): Record<string, unknown> | undefined {
+  if (!error || typeof error !== 'object' || depth > 4) return undefined;
+  const e = error as { name?: unknown; message?: unknown; code?: unknown; cause?: unknown };
+  return {
+    name: String(e.name ?? 'Error'),
+    message: redactText(withoutParameters(String(e.message ?? ''))).slice(0, 500),
+    ...(typeof e.code === 'string' ? { code: e.code } : {}),
+    ...(e.cause ? { cause: describeError(e.cause, depth + 1) } : {}),
+  };
+}

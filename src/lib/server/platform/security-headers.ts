@@ -8,6 +8,8 @@ export interface HeaderOptions {
   production: boolean;
   /** `astro dev` computes no hashes and Vite injects inline scripts: a looser policy there only. */
   dev: boolean;
+  /** A signed-in account's response: `Cache-Control: no-store`. */
+  signedIn?: boolean;
 }
 
 /** Shared by astro.config.mjs's page policy and the fallback below. */
@@ -35,6 +37,8 @@ export function securityHeaders(existing: Headers, options: HeaderOptions): Reco
     headers['Content-Security-Policy'] = options.dev && page ? devFallback : strictFallback;
   }
   if (options.production) headers['Strict-Transport-Security'] = 'max-age=31536000; includeSubDomains';
+  // A page rendered for a signed-in account is that account's: no browser or proxy may keep it for anyone else.
+  if (options.signedIn) headers['Cache-Control'] = 'no-store';
   return headers;
 }
 

@@ -17,6 +17,7 @@
  * A problem names its line; a file with any problem yields no readings.
  */
 import { CsvSyntaxError, parseCsv } from '#server/catalog/import/delimited.ts';
+import { isCalendarDate, isPlausibleInstant } from '#schemas/ids.ts';
 
 export interface Reading {
   at: Date;
@@ -105,7 +106,8 @@ function parsePortalCsv(text: string): LoggerParse {
 function parseIsoTimestamp(s: string): Date | undefined {
   if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/.test(s)) return undefined;
   const d = new Date(s);
-  return Number.isNaN(d.getTime()) ? undefined : d;
+  // A day that exists, in years PostgreSQL can store (no year 0000).
+  return isCalendarDate(s.slice(0, 10)) && isPlausibleInstant(d) ? d : undefined;
 }
 
 function parseHobo(text: string): LoggerParse {
@@ -137,6 +139,8 @@ function parseHobo(text: string): LoggerParse {
     let hour = Number(m[4]);
     if (m[7]) hour = (hour % 12) + (m[7].toUpperCase() === 'PM' ? 12 : 0);
     const year = m[3]!.length === 2 ? 2000 + Number(m[3]) : Number(m[3]);
+    // A day that exists (Date.UTC would roll 13/45 over into the next year), in years PostgreSQL can store.
+    if (!isCalendarDate(`${String(year).padStart(4, '0')}-${m[1]!.padStart(2, '0')}-${m[2]!.padStart(2, '0')}`)) return { ok: false, line: r.line, message: `Date Time: "${dateText.slice(0, 40)}" is not a day that exists` };
     const utc = Date.UTC(year, Number(m[1]) - 1, Number(m[2]), hour, Number(m[5]), Number(m[6] ?? 0)) - offsetMin * 60_000;
     const t = Number(tempText);
     if (tempText === '' || !Number.isFinite(t)) return { ok: false, line: r.line, message: `Temp: "${tempText.slice(0, 20)}" is not a temperature in °C` };

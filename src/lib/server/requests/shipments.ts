@@ -83,6 +83,8 @@ export async function recordArrival(db: Database, caller: Caller, requestId: num
   return transact(db, async (tx) => {
     const request = await lockRequest(tx, requestId, caller);
     if (!request) return fail({ code: 'not_found' });
+    // A closed request may not get an open deviation (the database refuses it): say so, naming the field.
+    if (request.state === 'closed') return fail({ code: 'invalid', field: 'requestId', message: 'the request is closed; a deviation cannot be added to it' });
     const [shipment] = await tx.select().from(shipments).where(eq(shipments.requestId, requestId)).for('update');
     if (!shipment) return fail({ code: 'conflict', message: 'record the dispatch first' });
     const before = { arrivalAt: shipment.arrivalAt, arrivalPlace: shipment.arrivalPlace, arrivalTempC: shipment.arrivalTempC, receiver: shipment.receiver };
@@ -108,6 +110,8 @@ export async function uploadLoggerFile(db: Database, caller: Caller, requestId: 
   return transact(db, async (tx) => {
     const request = await lockRequest(tx, requestId, caller);
     if (!request) return fail({ code: 'not_found' });
+    // A closed request may not get an open deviation (the database refuses it): say so, naming the field.
+    if (request.state === 'closed') return fail({ code: 'invalid', field: 'requestId', message: 'the request is closed; a deviation cannot be added to it' });
     const [shipment] = await tx.select().from(shipments).where(eq(shipments.requestId, requestId)).for('update');
     if (!shipment) return fail({ code: 'conflict', message: 'record the dispatch first' });
     if (shipment.loggerFileSha256) return fail({ code: 'conflict', message: 'a logger file is already stored for this shipment' });

@@ -9,6 +9,7 @@
 import { and, asc, eq, isNull, lt, or, sql } from 'drizzle-orm';
 import type { Meilisearch } from 'meilisearch';
 import { z } from 'zod';
+import { id } from '#schemas/ids.ts';
 import type { Database } from '#db/client.ts';
 import { accounts } from '#db/schema/accounts.ts';
 import { savedSearches, type SavedSearch } from '#db/schema/saved-searches.ts';
@@ -27,7 +28,7 @@ export const saveSearchInput = z.object({
   /** The query string of the search page, with or without its leading `?`. */
   query: z.string().max(2000).default(''),
 });
-export const savedSearchIdInput = z.object({ id: z.coerce.number().int().positive() });
+export const savedSearchIdInput = z.object({ id });
 
 export type SaveResult = { ok: true; id: number } | { ok: false; reason: 'bad_query'; parameter: string } | { ok: false; reason: 'too_many' };
 

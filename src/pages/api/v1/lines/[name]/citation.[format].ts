@@ -1,5 +1,6 @@
 /** GET /api/v1/lines/{name}/citation.ris | .bib: the line's citation for reference managers. */
 import type { APIRoute } from 'astro';
+import { segmentAt } from '#lib/path-segments.ts';
 import { lineNameParam } from '#schemas/catalog-params.ts';
 import { locateLine } from '#server/catalog/catalog.ts';
 import { lineApiPath, publicOrigin } from '#server/catalog/catalog-json.ts';
@@ -12,10 +13,11 @@ const formats = {
   bib: { type: 'application/x-bibtex; charset=utf-8', field: 'bibtex' },
 } as const;
 
-export const GET: APIRoute = async ({ params, url }) => {
+export const GET: APIRoute = async ({ params, request, url }) => {
   const format = formats[params.format as keyof typeof formats];
   if (!format) return jsonError(404, 'not_found', 'Citations come as .ris or .bib.');
-  const name = lineNameParam.safeParse(params.name);
+  // From the address as sent, decoded once (params are decoded with decodeURI: `SECTEST%2BA1` would stay encoded).
+  const name = lineNameParam.safeParse(segmentAt(request, 3));
   const found = name.success ? await locateLine(getDb(), name.data) : ({ status: 'missing' } as const);
   if (found.status === 'moved') return new Response(null, { status: 308, headers: { Location: `${lineApiPath(found.to)}/citation.${params.format}` } });
   if (found.status === 'missing') return jsonError(404, 'not_found', 'No public record answers to this name.');
