@@ -3,7 +3,7 @@ import { localizePath, splitLocale } from './i18n/index.ts';
 import { decideAccess, requirementFor } from '#server/accounts/authorize.ts';
 import { jsonError } from '#server/platform/http.ts';
 import { getConfig } from '#server/platform/config.ts';
-import { isDatabaseUnavailable, unavailableJson, unavailablePage } from '#server/platform/outage.ts';
+import { isDatabaseUnavailable, unavailableJson, unavailablePage, withinDeadline } from '#server/platform/outage.ts';
 import { ensureWorkers, getDb, getPool } from '#server/platform/runtime.ts';
 import { withSecurityHeaders } from '#server/platform/security-headers.ts';
 import { edgeChecks, requestLog } from './edge.ts';
@@ -46,15 +46,15 @@ async function databaseAnswers(): Promise<boolean> {
 
 /** PostgreSQL down: a clear 503 (bilingual page, or JSON with Retry-After) instead of a 500; the next request after it returns is served. */
 const outage = defineMiddleware(async (context, next) => {
+  const unavailable = () => (context.locals.pathWithoutLocale.startsWith('/api/') ? unavailableJson() : unavailablePage(context.locals.locale, context.locals.pathWithoutLocale));
   try {
-    return await next();
+    return await withinDeadline(context.request, getConfig().REQUEST_DEADLINE_MS, next(), unavailable);
   } catch (error) {
     // An error we cannot classify, while PostgreSQL does not answer a probe, is the outage too
     // (a connection dying mid-query surfaces in more shapes than the classifier knows).
     if (!isDatabaseUnavailable(error) && (await databaseAnswers())) throw error;
     console.error(`[db] unavailable: ${context.url.pathname}: ${(error as Error).message}`);
-    const { locale, pathWithoutLocale } = context.locals;
-    return pathWithoutLocale.startsWith('/api/') ? unavailableJson() : unavailablePage(locale, pathWithoutLocale);
+    return unavailable();
   }
 });
 

@@ -4,7 +4,7 @@
  */
 import type pg from 'pg';
 import type { Meilisearch } from 'meilisearch';
-import { createDatabase, createPool, type Database } from '#db/client.ts';
+import { createDatabase, createPool, serverDeadlines, type Database } from '#db/client.ts';
 import { createSearchClient } from '#search/client.ts';
 import { getConfig } from './config.ts';
 
@@ -16,7 +16,7 @@ export function getPool(): pg.Pool {
   if (!pool) {
     const { DATABASE_URL } = getConfig();
     if (!DATABASE_URL) throw new Error('DATABASE_URL is not set: start the portal with `npm start`');
-    pool = createPool(DATABASE_URL);
+    pool = createPool(DATABASE_URL, { deadlines: serverDeadlines });
   }
   return pool;
 }
@@ -37,6 +37,9 @@ export function getMeili(): Meilisearch {
 
 let searchOnly: Promise<Meilisearch> | undefined;
 
+/** A reader waits at most this for Meilisearch, then gets the search-unavailable answer. */
+const SEARCH_TIMEOUT_MS = 2_000;
+
 /**
  * A client holding a search-only key for the read path (derived once from the
  * master key, limited to this portal's indexes), so a flaw in a search route
@@ -52,7 +55,7 @@ export function getSearchClient(): Promise<Meilisearch> {
       results.find((k) => k.name === name && k.actions.length === 1 && k.actions[0] === 'search') ??
       (await admin.createKey({ name, description: 'Read path of the portal', actions: ['search'], indexes: [`${prefix}*`], expiresAt: null }));
     const { MEILI_URL } = getConfig();
-    return createSearchClient({ url: MEILI_URL!, apiKey: key.key });
+    return createSearchClient({ url: MEILI_URL!, apiKey: key.key, timeoutMs: SEARCH_TIMEOUT_MS });
   })().catch((error) => {
     searchOnly = undefined; // try again on the next search
     throw error;
