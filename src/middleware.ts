@@ -4,12 +4,13 @@ import { decideAccess, requirementFor } from '#server/accounts/authorize.ts';
 import { jsonError } from '#server/platform/http.ts';
 import { getConfig } from '#server/platform/config.ts';
 import { isDatabaseUnavailable, unavailableJson, unavailablePage, withinDeadline } from '#server/platform/outage.ts';
-import { ensureWorkers, getDb, getPool } from '#server/platform/runtime.ts';
+import { getDb, getPool } from '#server/platform/runtime.ts';
+import { ensureWorkers } from '#server/workers.ts';
 import { withSecurityHeaders } from '#server/platform/security-headers.ts';
 import { edgeChecks, requestLog } from './edge.ts';
 import { deleteSessionCookie, sessionCookieName, setSessionCookie, validateSessionToken } from '#server/accounts/session.ts';
 
-/** The outbox workers (search, mail) live in the server process; the first request starts them. */
+/** The first request starts this process's bid for the background loops (`server/workers.ts`: one process runs them). */
 const startWorkers = defineMiddleware(async (_context, next) => {
   await ensureWorkers();
   return next();
