@@ -18,13 +18,13 @@ export interface PoolDeadlines {
   queryMs: number;
   /** Server side `statement_timeout`. */
   statementMs: number;
-  /** Server side `idle_in_transaction_session_timeout` (the search worker waits on Meilisearch inside one). */
+  /** Server side `idle_in_transaction_session_timeout`: above the search worker's wait for a Meilisearch task inside one (120 s). */
   idleInTransactionMs: number;
   /** Waiting for a connection (a new one, or a free one of the pool). */
   connectMs: number;
 }
 
-export const serverDeadlines: PoolDeadlines = { queryMs: 3_000, statementMs: 5_000, idleInTransactionMs: 60_000, connectMs: 3_000 };
+export const serverDeadlines: PoolDeadlines = { queryMs: 3_000, statementMs: 5_000, idleInTransactionMs: 150_000, connectMs: 3_000 };
 /** CLI tools (imports, reindex, bench seeding) run long statements on purpose; they still never hang forever. */
 export const toolDeadlines: PoolDeadlines = { queryMs: 600_000, statementMs: 600_000, idleInTransactionMs: 600_000, connectMs: 10_000 };
 

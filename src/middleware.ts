@@ -7,6 +7,7 @@ import { isDatabaseUnavailable, unavailableJson, unavailablePage, withinDeadline
 import { getDb, getPool } from '#server/platform/runtime.ts';
 import { ensureWorkers } from '#server/workers.ts';
 import { withSecurityHeaders } from '#server/platform/security-headers.ts';
+import { cachePublicPages } from '#server/platform/page-cache.ts';
 import { edgeChecks, requestLog } from './edge.ts';
 import { deleteSessionCookie, sessionCookieName, setSessionCookie, validateSessionToken } from '#server/accounts/session.ts';
 
@@ -125,4 +126,4 @@ const rememberFormInput = defineMiddleware(async (context, next) => {
 });
 
 // The edge (src/edge.ts) comes before anything that reads a body.
-export const onRequest = sequence(requestLog, startWorkers, securityHeaders, locale, edgeChecks, outage, authenticate, guard, rememberFormInput);
+export const onRequest = sequence(requestLog, startWorkers, securityHeaders, locale, edgeChecks, cachePublicPages, outage, authenticate, guard, rememberFormInput);
