@@ -1,5 +1,9 @@
 /**
- * npm run bench [-- --lines N --rounds R]
+ * npm run bench [-- --lines N --rounds R --reindex]
+ *
+ * `npm run bench -- --lines 1000000 --reindex` is the million-line run: seeding
+ * once takes a while (kept in .bench-data for later runs); `--reindex` times a
+ * full rebuild of the indexes from PostgreSQL (search/reindex.ts) first.
  *
  * Search speed on a realistic catalog: seeds (or reuses) N synthetic lines
  * (default 100,000) in its own data directory (.bench-data, embedded
@@ -15,6 +19,7 @@ import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { Meilisearch } from 'meilisearch';
 import { indexUid } from '#search/indexes/index.ts';
+import { reindex } from '#search/reindex.ts';
 import { LINES, lineFacets } from '#search/indexes/lines.ts';
 import { buildFilter } from '#server/search/search.ts';
 import { parseSearchParams } from '#schemas/search-params.ts';
@@ -23,7 +28,7 @@ import { bold } from './lib/log.ts';
 import { createProgress } from './lib/progress.ts';
 import { syntheticLine } from '#seed/synthetic.ts';
 
-const { values } = parseArgs({ options: { lines: { type: 'string', default: '100000' }, rounds: { type: 'string', default: '60' } } });
+const { values } = parseArgs({ options: { lines: { type: 'string', default: '100000' }, rounds: { type: 'string', default: '60' }, reindex: { type: 'boolean', default: false } } });
 const N = Number(values.lines);
 const ROUNDS = Number(values.rounds);
 const root = path.resolve(import.meta.dirname, '..');
@@ -75,6 +80,13 @@ const { meiliServer, meili } = data;
 const stats = { numberOfDocuments: data.documents };
 let server: { base: string; stop(): void } | undefined;
 try {
+  let reindexSeconds: number | undefined;
+  if (values.reindex) {
+    const t0 = performance.now();
+    const counts = await reindex({ pool: data.pool, meili });
+    reindexSeconds = (performance.now() - t0) / 1000;
+    console.log(`${bold('full reindex')}: ${Object.entries(counts).map(([k, n]) => `${n.toLocaleString('en')} ${k}`).join(', ')} in ${reindexSeconds.toFixed(1)} s (goal < 180 s at 1,000,000 lines)`);
+  }
   const portal = await startBuiltPortal(root, data);
   server = portal;
 
@@ -146,9 +158,10 @@ try {
   const d95 = pct(allDirect, 95);
   const a95 = pct(allApi, 95);
   console.log(`\n${bold('all queries')}: direct Meilisearch p50 ${pct(allDirect, 50).toFixed(1)} ms, p95 ${d95.toFixed(1)} ms; /api/v1/search p50 ${pct(allApi, 50).toFixed(1)} ms, p95 ${a95.toFixed(1)} ms`);
-  console.log(`${bold('API / direct p95 ratio')}: ${(a95 / d95).toFixed(2)} (goal ≤ 1.5, and API p95 < 10 ms)`);
+  console.log(`${bold('API / direct p95 ratio')}: ${(a95 / d95).toFixed(2)} (goal ≤ 1.2 at 100,000 lines, ≤ 1.5 at 1,000,000)`);
+  if (reindexSeconds !== undefined) console.log(`${bold('full reindex')}: ${reindexSeconds.toFixed(1)} s`);
   console.log(`${bold('gzip trap')}: the same query with the client's default (gzip) encoding: p50 ${pct(gzipTimes, 50).toFixed(1)} ms vs ${pct(results[0]!.direct, 50).toFixed(1)} ms with identity encoding`);
-  console.log(`${bold('/search server-rendered')}: time to first byte p50 ${pct(ttfb, 50).toFixed(1)} ms, p95 ${pct(ttfb, 95).toFixed(1)} ms (goal p95 < 50 ms)`);
+  console.log(`${bold('/search server-rendered')}: time to first byte p50 ${pct(ttfb, 50).toFixed(1)} ms, p95 ${pct(ttfb, 95).toFixed(1)} ms (goal p95 < 20 ms)`);
   console.log(`${bold('JavaScript for /search')}: ${seen.size} files, ${(jsBytes / 1024).toFixed(1)} kB, ${(jsGzip / 1024).toFixed(1)} kB gzip (goal < 60 kB gzip)`);
 } finally {
   server?.stop();
