@@ -17,8 +17,8 @@
 import { createHash } from 'node:crypto';
 import { defineMiddleware } from 'astro:middleware';
 import { LRUCache } from 'lru-cache';
-import type pg from 'pg';
-import { getPool } from './runtime.ts';
+import pg from 'pg';
+import { getConfig } from './config.ts';
 
 /** Readers see a committed change at most this much later than Meilisearch does. */
 export const VERSION_TTL_MS = 250;
@@ -69,14 +69,42 @@ export function cacheCounts() {
 
 let version: { value: string; readAt: number } | undefined;
 let reading: Promise<string> | undefined;
+let client: pg.Client | undefined;
 
-/** The catalog version, read from PostgreSQL at most every VERSION_TTL_MS (one query in flight). */
-export async function currentVersion(pool: pg.Pool = getPool(), now = Date.now()): Promise<string> {
+/** A version the database cannot tell within this is no version: the cache steps aside. */
+const VERSION_READ_MS = 500;
+
+/**
+ * Reads the version on a connection of its own, so a busy pool never delays
+ * (and never bypasses) the cache; a failed connection is dropped and made again.
+ */
+async function readVersion(): Promise<string> {
+  if (!client) {
+    const c = new pg.Client({ connectionString: getConfig().DATABASE_URL, application_name: 'stem-cell-portal cache', keepAlive: true, connectionTimeoutMillis: VERSION_READ_MS, query_timeout: VERSION_READ_MS });
+    c.on('error', () => client === c && (client = undefined));
+    c.on('end', () => client === c && (client = undefined));
+    client = c;
+    await c.connect().catch((error: Error) => {
+      if (client === c) client = undefined;
+      throw error;
+    });
+  }
+  const c = client;
+  try {
+    const { rows } = await c.query<{ version: string }>('SELECT version::text AS version FROM catalog_version WHERE id = 1');
+    return rows[0]?.version ?? '0';
+  } catch (error) {
+    if (client === c) client = undefined;
+    void c.end().catch(() => {});
+    throw error;
+  }
+}
+
+/** The catalog version, read from PostgreSQL at most every VERSION_TTL_MS (one read in flight). */
+export async function currentVersion(read: () => Promise<string> = readVersion, now = Date.now()): Promise<string> {
   if (version && now - version.readAt < VERSION_TTL_MS) return version.value;
-  reading ??= pool
-    .query<{ version: string }>('SELECT version::text AS version FROM catalog_version WHERE id = 1')
-    .then(({ rows }) => {
-      const value = rows[0]?.version ?? '0';
+  reading ??= read()
+    .then((value) => {
       if (version && version.value !== value) entries.clear(); // every entry is of an older catalog
       version = { value, readAt: Date.now() };
       return value;
