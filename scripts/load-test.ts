@@ -101,7 +101,7 @@ try {
     { name: '/lines/{name}', url: base, connections: share(0.2), pool: get(rows.map((r) => `/lines/${encodeURIComponent(r.name)}`)), zipf: ZIPF },
     { name: '/batches/{number}', url: base, connections: share(0.08), pool: get(batchRows.map((r) => `/batches/${encodeURIComponent(r.number)}`)), zipf: ZIPF },
     { name: '/api/v1/lines, /api/v1/batches', url: base, connections: share(0.08), pool: get(rows.slice(0, 5000).flatMap((r, i) => [`/api/v1/lines/${encodeURIComponent(r.name)}`, `/api/v1/batches/${encodeURIComponent(batchRows[i % batchRows.length]!.number)}`])), zipf: ZIPF },
-    ...cookies.map((cookie, i) => ({ name: `signed-in researcher ${i + 1}`, url: base, connections: 1, pool: get(['/account/requests', '/account/requests/new', '/account/saved-searches', '/'], { cookie }), zipf: 0 })),
+    ...cookies.map((cookie, i) => ({ name: `signed-in researcher ${i + 1}`, url: base, connections: 1, pool: get(['/account/requests', '/account/saved-searches', '/', '/search?q=parkinson'], { cookie }), zipf: 0 })),
   ];
   // Warm up: the head of each pool once, so the figures are of a running portal, not of its first requests.
   for (const g of groups) {
