@@ -62,6 +62,8 @@ export const configSchema = z
     CSV_MAX_CONCURRENT: z.coerce.number().int().min(1).default(2),
     /** Web server processes (`npm start`, production): default, one per core this process may use. */
     WEB_CONCURRENCY: z.coerce.number().int().min(1).max(256).optional(),
+    /** Milliseconds the web server waits for a PostgreSQL answer (the server cancels the statement 2 s later). */
+    DB_QUERY_TIMEOUT_MS: z.coerce.number().int().min(500).max(600_000).default(3_000),
     /** Milliseconds a read (GET/HEAD) may take before the reader gets a 503 (0 = no deadline). */
     REQUEST_DEADLINE_MS: z.coerce.number().int().min(0).default(4_500),
     /** Audit anchors (audit-anchor.ts): the append-only file, its HMAC key, and seconds between anchors (0 = off). */

@@ -20,7 +20,8 @@ export function getPool(): pg.Pool {
     const { WEB_CONCURRENCY } = getConfig();
     // One pool per web process: together they stay well under PostgreSQL's default 100 connections.
     const max = Math.max(3, Math.min(10, Math.floor(80 / (WEB_CONCURRENCY ?? 1))));
-    pool = createPool(DATABASE_URL, { max, deadlines: serverDeadlines });
+    const { DB_QUERY_TIMEOUT_MS: queryMs } = getConfig();
+    pool = createPool(DATABASE_URL, { max, deadlines: { ...serverDeadlines, queryMs, statementMs: queryMs + 2_000 } });
   }
   return pool;
 }
