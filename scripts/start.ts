@@ -102,7 +102,8 @@ async function main() {
       await run(process.execPath, [path.join(root, 'node_modules/astro/bin/astro.mjs'), 'build'], { ...env, NODE_ENV: 'production' });
       markBuilt(root);
     }
-    server = spawn(process.execPath, [path.join(root, 'dist/server/entry.mjs')], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], env });
+    // One worker per core (WEB_CONCURRENCY), each the whole portal (scripts/lib/serve.ts).
+    server = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'scripts/lib/serve.ts'), path.join(root, 'dist/server/entry.mjs')], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], env });
     server.stdout!.on('data', (chunk: Buffer) => {
       const text = chunk.toString();
       // The adapter announces itself; we announce the URL people should open instead.

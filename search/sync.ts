@@ -63,6 +63,8 @@ export async function drainOnce(deps: SyncDeps, batchSize = 1_000): Promise<Drai
         result.deleted += gone.length;
       }
       await markProcessed(client, 'search_outbox', ids);
+      // What readers see changed: cached pages and answers of every process go stale (platform/page-cache.ts).
+      await client.query('UPDATE catalog_version SET version = version + 1, changed_at = now() WHERE id = 1');
     } catch (error) {
       result.failed = true;
       result.error = (error as Error).message;

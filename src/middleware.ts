@@ -3,14 +3,16 @@ import { localizePath, splitLocale } from './i18n/index.ts';
 import { decideAccess, requirementFor } from '#server/accounts/authorize.ts';
 import { jsonError } from '#server/platform/http.ts';
 import { getConfig } from '#server/platform/config.ts';
-import { isDatabaseUnavailable, unavailableJson, unavailablePage } from '#server/platform/outage.ts';
-import { ensureWorkers, getDb, getPool } from '#server/platform/runtime.ts';
+import { isDatabaseUnavailable, unavailableJson, unavailablePage, withinDeadline } from '#server/platform/outage.ts';
+import { getDb, getPool } from '#server/platform/runtime.ts';
+import { ensureWorkers } from '#server/workers.ts';
 import { withSecurityHeaders } from '#server/platform/security-headers.ts';
 import { describeError, log } from '#server/platform/log.ts';
+import { cachePublicPages } from '#server/platform/page-cache.ts';
 import { bodyChecks, edgeChecks, requestLog } from './edge.ts';
 import { deleteSessionCookie, sessionCookieName, setSessionCookie, validateSessionToken } from '#server/accounts/session.ts';
 
-/** The outbox workers (search, mail) live in the server process; the first request starts them. */
+/** The first request starts this process's bid for the background loops (`server/workers.ts`: one process runs them). */
 const startWorkers = defineMiddleware(async (_context, next) => {
   await ensureWorkers();
   return next();
@@ -48,16 +50,16 @@ async function databaseAnswers(): Promise<boolean> {
 
 /** PostgreSQL down: a clear 503 (bilingual page, or JSON with Retry-After) instead of a 500; the next request after it returns is served. */
 const outage = defineMiddleware(async (context, next) => {
+  const unavailable = () => (context.locals.pathWithoutLocale.startsWith('/api/') ? unavailableJson() : unavailablePage(context.locals.locale, context.locals.pathWithoutLocale));
   try {
-    return await next();
+    return await withinDeadline(context.request, getConfig().REQUEST_DEADLINE_MS, next(), unavailable);
   } catch (error) {
     // An error we cannot classify, while PostgreSQL does not answer a probe, is the outage too
     // (a connection dying mid-query surfaces in more shapes than the classifier knows).
     if (!isDatabaseUnavailable(error) && (await databaseAnswers())) throw error;
     // The path only, and the error without its query's parameters (they may hold the id half of a session token).
     log.warn({ path: context.url.pathname, error: describeError(error) }, 'database unavailable');
-    const { locale, pathWithoutLocale } = context.locals;
-    return pathWithoutLocale.startsWith('/api/') ? unavailableJson() : unavailablePage(locale, pathWithoutLocale);
+    return unavailable();
   }
 });
 
@@ -105,7 +107,8 @@ const guard = defineMiddleware((context, next) => {
   return next(new URL('/forbidden', context.url));
 });
 
-// The edge (src/edge.ts) comes before anything that reads a body; bodyChecks
-// after authenticate and guard (cookies and paths only): it needs the user to
-// grant the upload limit, and keeps a form's fields for re-rendering (locals.formInput).
-export const onRequest = sequence(requestLog, startWorkers, securityHeaders, locale, edgeChecks, outage, authenticate, guard, bodyChecks);
+// The edge (src/edge.ts) comes before anything that reads a body; the page cache
+// (anonymous reads only) before the database is asked anything; bodyChecks after
+// authenticate and guard (cookies and paths only): it needs the user to grant the
+// upload limit, and keeps a form's fields for re-rendering (locals.formInput).
+export const onRequest = sequence(requestLog, startWorkers, securityHeaders, locale, edgeChecks, cachePublicPages, outage, authenticate, guard, bodyChecks);

@@ -70,7 +70,7 @@ export async function openBenchData(lines: number, dataDir = path.resolve(proces
   }
 }
 
-/** Runs the production bundle (building it first when the sources changed) against the bench data. */
+/** Runs the production server (building it first when the sources changed) against the bench data. */
 export async function startBuiltPortal(root: string, data: BenchData): Promise<{ base: string; stop(): void }> {
   if (!isBuildCurrent(root)) {
     info('building the portal');
@@ -78,7 +78,8 @@ export async function startBuiltPortal(root: string, data: BenchData): Promise<{
     markBuilt(root);
   }
   const port = await findFreePort();
-  const server = spawn(process.execPath, [path.join(root, 'dist/server/entry.mjs')], {
+  // As `npm start` serves it: one worker per core (WEB_CONCURRENCY), scripts/lib/serve.ts.
+  const server = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'scripts/lib/serve.ts'), path.join(root, 'dist/server/entry.mjs')], {
     cwd: root,
     stdio: 'ignore',
     env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), NODE_ENV: 'production',

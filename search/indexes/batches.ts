@@ -29,7 +29,8 @@ export const batchSettings: Settings = {
   filterableAttributes: ['grade', 'release_status', 'type', 'line', 'line_category', 'qc_passed'],
   sortableAttributes: ['number', 'production_date', 'vials_available'],
   typoTolerance: { enabled: false },
-  pagination: { maxTotalHits: 10_000 },
+  // Above any catalog we expect: `total` counts every match, consistent with the facet counts (issue 20).
+  pagination: { maxTotalHits: 10_000_000 },
 };
 
 type BatchRow = Omit<BatchDocument, 'qc_passed'> & { status: string; qc_failed: number };

@@ -111,7 +111,8 @@ export const lineSettings: Settings = {
     disableOnNumbers: true,
   },
   faceting: { maxValuesPerFacet: 200, sortFacetValuesBy: { '*': 'count' } },
-  pagination: { maxTotalHits: 10_000 },
+  // Above any catalog we expect: `total` counts every match, consistent with the facet counts (issue 20).
+  pagination: { maxTotalHits: 10_000_000 },
   localizedAttributes: [{ attributePatterns: ['disease_terms', 'category_terms', 'grade_terms', 'tag_terms'], locales: ['cmn', 'eng'] }],
 };
 

@@ -60,6 +60,12 @@ export const configSchema = z
     /** CSV exports per client address and minute, and at most this many running at once per process. */
     CSV_RATE_LIMIT: z.coerce.number().int().min(1).default(10),
     CSV_MAX_CONCURRENT: z.coerce.number().int().min(1).default(2),
+    /** Web server processes (`npm start`, production): default, one per core this process may use. */
+    WEB_CONCURRENCY: z.coerce.number().int().min(1).max(256).optional(),
+    /** Milliseconds the web server waits for a PostgreSQL answer (the server cancels the statement 2 s later). */
+    DB_QUERY_TIMEOUT_MS: z.coerce.number().int().min(500).max(600_000).default(3_000),
+    /** Milliseconds a read (GET/HEAD) may take before the reader gets a 503 (0 = no deadline). */
+    REQUEST_DEADLINE_MS: z.coerce.number().int().min(0).default(4_500),
     /** Audit anchors (audit-anchor.ts): the append-only file, its HMAC key, and seconds between anchors (0 = off). */
     AUDIT_ANCHOR_FILE: z.string().min(1).optional(),
     AUDIT_ANCHOR_KEY: z.string().min(32, 'must be at least 32 characters').optional(),

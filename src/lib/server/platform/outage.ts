@@ -16,10 +16,11 @@ const networkCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE'
  * PostgreSQL SQLSTATEs meaning "the server cannot serve now": connection
  * exceptions (08…), shutdown and start-up (57P01-57P03), too many connections,
  * and transient conflicts a retry resolves (deadlock 40P01, serialization
- * 40001: seen on plain reads while the server shuts down under traffic).
+ * 40001: seen on plain reads while the server shuts down under traffic),
+ * and a statement the server cancelled at `statement_timeout` (57014).
  */
-const postgresCodes = /^(08...|57P0[1-3]|53300|40P01|40001)$/;
-const pgMessages = /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|Client was closed and is not queryable|is not queryable|Connection is closed|the database system is (starting up|shutting down|not yet accepting connections|in recovery mode)/i;
+const postgresCodes = /^(08...|57P0[1-3]|57014|53300|40P01|40001)$/;
+const pgMessages = /Query read timeout|Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|Client was closed and is not queryable|is not queryable|Connection is closed|the database system is (starting up|shutting down|not yet accepting connections|in recovery mode)/i;
 
 /**
  * Whether an error (or any error it wraps: drizzle's DrizzleQueryError keeps
@@ -62,4 +63,23 @@ export function unavailablePage(locale: Locale, path: string): Response {
     status: 503,
     headers: { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store', 'Retry-After': String(RETRY_AFTER_S) },
   });
+}
+
+/**
+ * The per-request deadline: a reader gets an answer (the 503 of `late()`)
+ * after `ms` whatever is still waiting below (the query and Meilisearch
+ * timeouts normally answer first). Only reads: an upload or a signed step
+ * must finish or fail on its own, never be reported lost while it commits.
+ */
+export async function withinDeadline(request: Request, ms: number, work: Promise<Response>, late: () => Response): Promise<Response> {
+  if (ms <= 0 || (request.method !== 'GET' && request.method !== 'HEAD')) return work;
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<Response>((resolve) => {
+    timer = setTimeout(() => resolve(late()), ms);
+  });
+  try {
+    return await Promise.race([work, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -9,6 +9,20 @@ import { log, redactText } from '#server/platform/log.ts';
 import { getIndexPrefix, getSearchClient } from '#server/platform/runtime.ts';
 import { searchLines, type SearchOptions, type SearchResult } from './search.ts';
 
+/**
+ * A search makes several calls (facet values, the multi-search, suggestions),
+ * each bounded by the client's timeout; the reader waits at most this in all.
+ */
+const SEARCH_DEADLINE_MS = 2_500;
+
+function within<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`search gave no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
+}
+
 export type SearchFailure = { kind: 'bad_parameter'; parameter: string; message: string } | { kind: 'unavailable' };
 
 export type Searched = { ok: true; params: SearchParams; result: SearchResult } | { ok: false; failure: SearchFailure };
@@ -22,7 +36,7 @@ export async function searchFromUrl(url: URL, overrides: Partial<SearchParams> =
     throw error;
   }
   try {
-    return { ok: true, params, result: await searchLines(await getSearchClient(), getIndexPrefix(), params, options) };
+    return { ok: true, params, result: await within((async () => searchLines(await getSearchClient(), getIndexPrefix(), params, options))(), SEARCH_DEADLINE_MS) };
   } catch (error) {
     log.error({ error: { message: redactText(String((error as Error).message)) } }, 'search unavailable');
     return { ok: false, failure: { kind: 'unavailable' } };

@@ -1,0 +1,161 @@
+/**
+ * A cache for what rarely changes: public pages, search answers and facet
+ * counts, as an anonymous reader gets them. Entries are keyed by the catalog
+ * version (table `catalog_version`, bumped by the search worker in the
+ * transaction that marks a change as sent to Meilisearch), so a change
+ * reaches cached pages when it reaches search: a process reads the version at
+ * most every VERSION_TTL_MS.
+ *
+ * Never for a signed-in reader: a request carrying a session cookie (or any
+ * Authorization) neither reads nor fills the cache. Only 200 answers without
+ * Set-Cookie are kept. Every cacheable answer carries an ETag (version and
+ * address) and `Cache-Control: public, no-cache` with `Vary: Cookie`, so a
+ * browser or a reverse proxy may keep it and revalidate (304).
+ *
+ * `X-Cache: hit | miss | bypass` says what happened (the load test counts it).
+ */
+import { createHash } from 'node:crypto';
+import { defineMiddleware } from 'astro:middleware';
+import { LRUCache } from 'lru-cache';
+import pg from 'pg';
+import { getConfig } from './config.ts';
+
+/** Readers see a committed change at most this much later than Meilisearch does. */
+export const VERSION_TTL_MS = 250;
+const MAX_BYTES = 64 * 1024 * 1024;
+const MAX_ENTRY_BYTES = 1024 * 1024;
+
+/** Public, anonymous, catalog-derived addresses (after the `/zh` prefix is taken off). */
+const cacheable = [
+  /^\/$/,
+  /^\/search$/,
+  /^\/lines\/[^/]+$/,
+  /^\/batches\/[^/]+$/,
+  /^\/statistics$/,
+  /^\/clinical$/,
+  /^\/compare$/,
+  /^\/about\/[\w-]+$/,
+  /^\/api\/v1\/search$/,
+  /^\/api\/v1\/lines\/[^/]+$/,
+  /^\/api\/v1\/batches\/[^/]+$/,
+];
+
+export function isCacheablePath(path: string): boolean {
+  const bare = path === '/zh' || path === '/zh/' ? '/' : path.replace(/^\/zh(?=\/)/, '');
+  return cacheable.some((re) => re.test(bare));
+}
+
+/** A reader who may see something of their own: any session cookie, any credentials. */
+export function isPersonal(request: Request): boolean {
+  if (request.headers.has('authorization')) return true;
+  const cookies = request.headers.get('cookie') ?? '';
+  return /(^|;\s*)(__Host-)?session=/.test(cookies);
+}
+
+interface Entry {
+  status: number;
+  headers: [string, string][];
+  body: Uint8Array<ArrayBuffer>;
+  etag: string;
+}
+
+const entries = new LRUCache<string, Entry>({ maxSize: MAX_BYTES, sizeCalculation: (e) => e.body.byteLength + 512 });
+const counts = { hit: 0, miss: 0, bypass: 0 };
+
+/** This process's hits, misses and bypasses since it started. */
+export function cacheCounts() {
+  return { ...counts };
+}
+
+let version: { value: string; readAt: number } | undefined;
+let reading: Promise<string> | undefined;
+let client: pg.Client | undefined;
+
+/** A version the database cannot tell within this is no version: the cache steps aside. */
+const VERSION_READ_MS = 500;
+
+/**
+ * Reads the version on a connection of its own, so a busy pool never delays
+ * (and never bypasses) the cache; a failed connection is dropped and made again.
+ */
+async function readVersion(): Promise<string> {
+  if (!client) {
+    const c = new pg.Client({ connectionString: getConfig().DATABASE_URL, application_name: 'stem-cell-portal cache', keepAlive: true, connectionTimeoutMillis: VERSION_READ_MS, query_timeout: VERSION_READ_MS });
+    c.on('error', () => client === c && (client = undefined));
+    c.on('end', () => client === c && (client = undefined));
+    client = c;
+    await c.connect().catch((error: Error) => {
+      if (client === c) client = undefined;
+      throw error;
+    });
+  }
+  const c = client;
+  try {
+    const { rows } = await c.query<{ version: string }>('SELECT version::text AS version FROM catalog_version WHERE id = 1');
+    return rows[0]?.version ?? '0';
+  } catch (error) {
+    if (client === c) client = undefined;
+    void c.end().catch(() => {});
+    throw error;
+  }
+}
+
+/** The catalog version, read from PostgreSQL at most every VERSION_TTL_MS (one read in flight). */
+export async function currentVersion(read: () => Promise<string> = readVersion, now = Date.now()): Promise<string> {
+  if (version && now - version.readAt < VERSION_TTL_MS) return version.value;
+  reading ??= read()
+    .then((value) => {
+      if (version && version.value !== value) entries.clear(); // every entry is of an older catalog
+      version = { value, readAt: Date.now() };
+      return value;
+    })
+    .finally(() => (reading = undefined));
+  return reading;
+}
+
+const etagOf = (v: string, key: string) => `"c${v}-${createHash('sha1').update(key).digest('base64url').slice(0, 16)}"`;
+
+function answer(entry: Entry, request: Request, state: 'hit' | 'miss'): Response {
+  const headers = new Headers(entry.headers);
+  headers.set('ETag', entry.etag);
+  headers.set('Cache-Control', 'public, no-cache');
+  headers.set('Vary', 'Cookie');
+  headers.set('X-Cache', state);
+  const match = request.headers.get('if-none-match');
+  if (match && match.split(/\s*,\s*/).includes(entry.etag)) return new Response(null, { status: 304, headers });
+  return new Response(entry.body, { status: entry.status, headers });
+}
+
+export const cachePublicPages = defineMiddleware(async (context, next) => {
+  const { request, url } = context;
+  if (request.method !== 'GET' || !isCacheablePath(url.pathname)) return next();
+  if (isPersonal(request)) {
+    counts.bypass++;
+    const response = await next();
+    response.headers.set('X-Cache', 'bypass');
+    return response;
+  }
+  let v: string;
+  try {
+    v = await currentVersion();
+  } catch {
+    return next(); // PostgreSQL unavailable: the outage handling answers
+  }
+  // After the locale step: `/zh/…` arrives rewritten to the English path, with the language in locals.
+  const key = `${v} ${context.locals.locale} ${url.pathname}${url.search}`;
+  const cached = entries.get(key);
+  if (cached) {
+    counts.hit++;
+    return answer(cached, request, 'hit');
+  }
+  counts.miss++;
+  const response = await next();
+  if (response.status !== 200 || response.headers.has('set-cookie') || !response.body) {
+    response.headers.set('X-Cache', 'miss');
+    return response;
+  }
+  const body = new Uint8Array(await response.arrayBuffer());
+  const entry: Entry = { status: response.status, headers: [...response.headers], body, etag: etagOf(v, key) };
+  if (body.byteLength <= MAX_ENTRY_BYTES) entries.set(key, entry);
+  return answer(entry, request, 'miss');
+});
