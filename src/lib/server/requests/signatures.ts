@@ -9,7 +9,7 @@
 import { and, eq } from 'drizzle-orm';
 import type { Executor } from '#db/client.ts';
 import { accounts } from '#db/schema/accounts.ts';
-import { signatures, type Signature, type SignatureMeaning } from '#db/schema/requests.ts';
+import { signatures, type Signature, type SignatureEntityType, type SignatureMeaning } from '#db/schema/requests.ts';
 import { verifyPassword } from '#server/accounts/password.ts';
 import { clearThrottle, passwordCheckKeys, recordFailure, throttleWait } from '#server/accounts/throttle.ts';
 import type { Caller, RequestFailure } from './core.ts';
@@ -19,7 +19,7 @@ export async function sign(
   caller: Caller,
   password: string,
   meaning: SignatureMeaning,
-  entity: { type: 'request' | 'batch' | 'deviation'; id: number },
+  entity: { type: SignatureEntityType; id: number },
   comment?: string | null,
 ): Promise<{ signature: Signature } | { failure: RequestFailure }> {
   const keys = passwordCheckKeys(caller.id);
@@ -38,6 +38,6 @@ export async function sign(
   return { signature: row! };
 }
 
-export async function signaturesOf(db: Executor, type: 'request' | 'batch' | 'deviation', id: number): Promise<Signature[]> {
+export async function signaturesOf(db: Executor, type: SignatureEntityType, id: number): Promise<Signature[]> {
   return db.select().from(signatures).where(and(eq(signatures.entityType, type), eq(signatures.entityId, String(id)))).orderBy(signatures.id);
 }
