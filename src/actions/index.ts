@@ -25,6 +25,7 @@ import { deleteSessionCookie, invalidateOwnSession, invalidateSession, setSessio
 import { mailKeys, throttleWait } from '#server/accounts/throttle.ts';
 import { clientOf, isProduction, publicOrigin, requireUser } from './context.ts';
 import * as requests from './requests.ts';
+import * as bank from './bank.ts';
 import { deleteSavedSearch, saveSearch, setSearchAlert } from './saved-searches.ts';
 
 /** A refused admin change, as the form shows it. */
@@ -210,4 +211,16 @@ export const server = {
   saveSearch,
   deleteSavedSearch,
   setSearchAlert,
+  receiveBankBatch: bank.receiveBankBatch,
+  createBankStorageUnit: bank.createBankStorageUnit,
+  createBankStorageBox: bank.createBankStorageBox,
+  storeBankVials: bank.storeBankVials,
+  moveBankVial: bank.moveBankVial,
+  checkBankLocation: bank.checkBankLocation,
+  recordBankIntakeTest: bank.recordBankIntakeTest,
+  recordBankReleaseTest: bank.recordBankReleaseTest,
+  assessBankDeviation: bank.assessBankDeviation,
+  destroyBankVials: bank.destroyBankVials,
+  pickRequestVials: bank.pickRequestVials,
+  scanPickLabel: bank.scanPickLabel,
 };

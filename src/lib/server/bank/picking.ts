@@ -41,14 +41,19 @@ export function positionName(row: number | null, col: number | null): string {
 }
 
 /**
- * The request's pick list; assigns vials first if the request holds more
- * than are picked (first expiring, or `chosen` labels first).
+ * The request's pick list: assigns vials to it when it holds more than are
+ * picked (first expiring, or the `chosen` labels first), then reads it.
  */
 export async function pickListFor(db: Database, requestId: number, options: { caller?: Caller; chosen?: string[] } = {}): Promise<PickList> {
   return db.transaction(async (tx) => {
     await assignPicks(tx, requestId, options.caller?.id ?? 'system', options.chosen ?? []);
     return readPickList(tx, requestId);
   });
+}
+
+/** The pick list as it stands, without assigning anything (the page's read). */
+export async function currentPickList(db: Executor, requestId: number): Promise<PickList> {
+  return readPickList(db, requestId);
 }
 
 async function assignPicks(tx: Executor, requestId: number, actor: string, chosen: string[]) {
@@ -100,6 +105,8 @@ export async function scanLabel(db: Database, caller: Caller, requestId: number,
   const text = scanned.trim().slice(0, 200);
   if (!text) return fail({ code: 'invalid', field: 'scanned', message: 'nothing was read', key: 'bank.error.emptyScan' });
   return db.transaction(async (tx) => {
+    const known = await tx.execute(sql`SELECT 1 FROM requests WHERE id = ${requestId}`);
+    if (!known.rows.length) return fail({ code: 'not_found' });
     const list = await readPickList(tx, requestId);
     const line = list.lines.find((l) => l.label === text);
     if (!line) {
