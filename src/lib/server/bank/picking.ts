@@ -67,7 +67,7 @@ async function assignPicks(tx: Executor, requestId: number, actor: string, chose
     const candidates = await tx.execute<{ id: number; label: string }>(sql`
       SELECT v.id, v.label FROM vials v JOIN batches b ON b.id = v.batch_id JOIN bank_receipts r ON r.id = v.receipt_id
       WHERE v.batch_id = ${batchId} AND v.state = 'in_bank' AND v.request_id IS NULL AND v.box_id IS NOT NULL
-      ORDER BY (v.label = ANY(${chosen}::text[])) DESC, b.production_date ASC NULLS LAST, r.arrived_at ASC, v.id ASC
+      ORDER BY (v.label = ANY(string_to_array(${chosen.join('\n')}, chr(10)))) DESC, b.production_date ASC NULLS LAST, r.arrived_at ASC, v.id ASC
       FOR UPDATE OF v`);
     const take = candidates.rows.slice(0, wanted);
     wanted -= take.length;
