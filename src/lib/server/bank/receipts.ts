@@ -37,6 +37,8 @@ export interface ReceiptInput extends CosignInput {
   vials: number;
   cells?: number | null;
   courier: string;
+  /** Demo data (seed/bank-demo.ts): marked as such on every page. */
+  demo?: boolean;
 }
 
 /** The identifier a vial's label and barcode carry: batch number and a running number. */
@@ -80,6 +82,7 @@ export async function receiveBatch(db: Database, caller: Caller, input: ReceiptI
       productionDate: input.productionDate ?? null,
       releaseStatus: 'quarantine',
       qcSource: 'bank',
+      demo: input.demo ?? false,
       recordDigest: createHash('sha256').update(JSON.stringify(record)).digest('hex'),
     });
     const text = input.loggerFile?.text ?? null;
