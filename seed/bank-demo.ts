@@ -40,12 +40,13 @@ export async function loadDemoBankRecords(db: Database, log: (line: string) => v
   if (lines.rows.length < 3) return;
   const password = randomBytes(24).toString('hex');
   const suffix = randomBytes(4).toString('hex');
-  const people = await db.transaction(async (tx) => [
-    (await createAccount(tx, { email: `bank-operator-${suffix}@demo.invalid`, password, displayName: 'Demo operator (王操作)', role: 'staff', status: 'active' }, 'seed:demo'))!,
-    (await createAccount(tx, { email: `bank-reviewer-${suffix}@demo.invalid`, password, displayName: 'Demo reviewer (李审核)', role: 'staff', status: 'active' }, 'seed:demo'))!,
+  const [op, reviewer] = await db.transaction(async (tx) => [
+    await createAccount(tx, { email: `bank-operator-${suffix}@demo.invalid`, password, displayName: 'Demo operator (王操作)', role: 'staff', status: 'active' }, 'seed:demo'),
+    await createAccount(tx, { email: `bank-reviewer-${suffix}@demo.invalid`, password, displayName: 'Demo reviewer (李审核)', role: 'staff', status: 'active' }, 'seed:demo'),
   ]);
-  const operator: Caller = { id: people[0].id, name: people[0].displayName, role: 'staff' };
-  const cosign = { password, reviewerEmail: people[1].email, reviewerPassword: password };
+  if (!op || !reviewer) throw new Error('bank demo: the demo staff accounts were not created');
+  const operator: Caller = { id: op.id, name: op.displayName, role: 'staff' };
+  const cosign = { password, reviewerEmail: reviewer.email, reviewerPassword: password };
   const unit = must('unit', await createStorageUnit(db, operator, { code: 'LN2-DEMO-01', kind: 'tank', name: 'Demo liquid nitrogen tank 1' }));
   const boxA = must('box', await createStorageBox(db, operator, { unitId: unit.id, rack: 'R1', code: 'B1', rows: 9, cols: 9 }));
   must('box', await createStorageBox(db, operator, { unitId: unit.id, rack: 'R1', code: 'B2', rows: 10, cols: 10 }));
