@@ -4,10 +4,10 @@
  * same form (src/lib/server/bank/cosign.ts). A failure becomes an
  * ActionError whose message is a message key (translated by the page).
  */
-import { ActionError, defineAction, type ActionAPIContext } from 'astro:actions';
+import { defineAction, type ActionAPIContext } from 'astro:actions';
 import * as inputs from '#schemas/bank-inputs.ts';
 import { getDb } from '#server/platform/runtime.ts';
-import type { Caller, RequestFailure, Result } from '#server/requests/core.ts';
+import type { Caller, Result } from '#server/requests/core.ts';
 import { receiveBatch } from '#server/bank/receipts.ts';
 import { checkLocation, createStorageBox, createStorageUnit, moveVial, storeBatchInBox } from '#server/bank/storage.ts';
 import { recordIntakeTest, recordReleaseTest } from '#server/bank/testing.ts';
@@ -22,17 +22,9 @@ function staffCaller(context: ActionAPIContext): Caller {
   return { id: user.id, name: user.displayName, role: user.role };
 }
 
-/** The bank's own message keys go through as they are; other failures as the request chain shows them. */
-function toError(f: RequestFailure): ActionError {
-  if (f.code === 'invalid' && f.key?.startsWith('bank.')) {
-    const query = new URLSearchParams(Object.entries(f.params ?? {})).toString();
-    return new ActionError({ code: 'BAD_REQUEST', message: query ? `${f.key}?${query}` : f.key });
-  }
-  return failureToError(f);
-}
-
+/** Failures as the request chain shows them (the bank's keys are full message keys, `bank.error.*`). */
 function unwrap<T>(result: Result<T>): T {
-  if (!result.ok) throw toError(result.failure);
+  if (!result.ok) throw failureToError(result.failure);
   return result.value;
 }
 

@@ -45,7 +45,7 @@ export function failureToError(f: RequestFailure): ActionError {
       return new ActionError({ code: 'CONFLICT', message: withQuery(`request.error.${e.code}`, { from: e.from, to: e.to }) });
     }
     case 'invalid':
-      return new ActionError({ code: 'BAD_REQUEST', message: f.key ? withQuery(`request.error.${f.key}`, f.params ?? {}) : withQuery('request.error.invalid', { message: `${f.field}: ${f.message}` }) });
+      return new ActionError({ code: 'BAD_REQUEST', message: f.key ? withQuery(f.key.includes('.') ? f.key : `request.error.${f.key}`, f.params ?? {}) : withQuery('request.error.invalid', { message: `${f.field}: ${f.message}` }) });
     case 'conflict':
       return new ActionError({ code: 'CONFLICT', message: withQuery('request.error.conflict', { message: f.message }) });
   }

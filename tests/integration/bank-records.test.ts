@@ -15,6 +15,7 @@ import { boxView, checkLocation, createStorageBox, createStorageUnit, moveVial, 
 import { recordIntakeTest, recordReleaseTest, coaFromRelease, type TestItem } from '#server/bank/testing.ts';
 import { assessDeviation } from '#server/bank/deviations.ts';
 import { destroyVials } from '#server/bank/destruction.ts';
+import { setBatchStatus } from '#server/requests/recall.ts';
 import { useTestDatabase, type TestDatabase } from '../support/db.ts';
 import { callerFor, must, TEST_PASSWORD } from '../support/requests.ts';
 import { makeAccount } from '../support/accounts.ts';
@@ -162,6 +163,7 @@ describe('the database refuses', () => {
     const { rows } = await t.pool.query(`SELECT id FROM batches WHERE number = 'BK-R-1'`);
     expect(await asApp(`UPDATE batches SET release_status = 'released' WHERE id = $1`, [rows[0].id])).toMatch(/cannot be released without a signed, passing release test/);
     expect(await asApp(`UPDATE batches SET qc_source = 'imported' WHERE id = $1`, [rows[0].id])).toMatch(/cannot become imported/);
+    expect(await setBatchStatus(appDb, anna, rows[0].id, { status: 'released', reason: 'looks fine', password: TEST_PASSWORD }), 'the status form cannot stand in for the signed release').toMatchObject({ ok: false, failure: { key: 'bank.error.releaseThroughTest' } });
     expect((await importText(t.pool, 'batches.csv', 'batch_number,line,type,grade,release_status,vials_total,vials_available,vials_reserved,vials_shipped\nBK-IMP-1,BANK-LINE,distribution,research,released,3,3,0,0\n')).problems).toEqual([]);
     const imported = await t.pool.query(`SELECT release_status, qc_source FROM batches WHERE number = 'BK-IMP-1'`);
     expect(imported.rows[0]).toEqual({ release_status: 'released', qc_source: 'imported' });

@@ -194,6 +194,7 @@ export const bank = defineMessages({
     'bank.error.notDestroyable': 'Not in the bank or held for a request: {labels}',
     'bank.error.oneBatch': 'One destruction record per batch.',
     'bank.error.emptyScan': 'Nothing was read.',
+    'bank.error.releaseThroughTest': 'A batch recorded by the bank is released by signing its release test on its bank record.',
   },
   zh: {
     'bank.title': '细胞库',
@@ -387,5 +388,6 @@ export const bank = defineMessages({
     'bank.error.notDestroyable': '不在库中或已为申请预留:{labels}',
     'bank.error.oneBatch': '每条销毁记录限一个批次。',
     'bank.error.emptyScan': '未读取到内容。',
+    'bank.error.releaseThroughTest': '细胞库记录的批次须在其细胞库记录中签署放行检测方可放行。',
   },
 });

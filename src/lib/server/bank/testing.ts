@@ -178,3 +178,24 @@ export async function coaFromRelease(db: Executor, batchId: number, version?: nu
   const versions = await db.select({ version: releaseTests.coaVersion }).from(releaseTests).where(and(eq(releaseTests.batchId, batchId), eq(releaseTests.conclusion, 'pass'))).orderBy(asc(releaseTests.coaVersion));
   return { release, items, versions: versions.map((v) => v.version) };
 }
+
+/**
+ * The public CoA of a bank batch by its number: the signed release's version,
+ * date and signers, and its items as QC rows (an earlier `version` too).
+ * Undefined for imported batches (their CoA is their imported QC).
+ */
+export async function publicCoaOf(db: Executor, batchNumber: string, version?: number) {
+  const [batch] = await db.select({ id: batches.id }).from(batches).where(and(sql`lower(${batches.number}) = lower(${batchNumber})`, eq(batches.qcSource, 'bank')));
+  if (!batch) return undefined;
+  const coa = await coaFromRelease(db, batch.id, version);
+  if (!coa) return undefined;
+  const testedOn = coa.release.testedAt.toISOString().slice(0, 10);
+  return {
+    version: coa.release.coaVersion,
+    versions: coa.versions,
+    testedOn,
+    operator: coa.release.operatorName,
+    reviewer: coa.release.reviewerName,
+    qc: coa.items.map((i) => ({ test: i.item, method: i.method, specification: i.specification, result: i.result, outcome: i.withinSpec ? ('pass' as const) : ('fail' as const), testedOn, testedBy: coa.release.operatorName, reviewedBy: coa.release.reviewerName })),
+  };
+}

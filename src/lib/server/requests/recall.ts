@@ -31,6 +31,8 @@ export async function setBatchStatus(db: Database, caller: Caller, batchId: numb
     if (!batch) return fail({ code: 'not_found' });
     if (!allowed[batch.releaseStatus].includes(input.status)) return fail({ code: 'invalid', field: 'status', message: `a batch cannot go from "${batch.releaseStatus}" to "${input.status}"` });
     if (!input.reason.trim()) return fail({ code: 'invalid', field: 'reason', message: 'give the reason' });
+    // A bank batch is released only by its signed release test (src/lib/server/bank/testing.ts; the database refuses it too).
+    if (input.status === 'released' && batch.qcSource === 'bank') return fail({ code: 'invalid', field: 'status', message: 'a batch recorded by the bank is released by signing its release test', key: 'bank.error.releaseThroughTest' });
     const signed = await sign(tx, caller, input.password, 'batch_status', { type: 'batch', id: batchId }, input.reason);
     if ('failure' in signed) return fail(signed.failure);
     const signature = signed.signature;
