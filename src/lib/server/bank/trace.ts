@@ -34,7 +34,7 @@ export interface TimelineEntry {
   summary: string;
   /** Signatures: printed name, meaning, UTC time. */
   signatures: { name: string; meaning: string; at: Date }[];
-  /** Staff page of the record (a request, a box), when it has one. */
+  /** Where the record is shown: a staff page (a request, a box) or an anchor on the batch's record page (`#receipt-3`). */
   href?: string;
 }
 
@@ -48,11 +48,11 @@ export async function batchTimeline(db: Executor, batchId: number): Promise<Time
     sql.raw(`
     SELECT handover_at AS at, 'receipt' AS kind, 'bank_receipts#' || id AS record,
       vials || ' vials; ' || handover_place || '; courier ' || courier || coalesce('; logger ' || logger_file_name, '') || coalesce('; ' || transport_temp_c || ' °C', '') AS summary,
-      ${sigs('operator_signature_id, reviewer_signature_id')} AS signatures, NULL AS href
+      ${sigs('operator_signature_id, reviewer_signature_id')} AS signatures, '#receipt-' || id AS href
     FROM bank_receipts WHERE batch_id = ${batchId}
     UNION ALL
     SELECT recorded_at, 'intake_test', 'intake_tests#' || id, conclusion || '; ' || basis || '; tested ' || tested_count || ' of ' || cell_count,
-      ${sigs('operator_signature_id, reviewer_signature_id')}, NULL FROM intake_tests WHERE batch_id = ${batchId}
+      ${sigs('operator_signature_id, reviewer_signature_id')}, '#intake-' || id FROM intake_tests WHERE batch_id = ${batchId}
     UNION ALL
     SELECT o.started_at, 'storage', 'storage_operations#' || o.id,
       o.kind || ' ' || (SELECT count(*) FROM vial_moves m WHERE m.operation_id = o.id) || ' vial(s) in ' || u.code || '; ' || o.env_temp_c || ' °C',
@@ -64,11 +64,11 @@ export async function batchTimeline(db: Executor, batchId: number): Promise<Time
     FROM location_checks c WHERE c.box_id IN (SELECT DISTINCT m.to_box_id FROM vial_moves m JOIN vials v ON v.id = m.vial_id WHERE v.batch_id = ${batchId})
     UNION ALL
     SELECT tested_at, 'release_test', 'release_tests#' || id, conclusion || '; CoA v' || coa_version || '; ' || release_quantity || ' vials; ' || basis,
-      ${sigs('operator_signature_id, reviewer_signature_id')}, NULL FROM release_tests WHERE batch_id = ${batchId}
+      ${sigs('operator_signature_id, reviewer_signature_id')}, '#release-' || id FROM release_tests WHERE batch_id = ${batchId}
     UNION ALL
-    SELECT detected_at, 'deviation', 'bank_deviations#' || id, source || ': ' || description, '[]'::json, NULL FROM bank_deviations WHERE batch_id = ${batchId}
+    SELECT detected_at, 'deviation', 'bank_deviations#' || id, source || ': ' || description, '[]'::json, '#deviation-' || id FROM bank_deviations WHERE batch_id = ${batchId}
     UNION ALL
-    SELECT closed_at, 'deviation_assessed', 'bank_deviations#' || id, assessment, ${sigs('assessment_signature_id')}, NULL FROM bank_deviations WHERE batch_id = ${batchId} AND closed_at IS NOT NULL
+    SELECT closed_at, 'deviation_assessed', 'bank_deviations#' || id, assessment, ${sigs('assessment_signature_id')}, '#deviation-' || id FROM bank_deviations WHERE batch_id = ${batchId} AND closed_at IS NOT NULL
     UNION ALL
     SELECT m.occurred_at, 'reservation', 'stock_movements#' || m.id, m.kind || ' ' || m.quantity || ' vial(s) for request #' || m.request_id, '[]'::json, '/staff/requests/' || m.request_id
     FROM stock_movements m WHERE m.batch_id = ${batchId} AND m.request_id IS NOT NULL AND m.kind IN ('reserved', 'released')
