@@ -27,10 +27,26 @@ export const appendOnlyTables = [
   'temperature_readings',
   'agreements',
   'agreement_acceptances',
+  // The bank's own records of a batch (migration 0050 adds their triggers).
+  'storage_units',
+  'storage_racks',
+  'storage_boxes',
+  'bank_receipts',
+  'bank_receipt_readings',
+  'storage_operations',
+  'vial_moves',
+  'location_checks',
+  'intake_tests',
+  'release_tests',
+  'bank_test_items',
+  'destructions',
+  'destruction_vials',
+  'vial_picks',
+  'pick_scans',
 ] as const;
 
 /** Tables whose rows change through audited services but are never deleted: no DELETE or TRUNCATE for the app. */
-export const neverDeletedTables = ['requests', 'request_items', 'shipments', 'deviations', 'recall_notices'] as const;
+export const neverDeletedTables = ['requests', 'request_items', 'shipments', 'deviations', 'recall_notices', 'vials', 'bank_deviations'] as const;
 
 /** Tables the app role may only read: triggers running as the owner (SECURITY DEFINER) write them. */
 export const readOnlyTables = ['audit_chain_head'] as const;

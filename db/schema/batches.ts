@@ -31,6 +31,8 @@ export const batches = pgTable(
     vialsAvailable: integer().notNull().default(0),
     vialsReserved: integer().notNull().default(0),
     vialsShipped: integer().notNull().default(0),
+    /** `imported`: QC came with the import (before the portal); `bank`: received and released through the bank's records (db/schema/bank.ts). */
+    qcSource: text({ enum: ['imported', 'bank'] }).notNull().default('imported'),
     /** Tank / rack / box / position. Staff only. */
     storageLocation: text(),
     demo: boolean().notNull().default(false),

@@ -8,3 +8,4 @@ export * from './accounts.ts';
 export * from './requests.ts';
 export * from './security.ts';
 export * from './saved-searches.ts';
+export * from './bank.ts';

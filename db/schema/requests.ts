@@ -37,6 +37,10 @@ export type RequestState = (typeof requestStates)[number];
 export const useCategories = ['research', 'clinical', 'commercial'] as const;
 export type UseCategory = (typeof useCategories)[number];
 
+/** What a signature is about; `storage_box` and `bank_deviation` are the bank's (db/schema/bank.ts). */
+export const signatureEntityTypes = ['request', 'batch', 'deviation', 'storage_box', 'bank_deviation'] as const;
+export type SignatureEntityType = (typeof signatureEntityTypes)[number];
+
 export const signatureMeanings = ['reviewed', 'approved', 'executed', 'released', 'deviation_closed', 'batch_status'] as const;
 export type SignatureMeaning = (typeof signatureMeanings)[number];
 
@@ -187,7 +191,7 @@ export const signatures = pgTable(
   'signatures',
   {
     id: bigserial({ mode: 'number' }).primaryKey(),
-    entityType: text({ enum: ['request', 'batch', 'deviation'] }).notNull(),
+    entityType: text({ enum: signatureEntityTypes }).notNull(),
     entityId: text().notNull(),
     signerId: text().notNull().references(() => accounts.id),
     signerName: text().notNull(),

@@ -28,6 +28,9 @@ export async function prepareData(options: {
     const { createDatabase } = await import('#db/client.ts');
     const { ensureDemoAgreements } = await import('#server/requests/agreements.ts');
     await ensureDemoAgreements(createDatabase(pool));
+    // The bank's own records of a few demo batches (once).
+    const { loadDemoBankRecords } = await import('#seed/bank-demo.ts');
+    await loadDemoBankRecords(createDatabase(pool), log);
   }
   const meili = createSearchClient({ ...options.search, timeoutMs: 120_000 });
   const ensured = await ensureSearchIndexes(meili, options.search.indexPrefix);

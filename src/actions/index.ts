@@ -26,6 +26,7 @@ import { deviceCookieName } from '#server/accounts/trust.ts';
 import { mailKeys, throttleWait } from '#server/accounts/throttle.ts';
 import { answerUnexpected, clientOf, isProduction, publicOrigin, requireUser } from './context.ts';
 import * as requests from './requests.ts';
+import * as bank from './bank.ts';
 import { deleteSavedSearch, saveSearch, setSearchAlert } from './saved-searches.ts';
 
 /** A refused admin change, as the form shows it. */
@@ -214,6 +215,18 @@ export const server = {
   saveSearch,
   deleteSavedSearch,
   setSearchAlert,
+  receiveBankBatch: bank.receiveBankBatch,
+  createBankStorageUnit: bank.createBankStorageUnit,
+  createBankStorageBox: bank.createBankStorageBox,
+  storeBankVials: bank.storeBankVials,
+  moveBankVial: bank.moveBankVial,
+  checkBankLocation: bank.checkBankLocation,
+  recordBankIntakeTest: bank.recordBankIntakeTest,
+  recordBankReleaseTest: bank.recordBankReleaseTest,
+  assessBankDeviation: bank.assessBankDeviation,
+  destroyBankVials: bank.destroyBankVials,
+  pickRequestVials: bank.pickRequestVials,
+  scanPickLabel: bank.scanPickLabel,
 };
 
 // An error an action did not expect answers a generic message with the request id (context.ts).

@@ -62,8 +62,10 @@ export function failureToError(f: RequestFailure): ActionError {
     case 'invalid': {
       // The field named as its label reads (translated by the page), never as the internal name.
       const label = fieldLabels[f.field.replace(/-\d+$/, '')] ?? 'request.field.form';
-      if (f.key && f.params && Object.values(f.params).some(Boolean)) return new ActionError({ code: 'BAD_REQUEST', message: withQuery(`request.error.${f.key}`, f.params) });
-      return new ActionError({ code: 'BAD_REQUEST', message: withQuery('request.error.fieldProblem', { field: label, problem: f.key ? `request.error.${f.key}` : f.message }) });
+      // A key with a dot is a whole message key of another area (bank.error.…); a bare one is the request chain's.
+      const key = f.key && (f.key.includes('.') ? f.key : `request.error.${f.key}`);
+      if (key && f.params && Object.values(f.params).some(Boolean)) return new ActionError({ code: 'BAD_REQUEST', message: withQuery(key, f.params) });
+      return new ActionError({ code: 'BAD_REQUEST', message: withQuery('request.error.fieldProblem', { field: label, problem: key ?? f.message }) });
     }
     case 'conflict':
       return new ActionError({ code: 'CONFLICT', message: withQuery('request.error.conflict', { message: f.message }) });

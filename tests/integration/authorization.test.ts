@@ -38,6 +38,8 @@ const routeMatrix: Record<string, Access> = {
   '/api/v1/account/requests': 'user',
   '/api/v1/staff/requests': 'staff',
   '/account/saved-searches': 'user',
+  '/staff/bank': 'staff',
+  '/staff/storage': 'staff',
 };
 
 /**
@@ -54,6 +56,14 @@ const dynamicRoutes: Record<string, { access: Access; path: (w: World) => string
   '/api/v1/staff/requests/[id]': { access: 'staff', path: (w) => `/api/v1/staff/requests/${w.requestId}`, seenBy: ['staff', 'admin'] },
   '/staff/batches/[number]': { access: 'staff', path: () => '/staff/batches/AUTHZ-B-1', seenBy: ['staff', 'admin'] },
   '/api/v1/staff/registers/outbound.csv': { access: 'staff', path: () => '/api/v1/staff/registers/outbound.csv?from=2020-01-01&to=2030-01-01', seenBy: ['staff', 'admin'] },
+  '/staff/batches/[number]/record': { access: 'staff', path: () => '/staff/batches/AUTHZ-B-1/record', seenBy: ['staff', 'admin'] },
+  '/staff/storage/[id]': { access: 'staff', path: () => '/staff/storage/999999', seenBy: [] },
+  '/staff/labels/[number]': { access: 'staff', path: () => '/staff/labels/AUTHZ-B-1', seenBy: [] },
+  '/staff/labels/box/[id]': { access: 'staff', path: () => '/staff/labels/box/999999', seenBy: [] },
+  '/staff/picking/[id]': { access: 'staff', path: (w) => `/staff/picking/${w.requestId}`, seenBy: ['staff', 'admin'] },
+  '/api/v1/staff/registers/receipt.csv': { access: 'staff', path: () => '/api/v1/staff/registers/receipt.csv?from=2020-01-01&to=2030-01-01', seenBy: ['staff', 'admin'] },
+  '/api/v1/staff/registers/storage.csv': { access: 'staff', path: () => '/api/v1/staff/registers/storage.csv?from=2020-01-01&to=2030-01-01', seenBy: ['staff', 'admin'] },
+  '/api/v1/staff/registers/release.csv': { access: 'staff', path: () => '/api/v1/staff/registers/release.csv?from=2020-01-01&to=2030-01-01', seenBy: ['staff', 'admin'] },
   '/api/v1/staff/registers/transport.csv': { access: 'staff', path: () => '/api/v1/staff/registers/transport.csv?from=2020-01-01&to=2030-01-01', seenBy: ['staff', 'admin'] },
 };
 /** API routes anyone may call. */
@@ -141,7 +151,32 @@ const actionMatrix: Record<string, { access: Access; body: (w: World) => Promise
   // Ids nobody owns: reaching the owner check (404) proves access without changing anything.
   deleteSavedSearch: { access: 'user', body: () => ({ id: '999999999' }) },
   setSearchAlert: { access: 'user', body: () => ({ id: '999999999', alert: 'off' }) },
+  // The bank's records: valid inputs that the services refuse (no such line, box, batch, vial or request), signing nothing.
+  receiveBankBatch: {
+    access: 'staff',
+    body: () => ({ ...bankCosign, line: 'NO-SUCH-LINE', batchNumber: 'AUTHZ-BANK-1', batchType: 'distribution', grade: 'research', cellType: 'iPSC', handoverAt: '2026-11-20T09:00', handoverPlace: 'x', dispatchedAt: '2026-11-20T07:00', arrivedAt: '2026-11-20T08:00', requiredMinC: '-196', requiredMaxC: '-150', transportTempC: '-190', vials: '2', courier: 'x' }),
+  },
+  createBankStorageUnit: { access: 'staff', body: () => ({ code: 'AUTHZ-UNIT', kind: 'tank', name: 'Authz tank' }) },
+  createBankStorageBox: { access: 'staff', body: () => ({ unitId: '999999', rack: 'R1', code: 'B1', rows: '9', cols: '9' }) },
+  storeBankVials: { access: 'staff', body: () => ({ ...bankCosign, ...bankOperation, batchId: '999999', boxId: '999999' }) },
+  moveBankVial: { access: 'staff', body: () => ({ ...bankCosign, ...bankOperation, label: 'NO-SUCH-VIAL', boxId: '999999', row: '1', col: '1' }) },
+  checkBankLocation: { access: 'staff', body: () => ({ ...bankCosign, boxId: '999999', outcome: 'match', notes: '', checkedAt: '2026-11-20T09:00' }) },
+  recordBankIntakeTest: {
+    access: 'staff',
+    body: () => ({ ...bankCosign, batchId: '999999', cellType: 'iPSC', handoverAt: '2026-11-20T09:00', handoverPerson: 'x', cellCount: '10', testedCount: '1', basis: 'SOP', testedOn: '2026-11-21', conclusion: 'pass', items: 'Sterility | USP | No growth | No growth | pass' }),
+  },
+  recordBankReleaseTest: {
+    access: 'staff',
+    body: () => ({ ...bankCosign, batchId: '999999', cellType: 'iPSC', releaseQuantity: '1', basis: 'SOP', testedAt: '2026-11-21T09:00', conclusion: 'pass', items: 'Sterility | USP | No growth | No growth | pass' }),
+  },
+  assessBankDeviation: { access: 'staff', body: () => ({ deviationId: '999999', assessment: 'x', password: 'wrong password' }) },
+  destroyBankVials: { access: 'staff', body: () => ({ ...bankCosign, labels: 'NO-SUCH-VIAL', reason: 'x', destroyedAt: '2026-11-20T09:00' }) },
+  pickRequestVials: { access: 'staff', body: () => ({ requestId: '999999' }) },
+  scanPickLabel: { access: 'staff', body: () => ({ requestId: '999999', scanned: 'NO-SUCH-VIAL' }) },
 };
+
+const bankCosign = { password: 'wrong password', reviewerEmail: 'nobody@example.org', reviewerPassword: 'wrong password' };
+const bankOperation = { envTempC: '20', startedAt: '2026-11-20T09:00', endedAt: '2026-11-20T09:10' };
 
 function discoverRoutes(dir = 'src/pages', prefix = ''): string[] {
   return readdirSync(dir).flatMap((name) => {

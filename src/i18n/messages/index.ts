@@ -7,8 +7,9 @@ import { search } from './search.ts';
 import { researcher } from './researcher.ts';
 
 import { outage } from './outage.ts';
+import { bank } from './bank.ts';
 
-export const modules = [common, auth, catalog, search, requests, researcher, outage] as const;
+export const modules = [common, auth, catalog, search, requests, researcher, outage, bank] as const;
 
 type Union = (typeof modules)[number]['en'];
 type UnionToIntersection<U> = (U extends unknown ? (k: U) => void : never) extends (k: infer I) => void ? I : never;

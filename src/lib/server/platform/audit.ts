@@ -26,6 +26,10 @@ export const entityKinds = {
   agreement: serial,
   shipment: serial,
   deviation: serial,
+  // The bank's storage (src/lib/server/bank/storage.ts).
+  storage_unit: serial,
+  storage_box: serial,
+  bank_deviation: serial,
 } as const satisfies Record<string, RegExp>;
 
 export type AuditEntityType = keyof typeof entityKinds;

@@ -35,6 +35,8 @@ export async function setBatchStatus(db: Database, caller: Caller, batchId: numb
     const [batch] = await tx.select().from(batches).where(eq(batches.id, batchId)).for('update');
     if (!batch) return fail({ code: 'not_found' });
     if (!allowed[batch.releaseStatus].includes(input.status)) return fail({ code: 'invalid', field: 'status', message: `a batch cannot go from "${batch.releaseStatus}" to "${input.status}"` });
+    // A bank batch is released only by its signed release test (src/lib/server/bank/testing.ts; the database refuses it too).
+    if (input.status === 'released' && batch.qcSource === 'bank') return fail({ code: 'invalid', field: 'status', message: 'a batch recorded by the bank is released by signing its release test', key: 'bank.error.releaseThroughTest' });
     const concerned = input.status === 'recalled' ? await requestsConcerned(tx, batchId) : [];
     const signature = await sign(tx, signer.value, 'batch_status', { type: 'batch', id: batchId }, input.reason);
     await tx.update(batches).set({ releaseStatus: input.status, updatedAt: new Date(), entryVersion: sql`${batches.entryVersion} + 1` }).where(eq(batches.id, batchId));

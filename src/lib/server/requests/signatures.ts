@@ -15,7 +15,7 @@
 import { and, eq, inArray, or, sql } from 'drizzle-orm';
 import type { Database, Executor } from '#db/client.ts';
 import { accounts } from '#db/schema/accounts.ts';
-import { deviations, signatures, type Signature, type SignatureMeaning } from '#db/schema/requests.ts';
+import { deviations, signatures, type Signature, type SignatureEntityType, type SignatureMeaning } from '#db/schema/requests.ts';
 import { verifyPassword } from '#server/accounts/password.ts';
 import { clearThrottle, passwordCheckKeys, recordFailure, throttleWait } from '#server/accounts/throttle.ts';
 import type { Caller, RequestFailure } from './core.ts';
@@ -42,8 +42,8 @@ export async function checkPassword(db: Database, caller: Caller, password: stri
   });
 }
 
-/** Writes a signature of a checked signer on a batch or deviation (request moves sign through `changeState`). */
-export async function sign(tx: Executor, signer: Signer, meaning: SignatureMeaning, entity: { type: 'request' | 'batch' | 'deviation'; id: number }, comment?: string | null): Promise<Signature> {
+/** Writes a signature of a checked signer on a batch, deviation or bank record (request moves sign through `changeState`). */
+export async function sign(tx: Executor, signer: Signer, meaning: SignatureMeaning, entity: { type: SignatureEntityType; id: number }, comment?: string | null): Promise<Signature> {
   const [row] = await tx
     .insert(signatures)
     .values({ entityType: entity.type, entityId: String(entity.id), signerId: signer.id, signerName: signer.name, meaning, comment: comment ?? null })
@@ -51,7 +51,7 @@ export async function sign(tx: Executor, signer: Signer, meaning: SignatureMeani
   return row!;
 }
 
-export async function signaturesOf(db: Executor, type: 'request' | 'batch' | 'deviation', id: number): Promise<Signature[]> {
+export async function signaturesOf(db: Executor, type: SignatureEntityType, id: number): Promise<Signature[]> {
   return db.select().from(signatures).where(and(eq(signatures.entityType, type), eq(signatures.entityId, String(id)))).orderBy(signatures.id);
 }
 
