@@ -102,7 +102,8 @@ CREATE UNIQUE INDEX "vials_one_per_position" ON "vials" ("box_id", "row", "col")
 --> statement-breakpoint
 -- A position lies inside its box.
 CREATE FUNCTION vials_position_in_box() RETURNS trigger
-LANGUAGE plpgsql AS $$
+-- A fixed search_path, like every trigger function (0031): no temporary table can stand in for ours.
+LANGUAGE plpgsql SET search_path = pg_catalog, public, pg_temp AS $$
 DECLARE b storage_boxes;
 BEGIN
   IF NEW.box_id IS NOT NULL THEN
@@ -272,7 +273,8 @@ CREATE INDEX "bank_deviations_batch_idx" ON "bank_deviations" ("batch_id");
 --> statement-breakpoint
 -- A deviation changes once: its signed assessment.
 CREATE FUNCTION bank_deviations_only_assess() RETURNS trigger
-LANGUAGE plpgsql AS $$
+-- A fixed search_path, like every trigger function (0031): no temporary table can stand in for ours.
+LANGUAGE plpgsql SET search_path = pg_catalog, public, pg_temp AS $$
 BEGIN
   IF OLD.closed_at IS NULL AND NEW.closed_at IS NOT NULL
      AND (NEW.batch_id, NEW.source, NEW.description, NEW.detected_at) = (OLD.batch_id, OLD.source, OLD.description, OLD.detected_at)
@@ -342,7 +344,8 @@ CREATE INDEX "pick_scans_request_idx" ON "pick_scans" ("request_id");
 -- A batch whose QC the bank records is available to requesters only through a
 -- passing release test, which carries both signatures (NOT NULL columns).
 CREATE FUNCTION batches_release_needs_signed_release() RETURNS trigger
-LANGUAGE plpgsql AS $$
+-- A fixed search_path, like every trigger function (0031): no temporary table can stand in for ours.
+LANGUAGE plpgsql SET search_path = pg_catalog, public, pg_temp AS $$
 BEGIN
   IF TG_OP = 'UPDATE' AND OLD.qc_source = 'bank' AND NEW.qc_source <> 'bank' THEN
     RAISE EXCEPTION 'batches: batch % is recorded by the bank; it cannot become imported', NEW.number USING ERRCODE = 'check_violation';

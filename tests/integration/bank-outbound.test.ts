@@ -16,12 +16,14 @@ import { assertPickConfirmed, currentPickList, markPickedVialsShipped, pickListF
 import { batchTimeline, retentionUntil, traceRequest, traceVial } from '#server/bank/trace.ts';
 import { receiptRegisterCsv, releaseRegisterCsv, storageRegisterCsv } from '#server/bank/registers.ts';
 import { useTestDatabase, type TestDatabase } from '../support/db.ts';
-import { callerFor, driveTo, makeCaller, must, submittedRequest, TEST_PASSWORD } from '../support/requests.ts';
+import { callerFor, driveTo, makeCaller, must, outboundDates, submittedRequest, TEST_PASSWORD } from '../support/requests.ts';
+import * as staff from '#server/requests/staff.ts';
 import { makeAccount } from '../support/accounts.ts';
 
 let t: TestDatabase;
 let anna: Caller;
 let rita: Caller;
+let bo: Caller;
 let boEmail: string;
 const batchIds: Record<string, number> = {};
 
@@ -50,6 +52,7 @@ beforeAll(async () => {
   const b = await makeAccount(t.db, 'staff');
   anna = callerFor(a);
   boEmail = b.email;
+  bo = callerFor(b);
   rita = await makeCaller(t.db, 'requester');
   expect((await importText(t.pool, 'lines.csv', 'name,category,donor_code\nPICK-LINE,ipsc,DONOR-PK-1\n')).problems).toEqual([]);
   const unit = must(await createStorageUnit(t.db, anna, { code: 'PK-T1', kind: 'tank', name: 'Tank' }));
@@ -83,6 +86,23 @@ describe('pick list and scan check', () => {
     const shipped = await traceVial(t.db, 'PK-B-1-V0004');
     expect(shipped).toMatchObject({ vial: { state: 'shipped', box: null, requestId }, batch: { number: 'PK-B-1' }, line: { name: 'PICK-LINE' }, donorCode: 'DONOR-PK-1' });
     expect(await traceRequest(t.db, requestId)).toEqual([{ batch: expect.objectContaining({ number: 'PK-B-1', qcSource: 'bank' }), line: { name: 'PICK-LINE' }, donorCode: 'DONOR-PK-1' }]);
+  });
+});
+
+describe('the outbound sign-off asks the pick list', () => {
+  test('the reviewer cannot sign while a picked vial is unscanned; once every label is scanned the vials leave their positions', async () => {
+    const requestId = await submittedRequest(t.db, rita, 'PICK-LINE', 'PK-B-1', 1);
+    await driveTo(t.db, requestId, 'released', anna);
+    must(await staff.prepareOutbound(t.db, bo, requestId, { password: TEST_PASSWORD, ...outboundDates }));
+    const [label] = (await pickListFor(t.db, requestId, { caller: bo })).lines.map((l) => l.label);
+    expect(label).toBeDefined();
+    const before = await t.pool.query('SELECT (SELECT count(*) FROM signatures)::int AS signatures, (SELECT count(*) FROM stock_movements)::int AS moves');
+    expect(await staff.reviewOutbound(t.db, anna, requestId, TEST_PASSWORD)).toMatchObject({ ok: false, failure: { code: 'invalid', key: 'bank.error.pickNotConfirmed', params: { pending: label } } });
+    const after = await t.pool.query('SELECT (SELECT count(*) FROM signatures)::int AS signatures, (SELECT count(*) FROM stock_movements)::int AS moves');
+    expect(after.rows[0], 'a refused sign-off signs and moves nothing').toEqual(before.rows[0]);
+    must(await scanLabel(t.db, bo, requestId, label!));
+    must(await staff.reviewOutbound(t.db, anna, requestId, TEST_PASSWORD));
+    expect(await traceVial(t.db, label!)).toMatchObject({ vial: { state: 'shipped', box: null, requestId } });
   });
 });
 

@@ -15,7 +15,7 @@ import { searchParamsSchema } from '#schemas/search-params.ts';
 import { importText } from '#server/catalog/import/import-file.ts';
 import { useTestDatabase, type TestDatabase } from '../support/db.ts';
 import { makeAccount, sessionCookie } from '../support/accounts.ts';
-import { callerFor, driveTo, must, seedLineWithBatch, submittedRequest } from '../support/requests.ts';
+import { callerFor, driveTo, must, seedLineWithBatch, sendOut, submittedRequest } from '../support/requests.ts';
 import { recordTransport } from '#server/requests/shipments.ts';
 import { useTestSearch } from '../support/search.ts';
 import { startPortalServer, type RunningServer } from '../support/server.ts';
@@ -47,6 +47,7 @@ beforeAll(async () => {
   const staffA = callerFor(await makeAccount(t.db, 'staff'));
   closedRequestId = await submittedRequest(t.db, callerFor(requesterAccount), 'FUZZ-REQ-LINE', 'FUZZ-REQ-B1', 2);
   await driveTo(t.db, closedRequestId, 'released', staffA);
+  await sendOut(t.db, closedRequestId, callerFor(await makeAccount(t.db, 'staff')), staffA);
   must(await recordTransport(t.db, staffA, closedRequestId, { dispatchAt: new Date('2026-11-21T08:00:00Z'), dispatchPlace: 'Bank', dispatchTempC: -190, requiredMinC: -196, requiredMaxC: -150, batchNumbers: 'FUZZ-REQ-B1', quantity: 2, deviceNumber: 'D', vehicle: 'van', carrier: 'C', courier: 'W' }));
   // Closed the short way (the states in between are the request tests' business).
   await t.pool.query("UPDATE requests SET state = 'closed' WHERE id = $1", [closedRequestId]);

@@ -15,6 +15,8 @@ import { pickScans, vialPicks, vials } from '#db/schema/bank.ts';
 import { fail, ok, transact, type Caller, type Result } from '#server/requests/core.ts';
 import { heldByRequest } from '#server/requests/reservations.ts';
 
+export { markPickedVialsShipped, unpickVials } from './vial-moves.ts';
+
 export interface PickLine {
   vialId: number;
   label: string;
@@ -139,19 +141,4 @@ export async function assertPickConfirmed(tx: Executor, requestId: number): Prom
   return list.lines.map((l) => l.vialId);
 }
 
-/** After the outbound: the picked vials leave the bank (state shipped, no position). */
-export async function markPickedVialsShipped(tx: Executor, requestId: number): Promise<number> {
-  const r = await tx
-    .update(vials)
-    .set({ state: 'shipped', boxId: null, row: null, col: null, updatedAt: new Date() })
-    .where(and(eq(vials.requestId, requestId), eq(vials.state, 'in_bank')))
-    .returning({ id: vials.id });
-  return r.length;
-}
-
-/** Vials picked for a request whose reservation was released go back to the shelf's pool (position unchanged). */
-export async function unpickVials(tx: Executor, requestId: number): Promise<number> {
-  const r = await tx.update(vials).set({ requestId: null, updatedAt: new Date() }).where(and(eq(vials.requestId, requestId), eq(vials.state, 'in_bank'))).returning({ id: vials.id });
-  return r.length;
-}
 

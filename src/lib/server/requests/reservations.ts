@@ -8,6 +8,7 @@
  */
 import { and, eq, lte, sql } from 'drizzle-orm';
 import type { Database, Executor } from '#db/client.ts';
+import { unpickVials } from '#server/bank/vial-moves.ts';
 import { batches } from '#db/schema/batches.ts';
 import { requestItems, requests, type Request } from '#db/schema/requests.ts';
 import { moveStock } from '#server/catalog/stock.ts';
@@ -62,6 +63,8 @@ export async function releaseReservations(tx: Executor, request: Pick<Request, '
     const moved = await moveStock(tx, { batchId, kind: 'released', quantity: held, requestId: request.id, actor: caller.id, reason: why });
     if (moved.ok) returned += held;
   }
+  // Vials picked from the bank's positions for this request go back to the pool (they stay where they are).
+  await unpickVials(tx, request.id);
   if (returned) await addEvent(tx, { requestId: request.id, kind: 'reservation', caller, body: why, data: { returnedVials: returned } });
   return returned;
 }

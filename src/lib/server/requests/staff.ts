@@ -19,6 +19,7 @@ import { actorKind, addEvent, chainFacts, changeState, correctFields, fail, lock
 import { notify, requestLink } from './notifications.ts';
 import { checkPassword, sign } from './signatures.ts';
 import { heldByRequest, releaseReservations } from './reservations.ts';
+import { assertPickConfirmed, markPickedVialsShipped, PickNotConfirmed } from '#server/bank/picking.ts';
 import { itemTermsOf } from './requester.ts';
 import { checkTerms } from './terms.ts';
 
@@ -193,6 +194,14 @@ export async function reviewOutbound(db: Database, caller: Caller, requestId: nu
     if (request.outboundPreparedBy === caller.id) return fail({ code: 'same_person' });
     const unreleased = await unreleasedBatchOf(tx, requestId);
     if (unreleased) return fail({ code: 'batch_not_released', batch: unreleased.number, status: unreleased.status });
+    // Vials of the bank's own batches (positions recorded) leave only when every label on the pick list was scanned.
+    try {
+      await assertPickConfirmed(tx, requestId);
+    } catch (error) {
+      if (!(error instanceof PickNotConfirmed)) throw error;
+      const pending = [...error.unscanned, ...error.short.map((s) => `${s.batch} (${s.missing})`)].join(', ');
+      return fail({ code: 'invalid', field: 'pickList', message: error.message, key: 'bank.error.pickNotConfirmed', params: { pending } });
+    }
     const [requester] = await tx.select().from(accounts).where(eq(accounts.id, request.requesterId));
     const [operator] = await tx.select().from(accounts).where(eq(accounts.id, request.outboundPreparedBy));
     const signature = await sign(tx, signer.value, 'reviewed', { type: 'request', id: requestId });
@@ -231,6 +240,8 @@ export async function reviewOutbound(db: Database, caller: Caller, requestId: nu
       });
     }
     if (left === 0) return fail({ code: 'conflict', message: 'the request holds no reserved vials to send' });
+    // The picked vials leave their positions (a position never holds a vial that left).
+    await markPickedVialsShipped(tx, requestId);
     await addEvent(tx, { requestId, kind: 'signature', caller, data: { signature: signature.id, outboundReviewed: true, vials: left } });
     await recordAudit(tx, { actor: caller.id, action: 'request.outbound_recorded', entityType: 'request', entityId: requestId, after: { operator: operator!.displayName, reviewer: signer.value.name, plannedDate: request.outboundPlannedDate, actualDate: request.outboundActualDate, vials: left, signature: signature.id } });
     return ok(request);
