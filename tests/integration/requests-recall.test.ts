@@ -80,22 +80,24 @@ describe('a recalled batch', () => {
       const { rows } = await t.pool.query(`SELECT id FROM batches WHERE number = $1`, [`RACE-R-${i}`]);
       attempts.push({ requestId, batchId: rows[0].id, released: i % 2 === 1 });
     }
-    const outcomes = await Promise.all(
-      attempts.map(async (a) => {
-        const recall = setBatchStatus(t.db, staffA, a.batchId, { status: 'recalled', reason: 'race', password: TEST_PASSWORD });
-        const move = (async () => {
-          if (!a.released) {
-            const r = await staff.releaseRequest(t.db, staffB, a.requestId, TEST_PASSWORD);
-            if (!r.ok) return r;
-          }
-          const prepared = await staff.prepareOutbound(t.db, staffB, a.requestId, outbound);
-          if (!prepared.ok) return prepared;
-          return staff.reviewOutbound(t.db, staffA, a.requestId, TEST_PASSWORD);
-        })();
-        const [recalled, moved] = await Promise.all([recall, move]);
-        return { ...a, recalled, moved };
-      }),
-    );
+    // Each attempt races its recall against its release and outbound; attempts run five at a time, so the
+    // pool's connection wait stays short on a busy machine (the race is within an attempt, not between them).
+    const race = async (a: (typeof attempts)[number]) => {
+      const recall = setBatchStatus(t.db, staffA, a.batchId, { status: 'recalled', reason: 'race', password: TEST_PASSWORD });
+      const move = (async () => {
+        if (!a.released) {
+          const r = await staff.releaseRequest(t.db, staffB, a.requestId, TEST_PASSWORD);
+          if (!r.ok) return r;
+        }
+        const prepared = await staff.prepareOutbound(t.db, staffB, a.requestId, outbound);
+        if (!prepared.ok) return prepared;
+        return staff.reviewOutbound(t.db, staffA, a.requestId, TEST_PASSWORD);
+      })();
+      const [recalled, moved] = await Promise.all([recall, move]);
+      return { ...a, recalled, moved };
+    };
+    const outcomes: Awaited<ReturnType<typeof race>>[] = [];
+    for (let i = 0; i < attempts.length; i += 5) outcomes.push(...(await Promise.all(attempts.slice(i, i + 5).map(race))));
     let shippedBeforeRecall = 0;
     for (const o of outcomes) {
       expect(o.recalled.ok, `recall of batch ${o.batchId}`).toBe(true);

@@ -169,7 +169,7 @@ export async function prepareOutbound(db: Database, caller: Caller, requestId: n
     const unreleased = await unreleasedBatchOf(tx, requestId);
     if (unreleased) return fail({ code: 'batch_not_released', batch: unreleased.number, status: unreleased.status });
     const signature = await sign(tx, signer.value, 'executed', { type: 'request', id: requestId }, `${input.plannedDate} / ${input.actualDate}`);
-    const prepared = await correctFields(tx, request, caller, { outboundPreparedBy: caller.id, outboundPreparedAt: new Date(), outboundPlannedDate: input.plannedDate, outboundActualDate: input.actualDate }, 'outbound record prepared');
+    const prepared = await correctFields(tx, request, caller, { outboundPreparedBy: caller.id, outboundPreparedAt: new Date(), outboundPlannedDate: input.plannedDate, outboundActualDate: input.actualDate }, 'outbound record prepared', false);
     await addEvent(tx, { requestId, kind: 'signature', caller, data: { signature: signature.id, outboundPrepared: true }, visibleToRequester: false });
     return ok(prepared);
   });
