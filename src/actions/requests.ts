@@ -64,8 +64,9 @@ export function failureToError(f: RequestFailure): ActionError {
       const label = fieldLabels[f.field.replace(/-\d+$/, '')] ?? 'request.field.form';
       // A key with a dot is a whole message key of another area (bank.error.…); a bare one is the request chain's.
       const key = f.key && (f.key.includes('.') ? f.key : `request.error.${f.key}`);
-      if (key && f.params && Object.values(f.params).some(Boolean)) return new ActionError({ code: 'BAD_REQUEST', message: withQuery(key, f.params) });
-      return new ActionError({ code: 'BAD_REQUEST', message: withQuery('request.error.fieldProblem', { field: label, problem: key ?? f.message }) });
+      // `name` keeps the internal field name for JSON callers (pages show the label; unused parameters are ignored).
+      if (key && f.params && Object.values(f.params).some(Boolean)) return new ActionError({ code: 'BAD_REQUEST', message: withQuery(key, { ...f.params, name: f.field }) });
+      return new ActionError({ code: 'BAD_REQUEST', message: withQuery('request.error.fieldProblem', { field: label, problem: key ?? f.message, name: f.field }) });
     }
     case 'conflict':
       return new ActionError({ code: 'CONFLICT', message: withQuery('request.error.conflict', { message: f.message }) });
