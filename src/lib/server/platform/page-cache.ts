@@ -126,14 +126,22 @@ function answer(entry: Entry, request: Request, state: 'hit' | 'miss'): Response
   return new Response(entry.body, { status: entry.status, headers });
 }
 
+/** Marks an answer; some Responses (Response.redirect, fetched ones) have immutable headers. */
+function mark(response: Response, state: 'miss' | 'bypass'): Response {
+  try {
+    response.headers.set('X-Cache', state);
+  } catch {
+    // immutable: unmarked
+  }
+  return response;
+}
+
 export const cachePublicPages = defineMiddleware(async (context, next) => {
   const { request, url } = context;
   if (request.method !== 'GET' || !isCacheablePath(url.pathname)) return next();
   if (isPersonal(request)) {
     counts.bypass++;
-    const response = await next();
-    response.headers.set('X-Cache', 'bypass');
-    return response;
+    return mark(await next(), 'bypass');
   }
   let v: string;
   try {
@@ -151,8 +159,7 @@ export const cachePublicPages = defineMiddleware(async (context, next) => {
   counts.miss++;
   const response = await next();
   if (response.status !== 200 || response.headers.has('set-cookie') || !response.body) {
-    response.headers.set('X-Cache', 'miss');
-    return response;
+    return mark(response, 'miss');
   }
   const body = new Uint8Array(await response.arrayBuffer());
   const entry: Entry = { status: response.status, headers: [...response.headers], body, etag: etagOf(v, key) };
