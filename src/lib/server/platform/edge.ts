@@ -6,7 +6,7 @@
 import { Readable } from 'node:stream';
 import busboy from 'busboy';
 import type { Pool } from 'pg';
-import { RateLimiterMemory, RateLimiterPostgres, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { RateLimiterMemory, RateLimiterPostgres, RateLimiterRes, RLWrapperTimeouts, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Role } from '#db/schema/accounts.ts';
 import { decideAccess } from '#server/accounts/authorize.ts';
 import type { Config } from './config.ts';
@@ -258,8 +258,8 @@ export function clientAddressFrom(forwardedFor: string | null, direct: string, t
  * process: it bounds what one process is asked to do at once.
  */
 export class EdgeLimits {
-  private readonly api: RateLimiterAbstract;
-  private readonly csv: RateLimiterAbstract;
+  private readonly api: Budget;
+  private readonly csv: Budget;
   private exportsRunning = 0;
 
   constructor(
@@ -291,15 +291,24 @@ export class EdgeLimits {
   }
 }
 
+/** What the edge asks of a budget. */
+type Budget = Pick<RateLimiterAbstract, 'consume'>;
+
 /** A budget of `points` per minute and key: in PostgreSQL when a pool is given (memory as insurance), else in memory. */
-function limiter(pool: Pool | undefined, keyPrefix: string, points: number): RateLimiterAbstract {
+function limiter(pool: Pool | undefined, keyPrefix: string, points: number): Budget {
   const memory = new RateLimiterMemory({ keyPrefix, points, duration: 60 });
   if (!pool) return memory;
   // The table is made by migration 0030 (the app role may not create tables); expired rows are cleared hourly.
-  return new RateLimiterPostgres({ storeClient: pool, storeType: 'pool', tableName: 'rate_limits', tableCreated: true, keyPrefix, points, duration: 60, insuranceLimiter: memory });
+  const shared = new RateLimiterPostgres({ storeClient: pool, storeType: 'pool', tableName: 'rate_limits', tableCreated: true, keyPrefix, points, duration: 60, insuranceLimiter: memory });
+  // A hung PostgreSQL must not add its query deadline to every API call: past a
+  // short wait the process counts in memory, and the request goes on to its own deadline.
+  return new RLWrapperTimeouts({ limiter: shared, timeoutMs: STORE_WAIT_MS, insuranceLimiter: memory });
 }
 
-async function take(limiter: RateLimiterAbstract, key: string): Promise<number> {
+/** How long a budget check waits for PostgreSQL before counting in memory. */
+const STORE_WAIT_MS = 300;
+
+async function take(limiter: Budget, key: string): Promise<number> {
   try {
     await limiter.consume(key);
     return 0;
