@@ -175,14 +175,26 @@ test('a batch received, tested, stored and released by two people, then picked a
   await rui.getByRole('button', { name: 'Submit the request' }).click();
   await expect(rui.getByRole('region', { name: 'Where it stands' })).toContainText('Submitted');
 
+  // The institutional official confirms through the mailed link (the local portal lists mail at /dev/mail).
+  const official = await (await browser.newContext()).newPage();
+  await official.goto('/dev/mail');
+  const mail = official.getByRole('article', { name: new RegExp(`official-bank-${stamp}@example\\.org`) });
+  const link = new URL((await mail.getByRole('link', { name: /confirm-request/ }).first().getAttribute('href'))!);
+  await official.goto(`${link.pathname}${link.search}`);
+  await official.getByRole('button', { name: 'Confirm for my institution' }).click();
+  await expect(official.getByRole('status')).toContainText('the confirmation is recorded');
+
   await ai.goto(`/staff/requests/${requestId}`);
   await ai.getByRole('button', { name: 'Start review' }).click();
-  for (const check of ['Agreement accepted (current version)', 'Ethics approval reference present', 'Terms of use respected', 'Clinical grade only for clinical use']) await ai.getByLabel(check).check();
+  for (const check of ['Agreement accepted (current version)', 'Ethics approval reference present', 'Terms of use respected', 'Clinical grade only for clinical use', 'Institutional official confirmed this version of the request']) await ai.getByLabel(check).check();
   await ai.getByRole('button', { name: 'Save checklist' }).click();
   await ai.getByLabel('Your password (signature)', { exact: true }).fill(PASSWORD);
   await ai.getByRole('button', { name: 'Approve (sign)' }).click();
   await ai.getByRole('button', { name: 'Reserve vials' }).click();
   await expect(ai.getByRole('region', { name: 'Where it stands' })).toContainText('Vials reserved');
+  await ai.getByLabel('Your password (signature)', { exact: true }).fill(PASSWORD);
+  await ai.getByRole('button', { name: 'Release with CoA (sign)' }).click();
+  await expect(ai.getByRole('region', { name: 'Where it stands' })).toContainText('Released');
 
   // Staff B picks: unit, rack, box, position; a wrong label is refused, the right ones accepted.
   const bin = await signedIn(browser, people.staffB);
@@ -205,10 +217,20 @@ test('a batch received, tested, stored and released by two people, then picked a
   }
   await expect(bin.getByText('Every vial is confirmed: the outbound can be signed.')).toBeVisible();
 
+  // Staff B prepares the outbound record as operator; staff A, the reviewer, signs it and the picked vials leave.
+  await bin.goto(`/staff/requests/${requestId}`);
+  await bin.getByLabel('Your password (signature)', { exact: true }).fill(PASSWORD);
+  await bin.getByRole('button', { name: 'Prepare the outbound record as operator (sign)' }).click();
+  await expect(bin.getByText('You prepared this outbound record: a second staff member must review it.')).toBeVisible();
+  await ai.goto(`/staff/requests/${requestId}`);
+  await ai.getByLabel('Your password (signature)', { exact: true }).fill(PASSWORD);
+  await ai.getByRole('button', { name: 'Review the outbound record (sign): the vials leave' }).click();
+  await expect(ai.getByRole('region', { name: 'Outbound record (出库)' })).toContainText('Ai Operator');
+
   // The timeline shows every step, with signatures.
   await bin.goto(`/staff/batches/${batch}/record`);
   const timeline = bin.getByTestId('bank-timeline');
-  for (const step of ['Receipt into the bank', 'Deviation', 'Deviation assessed', 'Intake testing', 'Storage', 'Release testing', 'Reservation']) await expect(timeline).toContainText(step);
+  for (const step of ['Receipt into the bank', 'Deviation', 'Deviation assessed', 'Intake testing', 'Storage', 'Release testing', 'Reservation', 'Outbound']) await expect(timeline).toContainText(step);
   await expect(timeline).toContainText('Ai Operator (executed');
   await expect(timeline).toContainText('Bin Reviewer (reviewed');
   await expect(bin.getByTestId('retention')).toContainText('30 years');
