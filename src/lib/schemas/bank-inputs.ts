@@ -21,9 +21,13 @@ const optionalDate = z
   .transform((v) => v || null)
   .refine((v) => v === null || /^\d{4}-\d{2}-\d{2}$/.test(v), required);
 const temperature = z.coerce.number(required).min(-273.15, required).max(200, required);
-const optionalTemperature = z
-  .union([z.literal(''), z.null(), z.undefined(), z.coerce.number().min(-273.15, required).max(200, required)])
-  .transform((v) => (typeof v === 'number' ? v : null));
+// An empty or absent number field is null (Astro hands an empty field over as '' or null).
+const optionalNumber = (n: z.ZodCoercedNumber) =>
+  z
+    .union([z.literal(''), z.null(), n])
+    .optional()
+    .transform((v) => (typeof v === 'number' ? v : null));
+const optionalTemperature = optionalNumber(z.coerce.number().min(-273.15, required).max(200, required));
 const count = (max: number) => z.coerce.number(required).int(required).min(0, required).max(max, 'auth.error.tooLong');
 const dateTime = z
   .string(required)
@@ -83,9 +87,7 @@ export const receiptInput = z.object({
   batchNumber: requiredText(100),
   batchType: z.enum(batchTypes, required),
   grade: z.enum(grades, required),
-  passage: z
-    .union([z.literal(''), z.null(), z.undefined(), z.coerce.number().int().min(0).max(1000)])
-    .transform((v) => (typeof v === 'number' ? v : null)),
+  passage: optionalNumber(z.coerce.number().int(required).min(0, required).max(1000, required)),
   productionDate: optionalDate,
   cellType: requiredText(200),
   handoverAt: dateTime,
@@ -100,9 +102,7 @@ export const receiptInput = z.object({
     .nullish()
     .refine((f) => !f || f.size <= 5 * 1024 * 1024, 'auth.error.tooLong'),
   vials: z.coerce.number(required).int(required).min(1, required).max(10_000, 'auth.error.tooLong'),
-  cells: z
-    .union([z.literal(''), z.null(), z.undefined(), z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER)])
-    .transform((v) => (typeof v === 'number' ? v : null)),
+  cells: optionalNumber(z.coerce.number().int(required).min(0, required).max(Number.MAX_SAFE_INTEGER, required)),
   courier: requiredText(200),
   ...cosign,
 });
