@@ -15,9 +15,16 @@ import { baseDirectives } from '#server/platform/security-headers.ts';
  */
 const publicUrl = process.env.PUBLIC_URL ? new URL(process.env.PUBLIC_URL) : undefined;
 const behindProxy = Number(process.env.TRUSTED_PROXIES ?? 0) > 0;
-const allowedDomains = publicUrl && behindProxy
-  ? [{ hostname: publicUrl.hostname, protocol: publicUrl.protocol.replace(':', ''), ...(publicUrl.port ? { port: publicUrl.port } : {}) }]
-  : [];
+const allowedDomains =
+  publicUrl && behindProxy
+    ? [
+        {
+          hostname: publicUrl.hostname,
+          protocol: publicUrl.protocol.replace(':', ''),
+          ...(publicUrl.port ? { port: publicUrl.port } : {}),
+        },
+      ]
+    : [];
 
 export default defineConfig({
   output: 'server',

@@ -17,7 +17,10 @@ export default defineConfig({
     maxWorkers: 2,
     projects: [
       { extends: true, test: { name: 'unit', include: ['tests/unit/**/*.test.ts'] } },
-      { extends: true, test: { name: 'integration', include: ['tests/integration/**/*.test.ts'], exclude: faults, ...servers } },
+      {
+        extends: true,
+        test: { name: 'integration', include: ['tests/integration/**/*.test.ts'], exclude: faults, ...servers },
+      },
       { extends: true, test: { name: 'faults', include: faults, ...servers } },
     ],
   },

@@ -24,9 +24,19 @@ export interface PoolDeadlines {
   connectMs: number;
 }
 
-export const serverDeadlines: PoolDeadlines = { queryMs: 3_000, statementMs: 5_000, idleInTransactionMs: 150_000, connectMs: 3_000 };
+export const serverDeadlines: PoolDeadlines = {
+  queryMs: 3_000,
+  statementMs: 5_000,
+  idleInTransactionMs: 150_000,
+  connectMs: 3_000,
+};
 /** CLI tools (imports, reindex, bench seeding) run long statements on purpose; they still never hang forever. */
-export const toolDeadlines: PoolDeadlines = { queryMs: 600_000, statementMs: 600_000, idleInTransactionMs: 600_000, connectMs: 10_000 };
+export const toolDeadlines: PoolDeadlines = {
+  queryMs: 600_000,
+  statementMs: 600_000,
+  idleInTransactionMs: 600_000,
+  connectMs: 10_000,
+};
 
 export function createPool(url: string, options: pg.PoolConfig & { deadlines?: PoolDeadlines } = {}): pg.Pool {
   const { deadlines = toolDeadlines, ...poolOptions } = options;
@@ -66,7 +76,8 @@ const TIMEOUT = 'Query read timeout';
  */
 function abandonOnTimeout(client: pg.PoolClient) {
   const abandon = (error: unknown) => {
-    if ((error as Error | undefined)?.message === TIMEOUT) (client as unknown as { connection: { stream: { destroy(): void } } }).connection.stream.destroy();
+    if ((error as Error | undefined)?.message === TIMEOUT)
+      (client as unknown as { connection: { stream: { destroy(): void } } }).connection.stream.destroy();
   };
   const query = client.query.bind(client) as (...args: unknown[]) => unknown;
   (client as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {

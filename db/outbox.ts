@@ -12,7 +12,12 @@ export type OutboxTable = 'search_outbox' | 'mail_outbox';
 export const MAX_BACKOFF_S = 300;
 
 /** Due rows, oldest first, locked for the caller's transaction. */
-export async function claimDue<Row>(client: pg.ClientBase, table: OutboxTable, columns: string, batchSize: number): Promise<Row[]> {
+export async function claimDue<Row>(
+  client: pg.ClientBase,
+  table: OutboxTable,
+  columns: string,
+  batchSize: number,
+): Promise<Row[]> {
   const { rows } = await client.query(
     `SELECT ${columns} FROM ${table}
      WHERE processed_at IS NULL AND next_attempt_at <= now()
@@ -28,7 +33,12 @@ export async function markProcessed(client: pg.ClientBase, table: OutboxTable, i
 }
 
 /** attempts + 1, next attempt after 2, 4, 8 … seconds (at most MAX_BACKOFF_S). */
-export async function markFailed(client: pg.ClientBase, table: OutboxTable, ids: number[], error: string): Promise<void> {
+export async function markFailed(
+  client: pg.ClientBase,
+  table: OutboxTable,
+  ids: number[],
+  error: string,
+): Promise<void> {
   if (!ids.length) return;
   await client.query(
     `UPDATE ${table} SET attempts = attempts + 1, last_error = $2,
@@ -65,7 +75,12 @@ export interface PassResult {
  * (never two at once), logs a failure once until it changes, and never lets
  * an error escape the timer.
  */
-export function startOutboxWorker(options: { name: string; drain: () => Promise<PassResult>; intervalMs?: number; log?: (line: string) => void }) {
+export function startOutboxWorker(options: {
+  name: string;
+  drain: () => Promise<PassResult>;
+  intervalMs?: number;
+  log?: (line: string) => void;
+}) {
   const { name, drain, intervalMs = 1_000, log = console.error } = options;
   let running = false;
   let lastError = '';

@@ -46,7 +46,15 @@ export const appendOnlyTables = [
 ] as const;
 
 /** Tables whose rows change through audited services but are never deleted: no DELETE or TRUNCATE for the app. */
-export const neverDeletedTables = ['requests', 'request_items', 'shipments', 'deviations', 'recall_notices', 'vials', 'bank_deviations'] as const;
+export const neverDeletedTables = [
+  'requests',
+  'request_items',
+  'shipments',
+  'deviations',
+  'recall_notices',
+  'vials',
+  'bank_deviations',
+] as const;
 
 /** Tables the app role may only read: triggers running as the owner (SECURITY DEFINER) write them. */
 export const readOnlyTables = ['audit_chain_head'] as const;
@@ -71,9 +79,18 @@ export async function grantAppRole(client: pg.Pool | pg.ClientBase, appRole: str
     `GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO ${app}`,
     `ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO ${app}`,
     `ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO ${app}`,
-    ...appendOnlyTables.flatMap((t) => [`REVOKE ALL ON ${ident(t)} FROM ${app}, PUBLIC`, `GRANT SELECT, INSERT ON ${ident(t)} TO ${app}`]),
-    ...readOnlyTables.flatMap((t) => [`REVOKE ALL ON ${ident(t)} FROM ${app}, PUBLIC`, `GRANT SELECT ON ${ident(t)} TO ${app}`]),
-    ...neverDeletedTables.flatMap((t) => [`REVOKE ALL ON ${ident(t)} FROM ${app}, PUBLIC`, `GRANT SELECT, INSERT, UPDATE ON ${ident(t)} TO ${app}`]),
+    ...appendOnlyTables.flatMap((t) => [
+      `REVOKE ALL ON ${ident(t)} FROM ${app}, PUBLIC`,
+      `GRANT SELECT, INSERT ON ${ident(t)} TO ${app}`,
+    ]),
+    ...readOnlyTables.flatMap((t) => [
+      `REVOKE ALL ON ${ident(t)} FROM ${app}, PUBLIC`,
+      `GRANT SELECT ON ${ident(t)} TO ${app}`,
+    ]),
+    ...neverDeletedTables.flatMap((t) => [
+      `REVOKE ALL ON ${ident(t)} FROM ${app}, PUBLIC`,
+      `GRANT SELECT, INSERT, UPDATE ON ${ident(t)} TO ${app}`,
+    ]),
   ];
   for (const statement of statements) await client.query(statement);
 }
@@ -93,7 +110,9 @@ export async function ensureEmbeddedRoles(
   ] as const) {
     const { rowCount } = await superuser.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [role]);
     const verb = rowCount ? 'ALTER' : 'CREATE';
-    await superuser.query(`${verb} ROLE ${ident(role)} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS PASSWORD ${literal(password)}`);
+    await superuser.query(
+      `${verb} ROLE ${ident(role)} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS PASSWORD ${literal(password)}`,
+    );
   }
   // `npm run restore` loads rows as they were, past the triggers; the owner could switch its own
   // tables' triggers off anyway (the anchors outside the database are what hold against it). The app role never can.

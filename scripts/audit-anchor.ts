@@ -21,4 +21,8 @@ try {
   await pool.end();
   await services.stop();
 }
-console.log(green(`anchored the audit trail at event ${anchor.events.toLocaleString('en')} (id ${anchor.lastId ?? '–'}, hash ${anchor.hash?.slice(0, 16) ?? 'none'}…) in ${store.file}`));
+console.log(
+  green(
+    `anchored the audit trail at event ${anchor.events.toLocaleString('en')} (id ${anchor.lastId ?? '–'}, hash ${anchor.hash?.slice(0, 16) ?? 'none'}…) in ${store.file}`,
+  ),
+);

@@ -29,13 +29,20 @@ const anchors = checkAnchors(report.chain, readAnchors(store), store.key);
 let failed = false;
 if (!report.ok) {
   failed = true;
-  console.error(red(`audit trail broken at event ${report.brokenAt?.id}: ${report.brokenAt?.problem} (${report.events} events)`));
+  console.error(
+    red(`audit trail broken at event ${report.brokenAt?.id}: ${report.brokenAt?.problem} (${report.events} events)`),
+  );
 }
 if (anchors.firstContradicted) console.error(red(`first anchor contradicted: ${anchors.firstContradicted.message}`));
 for (const problem of anchors.problems) {
   failed = true;
   if (problem !== anchors.firstContradicted) console.error(red(problem.message));
 }
-if (anchors.anchors === 0) console.log(yellow(`no anchors in ${store.file} yet: only the chain itself was checked (run npm run audit:anchor)`));
+if (anchors.anchors === 0)
+  console.log(yellow(`no anchors in ${store.file} yet: only the chain itself was checked (run npm run audit:anchor)`));
 if (failed) process.exit(1);
-console.log(green(`audit trail intact: ${report.events.toLocaleString('en')} events, every hash and link verified, ${anchors.held} of ${anchors.anchors} anchors hold`));
+console.log(
+  green(
+    `audit trail intact: ${report.events.toLocaleString('en')} events, every hash and link verified, ${anchors.held} of ${anchors.anchors} anchors hold`,
+  ),
+);

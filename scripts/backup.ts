@@ -30,15 +30,23 @@ try {
     pool,
     dir,
     portalVersion: version,
-    meili: { client: createSearchClient({ url: services.meiliUrl, apiKey: services.meiliKey }), prefix: config.MEILI_INDEX_PREFIX },
+    meili: {
+      client: createSearchClient({ url: services.meiliUrl, apiKey: services.meiliKey }),
+      prefix: config.MEILI_INDEX_PREFIX,
+    },
     dataDir: resolveDataDir(config.DATA_DIR),
     onProgress: (step, done, total) => progress.update(done, total, step),
   });
   progress.done();
   const rows = manifest.tables.reduce((n, t) => n + t.rows, 0);
   const bytes = [...manifest.tables, ...manifest.files].reduce((n, f) => n + f.bytes, 0);
-  console.log(`${bold(dir)}: ${manifest.tables.length} tables, ${rows.toLocaleString('en')} rows, ${manifest.sequences.length} sequences, ${manifest.files.length} other file(s) (${(bytes / 1e6).toFixed(1)} MB) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  for (const t of manifest.tables.filter((t) => ['audit_events', 'stock_movements', 'lines', 'batches'].includes(t.name))) console.log(`  ${t.name}: ${t.rows.toLocaleString('en')} rows`);
+  console.log(
+    `${bold(dir)}: ${manifest.tables.length} tables, ${rows.toLocaleString('en')} rows, ${manifest.sequences.length} sequences, ${manifest.files.length} other file(s) (${(bytes / 1e6).toFixed(1)} MB) in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+  );
+  for (const t of manifest.tables.filter((t) =>
+    ['audit_events', 'stock_movements', 'lines', 'batches'].includes(t.name),
+  ))
+    console.log(`  ${t.name}: ${t.rows.toLocaleString('en')} rows`);
   console.log(green('backup written; manifest.json lists every file with its SHA-256'));
 } catch (error) {
   console.error(`error: ${error instanceof BackupError ? error.message : (error as Error).stack}`);

@@ -28,16 +28,24 @@ try {
   const file = path.join(dir, `synthetic-${n}.tsv`);
   const t0 = performance.now();
   writeFileSync(file, syntheticFiles(0, n).lines);
-  console.log(`generated ${n.toLocaleString('en')} synthetic lines in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  console.log(
+    `generated ${n.toLocaleString('en')} synthetic lines in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+  );
 
   for (const run of ['first import (all inserted)', 'second import (all unchanged)']) {
     const progress = createProgress();
     const start = performance.now();
-    const report = await importFile(pool, file, { format: 'tsv', actor: 'bench', onProgress: (_p, done, total) => progress.update(done, total, 'lines') });
+    const report = await importFile(pool, file, {
+      format: 'tsv',
+      actor: 'bench',
+      onProgress: (_p, done, total) => progress.update(done, total, 'lines'),
+    });
     progress.done();
     const seconds = (performance.now() - start) / 1000;
     const { inserted, updated, unchanged } = report.counts;
-    console.log(`${bold(run)}: ${n.toLocaleString('en')} lines in ${seconds.toFixed(2)} s = ${bold(Math.round(n / seconds).toLocaleString('en'))} lines/s (${inserted} inserted, ${updated} updated, ${unchanged} unchanged)`);
+    console.log(
+      `${bold(run)}: ${n.toLocaleString('en')} lines in ${seconds.toFixed(2)} s = ${bold(Math.round(n / seconds).toLocaleString('en'))} lines/s (${inserted} inserted, ${updated} updated, ${unchanged} unchanged)`,
+    );
   }
 } finally {
   await pool.end();

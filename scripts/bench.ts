@@ -28,7 +28,13 @@ import { bold } from './lib/log.ts';
 import { createProgress } from './lib/progress.ts';
 import { syntheticLine } from '#seed/synthetic.ts';
 
-const { values } = parseArgs({ options: { lines: { type: 'string', default: '100000' }, rounds: { type: 'string', default: '60' }, reindex: { type: 'boolean', default: false } } });
+const { values } = parseArgs({
+  options: {
+    lines: { type: 'string', default: '100000' },
+    rounds: { type: 'string', default: '60' },
+    reindex: { type: 'boolean', default: false },
+  },
+});
 const N = Number(values.lines);
 const ROUNDS = Number(values.rounds);
 const root = path.resolve(import.meta.dirname, '..');
@@ -59,7 +65,10 @@ const pct = (xs: number[], p: number) => {
 };
 const ms = (x: number) => `${x.toFixed(1)} ms`.padStart(9);
 
-function get(url: string, headers: Record<string, string> = {}): Promise<{ ttfb: number; total: number; status: number; body: string }> {
+function get(
+  url: string,
+  headers: Record<string, string> = {},
+): Promise<{ ttfb: number; total: number; status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
     http
@@ -68,7 +77,14 @@ function get(url: string, headers: Record<string, string> = {}): Promise<{ ttfb:
         const chunks: Buffer[] = [];
         res.once('data', () => (ttfb = performance.now() - t0));
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ ttfb, total: performance.now() - t0, status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
+        res.on('end', () =>
+          resolve({
+            ttfb,
+            total: performance.now() - t0,
+            status: res.statusCode ?? 0,
+            body: Buffer.concat(chunks).toString(),
+          }),
+        );
       })
       .on('error', reject);
   });
@@ -85,7 +101,11 @@ try {
     const t0 = performance.now();
     const counts = await reindex({ pool: data.pool, meili });
     reindexSeconds = (performance.now() - t0) / 1000;
-    console.log(`${bold('full reindex')}: ${Object.entries(counts).map(([k, n]) => `${n.toLocaleString('en')} ${k}`).join(', ')} in ${reindexSeconds.toFixed(1)} s (goal < 180 s at 1,000,000 lines)`);
+    console.log(
+      `${bold('full reindex')}: ${Object.entries(counts)
+        .map(([k, n]) => `${n.toLocaleString('en')} ${k}`)
+        .join(', ')} in ${reindexSeconds.toFixed(1)} s (goal < 180 s at 1,000,000 lines)`,
+    );
   }
   const portal = await startBuiltPortal(root, data);
   server = portal;
@@ -93,7 +113,9 @@ try {
   // The raw floor: the same search (query, filters, every facet, one page) straight to Meilisearch.
   const direct = (client: Meilisearch, query: string) => {
     const p = parseSearchParams(new URLSearchParams(query));
-    return client.index(indexUid('', LINES)).search(p.q, { filter: buildFilter(p), facets: Object.values(lineFacets), hitsPerPage: 20, page: 1 });
+    return client
+      .index(indexUid('', LINES))
+      .search(p.q, { filter: buildFilter(p), facets: Object.values(lineFacets), hitsPerPage: 20, page: 1 });
   };
   const gzipClient = new Meilisearch({ host: meiliServer.url, apiKey: meiliServer.masterKey });
 
@@ -105,7 +127,9 @@ try {
   // `api`: as an anonymous reader (the page cache answers repeats); `uncached`: with a session
   // cookie, which the cache never serves, so every answer is computed (the search service's own cost).
   const bypass = { Cookie: '__Host-session=bench-bypass' };
-  const results: { kind: string; q: string; direct: number[]; api: number[]; uncached: number[] }[] = mix.map(([kind, q]) => ({ kind, q, direct: [], api: [], uncached: [] }));
+  const results: { kind: string; q: string; direct: number[]; api: number[]; uncached: number[] }[] = mix.map(
+    ([kind, q]) => ({ kind, q, direct: [], api: [], uncached: [] }),
+  );
   const allUncached: number[] = [];
   const allDirect: number[] = [];
   const allApi: number[] = [];
@@ -118,7 +142,8 @@ try {
       t0 = performance.now();
       const res = await get(`${portal.base}/api/v1/search?${r.q}`);
       const a = performance.now() - t0;
-      if (res.status !== 200) throw new Error(`/api/v1/search?${r.q} answered ${res.status}: ${res.body.slice(0, 200)}`);
+      if (res.status !== 200)
+        throw new Error(`/api/v1/search?${r.q} answered ${res.status}: ${res.body.slice(0, 200)}`);
       r.direct.push(d);
       r.api.push(a);
       t0 = performance.now();
@@ -143,7 +168,8 @@ try {
   const ttfb: number[] = [];
   for (let i = 0; i < ROUNDS; i++) ttfb.push((await get(`${portal.base}/search?q=parkinson&category=ipsc`)).ttfb);
   const ttfbUncached: number[] = [];
-  for (let i = 0; i < ROUNDS; i++) ttfbUncached.push((await get(`${portal.base}/search?q=parkinson&category=ipsc`, bypass)).ttfb);
+  for (let i = 0; i < ROUNDS; i++)
+    ttfbUncached.push((await get(`${portal.base}/search?q=parkinson&category=ipsc`, bypass)).ttfb);
 
   // JavaScript shipped to /search: every module the page loads, followed through its imports.
   const html = (await get(`${portal.base}/search?q=parkinson`)).body;
@@ -158,23 +184,38 @@ try {
     const body = (await get(portal.base + file)).body;
     jsBytes += Buffer.byteLength(body);
     jsGzip += gzipSync(body).length;
-    for (const m of body.matchAll(/(?:from|import)\s*["'](\.{0,2}\/[^"']+\.js)["']/g)) queue.push(new URL(m[1]!, portal.base + file).pathname);
+    for (const m of body.matchAll(/(?:from|import)\s*["'](\.{0,2}\/[^"']+\.js)["']/g))
+      queue.push(new URL(m[1]!, portal.base + file).pathname);
   }
 
-  console.log(`\n${bold(`Search at ${stats.numberOfDocuments.toLocaleString('en')} lines`)}, ${ROUNDS} rounds of ${mix.length} queries (2-core machine, loopback)\n`);
-  console.log('query'.padEnd(34) + 'direct p50  direct p95     API p50     API p95  uncached p95');
+  console.log(
+    `\n${bold(`Search at ${stats.numberOfDocuments.toLocaleString('en')} lines`)}, ${ROUNDS} rounds of ${mix.length} queries (2-core machine, loopback)\n`,
+  );
+  console.log(`${'query'.padEnd(34)}direct p50  direct p95     API p50     API p95  uncached p95`);
   for (const r of results) {
-    console.log(`${(r.kind + ': ' + (r.q || '(none)')).slice(0, 33).padEnd(34)}${ms(pct(r.direct, 50))}   ${ms(pct(r.direct, 95))}   ${ms(pct(r.api, 50))}   ${ms(pct(r.api, 95))}   ${ms(pct(r.uncached, 95))}`);
+    console.log(
+      `${`${r.kind}: ${r.q || '(none)'}`.slice(0, 33).padEnd(34)}${ms(pct(r.direct, 50))}   ${ms(pct(r.direct, 95))}   ${ms(pct(r.api, 50))}   ${ms(pct(r.api, 95))}   ${ms(pct(r.uncached, 95))}`,
+    );
   }
   const d95 = pct(allDirect, 95);
   const a95 = pct(allApi, 95);
   const u95 = pct(allUncached, 95);
-  console.log(`\n${bold('all queries')}: direct Meilisearch p50 ${pct(allDirect, 50).toFixed(1)} ms, p95 ${d95.toFixed(1)} ms; /api/v1/search p50 ${pct(allApi, 50).toFixed(1)} ms, p95 ${a95.toFixed(1)} ms`);
-  console.log(`${bold('API / direct p95 ratio')}: ${(a95 / d95).toFixed(2)} (goal ≤ 1.2 at 100,000 lines, ≤ 1.5 at 1,000,000); uncached (signed-in) API p50 ${pct(allUncached, 50).toFixed(1)} ms, p95 ${u95.toFixed(1)} ms, ratio ${(u95 / d95).toFixed(2)}`);
+  console.log(
+    `\n${bold('all queries')}: direct Meilisearch p50 ${pct(allDirect, 50).toFixed(1)} ms, p95 ${d95.toFixed(1)} ms; /api/v1/search p50 ${pct(allApi, 50).toFixed(1)} ms, p95 ${a95.toFixed(1)} ms`,
+  );
+  console.log(
+    `${bold('API / direct p95 ratio')}: ${(a95 / d95).toFixed(2)} (goal ≤ 1.2 at 100,000 lines, ≤ 1.5 at 1,000,000); uncached (signed-in) API p50 ${pct(allUncached, 50).toFixed(1)} ms, p95 ${u95.toFixed(1)} ms, ratio ${(u95 / d95).toFixed(2)}`,
+  );
   if (reindexSeconds !== undefined) console.log(`${bold('full reindex')}: ${reindexSeconds.toFixed(1)} s`);
-  console.log(`${bold('gzip trap')}: the same query with the client's default (gzip) encoding: p50 ${pct(gzipTimes, 50).toFixed(1)} ms vs ${pct(results[0]!.direct, 50).toFixed(1)} ms with identity encoding`);
-  console.log(`${bold('/search server-rendered')}: time to first byte p50 ${pct(ttfb, 50).toFixed(1)} ms, p95 ${pct(ttfb, 95).toFixed(1)} ms (goal p95 < 20 ms); uncached (signed-in) p50 ${pct(ttfbUncached, 50).toFixed(1)} ms, p95 ${pct(ttfbUncached, 95).toFixed(1)} ms`);
-  console.log(`${bold('JavaScript for /search')}: ${seen.size} files, ${(jsBytes / 1024).toFixed(1)} kB, ${(jsGzip / 1024).toFixed(1)} kB gzip (goal < 60 kB gzip)`);
+  console.log(
+    `${bold('gzip trap')}: the same query with the client's default (gzip) encoding: p50 ${pct(gzipTimes, 50).toFixed(1)} ms vs ${pct(results[0]!.direct, 50).toFixed(1)} ms with identity encoding`,
+  );
+  console.log(
+    `${bold('/search server-rendered')}: time to first byte p50 ${pct(ttfb, 50).toFixed(1)} ms, p95 ${pct(ttfb, 95).toFixed(1)} ms (goal p95 < 20 ms); uncached (signed-in) p50 ${pct(ttfbUncached, 50).toFixed(1)} ms, p95 ${pct(ttfbUncached, 95).toFixed(1)} ms`,
+  );
+  console.log(
+    `${bold('JavaScript for /search')}: ${seen.size} files, ${(jsBytes / 1024).toFixed(1)} kB, ${(jsGzip / 1024).toFixed(1)} kB gzip (goal < 60 kB gzip)`,
+  );
 } finally {
   server?.stop();
   await data.stop();

@@ -20,9 +20,12 @@ const [head, ...rows] = parseTsv(readFileSync(src, 'utf8'));
 const header = head!.cells;
 
 const sources: Record<string, string> = {
-  'handetopa/hipsci-xci:data/hipsci_lines.tsv': 'HipSci portal export (hipsci.org), via github.com/handetopa/hipsci-xci',
-  'snoopycrimecop/idr0037-vigilante-hipsci:screenA/idr0037-screenA-annotation.csv': 'IDR0037 HipSci screen annotation (CC BY 4.0), via github.com/snoopycrimecop/idr0037-vigilante-hipsci',
-  'allen-cell-animated/cell-catalog:src/pages/*/index.md': 'Allen Cell Collection catalog (allencell.org), via github.com/allen-cell-animated/cell-catalog',
+  'handetopa/hipsci-xci:data/hipsci_lines.tsv':
+    'HipSci portal export (hipsci.org), via github.com/handetopa/hipsci-xci',
+  'snoopycrimecop/idr0037-vigilante-hipsci:screenA/idr0037-screenA-annotation.csv':
+    'IDR0037 HipSci screen annotation (CC BY 4.0), via github.com/snoopycrimecop/idr0037-vigilante-hipsci',
+  'allen-cell-animated/cell-catalog:src/pages/*/index.md':
+    'Allen Cell Collection catalog (allencell.org), via github.com/allen-cell-animated/cell-catalog',
 };
 
 function modifications(text: string): string {
@@ -63,7 +66,10 @@ const converted = rows.map(({ cells }) => {
   const allen = r.source!.startsWith('allen');
   const ids: string[] = [];
   const synonyms: string[] = [];
-  for (const s of r.synonyms!.split(/[;,]/).map((x) => x.trim()).filter(Boolean)) {
+  for (const s of r
+    .synonyms!.split(/[;,]/)
+    .map((x) => x.trim())
+    .filter(Boolean)) {
     if (/^SAM[END]A?\d+$/.test(s)) ids.push(`BioSamples:${s}`);
     else if (/^[A-Z]{2,6}i\d{3}-[A-Z](-\d+)?$/.test(s)) {
       ids.push(`hPSCreg:${s}`);
@@ -82,7 +88,8 @@ const converted = rows.map(({ cells }) => {
     availability: availability(r.bank!),
     provider: provider ?? '',
     provider_country: provider === 'HipSci' ? 'GB' : allen ? 'US' : '',
-    generating_institute: provider === 'HipSci' ? 'Wellcome Sanger Institute' : allen ? 'Allen Institute for Cell Science' : '',
+    generating_institute:
+      provider === 'HipSci' ? 'Wellcome Sanger Institute' : allen ? 'Allen Institute for Cell Science' : '',
     country: provider === 'HipSci' ? 'GB' : allen ? 'US' : '',
     derivation_date: r.derivation_date!,
     donor_code: hipsci ? hipsci[1]! : allen ? 'WTC' : '',
@@ -103,5 +110,5 @@ const converted = rows.map(({ cells }) => {
   return lineColumns.map((c) => (row[c] ?? '').replace(/[\t\n]/g, ' '));
 });
 
-writeFileSync(out, [lineColumns.join('\t'), ...converted.map((c) => c.join('\t'))].join('\n') + '\n');
+writeFileSync(out, `${[lineColumns.join('\t'), ...converted.map((c) => c.join('\t'))].join('\n')}\n`);
 console.log(`${converted.length} lines written to ${out}`);

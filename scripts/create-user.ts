@@ -62,7 +62,12 @@ const explain = (message: string) => (message in en ? en[message as keyof typeof
 
 async function main() {
   const { values } = parseArgs({
-    options: { email: { type: 'string' }, role: { type: 'string' }, name: { type: 'string' }, 'password-stdin': { type: 'boolean', default: false } },
+    options: {
+      email: { type: 'string' },
+      role: { type: 'string' },
+      name: { type: 'string' },
+      'password-stdin': { type: 'boolean', default: false },
+    },
   });
   const parsed = argsSchema.safeParse(values);
   if (!parsed.success) {
@@ -88,7 +93,11 @@ async function main() {
     await runMigrations(pool);
     const db = createDatabase(pool);
     const account = await db.transaction((tx) =>
-      createAccount(tx, { email, password, displayName: parsed.data.name ?? email.split('@')[0]!, role, status: 'active' }, 'cli:user-create'),
+      createAccount(
+        tx,
+        { email, password, displayName: parsed.data.name ?? email.split('@')[0]!, role, status: 'active' },
+        'cli:user-create',
+      ),
     );
     if (!account) throw new Error(`an account with the email ${email} already exists`);
     info(`created ${role} account ${email} (${account.id})`);

@@ -29,7 +29,14 @@ const batches = chosen.flatMap((line, index) => {
   const year = rnd.int(2019, 2025);
   const master = `MCB${String(year).slice(2)}-${String(++seq).padStart(5, '0')}`;
   const out = [];
-  const mk = (number: string, type: string, parent: string | undefined, passage: number, y: number, options: { fail?: boolean; quarantine?: boolean } = {}) => {
+  const mk = (
+    number: string,
+    type: string,
+    parent: string | undefined,
+    passage: number,
+    y: number,
+    options: { fail?: boolean; quarantine?: boolean } = {},
+  ) => {
     const total = type === 'master' ? rnd.int(20, 40) : rnd.int(40, 200);
     const shipped = options.fail || options.quarantine ? 0 : rnd.int(0, Math.floor(total / 3));
     const reserved = options.fail || options.quarantine ? 0 : rnd.int(0, 4);
@@ -64,10 +71,19 @@ const batches = chosen.flatMap((line, index) => {
   const working = `WCB${String(year + 1).slice(2)}-${String(++seq).padStart(5, '0')}`;
   out.push(mk(working, 'working', master, rnd.int(16, 22), Math.min(year + 1, 2025), { fail: index === 7 }));
   if (index % 2 === 0 || grade === 'clinical') {
-    out.push(mk(`DL${String(Math.min(year + 1, 2025)).slice(2)}-${String(++seq).padStart(5, '0')}`, 'distribution', index === 7 ? master : working, rnd.int(20, 26), Math.min(year + 1, 2025), { quarantine: index % 9 === 4 }));
+    out.push(
+      mk(
+        `DL${String(Math.min(year + 1, 2025)).slice(2)}-${String(++seq).padStart(5, '0')}`,
+        'distribution',
+        index === 7 ? master : working,
+        rnd.int(20, 26),
+        Math.min(year + 1, 2025),
+        { quarantine: index % 9 === 4 },
+      ),
+    );
   }
   return out;
 });
 
-writeFileSync('seed/data/demo-batches.json', JSON.stringify({ batches }, null, 1) + '\n');
+writeFileSync('seed/data/demo-batches.json', `${JSON.stringify({ batches }, null, 1)}\n`);
 console.log(`${batches.length} demonstration batches for ${chosen.length} lines written`);

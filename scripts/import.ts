@@ -11,13 +11,20 @@
 import { parseArgs } from 'node:util';
 import { createPool } from '#db/client.ts';
 import { runMigrations } from '#db/migrate.ts';
-import { formatProblem, formats, importFile, ImportUsageError, type Format } from '#server/catalog/import/import-file.ts';
+import {
+  formatProblem,
+  formats,
+  importFile,
+  ImportUsageError,
+  type Format,
+} from '#server/catalog/import/import-file.ts';
 import { loadConfigOrExit } from './lib/config.ts';
 import { connectServices } from './lib/connect.ts';
 import { bold, green, red } from './lib/log.ts';
 import { createProgress } from './lib/progress.ts';
 
-const usage = 'usage: npm run import -- FILE [--format csv|tsv|json|cellosaurus] [--dry-run] [--actor NAME] [--adjust-stock REASON]';
+const usage =
+  'usage: npm run import -- FILE [--format csv|tsv|json|cellosaurus] [--dry-run] [--actor NAME] [--adjust-stock REASON]';
 
 function usageError(message: string): never {
   console.error(`error: ${message}\n${usage}`);
@@ -48,7 +55,8 @@ const format = args.values.format as Format | undefined;
 if (format && !formats.includes(format)) usageError(`--format must be one of ${formats.join(', ')}`);
 const file = args.positionals[0]!;
 const adjustStock = args.values['adjust-stock']?.trim();
-if (args.values['adjust-stock'] !== undefined && !adjustStock) usageError('--adjust-stock needs a reason, e.g. --adjust-stock "20 vials thawed for QC"');
+if (args.values['adjust-stock'] !== undefined && !adjustStock)
+  usageError('--adjust-stock needs a reason, e.g. --adjust-stock "20 vials thawed for QC"');
 
 const config = loadConfigOrExit();
 
@@ -71,7 +79,11 @@ try {
   for (const warning of report.warnings) console.error(`warning: ${warning}`);
   if (report.problems.length) {
     for (const p of report.problems) console.error(formatProblem(file, p));
-    console.error(red(`\n${file}: ${report.problems.length} problem(s) in ${report.counts.rejected} record(s); nothing was imported.`));
+    console.error(
+      red(
+        `\n${file}: ${report.problems.length} problem(s) in ${report.counts.rejected} record(s); nothing was imported.`,
+      ),
+    );
     exitCode = 1;
   } else {
     const { inserted, updated, unchanged, rejected } = report.counts;
@@ -80,7 +92,11 @@ try {
     console.log(
       `${bold(file)} (${report.format}, ${report.kinds.join(' + ') || 'empty'}): ` +
         `${inserted} inserted, ${updated} updated, ${unchanged} unchanged, ${rejected} rejected` +
-        (report.skipped ? `, ${report.skipped} skipped (${Object.entries(report.skippedByReason).map(([why, n]) => `${n} ${why}`).join(', ')})` : '') +
+        (report.skipped
+          ? `, ${report.skipped} skipped (${Object.entries(report.skippedByReason)
+              .map(([why, n]) => `${n} ${why}`)
+              .join(', ')})`
+          : '') +
         ` in ${seconds.toFixed(2)} s (${rate.toLocaleString('en')} records/s)`,
     );
     if (report.dryRun) console.log('dry run: nothing was written.');

@@ -35,7 +35,12 @@ import { bold, info } from './lib/log.ts';
 import { searchPool } from './lib/query-pool.ts';
 
 const { values } = parseArgs({
-  options: { lines: { type: 'string', default: '100000' }, duration: { type: 'string', default: '60' }, connections: { type: 'string', default: '50' }, zipf: { type: 'string', default: '1.0' } },
+  options: {
+    lines: { type: 'string', default: '100000' },
+    duration: { type: 'string', default: '60' },
+    connections: { type: 'string', default: '50' },
+    zipf: { type: 'string', default: '1.0' },
+  },
 });
 const N = Number(values.lines);
 const DURATION = Number(values.duration);
@@ -45,15 +50,21 @@ const root = path.resolve(import.meta.dirname, '..');
 
 function runDriver(plan: LoadPlan): Promise<GroupResult[]> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'scripts/lib/load-driver.ts')], { cwd: root, stdio: ['pipe', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'scripts/lib/load-driver.ts')], {
+      cwd: root,
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
     let out = '';
     child.stdout.on('data', (c) => (out += c));
-    child.once('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as GroupResult[]) : reject(new Error(`load driver exited with ${code}`))));
+    child.once('exit', (code) =>
+      code === 0 ? resolve(JSON.parse(out) as GroupResult[]) : reject(new Error(`load driver exited with ${code}`)),
+    );
     child.stdin.end(JSON.stringify(plan));
   });
 }
 
-const pct = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! : NaN);
+const pct = (sorted: number[], p: number) =>
+  sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! : NaN;
 
 function summarise(name: string, groups: GroupResult[]) {
   const latencies = groups.flatMap((g) => g.latencies).sort((a, b) => a - b);
@@ -70,10 +81,27 @@ function summarise(name: string, groups: GroupResult[]) {
 }
 
 function print(rows: ReturnType<typeof summarise>[]) {
-  console.log('\n' + 'target'.padEnd(34) + 'requests'.padStart(10) + 'req/s'.padStart(9) + 'p50'.padStart(10) + 'p95'.padStart(10) + 'p99'.padStart(10) + 'errors'.padStart(8));
+  console.log(
+    '\n' +
+      'target'.padEnd(34) +
+      'requests'.padStart(10) +
+      'req/s'.padStart(9) +
+      'p50'.padStart(10) +
+      'p95'.padStart(10) +
+      'p99'.padStart(10) +
+      'errors'.padStart(8),
+  );
   for (const r of rows) {
     const ms = (x: number) => `${x.toFixed(0)} ms`.padStart(10);
-    console.log(r.name.padEnd(34) + r.requests.toLocaleString('en').padStart(10) + r.rps.toFixed(0).padStart(9) + ms(r.p50) + ms(r.p95) + ms(r.p99) + String(r.errors).padStart(8));
+    console.log(
+      r.name.padEnd(34) +
+        r.requests.toLocaleString('en').padStart(10) +
+        r.rps.toFixed(0).padStart(9) +
+        ms(r.p50) +
+        ms(r.p95) +
+        ms(r.p99) +
+        String(r.errors).padStart(8),
+    );
   }
 }
 
@@ -83,25 +111,85 @@ try {
   portal = await startBuiltPortal(root, data);
   const base = portal.base;
   const queries = searchPool(N);
-  const { rows } = await data.pool.query<{ name: string }>(`SELECT name FROM lines WHERE status = 'published' ORDER BY md5(name) LIMIT 20000`);
-  const { rows: batchRows } = await data.pool.query<{ number: string }>(`SELECT b.number FROM batches b JOIN lines l ON l.id = b.line_id WHERE l.status = 'published' ORDER BY md5(b.number) LIMIT 10000`);
+  const { rows } = await data.pool.query<{ name: string }>(
+    `SELECT name FROM lines WHERE status = 'published' ORDER BY md5(name) LIMIT 20000`,
+  );
+  const { rows: batchRows } = await data.pool.query<{ number: string }>(
+    `SELECT b.number FROM batches b JOIN lines l ON l.id = b.line_id WHERE l.status = 'published' ORDER BY md5(b.number) LIMIT 10000`,
+  );
   // Two researchers with sessions (cookies as a browser sends them), walking their request pages.
   const db = createDatabase(data.pool);
   const cookies: string[] = [];
   for (let i = 0; i < 2; i++) {
-    const account = await db.transaction((tx) => createAccount(tx, { email: `load-${Date.now()}-${i}@example.org`, password: 'load test password 1234', displayName: `Load tester ${i}`, role: 'requester', status: 'active' }, 'test:load'));
+    const account = await db.transaction((tx) =>
+      createAccount(
+        tx,
+        {
+          email: `load-${Date.now()}-${i}@example.org`,
+          password: 'load test password 1234',
+          displayName: `Load tester ${i}`,
+          role: 'requester',
+          status: 'active',
+        },
+        'test:load',
+      ),
+    );
     const { token } = await createSession(db, account!.id);
     cookies.push(`__Host-session=${token}`);
   }
-  const get = (paths: string[], headers?: Record<string, string>) => paths.map((p) => ({ path: p, ...(headers ? { headers } : {}) }));
+  const get = (paths: string[], headers?: Record<string, string>) =>
+    paths.map((p) => ({ path: p, ...(headers ? { headers } : {}) }));
   const share = (fraction: number) => Math.max(1, Math.round(CONNECTIONS * fraction));
   const groups: LoadGroup[] = [
-    { name: '/api/v1/search', url: base, connections: share(0.4), pool: get(queries.map((q) => `/api/v1/search?${q}`)), zipf: ZIPF },
-    { name: '/search (server-rendered)', url: base, connections: share(0.2), pool: get(queries.map((q) => `/search?${q}`)), zipf: ZIPF },
-    { name: '/lines/{name}', url: base, connections: share(0.2), pool: get(rows.map((r) => `/lines/${encodeURIComponent(r.name)}`)), zipf: ZIPF },
-    { name: '/batches/{number}', url: base, connections: share(0.08), pool: get(batchRows.map((r) => `/batches/${encodeURIComponent(r.number)}`)), zipf: ZIPF },
-    { name: '/api/v1/lines, /api/v1/batches', url: base, connections: share(0.08), pool: get(rows.slice(0, 5000).flatMap((r, i) => [`/api/v1/lines/${encodeURIComponent(r.name)}`, `/api/v1/batches/${encodeURIComponent(batchRows[i % batchRows.length]!.number)}`])), zipf: ZIPF },
-    ...cookies.map((cookie, i) => ({ name: `signed-in researcher ${i + 1}`, url: base, connections: 1, pool: get(['/account/requests', '/account/saved-searches', '/', '/search?q=parkinson'], { cookie }), zipf: 0 })),
+    {
+      name: '/api/v1/search',
+      url: base,
+      connections: share(0.4),
+      pool: get(queries.map((q) => `/api/v1/search?${q}`)),
+      zipf: ZIPF,
+    },
+    {
+      name: '/search (server-rendered)',
+      url: base,
+      connections: share(0.2),
+      pool: get(queries.map((q) => `/search?${q}`)),
+      zipf: ZIPF,
+    },
+    {
+      name: '/lines/{name}',
+      url: base,
+      connections: share(0.2),
+      pool: get(rows.map((r) => `/lines/${encodeURIComponent(r.name)}`)),
+      zipf: ZIPF,
+    },
+    {
+      name: '/batches/{number}',
+      url: base,
+      connections: share(0.08),
+      pool: get(batchRows.map((r) => `/batches/${encodeURIComponent(r.number)}`)),
+      zipf: ZIPF,
+    },
+    {
+      name: '/api/v1/lines, /api/v1/batches',
+      url: base,
+      connections: share(0.08),
+      pool: get(
+        rows
+          .slice(0, 5000)
+          .flatMap((r, i) => [
+            `/api/v1/lines/${encodeURIComponent(r.name)}`,
+            `/api/v1/batches/${encodeURIComponent(batchRows[i % batchRows.length]!.number)}`,
+          ]),
+      ),
+      zipf: ZIPF,
+    },
+    ...cookies.map((cookie, i) => ({
+      name: `signed-in researcher ${i + 1}`,
+      url: base,
+      connections: 1,
+      pool: get(['/account/requests', '/account/saved-searches', '/', '/search?q=parkinson'], { cookie }),
+      zipf: 0,
+    })),
   ];
   // Warm up: the head of each pool once, so the figures are of a running portal, not of its first requests.
   for (const g of groups) {
@@ -112,30 +200,64 @@ try {
     }
   }
   const connections = groups.reduce((n, g) => n + g.connections, 0);
-  info(`portal: ${DURATION} s, ${connections} connections, ${queries.length.toLocaleString('en')} distinct searches (Zipf s=${ZIPF}), ${data.documents.toLocaleString('en')} lines indexed`);
+  info(
+    `portal: ${DURATION} s, ${connections} connections, ${queries.length.toLocaleString('en')} distinct searches (Zipf s=${ZIPF}), ${data.documents.toLocaleString('en')} lines indexed`,
+  );
   const portalResults = await runDriver({ durationS: DURATION, seed: 17, groups });
 
   // The floor: the same searches (query, filters, every facet, one page), same pool and popularity, straight to Meilisearch.
   info(`Meilisearch directly: ${DURATION} s, ${connections} connections, the same pool`);
   const meiliPool = queries.map((q) => {
     const p = parseSearchParams(new URLSearchParams(q));
-    const body = JSON.stringify({ q: p.q, filter: buildFilter(p), facets: Object.values(lineFacets), hitsPerPage: p.per_page, page: p.page });
-    return { method: 'POST' as const, path: `/indexes/${indexUid('', LINES)}/search`, body, headers: { 'content-type': 'application/json', authorization: `Bearer ${data.meiliServer.masterKey}` } };
+    const body = JSON.stringify({
+      q: p.q,
+      filter: buildFilter(p),
+      facets: Object.values(lineFacets),
+      hitsPerPage: p.per_page,
+      page: p.page,
+    });
+    return {
+      method: 'POST' as const,
+      path: `/indexes/${indexUid('', LINES)}/search`,
+      body,
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${data.meiliServer.masterKey}` },
+    };
   });
-  const meiliResults = await runDriver({ durationS: DURATION, seed: 17, groups: [{ name: 'Meilisearch search', url: data.meiliServer.url, connections, pool: meiliPool, zipf: ZIPF }] });
+  const meiliResults = await runDriver({
+    durationS: DURATION,
+    seed: 17,
+    groups: [{ name: 'Meilisearch search', url: data.meiliServer.url, connections, pool: meiliPool, zipf: ZIPF }],
+  });
 
-  const rowsOut = [...portalResults.map((g) => summarise(g.name, [g])), summarise('portal, all', portalResults), summarise('Meilisearch directly (floor)', meiliResults)];
-  console.log(`\n${bold(`Load: ${data.documents.toLocaleString('en')} lines, ${connections} connections, ${DURATION} s each, loopback, client in a second process`)}`);
+  const rowsOut = [
+    ...portalResults.map((g) => summarise(g.name, [g])),
+    summarise('portal, all', portalResults),
+    summarise('Meilisearch directly (floor)', meiliResults),
+  ];
+  console.log(
+    `\n${bold(`Load: ${data.documents.toLocaleString('en')} lines, ${connections} connections, ${DURATION} s each, loopback, client in a second process`)}`,
+  );
   print(rowsOut);
   const apiRow = rowsOut[0]!;
   const floor = rowsOut.at(-1)!;
   const portalAll = rowsOut.at(-2)!;
-  const cache = portalResults.reduce((c, g) => ({ hit: c.hit + g.cache.hit, miss: c.miss + g.cache.miss, bypass: c.bypass + g.cache.bypass }), { hit: 0, miss: 0, bypass: 0 });
-  const ratio = (c: { hit: number; miss: number }) => (c.hit + c.miss ? `${((100 * c.hit) / (c.hit + c.miss)).toFixed(1)}%` : 'n/a');
-  console.log(`\n${bold('cache')}: hit ratio ${ratio(cache)} of cacheable answers (${cache.hit.toLocaleString('en')} hits, ${cache.miss.toLocaleString('en')} misses), ${cache.bypass.toLocaleString('en')} signed-in answers bypassed it`);
-  for (const g of portalResults) console.log(`  ${g.name.padEnd(34)} hit ratio ${ratio(g.cache).padStart(6)}, ${g.distinct.toLocaleString('en')} distinct requests`);
+  const cache = portalResults.reduce(
+    (c, g) => ({ hit: c.hit + g.cache.hit, miss: c.miss + g.cache.miss, bypass: c.bypass + g.cache.bypass }),
+    { hit: 0, miss: 0, bypass: 0 },
+  );
+  const ratio = (c: { hit: number; miss: number }) =>
+    c.hit + c.miss ? `${((100 * c.hit) / (c.hit + c.miss)).toFixed(1)}%` : 'n/a';
+  console.log(
+    `\n${bold('cache')}: hit ratio ${ratio(cache)} of cacheable answers (${cache.hit.toLocaleString('en')} hits, ${cache.miss.toLocaleString('en')} misses), ${cache.bypass.toLocaleString('en')} signed-in answers bypassed it`,
+  );
+  for (const g of portalResults)
+    console.log(
+      `  ${g.name.padEnd(34)} hit ratio ${ratio(g.cache).padStart(6)}, ${g.distinct.toLocaleString('en')} distinct requests`,
+    );
   console.log(`  Meilisearch floor: ${meiliResults[0]!.distinct.toLocaleString('en')} distinct searches`);
-  console.log(`\n${bold('goals')}: errors ${portalAll.errors + floor.errors} (goal 0); portal req/s ${portalAll.rps.toFixed(0)} vs Meilisearch ${floor.rps.toFixed(0)} (goal ≥); API p95 / Meilisearch p95 ${(apiRow.p95 / floor.p95).toFixed(2)} (goal ≤ 1.5); API p99 ${apiRow.p99.toFixed(0)} ms (goal < 250 ms)`);
+  console.log(
+    `\n${bold('goals')}: errors ${portalAll.errors + floor.errors} (goal 0); portal req/s ${portalAll.rps.toFixed(0)} vs Meilisearch ${floor.rps.toFixed(0)} (goal ≥); API p95 / Meilisearch p95 ${(apiRow.p95 / floor.p95).toFixed(2)} (goal ≤ 1.5); API p99 ${apiRow.p99.toFixed(0)} ms (goal < 250 ms)`,
+  );
 } finally {
   portal?.stop();
   await data.stop();

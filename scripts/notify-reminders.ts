@@ -20,7 +20,11 @@ try {
   await runMigrations(pool, { appRole: services.appRole });
   const report = await sendReminders(createDatabase(pool));
   const mail = await deliverAllMail(pool);
-  console.log(green(`${report.reminded.length} requests in reminders, ${report.escalated.length} escalated, ${report.lapsed.length} reservations lapsed; ${mail.sent} mails sent`));
+  console.log(
+    green(
+      `${report.reminded.length} requests in reminders, ${report.escalated.length} escalated, ${report.lapsed.length} reservations lapsed; ${mail.sent} mails sent`,
+    ),
+  );
   if (mail.failed) console.error(`mail delivery will be retried by the portal: ${mail.error}`);
 } catch (error) {
   console.error(`error: ${(error as Error).message}`);

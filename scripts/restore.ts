@@ -19,7 +19,8 @@ import { bold, fail, green } from './lib/log.ts';
 import { createProgress } from './lib/progress.ts';
 
 const args = process.argv.slice(2);
-if (args.length !== 1 || args[0]!.startsWith('-')) fail('usage: npm run restore -- DIR   (a directory written by npm run backup)', 2);
+if (args.length !== 1 || args[0]!.startsWith('-'))
+  fail('usage: npm run restore -- DIR   (a directory written by npm run backup)', 2);
 const dir = path.resolve(args[0]!);
 
 const config = loadConfigOrExit();
@@ -27,7 +28,9 @@ const services = await connectServices(config, { needSearch: true });
 const pool = createPool(services.ownerUrl, { max: 2 });
 let exitCode = 0;
 try {
-  const knownMigrations = (JSON.parse(readFileSync(path.join(migrationsFolder, 'meta/_journal.json'), 'utf8')) as { entries: unknown[] }).entries.length;
+  const knownMigrations = (
+    JSON.parse(readFileSync(path.join(migrationsFolder, 'meta/_journal.json'), 'utf8')) as { entries: unknown[] }
+  ).entries.length;
   const progress = createProgress();
   const t0 = performance.now();
   const report = await restoreBackup({
@@ -39,15 +42,25 @@ try {
     onProgress: (step, done, total) => progress.update(done, total, step),
   });
   progress.done();
-  console.log(`${bold(dir)}: ${report.tables} tables, ${report.rows.toLocaleString('en')} rows restored in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  console.log(
+    `${bold(dir)}: ${report.tables} tables, ${report.rows.toLocaleString('en')} rows restored in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+  );
   for (const f of report.files) console.log(`  audit anchors: ${f}`);
   const meili = createSearchClient({ url: services.meiliUrl, apiKey: services.meiliKey, timeoutMs: 300_000 });
   await ensureSearchIndexes(meili, config.MEILI_INDEX_PREFIX);
   const t1 = performance.now();
-  const { rows } = await pool.query(`SELECT (SELECT count(*) FROM lines WHERE status = 'published')::int AS lines, (SELECT count(*) FROM batches)::int AS batches`);
-  const counts = await reindex({ pool, meili, prefix: config.MEILI_INDEX_PREFIX }, (index, done) => progress.update(done, rows[0][index] ?? done, `${index} indexed`));
+  const { rows } = await pool.query(
+    `SELECT (SELECT count(*) FROM lines WHERE status = 'published')::int AS lines, (SELECT count(*) FROM batches)::int AS batches`,
+  );
+  const counts = await reindex({ pool, meili, prefix: config.MEILI_INDEX_PREFIX }, (index, done) =>
+    progress.update(done, rows[0][index] ?? done, `${index} indexed`),
+  );
   progress.done();
-  console.log(`search rebuilt: ${Object.entries(counts).map(([k, v]) => `${v} ${k}`).join(', ')} in ${((performance.now() - t1) / 1000).toFixed(1)} s`);
+  console.log(
+    `search rebuilt: ${Object.entries(counts)
+      .map(([k, v]) => `${v} ${k}`)
+      .join(', ')} in ${((performance.now() - t1) / 1000).toFixed(1)} s`,
+  );
   console.log(green('restore complete; check it with npm run audit:verify'));
 } catch (error) {
   console.error(`error: ${error instanceof BackupError ? error.message : (error as Error).stack}`);

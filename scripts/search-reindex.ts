@@ -16,12 +16,20 @@ const pool = createPool(services.ownerUrl, { max: 2 });
 try {
   await runMigrations(pool);
   const meili = createSearchClient({ url: services.meiliUrl, apiKey: services.meiliKey, timeoutMs: 300_000 });
-  const { rows } = await pool.query(`SELECT (SELECT count(*) FROM lines WHERE status = 'published')::int AS lines, (SELECT count(*) FROM batches)::int AS batches`);
+  const { rows } = await pool.query(
+    `SELECT (SELECT count(*) FROM lines WHERE status = 'published')::int AS lines, (SELECT count(*) FROM batches)::int AS batches`,
+  );
   const progress = createProgress();
   const t0 = performance.now();
-  const counts = await reindex({ pool, meili, prefix: config.MEILI_INDEX_PREFIX }, (index, done) => progress.update(done, rows[0][index] ?? done, index));
+  const counts = await reindex({ pool, meili, prefix: config.MEILI_INDEX_PREFIX }, (index, done) =>
+    progress.update(done, rows[0][index] ?? done, index),
+  );
   progress.done();
-  console.log(`reindexed ${Object.entries(counts).map(([k, v]) => `${v} ${k}`).join(', ')} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  console.log(
+    `reindexed ${Object.entries(counts)
+      .map(([k, v]) => `${v} ${k}`)
+      .join(', ')} in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+  );
 } finally {
   await pool.end();
   await services.stop();

@@ -19,10 +19,15 @@ try {
   const pending = await pendingOutbox(pool);
   const progress = createProgress();
   let done = 0;
-  const r = await drainAll({ pool, meili, prefix: config.MEILI_INDEX_PREFIX }, (b) => progress.update((done += b.claimed), pending, 'outbox rows'));
+  const r = await drainAll({ pool, meili, prefix: config.MEILI_INDEX_PREFIX }, (b) => {
+    done += b.claimed;
+    progress.update(done, pending, 'outbox rows');
+  });
   progress.done();
   if (r.failed) fail(`sync stopped: ${r.error} (the rows stay queued and will be retried)`);
-  console.log(`${r.claimed} outbox rows: ${r.upserted} documents indexed, ${r.deleted} removed; ${await pendingOutbox(pool)} still pending`);
+  console.log(
+    `${r.claimed} outbox rows: ${r.upserted} documents indexed, ${r.deleted} removed; ${await pendingOutbox(pool)} still pending`,
+  );
 } finally {
   await pool.end();
   await services.stop();

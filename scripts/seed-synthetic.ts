@@ -27,11 +27,12 @@ const pool = createPool(services.ownerUrl, { max: 2 });
 try {
   await runMigrations(pool);
   const summary = await seedSyntheticLines(pool, total, createProgress());
-  console.log(`synthetic lines 1-${total}: ${summary.inserted} inserted, ${summary.updated} updated, ${summary.unchanged} unchanged in ${summary.seconds.toFixed(1)} s`);
+  console.log(
+    `synthetic lines 1-${total}: ${summary.inserted} inserted, ${summary.updated} updated, ${summary.unchanged} unchanged in ${summary.seconds.toFixed(1)} s`,
+  );
 } catch (error) {
   fail((error as Error).message);
 } finally {
   await pool.end();
   await services.stop();
 }
-

@@ -18,7 +18,7 @@ import { runMigrations } from '#db/migrate.ts';
 import { isBuildCurrent, markBuilt } from './lib/build-stamp.ts';
 import { loadConfigOrExit } from './lib/config.ts';
 import { connectServices, type Services } from './lib/connect.ts';
-import { bold, fail, info } from './lib/log.ts';
+import { bold, info } from './lib/log.ts';
 import { prepareData } from './lib/prepare.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -50,7 +50,9 @@ async function shutdown(code: number, why = '') {
 function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { cwd: root, stdio: 'inherit', env });
-    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${command} ${args.join(' ')} exited with ${code}`))));
+    child.once('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`${command} ${args.join(' ')} exited with ${code}`)),
+    );
   });
 }
 
@@ -69,7 +71,10 @@ async function main() {
   try {
     await runMigrations(pool, { appRole: services.appRole });
     info('database migrated');
-    if (!services.appRole) info('DATABASE_OWNER_URL is not set: the web server connects as the owner of the tables (README, Production: two database roles)');
+    if (!services.appRole)
+      info(
+        'DATABASE_OWNER_URL is not set: the web server connects as the owner of the tables (README, Production: two database roles)',
+      );
     await prepareData({
       pool,
       search: { url: services.meiliUrl, apiKey: services.meiliKey, indexPrefix: config.MEILI_INDEX_PREFIX },
@@ -95,15 +100,33 @@ async function main() {
   delete env.DATABASE_OWNER_URL;
 
   if (dev) {
-    server = spawn(process.execPath, [path.join(root, 'node_modules/astro/bin/astro.mjs'), 'dev', '--host', config.HOST, '--port', String(config.PORT)], { cwd: root, stdio: 'inherit', env });
+    server = spawn(
+      process.execPath,
+      [
+        path.join(root, 'node_modules/astro/bin/astro.mjs'),
+        'dev',
+        '--host',
+        config.HOST,
+        '--port',
+        String(config.PORT),
+      ],
+      { cwd: root, stdio: 'inherit', env },
+    );
   } else {
     if (!isBuildCurrent(root)) {
       info('building the server bundle (sources changed since the last build)');
-      await run(process.execPath, [path.join(root, 'node_modules/astro/bin/astro.mjs'), 'build'], { ...env, NODE_ENV: 'production' });
+      await run(process.execPath, [path.join(root, 'node_modules/astro/bin/astro.mjs'), 'build'], {
+        ...env,
+        NODE_ENV: 'production',
+      });
       markBuilt(root);
     }
     // One worker per core (WEB_CONCURRENCY), each the whole portal (scripts/lib/serve.ts).
-    server = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'scripts/lib/serve.ts'), path.join(root, 'dist/server/entry.mjs')], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], env });
+    server = spawn(
+      process.execPath,
+      ['--import', 'tsx', path.join(root, 'scripts/lib/serve.ts'), path.join(root, 'dist/server/entry.mjs')],
+      { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], env },
+    );
     server.stdout!.on('data', (chunk: Buffer) => {
       const text = chunk.toString();
       // The adapter announces itself; we announce the URL people should open instead.
@@ -116,7 +139,8 @@ async function main() {
       void shutdown(code || 1);
     }
   });
-  const url = config.PUBLIC_URL ?? `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${config.PORT}`;
+  const url =
+    config.PUBLIC_URL ?? `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${config.PORT}`;
   await waitForHttp(`http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${config.PORT}/api/health`);
   info(`ready in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   console.log(`\n  ${bold('Stem Cell Resource Portal')}  ${url}\n  Press Ctrl-C to stop.\n`);

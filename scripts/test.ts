@@ -1,5 +1,6 @@
 /**
  * `npm test`: every test, in the order a failure is cheapest to find.
+ *   0. biome ci (formatting and lint; `npm run format` fixes what it can)
  *   1. astro check (types of .ts, .astro and .svelte)
  *   2. astro build (the bundle the integration and e2e tests run)
  *   3. Vitest: unit and integration tests against real PostgreSQL and Meilisearch
@@ -27,7 +28,9 @@ function step(title: string, command: string, args: string[], extraEnv: NodeJS.P
 }
 
 function findChromium(): string {
-  const candidates = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter(Boolean) as string[];
+  const candidates = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter(
+    Boolean,
+  ) as string[];
   const found = candidates.find((p) => existsSync(p));
   if (found) return found;
   const root = os.userInfo().uid === 0;
@@ -47,12 +50,16 @@ function findChromium(): string {
 const chromium = findChromium();
 const e2eDataDir = mkdtempSync(path.join(os.tmpdir(), 'portal-e2e-'));
 try {
+  step('format and lint (biome ci)', bin('biome'), ['ci', '.']);
   step('type check (astro check)', bin('astro'), ['check', '--minimumFailingSeverity', 'warning']);
   // The same bundle `npm start` builds: production mode, whatever NODE_ENV the shell has.
   step('build', bin('astro'), ['build'], { NODE_ENV: 'production' });
   markBuilt(root);
   step('unit and integration tests (vitest)', bin('vitest'), ['run']);
-  step('end-to-end tests (playwright, chromium)', bin('playwright'), ['test'], { CHROMIUM_PATH: chromium, E2E_DATA_DIR: e2eDataDir });
+  step('end-to-end tests (playwright, chromium)', bin('playwright'), ['test'], {
+    CHROMIUM_PATH: chromium,
+    E2E_DATA_DIR: e2eDataDir,
+  });
   console.log(green(bold('\nAll tests passed.')));
 } catch (error) {
   process.exitCode = 1;

@@ -25,10 +25,13 @@ export async function reindex(
     await deps.meili.deleteIndex(tmp).waitTask({ timeout: 60_000 });
     await ensureIndex(deps.meili, live, def);
     await ensureIndex(deps.meili, tmp, def);
-    const { rows } = await deps.pool.query<{ mark: number }>('SELECT coalesce(max(id), 0)::bigint AS mark FROM search_outbox');
+    const { rows } = await deps.pool.query<{ mark: number }>(
+      'SELECT coalesce(max(id), 0)::bigint AS mark FROM search_outbox',
+    );
     const mark = Number(rows[0]!.mark);
 
-    const loadPage = def.name === LINES ? loadLineDocumentPage : def.name === BATCHES ? loadBatchDocumentPage : undefined;
+    const loadPage =
+      def.name === LINES ? loadLineDocumentPage : def.name === BATCHES ? loadBatchDocumentPage : undefined;
     if (!loadPage) throw new Error(`no loader for index ${def.name}`);
     let after = 0;
     let done = 0;
@@ -36,14 +39,17 @@ export async function reindex(
     for (;;) {
       const docs = await loadPage(deps.pool, after, PAGE);
       if (!docs.length) break;
-      pending.push(deps.meili.index(tmp).addDocuments(docs as unknown as Record<string, unknown>[], { primaryKey: 'id' }));
+      pending.push(
+        deps.meili.index(tmp).addDocuments(docs as unknown as Record<string, unknown>[], { primaryKey: 'id' }),
+      );
       after = docs[docs.length - 1]!.id;
       done += docs.length;
       onProgress?.(def.name, done);
     }
     for (const enqueued of pending) {
       const task = await deps.meili.tasks.waitForTask((await enqueued).taskUid, { timeout: 600_000 });
-      if (task.status !== 'succeeded') throw new Error(`reindex of ${def.name} failed: ${task.error?.message ?? task.status}`);
+      if (task.status !== 'succeeded')
+        throw new Error(`reindex of ${def.name} failed: ${task.error?.message ?? task.status}`);
     }
     const swap = await deps.meili.swapIndexes([{ indexes: [live, tmp], rename: false }]).waitTask({ timeout: 60_000 });
     if (swap.status !== 'succeeded') throw new Error(`swap of ${live} failed: ${swap.error?.message ?? swap.status}`);

@@ -12,16 +12,23 @@ import { indexDefinitions, indexUid, type IndexDefinition } from './indexes/inde
 function drifted(wanted: Settings, actual: Settings): string[] {
   const ordered = new Set(['searchableAttributes', 'rankingRules', 'displayedAttributes']);
   const norm = (key: string, v: unknown): unknown => {
-    if (Array.isArray(v) && !ordered.has(key)) return [...v].map((x) => (typeof x === 'string' ? x : JSON.stringify(x))).sort();
+    if (Array.isArray(v) && !ordered.has(key))
+      return [...v].map((x) => (typeof x === 'string' ? x : JSON.stringify(x))).sort();
     if (v && typeof v === 'object' && !Array.isArray(v)) {
-      return Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, x]) => [k, norm(k, x)]));
+      return Object.fromEntries(
+        Object.entries(v as Record<string, unknown>)
+          .sort(([a], [b]) => (a < b ? -1 : 1))
+          .map(([k, x]) => [k, norm(k, x)]),
+      );
     }
     return v;
   };
   const differs = (key: string, want: unknown, have: unknown): boolean => {
     if (want && typeof want === 'object' && !Array.isArray(want) && have && typeof have === 'object') {
       // Only what the code sets: the server adds defaults we do not care about.
-      return Object.entries(want as Record<string, unknown>).some(([k, v]) => differs(k, v, (have as Record<string, unknown>)[k]));
+      return Object.entries(want as Record<string, unknown>).some(([k, v]) =>
+        differs(k, v, (have as Record<string, unknown>)[k]),
+      );
     }
     return JSON.stringify(norm(key, want)) !== JSON.stringify(norm(key, have));
   };
@@ -48,7 +55,8 @@ export async function ensureIndex(meili: Meilisearch, uid: string, def: IndexDef
   const changed = drifted(def.settings, actual);
   if (changed.length) {
     const task = await meili.index(uid).updateSettings(def.settings).waitTask({ timeout: 120_000 });
-    if (task.status !== 'succeeded') throw new Error(`settings of ${uid} not applied: ${task.error?.message ?? task.status}`);
+    if (task.status !== 'succeeded')
+      throw new Error(`settings of ${uid} not applied: ${task.error?.message ?? task.status}`);
   }
   return { created, changed };
 }

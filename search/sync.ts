@@ -54,7 +54,12 @@ export async function drainOnce(deps: SyncDeps, batchSize = 1_000): Promise<Drai
         const index = deps.meili.index(indexUid(deps.prefix ?? '', name));
         const gone = [...deleteIds, ...removed];
         const tasks = [];
-        if (documents.length) tasks.push(index.addDocuments(documents as unknown as Record<string, unknown>[], { primaryKey: 'id' }).waitTask({ timeout: 120_000 }));
+        if (documents.length)
+          tasks.push(
+            index
+              .addDocuments(documents as unknown as Record<string, unknown>[], { primaryKey: 'id' })
+              .waitTask({ timeout: 120_000 }),
+          );
         if (gone.length) tasks.push(index.deleteDocuments(gone).waitTask({ timeout: 120_000 }));
         for (const task of await Promise.all(tasks)) {
           if (task.status !== 'succeeded') throw new Error(`${task.type} ${task.status}: ${task.error?.message ?? ''}`);
@@ -79,7 +84,11 @@ export async function drainOnce(deps: SyncDeps, batchSize = 1_000): Promise<Drai
  * catch-up (start, CLI): Meilisearch indexes one task of 5,000 documents far
  * faster than five of 1,000.
  */
-export async function drainAll(deps: SyncDeps, onBatch?: (r: DrainResult) => void, batchSize = 5_000): Promise<DrainResult> {
+export async function drainAll(
+  deps: SyncDeps,
+  onBatch?: (r: DrainResult) => void,
+  batchSize = 5_000,
+): Promise<DrainResult> {
   const total: DrainResult = { claimed: 0, upserted: 0, deleted: 0, failed: false };
   for (;;) {
     const r = await drainOnce(deps, batchSize);

@@ -13,7 +13,9 @@ import { formatProblem, importFile } from '#server/catalog/import/import-file.ts
 
 const dataDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'data');
 
-export const demoFiles = ['real-lines.tsv', 'well-known-lines.tsv', 'demo-batches.json'].map((f) => path.join(dataDir, f));
+export const demoFiles = ['real-lines.tsv', 'well-known-lines.tsv', 'demo-batches.json'].map((f) =>
+  path.join(dataDir, f),
+);
 
 export async function isCatalogEmpty(pool: pg.Pool): Promise<boolean> {
   const { rows } = await pool.query('SELECT NOT EXISTS (SELECT 1 FROM lines) AS empty');
@@ -24,9 +26,16 @@ export async function loadDemoCatalog(pool: pg.Pool, log: (line: string) => void
   for (const file of demoFiles) {
     const report = await importFile(pool, file, { actor: 'seed:demo' });
     if (report.problems.length) {
-      throw new Error(`demo data does not import: ${report.problems.slice(0, 3).map((p) => formatProblem(file, p)).join('; ')}`);
+      throw new Error(
+        `demo data does not import: ${report.problems
+          .slice(0, 3)
+          .map((p) => formatProblem(file, p))
+          .join('; ')}`,
+      );
     }
-    log(`demo catalog: ${path.basename(file)}: ${report.counts.inserted} inserted, ${report.counts.updated} updated, ${report.counts.unchanged} unchanged`);
+    log(
+      `demo catalog: ${path.basename(file)}: ${report.counts.inserted} inserted, ${report.counts.updated} updated, ${report.counts.unchanged} unchanged`,
+    );
   }
 }
 

@@ -8,9 +8,37 @@ import { diseaseVocabulary } from '#schemas/disease-vocabulary.ts';
 import { qcPanel } from './qc-panels.ts';
 import { createRandom } from './random.ts';
 
-const genes = ['SNCA', 'LRRK2', 'APP', 'PSEN1', 'MAPT', 'SOD1', 'C9orf72', 'TARDBP', 'HTT', 'MYH7', 'LMNA', 'TNNT2', 'KCNQ1', 'CFTR', 'DMD', 'GBA1', 'PINK1', 'PRKN', 'TP53', 'AAVS1'];
+const genes = [
+  'SNCA',
+  'LRRK2',
+  'APP',
+  'PSEN1',
+  'MAPT',
+  'SOD1',
+  'C9orf72',
+  'TARDBP',
+  'HTT',
+  'MYH7',
+  'LMNA',
+  'TNNT2',
+  'KCNQ1',
+  'CFTR',
+  'DMD',
+  'GBA1',
+  'PINK1',
+  'PRKN',
+  'TP53',
+  'AAVS1',
+];
 const countries = ['CN', 'GB', 'US', 'JP', 'DE', 'KR', 'FR', 'NL', 'SE', 'AU'];
-const tissues = ['skin fibroblast', 'peripheral blood mononuclear cell', 'urine-derived epithelial cell', 'umbilical cord', 'bone marrow', 'adipose tissue'];
+const tissues = [
+  'skin fibroblast',
+  'peripheral blood mononuclear cell',
+  'urine-derived epithelial cell',
+  'umbilical cord',
+  'bone marrow',
+  'adipose tissue',
+];
 const methods = ['Sendai virus', 'episomal vectors', 'mRNA reprogramming', 'lentivirus'];
 const ethnicities = ['Han Chinese', 'White British', 'Japanese', 'Korean', 'African', 'South Asian', 'Hispanic', ''];
 
@@ -56,7 +84,9 @@ export function syntheticLine(index: number): SyntheticLine {
     reprogramming_method: category === 'ipsc' ? rnd.pick(methods) : '',
     vector_type: category === 'ipsc' ? 'non-integrating' : '',
     feeder: rnd.chance(0.85) ? 'feeder-free' : 'feeder-dependent',
-    modifications: modified ? `${rnd.pick(['knock-in', 'knock-out', 'reporter', 'isogenic-control'])}|${gene}||${rnd.pick(['heterozygous', 'homozygous'])}` : '',
+    modifications: modified
+      ? `${rnd.pick(['knock-in', 'knock-out', 'reporter', 'isogenic-control'])}|${gene}||${rnd.pick(['heterozygous', 'homozygous'])}`
+      : '',
     use_restrictions: rnd.chance(0.1) ? 'clinical_permitted' : 'research_only',
     synthetic: 'yes',
     data_source: 'Synthetic record (benchmark data)',
@@ -69,13 +99,31 @@ export function syntheticLine(index: number): SyntheticLine {
     const total = rnd.int(20, 120);
     const shipped = rnd.int(0, Math.floor(total / 4));
     batches.push({
-      batch_number: number, line: name, type: 'distribution', passage: String(rnd.int(10, 30)),
-      production_date: `${rnd.int(2015, 2025)}-0${rnd.int(1, 9)}-1${rnd.int(0, 9)}`, grade, release_status: 'released',
-      vials_total: String(total), vials_available: String(total - shipped), vials_reserved: '0', vials_shipped: String(shipped),
-      storage_location: `SYN-T${rnd.int(1, 9)}/R${rnd.int(1, 9)}`, synthetic: 'yes',
+      batch_number: number,
+      line: name,
+      type: 'distribution',
+      passage: String(rnd.int(10, 30)),
+      production_date: `${rnd.int(2015, 2025)}-0${rnd.int(1, 9)}-1${rnd.int(0, 9)}`,
+      grade,
+      release_status: 'released',
+      vials_total: String(total),
+      vials_available: String(total - shipped),
+      vials_reserved: '0',
+      vials_shipped: String(shipped),
+      storage_location: `SYN-T${rnd.int(1, 9)}/R${rnd.int(1, 9)}`,
+      synthetic: 'yes',
     });
-    for (const q of qcPanel(category === 'msc' ? 'msc' : 'pluripotent', grade as 'research' | 'clinical', rnd, { iPSC: category === 'ipsc' })) {
-      qc.push({ batch_number: number, test: q.test, method: q.method, specification: q.specification, result: q.result, outcome: q.outcome });
+    for (const q of qcPanel(category === 'msc' ? 'msc' : 'pluripotent', grade as 'research' | 'clinical', rnd, {
+      iPSC: category === 'ipsc',
+    })) {
+      qc.push({
+        batch_number: number,
+        test: q.test,
+        method: q.method,
+        specification: q.specification,
+        result: q.result,
+        outcome: q.outcome,
+      });
     }
   }
   return { cells, batches, qc };
@@ -84,7 +132,7 @@ export function syntheticLine(index: number): SyntheticLine {
 const escapeTsv = (v: string | undefined) => (v ?? '').replace(/[\t\n\r]/g, ' ');
 
 export function toTsv(columns: string[], rows: Record<string, string>[]): string {
-  return [columns.join('\t'), ...rows.map((r) => columns.map((c) => escapeTsv(r[c])).join('\t'))].join('\n') + '\n';
+  return `${[columns.join('\t'), ...rows.map((r) => columns.map((c) => escapeTsv(r[c])).join('\t'))].join('\n')}\n`;
 }
 
 /** Lines [from, to) as three canonical TSV texts (lines, batches, QC results). */
@@ -98,5 +146,10 @@ export function syntheticFiles(from: number, to: number) {
     batches.push(...s.batches);
     qc.push(...s.qc);
   }
-  return { lines: toTsv(lineColumns, lines), batches: toTsv(batchColumns, batches), qc: toTsv(qcColumns, qc), counts: { lines: lines.length, batches: batches.length, qc: qc.length } };
+  return {
+    lines: toTsv(lineColumns, lines),
+    batches: toTsv(batchColumns, batches),
+    qc: toTsv(qcColumns, qc),
+    counts: { lines: lines.length, batches: batches.length, qc: qc.length },
+  };
 }

@@ -12,7 +12,17 @@ import { defineMiddleware } from 'astro:middleware';
 import { splitLocale } from '#i18n/index.ts';
 import { getConfig } from '#server/platform/config.ts';
 import { getPool } from '#server/platform/runtime.ts';
-import { badInputMessages, bodyLimitFor, bodyTooLarge, clientAddressFrom, EdgeLimits, findBadAddress, inspectBody, postsToAction, type BadInput } from '#server/platform/edge.ts';
+import {
+  badInputMessages,
+  bodyLimitFor,
+  bodyTooLarge,
+  clientAddressFrom,
+  EdgeLimits,
+  findBadAddress,
+  inspectBody,
+  postsToAction,
+  type BadInput,
+} from '#server/platform/edge.ts';
 import { jsonError } from '#server/platform/http.ts';
 import { describeError, log, requestContext, safePath } from '#server/platform/log.ts';
 
@@ -30,11 +40,22 @@ export const requestLog = defineMiddleware(async (context, next) => {
     try {
       response = await next();
     } catch (error) {
-      log.error({ error: describeError(error), method: context.request.method, ...safePath(new URL(context.request.url)) }, 'request failed');
+      log.error(
+        { error: describeError(error), method: context.request.method, ...safePath(new URL(context.request.url)) },
+        'request failed',
+      );
       throw error;
     }
     response.headers.set('X-Request-Id', requestId);
-    log.info({ method: context.request.method, ...safePath(new URL(context.request.url)), status: response.status, ms: Math.round(performance.now() - started) }, 'request');
+    log.info(
+      {
+        method: context.request.method,
+        ...safePath(new URL(context.request.url)),
+        status: response.status,
+        ms: Math.round(performance.now() - started),
+      },
+      'request',
+    );
     return response;
   });
 });
@@ -56,7 +77,11 @@ export const edgeChecks = defineMiddleware(async (context, next) => {
   const path = context.locals.pathWithoutLocale;
   const json = speaksJson(path);
 
-  context.locals.clientAddress = clientAddressFrom(context.request.headers.get('x-forwarded-for'), context.clientAddress, config.TRUSTED_PROXIES);
+  context.locals.clientAddress = clientAddressFrom(
+    context.request.headers.get('x-forwarded-for'),
+    context.clientAddress,
+    config.TRUSTED_PROXIES,
+  );
 
   const bad = findBadAddress(new URL(context.request.url));
   if (bad) return refuse(context, next, json, bad);
@@ -65,12 +90,23 @@ export const edgeChecks = defineMiddleware(async (context, next) => {
   if (path.startsWith('/api/v1/')) {
     limits ??= new EdgeLimits(config, getPool());
     const csv = path === '/api/v1/search.csv';
-    const wait = csv ? await limits.takeCsv(context.locals.clientAddress) : await limits.takeApi(context.locals.clientAddress);
-    if (wait > 0) return withStatus(jsonError(429, 'rate_limited', `Too many requests; try again in ${wait} s.`, { retryAfter: wait }), 429, { 'Retry-After': String(wait) });
+    const wait = csv
+      ? await limits.takeCsv(context.locals.clientAddress)
+      : await limits.takeApi(context.locals.clientAddress);
+    if (wait > 0)
+      return withStatus(
+        jsonError(429, 'rate_limited', `Too many requests; try again in ${wait} s.`, { retryAfter: wait }),
+        429,
+        { 'Retry-After': String(wait) },
+      );
     if (csv) {
       const exported = await limits.withExportSlot(() => next());
       if (exported) return exported;
-      return withStatus(jsonError(429, 'busy', 'Too many exports are running; try again in a few seconds.', { retryAfter: 5 }), 429, { 'Retry-After': '5' });
+      return withStatus(
+        jsonError(429, 'busy', 'Too many exports are running; try again in a few seconds.', { retryAfter: 5 }),
+        429,
+        { 'Retry-After': '5' },
+      );
     }
   }
   return next();
@@ -112,7 +148,13 @@ export const bodyChecks = defineMiddleware(async (context, next) => {
 });
 
 /** 400: as JSON under /api and /_actions, else the bad-request page in the address's language. */
-async function refuse(context: APIContext, next: MiddlewareNext, json: boolean, bad: BadInput, field?: string): Promise<Response> {
+async function refuse(
+  context: APIContext,
+  next: MiddlewareNext,
+  json: boolean,
+  bad: BadInput,
+  field?: string,
+): Promise<Response> {
   const message = field === undefined ? badInputMessages[bad] : `${field}: ${badInputMessages[bad]}`;
   if (json) return jsonError(400, 'bad_request', message, field === undefined ? {} : { field });
   // The page, as a GET: the refused body is not carried into the rewrite (it may be read already).
@@ -134,4 +176,3 @@ function withStatus(response: Response, status: number, headers: Record<string, 
   for (const [k, v] of Object.entries(headers)) out.headers.set(k, v);
   return out;
 }
-

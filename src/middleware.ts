@@ -10,7 +10,12 @@ import { withSecurityHeaders } from '#server/platform/security-headers.ts';
 import { describeError, log } from '#server/platform/log.ts';
 import { cachePublicPages } from '#server/platform/page-cache.ts';
 import { bodyChecks, edgeChecks, requestLog } from './edge.ts';
-import { deleteSessionCookie, sessionCookieName, setSessionCookie, validateSessionToken } from '#server/accounts/session.ts';
+import {
+  deleteSessionCookie,
+  sessionCookieName,
+  setSessionCookie,
+  validateSessionToken,
+} from '#server/accounts/session.ts';
 
 /** The first request starts this process's bid for the background loops (`server/workers.ts`: one process runs them). */
 const startWorkers = defineMiddleware(async (_context, next) => {
@@ -22,7 +27,11 @@ const startWorkers = defineMiddleware(async (_context, next) => {
 const securityHeaders = defineMiddleware(async (context, next) => {
   const production = getConfig().NODE_ENV === 'production';
   const response = await next();
-  return withSecurityHeaders(response, { production, dev: import.meta.env.DEV, signedIn: Boolean(context.locals.user) });
+  return withSecurityHeaders(response, {
+    production,
+    dev: import.meta.env.DEV,
+    signedIn: Boolean(context.locals.user),
+  });
 });
 
 /** `/zh/...` renders the same page as `/...`, in Chinese. */
@@ -41,7 +50,10 @@ const locale = defineMiddleware((context, next) => {
 /** Whether PostgreSQL answers a trivial query within a second. */
 async function databaseAnswers(): Promise<boolean> {
   try {
-    await Promise.race([getPool().query('SELECT 1'), new Promise((_, reject) => setTimeout(() => reject(new Error('probe timeout')), 1_000).unref())]);
+    await Promise.race([
+      getPool().query('SELECT 1'),
+      new Promise((_, reject) => setTimeout(() => reject(new Error('probe timeout')), 1_000).unref()),
+    ]);
     return true;
   } catch {
     return false;
@@ -50,7 +62,10 @@ async function databaseAnswers(): Promise<boolean> {
 
 /** PostgreSQL down: a clear 503 (bilingual page, or JSON with Retry-After) instead of a 500; the next request after it returns is served. */
 const outage = defineMiddleware(async (context, next) => {
-  const unavailable = () => (context.locals.pathWithoutLocale.startsWith('/api/') ? unavailableJson() : unavailablePage(context.locals.locale, context.locals.pathWithoutLocale));
+  const unavailable = () =>
+    context.locals.pathWithoutLocale.startsWith('/api/')
+      ? unavailableJson()
+      : unavailablePage(context.locals.locale, context.locals.pathWithoutLocale);
   try {
     return await withinDeadline(context.request, getConfig().REQUEST_DEADLINE_MS, next(), unavailable);
   } catch (error) {
@@ -98,7 +113,9 @@ const guard = defineMiddleware((context, next) => {
   const decision = decideAccess(user, requirement);
   if (decision === 'allow') return next();
   if (pathWithoutLocale.startsWith('/api/')) {
-    return decision === 'sign-in' ? jsonError(401, 'unauthorized', 'Sign in first.') : jsonError(403, 'forbidden', 'Your account may not use this.');
+    return decision === 'sign-in'
+      ? jsonError(401, 'unauthorized', 'Sign in first.')
+      : jsonError(403, 'forbidden', 'Your account may not use this.');
   }
   if (decision === 'sign-in') {
     const back = localizePath(locale, pathWithoutLocale) + context.url.search;
@@ -111,4 +128,15 @@ const guard = defineMiddleware((context, next) => {
 // (anonymous reads only) before the database is asked anything; bodyChecks after
 // authenticate and guard (cookies and paths only): it needs the user to grant the
 // upload limit, and keeps a form's fields for re-rendering (locals.formInput).
-export const onRequest = sequence(requestLog, startWorkers, securityHeaders, locale, edgeChecks, cachePublicPages, outage, authenticate, guard, bodyChecks);
+export const onRequest = sequence(
+  requestLog,
+  startWorkers,
+  securityHeaders,
+  locale,
+  edgeChecks,
+  cachePublicPages,
+  outage,
+  authenticate,
+  guard,
+  bodyChecks,
+);

@@ -7,7 +7,18 @@
  * unique index is case-insensitive.
  */
 import { relations } from 'drizzle-orm';
-import { bigint, customType, doublePrecision, index, integer, pgTable, text, timestamp, uniqueIndex, varchar } from 'drizzle-orm/pg-core';
+import {
+  bigint,
+  customType,
+  doublePrecision,
+  index,
+  integer,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+  varchar,
+} from 'drizzle-orm/pg-core';
 
 const bytea = customType<{ data: Buffer; driverData: Buffer }>({ dataType: () => 'bytea' });
 
@@ -27,7 +38,9 @@ export const accounts = pgTable(
     institution: text().notNull().default(''),
     country: text().notNull().default(''),
     /** The language mail is written in, chosen at registration. */
-    locale: text({ enum: ['en', 'zh'] }).notNull().default('en'),
+    locale: text({ enum: ['en', 'zh'] })
+      .notNull()
+      .default('en'),
     role: text({ enum: roles }).notNull().default('requester'),
     /** `pending` until the email address is verified. */
     status: text({ enum: accountStatuses }).notNull().default('pending'),
@@ -66,7 +79,9 @@ const oneTimeToken = () => ({
   usedAt: timestamp({ withTimezone: true }),
 });
 
-export const emailVerificationTokens = pgTable('email_verification_tokens', oneTimeToken(), (t) => [index().on(t.accountId)]);
+export const emailVerificationTokens = pgTable('email_verification_tokens', oneTimeToken(), (t) => [
+  index().on(t.accountId),
+]);
 export const passwordResetTokens = pgTable('password_reset_tokens', oneTimeToken(), (t) => [index().on(t.accountId)]);
 
 /**

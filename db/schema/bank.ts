@@ -16,7 +16,21 @@
  * from before the portal keep `qc_source = 'imported'`.
  */
 import { sql } from 'drizzle-orm';
-import { bigint, bigserial, boolean, check, date, index, integer, numeric, pgTable, serial, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import {
+  bigint,
+  bigserial,
+  boolean,
+  check,
+  date,
+  index,
+  integer,
+  numeric,
+  pgTable,
+  serial,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
 import { accounts } from './accounts.ts';
 import { batches } from './batches.ts';
 import { requests, signatures } from './requests.ts';
@@ -27,17 +41,31 @@ export const vialStates = ['in_bank', 'shipped', 'destroyed'] as const;
 export type VialState = (typeof vialStates)[number];
 export const conclusions = ['pass', 'fail'] as const;
 export type Conclusion = (typeof conclusions)[number];
-export const bankDeviationSources = ['receipt_logger', 'receipt_temperature', 'intake_test', 'release_test', 'storage_temperature'] as const;
+export const bankDeviationSources = [
+  'receipt_logger',
+  'receipt_temperature',
+  'intake_test',
+  'release_test',
+  'storage_temperature',
+] as const;
 export type BankDeviationSource = (typeof bankDeviationSources)[number];
 
 /** Operator and reviewer of a record: two different accounts, each with a signature. */
 const signedBy = () => ({
-  operatorId: text().notNull().references(() => accounts.id),
+  operatorId: text()
+    .notNull()
+    .references(() => accounts.id),
   operatorName: text().notNull(),
-  operatorSignatureId: bigint({ mode: 'number' }).notNull().references(() => signatures.id),
-  reviewerId: text().notNull().references(() => accounts.id),
+  operatorSignatureId: bigint({ mode: 'number' })
+    .notNull()
+    .references(() => signatures.id),
+  reviewerId: text()
+    .notNull()
+    .references(() => accounts.id),
   reviewerName: text().notNull(),
-  reviewerSignatureId: bigint({ mode: 'number' }).notNull().references(() => signatures.id),
+  reviewerSignatureId: bigint({ mode: 'number' })
+    .notNull()
+    .references(() => signatures.id),
   recordedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
 });
 
@@ -55,7 +83,9 @@ export const storageRacks = pgTable(
   'storage_racks',
   {
     id: serial().primaryKey(),
-    unitId: integer().notNull().references(() => storageUnits.id),
+    unitId: integer()
+      .notNull()
+      .references(() => storageUnits.id),
     code: text().notNull(),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   },
@@ -67,13 +97,18 @@ export const storageBoxes = pgTable(
   'storage_boxes',
   {
     id: serial().primaryKey(),
-    rackId: integer().notNull().references(() => storageRacks.id),
+    rackId: integer()
+      .notNull()
+      .references(() => storageRacks.id),
     code: text().notNull(),
     rows: integer().notNull(),
     cols: integer().notNull(),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [uniqueIndex('storage_boxes_code').on(t.rackId, t.code), check('storage_boxes_size', sql`${t.rows} BETWEEN 1 AND 26 AND ${t.cols} BETWEEN 1 AND 26`)],
+  (t) => [
+    uniqueIndex('storage_boxes_code').on(t.rackId, t.code),
+    check('storage_boxes_size', sql`${t.rows} BETWEEN 1 AND 26 AND ${t.cols} BETWEEN 1 AND 26`),
+  ],
 );
 
 /** 入库信息: a batch's vials handed over to the bank. Opens its stock (`received` movement). */
@@ -81,7 +116,9 @@ export const bankReceipts = pgTable(
   'bank_receipts',
   {
     id: bigserial({ mode: 'number' }).primaryKey(),
-    batchId: integer().notNull().references(() => batches.id),
+    batchId: integer()
+      .notNull()
+      .references(() => batches.id),
     batchNumber: text().notNull(),
     cellType: text().notNull(),
     handoverAt: timestamp({ withTimezone: true }).notNull(),
@@ -116,7 +153,9 @@ export const bankReceiptReadings = pgTable(
   'bank_receipt_readings',
   {
     id: bigserial({ mode: 'number' }).primaryKey(),
-    receiptId: bigint({ mode: 'number' }).notNull().references(() => bankReceipts.id),
+    receiptId: bigint({ mode: 'number' })
+      .notNull()
+      .references(() => bankReceipts.id),
     at: timestamp({ withTimezone: true }).notNull(),
     tempC: numeric({ precision: 6, scale: 2 }).notNull(),
   },
@@ -133,8 +172,12 @@ export const vials = pgTable(
   {
     id: bigserial({ mode: 'number' }).primaryKey(),
     label: text().notNull().unique(),
-    batchId: integer().notNull().references(() => batches.id),
-    receiptId: bigint({ mode: 'number' }).notNull().references(() => bankReceipts.id),
+    batchId: integer()
+      .notNull()
+      .references(() => batches.id),
+    receiptId: bigint({ mode: 'number' })
+      .notNull()
+      .references(() => bankReceipts.id),
     state: text({ enum: vialStates }).notNull().default('in_bank'),
     boxId: integer().references(() => storageBoxes.id),
     row: integer(),
@@ -147,7 +190,10 @@ export const vials = pgTable(
     index('vials_batch_idx').on(t.batchId),
     index('vials_request_idx').on(t.requestId),
     uniqueIndex('vials_one_per_position').on(t.boxId, t.row, t.col),
-    check('vials_position_whole', sql`(${t.boxId} IS NULL) = (${t.row} IS NULL) AND (${t.boxId} IS NULL) = (${t.col} IS NULL)`),
+    check(
+      'vials_position_whole',
+      sql`(${t.boxId} IS NULL) = (${t.row} IS NULL) AND (${t.boxId} IS NULL) = (${t.col} IS NULL)`,
+    ),
     check('vials_left_hold_no_position', sql`${t.state} = 'in_bank' OR ${t.boxId} IS NULL`),
   ],
 );
@@ -157,9 +203,13 @@ export const storageOperations = pgTable(
   'storage_operations',
   {
     id: bigserial({ mode: 'number' }).primaryKey(),
-    batchId: integer().notNull().references(() => batches.id),
+    batchId: integer()
+      .notNull()
+      .references(() => batches.id),
     kind: text({ enum: ['store', 'move'] }).notNull(),
-    unitId: integer().notNull().references(() => storageUnits.id),
+    unitId: integer()
+      .notNull()
+      .references(() => storageUnits.id),
     envTempC: numeric({ precision: 6, scale: 2 }).notNull(),
     startedAt: timestamp({ withTimezone: true }).notNull(),
     endedAt: timestamp({ withTimezone: true }).notNull(),
@@ -177,12 +227,18 @@ export const vialMoves = pgTable(
   'vial_moves',
   {
     id: bigserial({ mode: 'number' }).primaryKey(),
-    operationId: bigint({ mode: 'number' }).notNull().references(() => storageOperations.id),
-    vialId: bigint({ mode: 'number' }).notNull().references(() => vials.id),
+    operationId: bigint({ mode: 'number' })
+      .notNull()
+      .references(() => storageOperations.id),
+    vialId: bigint({ mode: 'number' })
+      .notNull()
+      .references(() => vials.id),
     fromBoxId: integer().references(() => storageBoxes.id),
     fromRow: integer(),
     fromCol: integer(),
-    toBoxId: integer().notNull().references(() => storageBoxes.id),
+    toBoxId: integer()
+      .notNull()
+      .references(() => storageBoxes.id),
     toRow: integer().notNull(),
     toCol: integer().notNull(),
   },
@@ -194,14 +250,19 @@ export const locationChecks = pgTable(
   'location_checks',
   {
     id: bigserial({ mode: 'number' }).primaryKey(),
-    boxId: integer().notNull().references(() => storageBoxes.id),
+    boxId: integer()
+      .notNull()
+      .references(() => storageBoxes.id),
     checkedAt: timestamp({ withTimezone: true }).notNull(),
     outcome: text({ enum: ['match', 'mismatch'] }).notNull(),
     expectedVials: integer().notNull(),
     notes: text().notNull().default(''),
     ...signedBy(),
   },
-  (t) => [index('location_checks_box_idx').on(t.boxId), check('location_checks_two_people', sql`${t.operatorId} <> ${t.reviewerId}`)],
+  (t) => [
+    index('location_checks_box_idx').on(t.boxId),
+    check('location_checks_two_people', sql`${t.operatorId} <> ${t.reviewerId}`),
+  ],
 );
 
 /** 入库检测. */
@@ -209,7 +270,9 @@ export const intakeTests = pgTable(
   'intake_tests',
   {
     id: bigserial({ mode: 'number' }).primaryKey(),
-    batchId: integer().notNull().references(() => batches.id),
+    batchId: integer()
+      .notNull()
+      .references(() => batches.id),
     batchNumber: text().notNull(),
     cellType: text().notNull(),
     productionDate: date({ mode: 'string' }),
@@ -224,7 +287,10 @@ export const intakeTests = pgTable(
     conclusion: text({ enum: conclusions }).notNull(),
     ...signedBy(),
   },
-  (t) => [index('intake_tests_batch_idx').on(t.batchId), check('intake_tests_two_people', sql`${t.operatorId} <> ${t.reviewerId}`)],
+  (t) => [
+    index('intake_tests_batch_idx').on(t.batchId),
+    check('intake_tests_two_people', sql`${t.operatorId} <> ${t.reviewerId}`),
+  ],
 );
 
 /** 放行检测. A passing one is the batch's signed release; its CoA is versioned per batch. */
@@ -232,7 +298,9 @@ export const releaseTests = pgTable(
   'release_tests',
   {
     id: bigserial({ mode: 'number' }).primaryKey(),
-    batchId: integer().notNull().references(() => batches.id),
+    batchId: integer()
+      .notNull()
+      .references(() => batches.id),
     batchNumber: text().notNull(),
     cellType: text().notNull(),
     productionDate: date({ mode: 'string' }),
@@ -278,7 +346,9 @@ export const bankDeviations = pgTable(
   'bank_deviations',
   {
     id: bigserial({ mode: 'number' }).primaryKey(),
-    batchId: integer().notNull().references(() => batches.id),
+    batchId: integer()
+      .notNull()
+      .references(() => batches.id),
     source: text({ enum: bankDeviationSources }).notNull(),
     receiptId: bigint({ mode: 'number' }).references(() => bankReceipts.id),
     intakeTestId: bigint({ mode: 'number' }).references(() => intakeTests.id),
@@ -303,7 +373,9 @@ export const destructions = pgTable(
   'destructions',
   {
     id: bigserial({ mode: 'number' }).primaryKey(),
-    batchId: integer().notNull().references(() => batches.id),
+    batchId: integer()
+      .notNull()
+      .references(() => batches.id),
     quantity: integer().notNull(),
     reason: text().notNull(),
     destroyedAt: timestamp({ withTimezone: true }).notNull(),
@@ -323,8 +395,12 @@ export const destructionVials = pgTable(
   'destruction_vials',
   {
     id: bigserial({ mode: 'number' }).primaryKey(),
-    destructionId: bigint({ mode: 'number' }).notNull().references(() => destructions.id),
-    vialId: bigint({ mode: 'number' }).notNull().references(() => vials.id),
+    destructionId: bigint({ mode: 'number' })
+      .notNull()
+      .references(() => destructions.id),
+    vialId: bigint({ mode: 'number' })
+      .notNull()
+      .references(() => vials.id),
   },
   (t) => [uniqueIndex('destruction_vials_once').on(t.vialId)],
 );
@@ -334,8 +410,12 @@ export const vialPicks = pgTable(
   'vial_picks',
   {
     id: bigserial({ mode: 'number' }).primaryKey(),
-    requestId: bigint({ mode: 'number' }).notNull().references(() => requests.id),
-    vialId: bigint({ mode: 'number' }).notNull().references(() => vials.id),
+    requestId: bigint({ mode: 'number' })
+      .notNull()
+      .references(() => requests.id),
+    vialId: bigint({ mode: 'number' })
+      .notNull()
+      .references(() => vials.id),
     pickedBy: text().notNull(),
     pickedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   },
@@ -346,15 +426,22 @@ export const pickScans = pgTable(
   'pick_scans',
   {
     id: bigserial({ mode: 'number' }).primaryKey(),
-    requestId: bigint({ mode: 'number' }).notNull().references(() => requests.id),
+    requestId: bigint({ mode: 'number' })
+      .notNull()
+      .references(() => requests.id),
     /** What the scanner or camera read. */
     scanned: text().notNull(),
     vialId: bigint({ mode: 'number' }).references(() => vials.id),
     accepted: boolean().notNull(),
-    scannedBy: text().notNull().references(() => accounts.id),
+    scannedBy: text()
+      .notNull()
+      .references(() => accounts.id),
     scannedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index('pick_scans_request_idx').on(t.requestId), check('pick_scans_accepted_vial', sql`NOT ${t.accepted} OR ${t.vialId} IS NOT NULL`)],
+  (t) => [
+    index('pick_scans_request_idx').on(t.requestId),
+    check('pick_scans_accepted_vial', sql`NOT ${t.accepted} OR ${t.vialId} IS NOT NULL`),
+  ],
 );
 
 export type StorageUnit = typeof storageUnits.$inferSelect;

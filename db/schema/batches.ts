@@ -7,7 +7,20 @@
  * location is staff only.
  */
 import { relations, sql } from 'drizzle-orm';
-import { type AnyPgColumn, boolean, check, date, index, integer, jsonb, pgTable, serial, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import {
+  type AnyPgColumn,
+  boolean,
+  check,
+  date,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  serial,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
 import { lines } from './catalog.ts';
 
 export const batchTypes = ['master', 'working', 'distribution'] as const;
@@ -20,7 +33,9 @@ export const batches = pgTable(
   {
     id: serial().primaryKey(),
     number: text().notNull(),
-    lineId: integer().notNull().references(() => lines.id),
+    lineId: integer()
+      .notNull()
+      .references(() => lines.id),
     type: text({ enum: batchTypes }).notNull(),
     parentBatchId: integer().references((): AnyPgColumn => batches.id),
     passage: integer(),
@@ -32,7 +47,9 @@ export const batches = pgTable(
     vialsReserved: integer().notNull().default(0),
     vialsShipped: integer().notNull().default(0),
     /** `imported`: QC came with the import (before the portal); `bank`: received and released through the bank's records (db/schema/bank.ts). */
-    qcSource: text({ enum: ['imported', 'bank'] }).notNull().default('imported'),
+    qcSource: text({ enum: ['imported', 'bank'] })
+      .notNull()
+      .default('imported'),
     /** Tank / rack / box / position. Staff only. */
     storageLocation: text(),
     demo: boolean().notNull().default(false),
@@ -40,7 +57,12 @@ export const batches = pgTable(
     entryVersion: integer().notNull().default(1),
     recordDigest: text().notNull(),
     /** What the last import said of the stock; re-imports compare against it, never against the live counters. */
-    importedStock: jsonb().$type<{ vials_total: number; vials_available: number; vials_reserved: number; vials_shipped: number }>(),
+    importedStock: jsonb().$type<{
+      vials_total: number;
+      vials_available: number;
+      vials_reserved: number;
+      vials_shipped: number;
+    }>(),
     /** Digest of the QC rows last imported for this batch: unchanged QC is not rewritten. */
     qcDigest: text(),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
@@ -49,8 +71,14 @@ export const batches = pgTable(
   (t) => [
     uniqueIndex('batches_number_ci').on(sql`lower(${t.number})`),
     index('batches_line_idx').on(t.lineId),
-    check('batches_vials_nonnegative', sql`${t.vialsTotal} >= 0 AND ${t.vialsAvailable} >= 0 AND ${t.vialsReserved} >= 0 AND ${t.vialsShipped} >= 0`),
-    check('batches_vials_within_total', sql`${t.vialsAvailable} + ${t.vialsReserved} + ${t.vialsShipped} <= ${t.vialsTotal}`),
+    check(
+      'batches_vials_nonnegative',
+      sql`${t.vialsTotal} >= 0 AND ${t.vialsAvailable} >= 0 AND ${t.vialsReserved} >= 0 AND ${t.vialsShipped} >= 0`,
+    ),
+    check(
+      'batches_vials_within_total',
+      sql`${t.vialsAvailable} + ${t.vialsReserved} + ${t.vialsShipped} <= ${t.vialsTotal}`,
+    ),
     check('batches_passage_nonnegative', sql`${t.passage} IS NULL OR ${t.passage} >= 0`),
   ],
 );
@@ -59,7 +87,9 @@ export const qcResults = pgTable(
   'qc_results',
   {
     id: serial().primaryKey(),
-    batchId: integer().notNull().references(() => batches.id, { onDelete: 'cascade' }),
+    batchId: integer()
+      .notNull()
+      .references(() => batches.id, { onDelete: 'cascade' }),
     test: text().notNull(),
     method: text(),
     specification: text(),

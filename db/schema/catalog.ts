@@ -27,7 +27,14 @@ import {
 export const lineCategories = ['ipsc', 'hesc', 'msc', 'derived', 'other'] as const;
 export type LineCategory = (typeof lineCategories)[number];
 
-export const availabilities = ['available', 'expand_to_order', 'restricted', 'recalled', 'withdrawn', 'not_available'] as const;
+export const availabilities = [
+  'available',
+  'expand_to_order',
+  'restricted',
+  'recalled',
+  'withdrawn',
+  'not_available',
+] as const;
 export type Availability = (typeof availabilities)[number];
 
 /** `published` lines are public; `hidden` ones are staff-only (draft, under review, taken down). */
@@ -35,10 +42,25 @@ export const lineStatuses = ['published', 'hidden'] as const;
 
 export const sexes = ['female', 'male', 'unknown'] as const;
 
-export const modificationTypes = ['knock-in', 'knock-out', 'variant', 'reporter', 'isogenic-control', 'correction', 'other'] as const;
+export const modificationTypes = [
+  'knock-in',
+  'knock-out',
+  'variant',
+  'reporter',
+  'isogenic-control',
+  'correction',
+  'other',
+] as const;
 export const zygosities = ['heterozygous', 'homozygous', 'hemizygous', 'unknown'] as const;
 
-export const useRestrictions = ['research_only', 'no_commercial', 'clinical_permitted', 'no_genetic_modification', 'no_germline', 'mta_required'] as const;
+export const useRestrictions = [
+  'research_only',
+  'no_commercial',
+  'clinical_permitted',
+  'no_genetic_modification',
+  'no_germline',
+  'mta_required',
+] as const;
 
 export const providers = pgTable('providers', {
   id: serial().primaryKey(),
@@ -127,30 +149,53 @@ export const lines = pgTable(
 export const lineSynonyms = pgTable(
   'line_synonyms',
   {
-    lineId: integer().notNull().references(() => lines.id, { onDelete: 'cascade' }),
+    lineId: integer()
+      .notNull()
+      .references(() => lines.id, { onDelete: 'cascade' }),
     synonym: text().notNull(),
   },
   (t) => [primaryKey({ columns: [t.lineId, t.synonym] }), index('line_synonyms_ci').on(sql`lower(${t.synonym})`)],
 );
 
 /** Known sources get links out on the line page (src/lib/identifiers.ts). */
-export const identifierSources = ['hPSCreg', 'Cellosaurus', 'BioSamples', 'ECACC', 'EBiSC', 'Coriell', 'WiCell', 'ATCC', 'HipSci', 'RRID', 'Catalogue'] as const;
+export const identifierSources = [
+  'hPSCreg',
+  'Cellosaurus',
+  'BioSamples',
+  'ECACC',
+  'EBiSC',
+  'Coriell',
+  'WiCell',
+  'ATCC',
+  'HipSci',
+  'RRID',
+  'Catalogue',
+] as const;
 
 export const lineIdentifiers = pgTable(
   'line_identifiers',
   {
-    lineId: integer().notNull().references(() => lines.id, { onDelete: 'cascade' }),
+    lineId: integer()
+      .notNull()
+      .references(() => lines.id, { onDelete: 'cascade' }),
     source: text().notNull(),
     value: text().notNull(),
   },
-  (t) => [primaryKey({ columns: [t.lineId, t.source, t.value] }), index('line_identifiers_value_ci').on(sql`lower(${t.value})`)],
+  (t) => [
+    primaryKey({ columns: [t.lineId, t.source, t.value] }),
+    index('line_identifiers_value_ci').on(sql`lower(${t.value})`),
+  ],
 );
 
 export const lineDiseases = pgTable(
   'line_diseases',
   {
-    lineId: integer().notNull().references(() => lines.id, { onDelete: 'cascade' }),
-    diseaseId: integer().notNull().references(() => diseases.id),
+    lineId: integer()
+      .notNull()
+      .references(() => lines.id, { onDelete: 'cascade' }),
+    diseaseId: integer()
+      .notNull()
+      .references(() => diseases.id),
     /** What the source says beyond the disease name (variant, "carrier" ...). */
     note: text(),
   },
@@ -160,9 +205,15 @@ export const lineDiseases = pgTable(
 export const donorDiseases = pgTable(
   'donor_diseases',
   {
-    donorId: integer().notNull().references(() => donors.id, { onDelete: 'cascade' }),
-    diseaseId: integer().notNull().references(() => diseases.id),
-    status: text({ enum: ['affected', 'carrier', 'unknown'] }).notNull().default('affected'),
+    donorId: integer()
+      .notNull()
+      .references(() => donors.id, { onDelete: 'cascade' }),
+    diseaseId: integer()
+      .notNull()
+      .references(() => diseases.id),
+    status: text({ enum: ['affected', 'carrier', 'unknown'] })
+      .notNull()
+      .default('affected'),
   },
   (t) => [primaryKey({ columns: [t.donorId, t.diseaseId] })],
 );
@@ -171,7 +222,9 @@ export const geneticModifications = pgTable(
   'genetic_modifications',
   {
     id: serial().primaryKey(),
-    lineId: integer().notNull().references(() => lines.id, { onDelete: 'cascade' }),
+    lineId: integer()
+      .notNull()
+      .references(() => lines.id, { onDelete: 'cascade' }),
     type: text({ enum: modificationTypes }).notNull(),
     gene: text(),
     /** HGVS where the source gives one; else its words. */
@@ -185,7 +238,9 @@ export const characterisations = pgTable(
   'characterisations',
   {
     id: serial().primaryKey(),
-    lineId: integer().notNull().references(() => lines.id, { onDelete: 'cascade' }),
+    lineId: integer()
+      .notNull()
+      .references(() => lines.id, { onDelete: 'cascade' }),
     /** karyotype, pluripotency markers, PluriTest, trilineage, virology, mycoplasma, STR ... */
     test: text().notNull(),
     method: text(),
@@ -199,7 +254,9 @@ export const publications = pgTable(
   'publications',
   {
     id: serial().primaryKey(),
-    lineId: integer().notNull().references(() => lines.id, { onDelete: 'cascade' }),
+    lineId: integer()
+      .notNull()
+      .references(() => lines.id, { onDelete: 'cascade' }),
     /** `PMID:12345678` or `doi:10...` */
     reference: text().notNull(),
     title: text(),

@@ -12,7 +12,21 @@
  * before and after in the same transaction.
  */
 import { relations, sql } from 'drizzle-orm';
-import { bigint, bigserial, boolean, check, date, index, integer, jsonb, numeric, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import {
+  bigint,
+  bigserial,
+  boolean,
+  check,
+  date,
+  index,
+  integer,
+  jsonb,
+  numeric,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
 import { accounts } from './accounts.ts';
 import { batches } from './batches.ts';
 import { lines } from './catalog.ts';
@@ -41,7 +55,14 @@ export type UseCategory = (typeof useCategories)[number];
 export const signatureEntityTypes = ['request', 'batch', 'deviation', 'storage_box', 'bank_deviation'] as const;
 export type SignatureEntityType = (typeof signatureEntityTypes)[number];
 
-export const signatureMeanings = ['reviewed', 'approved', 'executed', 'released', 'deviation_closed', 'batch_status'] as const;
+export const signatureMeanings = [
+  'reviewed',
+  'approved',
+  'executed',
+  'released',
+  'deviation_closed',
+  'batch_status',
+] as const;
 export type SignatureMeaning = (typeof signatureMeanings)[number];
 
 /** Material transfer agreements: each version is a new row with the SHA-256 of its text. */
@@ -81,7 +102,9 @@ export const requests = pgTable(
   'requests',
   {
     id: bigserial({ mode: 'number' }).primaryKey(),
-    requesterId: text().notNull().references(() => accounts.id),
+    requesterId: text()
+      .notNull()
+      .references(() => accounts.id),
     state: text({ enum: requestStates }).notNull().default('draft'),
     stateChangedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     projectTitle: text().notNull().default(''),
@@ -126,15 +149,22 @@ export const requests = pgTable(
     lastReminderAt: timestamp({ withTimezone: true }),
     escalatedAt: timestamp({ withTimezone: true }),
   },
-  (t) => [index('requests_requester_idx').on(t.requesterId, t.id), index('requests_state_idx').on(t.state, t.stateChangedAt)],
+  (t) => [
+    index('requests_requester_idx').on(t.requesterId, t.id),
+    index('requests_state_idx').on(t.state, t.stateChangedAt),
+  ],
 );
 
 export const requestItems = pgTable(
   'request_items',
   {
     id: bigserial({ mode: 'number' }).primaryKey(),
-    requestId: bigint({ mode: 'number' }).notNull().references(() => requests.id),
-    lineId: integer().notNull().references(() => lines.id),
+    requestId: bigint({ mode: 'number' })
+      .notNull()
+      .references(() => requests.id),
+    lineId: integer()
+      .notNull()
+      .references(() => lines.id),
     /** The batch asked for, or chosen by staff at reservation. */
     batchId: integer().references(() => batches.id),
     quantity: integer().notNull(),
@@ -150,18 +180,27 @@ export const requestItems = pgTable(
   (t) => [
     index('request_items_request_idx').on(t.requestId),
     check('request_items_quantity', sql`${t.quantity} > 0 AND ${t.quantity} <= 1000`),
-    check('request_items_approved', sql`${t.approvedQuantity} IS NULL OR (${t.approvedQuantity} >= 0 AND ${t.approvedQuantity} <= ${t.quantity})`),
+    check(
+      'request_items_approved',
+      sql`${t.approvedQuantity} IS NULL OR (${t.approvedQuantity} >= 0 AND ${t.approvedQuantity} <= ${t.quantity})`,
+    ),
   ],
 );
 
 /** Which version of which agreement a requester accepted for a request, when, and its SHA-256. */
 export const agreementAcceptances = pgTable('agreement_acceptances', {
   id: bigserial({ mode: 'number' }).primaryKey(),
-  requestId: bigint({ mode: 'number' }).notNull().references(() => requests.id),
-  agreementId: bigint({ mode: 'number' }).notNull().references(() => agreements.id),
+  requestId: bigint({ mode: 'number' })
+    .notNull()
+    .references(() => requests.id),
+  agreementId: bigint({ mode: 'number' })
+    .notNull()
+    .references(() => agreements.id),
   version: text().notNull(),
   sha256: text().notNull(),
-  acceptedBy: text().notNull().references(() => accounts.id),
+  acceptedBy: text()
+    .notNull()
+    .references(() => accounts.id),
   acceptedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
 });
 
@@ -170,12 +209,16 @@ export const requestEvents = pgTable(
   'request_events',
   {
     id: bigserial({ mode: 'number' }).primaryKey(),
-    requestId: bigint({ mode: 'number' }).notNull().references(() => requests.id),
+    requestId: bigint({ mode: 'number' })
+      .notNull()
+      .references(() => requests.id),
     occurredAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     /** Account id, or `system`, or `official:<email>`. */
     actor: text().notNull(),
     actorName: text().notNull(),
-    kind: text({ enum: ['state', 'message', 'correction', 'deviation', 'signature', 'reservation', 'notice'] }).notNull(),
+    kind: text({
+      enum: ['state', 'message', 'correction', 'deviation', 'signature', 'reservation', 'notice'],
+    }).notNull(),
     fromState: text({ enum: requestStates }),
     toState: text({ enum: requestStates }),
     body: text(),
@@ -193,7 +236,9 @@ export const signatures = pgTable(
     id: bigserial({ mode: 'number' }).primaryKey(),
     entityType: text({ enum: signatureEntityTypes }).notNull(),
     entityId: text().notNull(),
-    signerId: text().notNull().references(() => accounts.id),
+    signerId: text()
+      .notNull()
+      .references(() => accounts.id),
     signerName: text().notNull(),
     meaning: text({ enum: signatureMeanings }).notNull(),
     signedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
@@ -207,21 +252,31 @@ export const outboundRecords = pgTable(
   'outbound_records',
   {
     id: bigserial({ mode: 'number' }).primaryKey(),
-    requestId: bigint({ mode: 'number' }).notNull().references(() => requests.id),
-    requestItemId: bigint({ mode: 'number' }).notNull().references(() => requestItems.id),
+    requestId: bigint({ mode: 'number' })
+      .notNull()
+      .references(() => requests.id),
+    requestItemId: bigint({ mode: 'number' })
+      .notNull()
+      .references(() => requestItems.id),
     applicantName: text().notNull(),
     applicantInstitution: text().notNull(),
     applicantContact: text().notNull(),
     purpose: text().notNull(),
     cellType: text().notNull(),
-    batchId: integer().notNull().references(() => batches.id),
+    batchId: integer()
+      .notNull()
+      .references(() => batches.id),
     batchNumber: text().notNull(),
     quantity: integer().notNull(),
     plannedDate: date({ mode: 'string' }).notNull(),
     actualDate: date({ mode: 'string' }).notNull(),
-    operatorId: text().notNull().references(() => accounts.id),
+    operatorId: text()
+      .notNull()
+      .references(() => accounts.id),
     operatorName: text().notNull(),
-    reviewerId: text().notNull().references(() => accounts.id),
+    reviewerId: text()
+      .notNull()
+      .references(() => accounts.id),
     reviewerName: text().notNull(),
     recordedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   },
@@ -237,7 +292,9 @@ export const shipments = pgTable(
   'shipments',
   {
     id: bigserial({ mode: 'number' }).primaryKey(),
-    requestId: bigint({ mode: 'number' }).notNull().references(() => requests.id),
+    requestId: bigint({ mode: 'number' })
+      .notNull()
+      .references(() => requests.id),
     dispatchAt: timestamp({ withTimezone: true }).notNull(),
     dispatchPlace: text().notNull(),
     dispatchTempC: numeric({ precision: 6, scale: 2 }).notNull(),
@@ -260,10 +317,15 @@ export const shipments = pgTable(
     loggerFile: text(),
     loggerSerial: text(),
     loggerFormat: text(),
-    recordedBy: text().notNull().references(() => accounts.id),
+    recordedBy: text()
+      .notNull()
+      .references(() => accounts.id),
     recordedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index('shipments_request_idx').on(t.requestId), check('shipments_range', sql`${t.requiredMinC} < ${t.requiredMaxC}`)],
+  (t) => [
+    index('shipments_request_idx').on(t.requestId),
+    check('shipments_range', sql`${t.requiredMinC} < ${t.requiredMaxC}`),
+  ],
 );
 
 /** Temperatures in transit, read from the data logger's file (never retyped). Append-only. */
@@ -271,7 +333,9 @@ export const temperatureReadings = pgTable(
   'temperature_readings',
   {
     id: bigserial({ mode: 'number' }).primaryKey(),
-    shipmentId: bigint({ mode: 'number' }).notNull().references(() => shipments.id),
+    shipmentId: bigint({ mode: 'number' })
+      .notNull()
+      .references(() => shipments.id),
     at: timestamp({ withTimezone: true }).notNull(),
     tempC: numeric({ precision: 6, scale: 2 }).notNull(),
   },
@@ -283,7 +347,9 @@ export const deviations = pgTable(
   'deviations',
   {
     id: bigserial({ mode: 'number' }).primaryKey(),
-    requestId: bigint({ mode: 'number' }).notNull().references(() => requests.id),
+    requestId: bigint({ mode: 'number' })
+      .notNull()
+      .references(() => requests.id),
     shipmentId: bigint({ mode: 'number' }).references(() => shipments.id),
     source: text({ enum: ['logger', 'dispatch', 'arrival'] }).notNull(),
     description: text().notNull(),
@@ -304,12 +370,20 @@ export const recallNotices = pgTable(
   'recall_notices',
   {
     id: bigserial({ mode: 'number' }).primaryKey(),
-    batchId: integer().notNull().references(() => batches.id),
-    requestId: bigint({ mode: 'number' }).notNull().references(() => requests.id),
-    requesterId: text().notNull().references(() => accounts.id),
+    batchId: integer()
+      .notNull()
+      .references(() => batches.id),
+    requestId: bigint({ mode: 'number' })
+      .notNull()
+      .references(() => requests.id),
+    requesterId: text()
+      .notNull()
+      .references(() => accounts.id),
     reason: text().notNull(),
     /** What the request had of the batch when it was recalled: vials received, or vials reserved (which will not leave). */
-    kind: text({ enum: ['received', 'reserved'] }).notNull().default('received'),
+    kind: text({ enum: ['received', 'reserved'] })
+      .notNull()
+      .default('received'),
     notifiedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     acknowledgedAt: timestamp({ withTimezone: true }),
   },
@@ -320,7 +394,9 @@ export const recallNotices = pgTable(
 export const officialConfirmationTokens = pgTable('official_confirmation_tokens', {
   id: text().primaryKey(),
   secretHash: text().notNull(),
-  requestId: bigint({ mode: 'number' }).notNull().references(() => requests.id),
+  requestId: bigint({ mode: 'number' })
+    .notNull()
+    .references(() => requests.id),
   expiresAt: timestamp({ withTimezone: true }).notNull(),
   usedAt: timestamp({ withTimezone: true }),
 });

@@ -7,7 +7,13 @@
  */
 import { index, integer, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
 
-export const securityEventKinds = ['sign_in.failed', 'sign_in.throttled', 'password_check.failed', 'password_check.throttled', 'mail.dropped'] as const;
+export const securityEventKinds = [
+  'sign_in.failed',
+  'sign_in.throttled',
+  'password_check.failed',
+  'password_check.throttled',
+  'mail.dropped',
+] as const;
 export type SecurityEventKind = (typeof securityEventKinds)[number];
 
 export const securityEvents = pgTable(
@@ -19,7 +25,10 @@ export const securityEvents = pgTable(
     count: integer().notNull().default(1),
     lastAt: timestamp({ withTimezone: true }).notNull(),
   },
-  (t) => [primaryKey({ columns: [t.kind, t.key, t.windowStart] }), index('security_events_window_idx').on(t.windowStart)],
+  (t) => [
+    primaryKey({ columns: [t.kind, t.key, t.windowStart] }),
+    index('security_events_window_idx').on(t.windowStart),
+  ],
 );
 
 export type SecurityEvent = typeof securityEvents.$inferSelect;

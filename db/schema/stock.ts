@@ -22,7 +22,9 @@ export const stockMovements = pgTable(
   'stock_movements',
   {
     id: bigserial({ mode: 'number' }).primaryKey(),
-    batchId: integer().notNull().references(() => batches.id),
+    batchId: integer()
+      .notNull()
+      .references(() => batches.id),
     kind: text({ enum: movementKinds }).notNull(),
     quantity: integer().notNull(),
     /** The request the vials move for (reservations, releases, shipments). */

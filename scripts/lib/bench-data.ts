@@ -34,7 +34,10 @@ export interface BenchData {
   stop(): Promise<void>;
 }
 
-export async function openBenchData(lines: number, dataDir = path.resolve(process.env.BENCH_DATA_DIR ?? '.bench-data')): Promise<BenchData> {
+export async function openBenchData(
+  lines: number,
+  dataDir = path.resolve(process.env.BENCH_DATA_DIR ?? '.bench-data'),
+): Promise<BenchData> {
   mkdirSync(dataDir, { recursive: true });
   const pgServer = await startEmbeddedPostgres({ dataDir });
   const meiliServer = await startEmbeddedMeilisearch({ dataDir });
@@ -58,7 +61,10 @@ export async function openBenchData(lines: number, dataDir = path.resolve(proces
       info(`indexing ${pending.toLocaleString('en')} outbox rows`);
       const progress = createProgress();
       let done = 0;
-      await drainAll({ pool, meili }, (r) => progress.update((done += r.claimed), pending, 'rows'));
+      await drainAll({ pool, meili }, (r) => {
+        done += r.claimed;
+        progress.update(done, pending, 'rows');
+      });
       progress.done();
     }
     const stats = await meili.index(indexUid('', LINES)).getStats();
@@ -74,19 +80,36 @@ export async function openBenchData(lines: number, dataDir = path.resolve(proces
 export async function startBuiltPortal(root: string, data: BenchData): Promise<{ base: string; stop(): void }> {
   if (!isBuildCurrent(root)) {
     info('building the portal');
-    execFileSync(process.execPath, [path.join(root, 'node_modules/astro/bin/astro.mjs'), 'build'], { cwd: root, stdio: 'ignore', env: { ...process.env, NODE_ENV: 'production', ASTRO_TELEMETRY_DISABLED: '1' } });
+    execFileSync(process.execPath, [path.join(root, 'node_modules/astro/bin/astro.mjs'), 'build'], {
+      cwd: root,
+      stdio: 'ignore',
+      env: { ...process.env, NODE_ENV: 'production', ASTRO_TELEMETRY_DISABLED: '1' },
+    });
     markBuilt(root);
   }
   const port = await findFreePort();
   // As `npm start` serves it: one worker per core (WEB_CONCURRENCY), scripts/lib/serve.ts.
-  const server = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'scripts/lib/serve.ts'), path.join(root, 'dist/server/entry.mjs')], {
-    cwd: root,
-    stdio: 'ignore',
-    env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), NODE_ENV: 'production',
-      // All load comes from one loopback address: lift the per-address API budget, which is not what is measured.
-      API_RATE_LIMIT: '1000000000', CSV_RATE_LIMIT: '1000000000',
-      PUBLIC_URL: `http://127.0.0.1:${port}`, DATABASE_URL: data.pgServer.appUrl, MEILI_URL: data.meiliServer.url, MEILI_MASTER_KEY: data.meiliServer.masterKey },
-  });
+  const server = spawn(
+    process.execPath,
+    ['--import', 'tsx', path.join(root, 'scripts/lib/serve.ts'), path.join(root, 'dist/server/entry.mjs')],
+    {
+      cwd: root,
+      stdio: 'ignore',
+      env: {
+        ...process.env,
+        HOST: '127.0.0.1',
+        PORT: String(port),
+        NODE_ENV: 'production',
+        // All load comes from one loopback address: lift the per-address API budget, which is not what is measured.
+        API_RATE_LIMIT: '1000000000',
+        CSV_RATE_LIMIT: '1000000000',
+        PUBLIC_URL: `http://127.0.0.1:${port}`,
+        DATABASE_URL: data.pgServer.appUrl,
+        MEILI_URL: data.meiliServer.url,
+        MEILI_MASTER_KEY: data.meiliServer.masterKey,
+      },
+    },
+  );
   await waitForPort(port);
   return { base: `http://127.0.0.1:${port}`, stop: () => void server.kill('SIGTERM') };
 }

@@ -6,7 +6,17 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
-const INPUTS = ['src', 'db/schema', 'db/client.ts', 'search', 'public', 'astro.config.mjs', 'svelte.config.js', 'package-lock.json', 'tsconfig.json'];
+const INPUTS = [
+  'src',
+  'db/schema',
+  'db/client.ts',
+  'search',
+  'public',
+  'astro.config.mjs',
+  'svelte.config.js',
+  'package-lock.json',
+  'tsconfig.json',
+];
 
 function* files(entry: string): Generator<string> {
   if (!existsSync(entry)) return;
@@ -34,7 +44,11 @@ const stampFile = (root: string) => path.join(root, 'dist', '.source-digest');
 
 export function isBuildCurrent(root: string): boolean {
   const stamp = stampFile(root);
-  return existsSync(path.join(root, 'dist/server/entry.mjs')) && existsSync(stamp) && readFileSync(stamp, 'utf8') === sourceDigest(root);
+  return (
+    existsSync(path.join(root, 'dist/server/entry.mjs')) &&
+    existsSync(stamp) &&
+    readFileSync(stamp, 'utf8') === sourceDigest(root)
+  );
 }
 
 export function markBuilt(root: string) {

@@ -43,7 +43,9 @@ export async function assertDatabaseReachable(url: string, variable = 'DATABASE_
         return redact(variable, url);
       }
     })();
-    throw new Error(`${variable}: cannot connect to PostgreSQL at ${where}: ${e.code ?? ''} ${e.message}`.replace(/\s+/g, ' ').trim());
+    throw new Error(
+      `${variable}: cannot connect to PostgreSQL at ${where}: ${e.code ?? ''} ${e.message}`.replace(/\s+/g, ' ').trim(),
+    );
   } finally {
     await client.end().catch(() => {});
   }
@@ -60,7 +62,9 @@ export async function assertSearchReachable(url: string, key: string): Promise<v
   } catch (error) {
     const message = (error as Error).message;
     if (message.startsWith('MEILI_MASTER_KEY')) throw error;
-    throw new Error(`MEILI_URL: cannot reach Meilisearch at ${url}: ${(error as Error & { cause?: { code?: string } }).cause?.code ?? message}`);
+    throw new Error(
+      `MEILI_URL: cannot reach Meilisearch at ${url}: ${(error as Error & { cause?: { code?: string } }).cause?.code ?? message}`,
+    );
   }
 }
 

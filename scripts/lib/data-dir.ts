@@ -20,6 +20,6 @@ export function readOrCreateSecret(dataDir: string, name: string, bytes = 24): s
     return readFileSync(file, 'utf8').trim();
   }
   const secret = randomBytes(bytes).toString('base64url');
-  writeFileSync(file, secret + '\n', { mode: 0o600 });
+  writeFileSync(file, `${secret}\n`, { mode: 0o600 });
   return secret;
 }

@@ -56,15 +56,22 @@ export async function startEmbeddedMeilisearch(options: {
   const child = spawn(
     meiliBinary(),
     [
-      '--db-path', path.join(options.dataDir, 'meili'),
-      '--dump-dir', path.join(options.dataDir, 'meili-dumps'),
-      '--http-addr', `127.0.0.1:${port}`,
-      '--env', 'production',
+      '--db-path',
+      path.join(options.dataDir, 'meili'),
+      '--dump-dir',
+      path.join(options.dataDir, 'meili-dumps'),
+      '--http-addr',
+      `127.0.0.1:${port}`,
+      '--env',
+      'production',
       '--no-analytics',
-      '--log-level', 'WARN',
+      '--log-level',
+      'WARN',
     ],
-    { stdio: ['ignore', 'ignore', 'pipe'], // The key goes through the environment, not argv, so `ps` does not show it.
-      env: { ...process.env, MEILI_MASTER_KEY: masterKey, MEILI_NO_ANALYTICS: 'true' } },
+    {
+      stdio: ['ignore', 'ignore', 'pipe'], // The key goes through the environment, not argv, so `ps` does not show it.
+      env: { ...process.env, MEILI_MASTER_KEY: masterKey, MEILI_NO_ANALYTICS: 'true' },
+    },
   );
   // Last resort when the owner exits without stopping it (a crash, process.exit).
   const killOnExit = () => child.kill('SIGTERM');

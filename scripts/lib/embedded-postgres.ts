@@ -86,7 +86,8 @@ function passwords(dataDir: string) {
 
 function connectionUrls(dataDir: string, port: number): EmbeddedPostgresUrls {
   const p = passwords(dataDir);
-  const url = (user: string, password: string) => `postgres://${user}:${encodeURIComponent(password)}@127.0.0.1:${port}/${DB_NAME}`;
+  const url = (user: string, password: string) =>
+    `postgres://${user}:${encodeURIComponent(password)}@127.0.0.1:${port}/${DB_NAME}`;
   return { url: url(USER, p.superuser), ownerUrl: url(EMBEDDED_OWNER, p.owner), appUrl: url(EMBEDDED_APP, p.app) };
 }
 
@@ -187,4 +188,3 @@ async function ensureDatabase(port: number, password: string, secrets: ReturnTyp
     await portal.end();
   }
 }
-

@@ -62,7 +62,7 @@ function random(seed: number) {
 export function zipfSampler(size: number, s: number, next: () => number) {
   const cumulative = new Float64Array(size);
   let sum = 0;
-  for (let r = 0; r < size; r++) cumulative[r] = sum += 1 / Math.pow(r + 1, s);
+  for (let r = 0; r < size; r++) cumulative[r] = sum += 1 / (r + 1) ** s;
   return () => {
     const x = next() * sum;
     let lo = 0;
@@ -95,7 +95,13 @@ async function runGroup(group: LoadGroup, durationS: number, seed: number): Prom
               const i = draw();
               seen.add(i);
               const r = group.pool[i]!;
-              return { ...request, method: r.method ?? 'GET', path: r.path, body: r.body, headers: { 'accept-encoding': 'identity', ...r.headers } };
+              return {
+                ...request,
+                method: r.method ?? 'GET',
+                path: r.path,
+                body: r.body,
+                headers: { 'accept-encoding': 'identity', ...r.headers },
+              };
             },
             onResponse: (_status, _body, _context, headers) => {
               const state = (headers as Record<string, string> | undefined)?.['x-cache'];

@@ -34,19 +34,25 @@ export async function prepareData(options: {
   }
   const meili = createSearchClient({ ...options.search, timeoutMs: 120_000 });
   const ensured = await ensureSearchIndexes(meili, options.search.indexPrefix);
-  for (const [index, r] of Object.entries(ensured)) if (r.changed.length) log(`search index ${index}: settings applied (${r.changed.join(', ')})`);
+  for (const [index, r] of Object.entries(ensured))
+    if (r.changed.length) log(`search index ${index}: settings applied (${r.changed.join(', ')})`);
   // Settings that changed on an existing index mean a new version of the code,
   // whose documents may carry new fields: rebuild them (searches keep answering).
   if (Object.values(ensured).some((r) => !r.created && r.changed.length)) {
     const t0 = performance.now();
     const counts = await reindex({ pool, meili, prefix: options.search.indexPrefix });
-    log(`search indexes rebuilt for the new settings (${Object.entries(counts).map(([k, v]) => `${v} ${k}`).join(', ')}) in ${Math.round(performance.now() - t0)} ms`);
+    log(
+      `search indexes rebuilt for the new settings (${Object.entries(counts)
+        .map(([k, v]) => `${v} ${k}`)
+        .join(', ')}) in ${Math.round(performance.now() - t0)} ms`,
+    );
   }
   const pending = await pendingOutbox(pool);
   if (pending) {
     const t0 = performance.now();
     const r = await drainAll({ pool, meili, prefix: options.search.indexPrefix });
     if (r.failed) log(`search sync will retry in the background: ${r.error}`);
-    else log(`search: ${r.upserted} documents indexed, ${r.deleted} removed in ${Math.round(performance.now() - t0)} ms`);
+    else
+      log(`search: ${r.upserted} documents indexed, ${r.deleted} removed in ${Math.round(performance.now() - t0)} ms`);
   }
 }

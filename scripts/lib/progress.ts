@@ -22,7 +22,9 @@ export function createProgress(stream: NodeJS.WriteStream = process.stderr): Pro
       const filled = Math.round(ratio * width);
       const rate = done / Math.max(0.001, (now - started) / 1000);
       const bar = '█'.repeat(filled) + '░'.repeat(width - filled);
-      stream.write(`\r${bar} ${String(Math.round(ratio * 100)).padStart(3)}% ${done.toLocaleString('en')}/${total.toLocaleString('en')} ${label} ${Math.round(rate).toLocaleString('en')}/s   `);
+      stream.write(
+        `\r${bar} ${String(Math.round(ratio * 100)).padStart(3)}% ${done.toLocaleString('en')}/${total.toLocaleString('en')} ${label} ${Math.round(rate).toLocaleString('en')}/s   `,
+      );
       drawn = true;
     },
     done() {

@@ -15,7 +15,8 @@ import { syntheticLine } from '#seed/synthetic.ts';
 const enc = encodeURIComponent;
 
 /** Drops one letter: what a hurried reader types. */
-const typo = (word: string, k: number) => (word.length > 5 ? word.slice(0, 1 + (k % (word.length - 2))) + word.slice(2 + (k % (word.length - 2))) : word);
+const typo = (word: string, k: number) =>
+  word.length > 5 ? word.slice(0, 1 + (k % (word.length - 2))) + word.slice(2 + (k % (word.length - 2))) : word;
 
 export function searchPool(lines: number, size = 12_000): string[] {
   const out = new Set<string>();
@@ -26,7 +27,9 @@ export function searchPool(lines: number, size = 12_000): string[] {
   for (const c of lineCategories) for (const s of sexes) add(`category=${c}&sex=${s}`);
   for (const g of grades) for (const a of stockAvailabilities) add(`grade=${g}&availability=${a}`);
   for (const w of words) for (const c of lineCategories) add(`q=${enc(w)}&category=${c}`);
-  words.forEach((w, k) => add(`q=${enc(typo(w, k))}`));
+  words.forEach((w, k) => {
+    add(`q=${enc(typo(w, k))}`);
+  });
   for (const w of words) add(`q=${enc(w)}&page=2`);
   for (const w of words) for (const a of stockAvailabilities) add(`q=${enc(w)}&availability=${a}`);
   for (const w of words) for (const s of sexes) add(`q=${enc(w)}&sex=${s}`);

@@ -26,7 +26,9 @@ if (cluster.isPrimary) {
       if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
       return;
     }
-    console.error(`[web] worker ${worker.process.pid} exited (${signal ?? `code ${code}`}); starting another in ${delay / 1000} s`);
+    console.error(
+      `[web] worker ${worker.process.pid} exited (${signal ?? `code ${code}`}); starting another in ${delay / 1000} s`,
+    );
     setTimeout(fork, delay);
     delay = Math.min(30_000, delay * 2);
     setTimeout(() => (delay = 500), 60_000).unref();

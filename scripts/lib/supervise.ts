@@ -27,11 +27,13 @@ export interface SuperviseOptions<H> {
 
 export function exitOf(child: ChildProcess | undefined): Promise<string> {
   if (!child) return new Promise(() => {});
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(describeExit(child.exitCode, child.signalCode));
+  if (child.exitCode !== null || child.signalCode !== null)
+    return Promise.resolve(describeExit(child.exitCode, child.signalCode));
   return new Promise((resolve) => child.once('exit', (code, signal) => resolve(describeExit(code, signal))));
 }
 
-const describeExit = (code: number | null, signal: NodeJS.Signals | null) => (signal ? `signal ${signal}` : `code ${code}`);
+const describeExit = (code: number | null, signal: NodeJS.Signals | null) =>
+  signal ? `signal ${signal}` : `code ${code}`;
 
 export function supervise<H>(options: SuperviseOptions<H>): Supervised<H> {
   const { name, log, initialDelayMs = 500, maxDelayMs = 30_000, stableMs = 60_000 } = options;

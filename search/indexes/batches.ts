@@ -42,10 +42,17 @@ const selectBatches = `
   FROM batches b JOIN lines l ON l.id = b.line_id`;
 
 function toBatchDocument({ status: _status, qc_failed, ...r }: BatchRow): BatchDocument {
-  return { ...r, vials_available: requestableVials({ releaseStatus: r.release_status, vialsAvailable: r.vials_available }), qc_passed: qc_failed === 0 };
+  return {
+    ...r,
+    vials_available: requestableVials({ releaseStatus: r.release_status, vialsAvailable: r.vials_available }),
+    qc_passed: qc_failed === 0,
+  };
 }
 
-export async function loadBatchDocuments(db: pg.Pool | pg.PoolClient, ids: number[]): Promise<{ documents: BatchDocument[]; removed: number[] }> {
+export async function loadBatchDocuments(
+  db: pg.Pool | pg.PoolClient,
+  ids: number[],
+): Promise<{ documents: BatchDocument[]; removed: number[] }> {
   const { rows } = await db.query<BatchRow>(`${selectBatches} WHERE b.id = ANY($1::int[])`, [ids]);
   const documents = rows.filter((r) => r.status === 'published').map(toBatchDocument);
   const kept = new Set(documents.map((d) => d.id));
@@ -53,6 +60,9 @@ export async function loadBatchDocuments(db: pg.Pool | pg.PoolClient, ids: numbe
 }
 
 export async function loadBatchDocumentPage(db: pg.Pool, after: number, limit: number): Promise<BatchDocument[]> {
-  const { rows } = await db.query<BatchRow>(`${selectBatches} WHERE b.id > $1 AND l.status = 'published' ORDER BY b.id LIMIT $2`, [after, limit]);
+  const { rows } = await db.query<BatchRow>(
+    `${selectBatches} WHERE b.id > $1 AND l.status = 'published' ORDER BY b.id LIMIT $2`,
+    [after, limit],
+  );
   return rows.map(toBatchDocument);
 }

@@ -5,7 +5,12 @@
  */
 import type pg from 'pg';
 import type { Settings } from 'meilisearch';
-import { availabilityRank, deriveAvailability, type BatchStockState, type StockAvailability } from '#lib/availability.ts';
+import {
+  availabilityRank,
+  deriveAvailability,
+  type BatchStockState,
+  type StockAvailability,
+} from '#lib/availability.ts';
 import { categoryTerms, buildSynonyms } from '../synonyms.ts';
 import { proteinVariantTerms, tagFamilyTerms } from '../modification-terms.ts';
 
@@ -101,7 +106,16 @@ export const lineSettings: Settings = {
   sortableAttributes: ['name', 'updated_at', 'available_vials'],
   displayedAttributes: ['*'],
   // When relevance ties, lines that can be had and records that say more come first.
-  rankingRules: ['words', 'typo', 'proximity', 'attribute', 'sort', 'exactness', 'availability_rank:desc', 'richness:desc'],
+  rankingRules: [
+    'words',
+    'typo',
+    'proximity',
+    'attribute',
+    'sort',
+    'exactness',
+    'availability_rank:desc',
+    'richness:desc',
+  ],
   synonyms: buildSynonyms(),
   typoTolerance: {
     enabled: true,
@@ -113,15 +127,39 @@ export const lineSettings: Settings = {
   faceting: { maxValuesPerFacet: 200, sortFacetValuesBy: { '*': 'count' } },
   // Above any catalog we expect: `total` counts every match, consistent with the facet counts (issue 20).
   pagination: { maxTotalHits: 10_000_000 },
-  localizedAttributes: [{ attributePatterns: ['disease_terms', 'category_terms', 'grade_terms', 'tag_terms'], locales: ['cmn', 'eng'] }],
+  localizedAttributes: [
+    { attributePatterns: ['disease_terms', 'category_terms', 'grade_terms', 'tag_terms'], locales: ['cmn', 'eng'] },
+  ],
 };
 
 type LineRow = {
-  id: number; name: string; category: string; availability: string; stock: BatchStockState[] | null; status: string; country: string | null;
-  provider: string | null; sex: string | null; age_band: string | null; ethnicity: string | null;
-  source_tissue: string | null; reprogramming_method: string | null; demo: boolean; synthetic: boolean; updated_at: Date;
-  synonyms: string[] | null; identifiers: string[] | null; diseases: string[] | null; disease_terms: string[] | null;
-  genes: string[] | null; modification_types: string[] | null; modification_terms: string[] | null; carried_variants: string[] | null; disease_notes: string[] | null; grades: string[] | null; batch_numbers: string[] | null;
+  id: number;
+  name: string;
+  category: string;
+  availability: string;
+  stock: BatchStockState[] | null;
+  status: string;
+  country: string | null;
+  provider: string | null;
+  sex: string | null;
+  age_band: string | null;
+  ethnicity: string | null;
+  source_tissue: string | null;
+  reprogramming_method: string | null;
+  demo: boolean;
+  synthetic: boolean;
+  updated_at: Date;
+  synonyms: string[] | null;
+  identifiers: string[] | null;
+  diseases: string[] | null;
+  disease_terms: string[] | null;
+  genes: string[] | null;
+  modification_types: string[] | null;
+  modification_terms: string[] | null;
+  carried_variants: string[] | null;
+  disease_notes: string[] | null;
+  grades: string[] | null;
+  batch_numbers: string[] | null;
 };
 
 const selectLines = `
@@ -163,7 +201,9 @@ export function toLineDocument(r: LineRow): LineDocument {
     genes: r.genes ?? [],
     modification_types: r.modification_types ?? [],
     modification_terms: r.modification_terms ?? [],
-    variant_terms: [...new Set([...(r.carried_variants ?? []), ...(r.disease_notes ?? [])].flatMap(proteinVariantTerms))],
+    variant_terms: [
+      ...new Set([...(r.carried_variants ?? []), ...(r.disease_notes ?? [])].flatMap(proteinVariantTerms)),
+    ],
     tag_terms: tagFamilyTerms((r.modification_terms ?? []).join(' ; ')),
     sex: r.sex ?? 'unknown',
     age_band: r.age_band,
@@ -172,7 +212,14 @@ export function toLineDocument(r: LineRow): LineDocument {
     country: r.country,
     availability: stock.status,
     availability_rank: availabilityRank(stock.status),
-    richness: [r.diseases?.length, r.sex && r.sex !== 'unknown', r.age_band, r.modification_types?.length, r.grades?.length, stock.vials > 0].filter(Boolean).length,
+    richness: [
+      r.diseases?.length,
+      r.sex && r.sex !== 'unknown',
+      r.age_band,
+      r.modification_types?.length,
+      r.grades?.length,
+      stock.vials > 0,
+    ].filter(Boolean).length,
     grades: r.grades ?? [],
     grade_terms: (r.grades ?? []).flatMap((g) => gradeTerms[g] ?? []),
     available_vials: stock.vials,
@@ -185,7 +232,10 @@ export function toLineDocument(r: LineRow): LineDocument {
 }
 
 /** Documents for these ids, and the ids that must leave the index (gone or hidden). */
-export async function loadLineDocuments(db: pg.Pool | pg.PoolClient, ids: number[]): Promise<{ documents: LineDocument[]; removed: number[] }> {
+export async function loadLineDocuments(
+  db: pg.Pool | pg.PoolClient,
+  ids: number[],
+): Promise<{ documents: LineDocument[]; removed: number[] }> {
   const { rows } = await db.query<LineRow>(`${selectLines} WHERE l.id = ANY($1::int[])`, [ids]);
   const documents = rows.filter((r) => r.status === 'published').map(toLineDocument);
   const kept = new Set(documents.map((d) => d.id));
@@ -194,6 +244,9 @@ export async function loadLineDocuments(db: pg.Pool | pg.PoolClient, ids: number
 
 /** Published lines with id > `after`, in id order: the reindex walks the table with it. */
 export async function loadLineDocumentPage(db: pg.Pool, after: number, limit: number): Promise<LineDocument[]> {
-  const { rows } = await db.query<LineRow>(`${selectLines} WHERE l.id > $1 AND l.status = 'published' ORDER BY l.id LIMIT $2`, [after, limit]);
+  const { rows } = await db.query<LineRow>(
+    `${selectLines} WHERE l.id > $1 AND l.status = 'published' ORDER BY l.id LIMIT $2`,
+    [after, limit],
+  );
   return rows.map(toLineDocument);
 }

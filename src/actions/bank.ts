@@ -33,7 +33,10 @@ export const receiveBankBatch = defineAction({
   input: inputs.receiptInput,
   handler: async (input, context) => {
     const caller = staffCaller(context);
-    const file = input.loggerFile && input.loggerFile.size > 0 ? { name: input.loggerFile.name.slice(0, 200), text: await input.loggerFile.text() } : null;
+    const file =
+      input.loggerFile && input.loggerFile.size > 0
+        ? { name: input.loggerFile.name.slice(0, 200), text: await input.loggerFile.text() }
+        : null;
     const r = unwrap(await receiveBatch(getDb(), caller, { ...input, loggerFile: file }));
     return { batchId: r.batchId, number: r.receipt.batchNumber, deviations: r.deviations };
   },
@@ -109,5 +112,6 @@ export const pickRequestVials = defineAction({
 export const scanPickLabel = defineAction({
   accept: 'form',
   input: inputs.scanInput,
-  handler: async (input, context) => unwrap(await scanLabel(getDb(), staffCaller(context), input.requestId, input.scanned)),
+  handler: async (input, context) =>
+    unwrap(await scanLabel(getDb(), staffCaller(context), input.requestId, input.scanned)),
 });

@@ -17,7 +17,10 @@ export function requireUser(context: ActionAPIContext, requirement: Requirement)
 
 export function clientOf(context: ActionAPIContext) {
   // Resolved by the edge middleware (TRUSTED_PROXIES); Astro's own clientAddress may be a forwarded header's first value.
-  return { ipAddress: context.locals.clientAddress ?? context.clientAddress, userAgent: context.request.headers.get('user-agent') ?? '' };
+  return {
+    ipAddress: context.locals.clientAddress ?? context.clientAddress,
+    userAgent: context.request.headers.get('user-agent') ?? '',
+  };
 }
 
 /** The origin links in mail point to: PUBLIC_URL, else the configured HOST:PORT; never the request's Host. */
@@ -40,12 +43,21 @@ export function isProduction(): boolean {
 export function unexpectedError(context: ActionAPIContext, action: string, error: unknown): ActionError {
   log.error({ action, error: describeError(error) }, 'action failed');
   const requestId = context.locals.requestId ?? '';
-  if (!context.url.pathname.startsWith('/_actions/')) return new ActionError({ code: 'INTERNAL_SERVER_ERROR', message: `error.unexpected?${new URLSearchParams({ requestId })}` });
+  if (!context.url.pathname.startsWith('/_actions/'))
+    return new ActionError({
+      code: 'INTERNAL_SERVER_ERROR',
+      message: `error.unexpected?${new URLSearchParams({ requestId })}`,
+    });
   const zh = context.locals.locale === 'zh' || /^zh\b/i.test(context.request.headers.get('accept-language') ?? '');
-  return new ActionError({ code: 'INTERNAL_SERVER_ERROR', message: translator(zh ? 'zh' : 'en')('error.unexpected', { requestId }) });
+  return new ActionError({
+    code: 'INTERNAL_SERVER_ERROR',
+    message: translator(zh ? 'zh' : 'en')('error.unexpected', { requestId }),
+  });
 }
 
-type ServerAction = ((this: ActionAPIContext, input: unknown) => Promise<unknown>) & { orThrow(this: ActionAPIContext, input: unknown): Promise<unknown> };
+type ServerAction = ((this: ActionAPIContext, input: unknown) => Promise<unknown>) & {
+  orThrow(this: ActionAPIContext, input: unknown): Promise<unknown>;
+};
 
 /**
  * Puts every action of `server` behind one door (src/actions/index.ts): what an

@@ -21,7 +21,13 @@ import * as accounts from '#server/accounts/accounts.ts';
 import { registerAccount, sendEmailVerification, verifyEmailToken } from '#server/accounts/email-verification.ts';
 import { requestPasswordReset, resetPassword } from '#server/accounts/password-reset.ts';
 import { getDb } from '#server/platform/runtime.ts';
-import { deleteSessionCookie, invalidateOwnSession, invalidateSession, setDeviceCookie, setSessionCookie } from '#server/accounts/session.ts';
+import {
+  deleteSessionCookie,
+  invalidateOwnSession,
+  invalidateSession,
+  setDeviceCookie,
+  setSessionCookie,
+} from '#server/accounts/session.ts';
 import { deviceCookieName } from '#server/accounts/trust.ts';
 import { mailKeys, throttleWait } from '#server/accounts/throttle.ts';
 import { answerUnexpected, clientOf, isProduction, publicOrigin, requireUser } from './context.ts';
@@ -38,7 +44,10 @@ function adminOutcome(result: accounts.AdminChangeResult) {
 
 /** Registration from a client address past its mail-form limit: 429 (seconds to wait in the message), no account made. */
 async function limitRegistration(email: string, context: ActionAPIContext) {
-  const wait = await throttleWait(getDb(), mailKeys(email, clientOf(context).ipAddress).filter((k) => k.key.startsWith('mail-address:')));
+  const wait = await throttleWait(
+    getDb(),
+    mailKeys(email, clientOf(context).ipAddress).filter((k) => k.key.startsWith('mail-address:')),
+  );
   if (wait > 0) throw new ActionError({ code: 'TOO_MANY_REQUESTS', message: String(wait) });
 }
 
@@ -58,7 +67,12 @@ const signIn = defineAction({
   input: signInInput,
   handler: async (input, context) => {
     const deviceToken = context.cookies.get(deviceCookieName(isProduction()))?.value;
-    const result = await accounts.signIn(getDb(), { email: input.email, password: input.password, deviceToken, ...clientOf(context) });
+    const result = await accounts.signIn(getDb(), {
+      email: input.email,
+      password: input.password,
+      deviceToken,
+      ...clientOf(context),
+    });
     if (result.ok) {
       setSessionCookie(context.cookies, result.token, result.expiresAt, isProduction());
       setDeviceCookie(context.cookies, result.deviceToken, isProduction());
@@ -90,7 +104,8 @@ const verifyEmail = defineAction({
   accept: 'form',
   input: verifyEmailInput,
   handler: async (input) => {
-    if (!(await verifyEmailToken(getDb(), input.token))) throw new ActionError({ code: 'BAD_REQUEST', message: 'auth.error.tokenInvalid' });
+    if (!(await verifyEmailToken(getDb(), input.token)))
+      throw new ActionError({ code: 'BAD_REQUEST', message: 'auth.error.tokenInvalid' });
     return { verified: true, next: safeReturnPath(input.next) };
   },
 });
@@ -109,7 +124,8 @@ const resetPasswordAction = defineAction({
   accept: 'form',
   input: resetPasswordInput,
   handler: async (input) => {
-    if (!(await resetPassword(getDb(), input.token, input.newPassword))) throw new ActionError({ code: 'BAD_REQUEST', message: 'auth.error.tokenInvalid' });
+    if (!(await resetPassword(getDb(), input.token, input.newPassword)))
+      throw new ActionError({ code: 'BAD_REQUEST', message: 'auth.error.tokenInvalid' });
     return { reset: true };
   },
 });
@@ -129,8 +145,14 @@ const changePassword = defineAction({
   input: changePasswordInput,
   handler: async (input, context) => {
     const user = requireUser(context, 'user');
-    const fresh = await accounts.changePassword(getDb(), { accountId: user.id, currentPassword: input.currentPassword, newPassword: input.newPassword, ...clientOf(context) });
-    if (!fresh.ok && fresh.reason === 'throttled') throw new ActionError({ code: 'TOO_MANY_REQUESTS', message: String(fresh.retryAfterSeconds) });
+    const fresh = await accounts.changePassword(getDb(), {
+      accountId: user.id,
+      currentPassword: input.currentPassword,
+      newPassword: input.newPassword,
+      ...clientOf(context),
+    });
+    if (!fresh.ok && fresh.reason === 'throttled')
+      throw new ActionError({ code: 'TOO_MANY_REQUESTS', message: String(fresh.retryAfterSeconds) });
     if (!fresh.ok) throw new ActionError({ code: 'BAD_REQUEST', message: 'auth.error.wrongPassword' });
     setSessionCookie(context.cookies, fresh.token, fresh.expiresAt, isProduction());
     return { changed: true };
@@ -142,7 +164,8 @@ const revokeSession = defineAction({
   input: revokeSessionInput,
   handler: async (input, context) => {
     const user = requireUser(context, 'user');
-    if (!(await invalidateOwnSession(getDb(), user.id, input.sessionId))) throw new ActionError({ code: 'NOT_FOUND', message: 'no such session' });
+    if (!(await invalidateOwnSession(getDb(), user.id, input.sessionId)))
+      throw new ActionError({ code: 'NOT_FOUND', message: 'no such session' });
     return { revoked: true };
   },
 });

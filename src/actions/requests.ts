@@ -24,11 +24,33 @@ function callerOf(context: ActionAPIContext, requirement: Requirement): Caller {
   return { id: user.id, name: user.displayName, role: user.role };
 }
 
-const withQuery = (key: string, params: Record<string, string | number>) => `${key}?${new URLSearchParams(Object.entries(params).map(([k, v]) => [k, String(v)]))}`;
+const withQuery = (key: string, params: Record<string, string | number>) =>
+  `${key}?${new URLSearchParams(Object.entries(params).map(([k, v]) => [k, String(v)]))}`;
 
 /** Service field names -> the message key of the label the form shows. */
 const fieldLabels: Record<string, string> = {
-  ...Object.fromEntries(['projectTitle', 'purpose', 'principalInvestigator', 'institution', 'ethicsReference', 'useCategory', 'shippingAddress', 'contactPhone', 'contactEmail', 'officialName', 'officialEmail', 'quantity', 'batch', 'reason', 'assessment', 'loggerFile', 'status', 'condition'].map((f) => [f, `request.field.${f}`])),
+  ...Object.fromEntries(
+    [
+      'projectTitle',
+      'purpose',
+      'principalInvestigator',
+      'institution',
+      'ethicsReference',
+      'useCategory',
+      'shippingAddress',
+      'contactPhone',
+      'contactEmail',
+      'officialName',
+      'officialEmail',
+      'quantity',
+      'batch',
+      'reason',
+      'assessment',
+      'loggerFile',
+      'status',
+      'condition',
+    ].map((f) => [f, `request.field.${f}`]),
+  ),
   acceptAgreement: 'request.field.acceptAgreement',
   agreement: 'request.agreement.heading',
   items: 'request.items',
@@ -48,16 +70,31 @@ export function failureToError(f: RequestFailure): ActionError {
       // Not 401: the caller is signed in; the signature, not the session, failed.
       return new ActionError({ code: 'BAD_REQUEST', message: 'request.error.bad_password' });
     case 'throttled':
-      return new ActionError({ code: 'TOO_MANY_REQUESTS', message: withQuery('auth.error.throttled', { minutes: Math.ceil(f.retryAfterSeconds / 60) }) });
+      return new ActionError({
+        code: 'TOO_MANY_REQUESTS',
+        message: withQuery('auth.error.throttled', { minutes: Math.ceil(f.retryAfterSeconds / 60) }),
+      });
     case 'same_person':
       return new ActionError({ code: 'CONFLICT', message: 'request.error.same_person' });
     case 'batch_not_released':
-      return new ActionError({ code: 'CONFLICT', message: withQuery(`request.error.batch_${f.status === 'recalled' || f.status === 'rejected' ? f.status : 'quarantine'}`, { batch: f.batch }) });
+      return new ActionError({
+        code: 'CONFLICT',
+        message: withQuery(
+          `request.error.batch_${f.status === 'recalled' || f.status === 'rejected' ? f.status : 'quarantine'}`,
+          { batch: f.batch },
+        ),
+      });
     case 'insufficient_stock':
-      return new ActionError({ code: 'CONFLICT', message: withQuery('request.error.insufficient', { batch: f.batch, available: f.available, wanted: f.wanted }) });
+      return new ActionError({
+        code: 'CONFLICT',
+        message: withQuery('request.error.insufficient', { batch: f.batch, available: f.available, wanted: f.wanted }),
+      });
     case 'transition': {
       const e = f.error;
-      return new ActionError({ code: 'CONFLICT', message: withQuery(`request.error.${e.code}`, { from: e.from, to: e.to }) });
+      return new ActionError({
+        code: 'CONFLICT',
+        message: withQuery(`request.error.${e.code}`, { from: e.from, to: e.to }),
+      });
     }
     case 'invalid': {
       // The field named as its label reads (translated by the page), never as the internal name.
@@ -65,13 +102,23 @@ export function failureToError(f: RequestFailure): ActionError {
       // A key with a dot is a whole message key of another area (bank.error.…); a bare one is the request chain's.
       const key = f.key && (f.key.includes('.') ? f.key : `request.error.${f.key}`);
       // `name` keeps the internal field name for JSON callers (pages show the label; unused parameters are ignored).
-      if (key && f.params && Object.values(f.params).some(Boolean)) return new ActionError({ code: 'BAD_REQUEST', message: withQuery(key, { ...f.params, name: f.field }) });
-      return new ActionError({ code: 'BAD_REQUEST', message: withQuery('request.error.fieldProblem', { field: label, problem: key ?? f.message, name: f.field }) });
+      if (key && f.params && Object.values(f.params).some(Boolean))
+        return new ActionError({ code: 'BAD_REQUEST', message: withQuery(key, { ...f.params, name: f.field }) });
+      return new ActionError({
+        code: 'BAD_REQUEST',
+        message: withQuery('request.error.fieldProblem', { field: label, problem: key ?? f.message, name: f.field }),
+      });
     }
     case 'conflict':
-      return new ActionError({ code: 'CONFLICT', message: withQuery('request.error.conflict', { message: f.message }) });
+      return new ActionError({
+        code: 'CONFLICT',
+        message: withQuery('request.error.conflict', { message: f.message }),
+      });
     case 'link':
-      return new ActionError({ code: f.why === 'invalid' ? 'NOT_FOUND' : 'CONFLICT', message: `request.official.${f.why}` });
+      return new ActionError({
+        code: f.why === 'invalid' ? 'NOT_FOUND' : 'CONFLICT',
+        message: `request.official.${f.why}`,
+      });
   }
 }
 
@@ -96,7 +143,15 @@ const localeOf = (context: ActionAPIContext) => (context.locals.locale === 'zh' 
 export const addToBasket = defineAction({
   accept: 'form',
   input: inputs.addToBasketInput,
-  handler: async (input, context) => unwrap(await requester.addToBasket(getDb(), callerOf(context, 'user'), { line: input.line, batch: input.batch || undefined, quantity: input.quantity }, localeOf(context))),
+  handler: async (input, context) =>
+    unwrap(
+      await requester.addToBasket(
+        getDb(),
+        callerOf(context, 'user'),
+        { line: input.line, batch: input.batch || undefined, quantity: input.quantity },
+        localeOf(context),
+      ),
+    ),
 });
 
 export const saveRequest = defineAction({
@@ -105,9 +160,20 @@ export const saveRequest = defineAction({
   handler: async (input, context) => {
     const caller = callerOf(context, 'user');
     const { requestId, submit, acceptAgreement, ...fields } = input;
-    const items = Object.entries(numbered(input as Record<string, unknown>, 'quantity-')).map(([id, quantity]) => ({ id: Number(id), quantity }));
+    const items = Object.entries(numbered(input as Record<string, unknown>, 'quantity-')).map(([id, quantity]) => ({
+      id: Number(id),
+      quantity,
+    }));
     unwrap(await requester.saveDraft(getDb(), caller, requestId, fields, items));
-    if (submit) unwrap(await requester.submitRequest(getDb(), caller, requestId, acceptAgreement === 'on' || acceptAgreement === 'yes'));
+    if (submit)
+      unwrap(
+        await requester.submitRequest(
+          getDb(),
+          caller,
+          requestId,
+          acceptAgreement === 'on' || acceptAgreement === 'yes',
+        ),
+      );
     return { requestId, submitted: Boolean(submit) };
   },
 });
@@ -115,37 +181,53 @@ export const saveRequest = defineAction({
 export const removeRequestItem = defineAction({
   accept: 'form',
   input: inputs.removeItemInput,
-  handler: async (input, context) => unwrap(await requester.removeFromBasket(getDb(), callerOf(context, 'user'), input.requestId, input.itemId)) ?? { removed: true },
+  handler: async (input, context) =>
+    unwrap(await requester.removeFromBasket(getDb(), callerOf(context, 'user'), input.requestId, input.itemId)) ?? {
+      removed: true,
+    },
 });
 
 export const answerRequest = defineAction({
   accept: 'form',
   input: inputs.messageInput,
-  handler: async (input, context) => ({ state: unwrap(await requester.answerInformationRequest(getDb(), callerOf(context, 'user'), input.requestId, input.body)).state }),
+  handler: async (input, context) => ({
+    state: unwrap(
+      await requester.answerInformationRequest(getDb(), callerOf(context, 'user'), input.requestId, input.body),
+    ).state,
+  }),
 });
 
 export const withdrawRequest = defineAction({
   accept: 'form',
   input: inputs.optionalReasonInput,
-  handler: async (input, context) => ({ state: unwrap(await requester.withdrawRequest(getDb(), callerOf(context, 'user'), input.requestId, input.reason)).state }),
+  handler: async (input, context) => ({
+    state: unwrap(await requester.withdrawRequest(getDb(), callerOf(context, 'user'), input.requestId, input.reason))
+      .state,
+  }),
 });
 
 export const confirmReceipt = defineAction({
   accept: 'form',
   input: inputs.receiptInput,
-  handler: async (input, context) => ({ state: unwrap(await requester.confirmReceipt(getDb(), callerOf(context, 'user'), input.requestId, input)).state }),
+  handler: async (input, context) => ({
+    state: unwrap(await requester.confirmReceipt(getDb(), callerOf(context, 'user'), input.requestId, input)).state,
+  }),
 });
 
 export const reacceptAgreements = defineAction({
   accept: 'form',
   input: inputs.requestIdInput,
-  handler: async (input, context) => unwrap(await requester.reacceptAgreements(getDb(), callerOf(context, 'user'), input.requestId)) ?? { accepted: true },
+  handler: async (input, context) =>
+    unwrap(await requester.reacceptAgreements(getDb(), callerOf(context, 'user'), input.requestId)) ?? {
+      accepted: true,
+    },
 });
 
 export const acknowledgeRecallNotice = defineAction({
   accept: 'form',
   input: inputs.noticeInput,
-  handler: async (input, context) => unwrap(await acknowledgeRecall(getDb(), callerOf(context, 'user'), input.noticeId)) ?? { acknowledged: true },
+  handler: async (input, context) =>
+    unwrap(await acknowledgeRecall(getDb(), callerOf(context, 'user'), input.noticeId)) ?? { acknowledged: true },
 });
 
 /** A message on the timeline, from the requester or from staff (staff may keep it internal). */
@@ -154,7 +236,17 @@ export const postRequestMessage = defineAction({
   input: inputs.messageInput,
   handler: async (input, context) => {
     const caller = callerOf(context, 'user');
-    return unwrap(await staff.postMessage(getDb(), caller, input.requestId, input.body, caller.role !== 'requester' && input.internal === 'on')) ?? { posted: true };
+    return (
+      unwrap(
+        await staff.postMessage(
+          getDb(),
+          caller,
+          input.requestId,
+          input.body,
+          caller.role !== 'requester' && input.internal === 'on',
+        ),
+      ) ?? { posted: true }
+    );
   },
 });
 
@@ -163,7 +255,15 @@ export const confirmAsOfficial = defineAction({
   accept: 'form',
   input: inputs.officialInput,
   handler: async (input) =>
-    unwrap(await requester.answerAsOfficial(getDb(), input.token, input.decision === 'decline' ? { decision: 'decline', digest: input.digest, reason: input.reason } : { decision: 'confirm', digest: input.digest })),
+    unwrap(
+      await requester.answerAsOfficial(
+        getDb(),
+        input.token,
+        input.decision === 'decline'
+          ? { decision: 'decline', digest: input.digest, reason: input.reason }
+          : { decision: 'confirm', digest: input.digest },
+      ),
+    ),
 });
 
 // ---- staff ----
@@ -171,7 +271,9 @@ export const confirmAsOfficial = defineAction({
 export const startReview = defineAction({
   accept: 'form',
   input: inputs.requestIdInput,
-  handler: async (input, context) => ({ state: unwrap(await staff.startReview(getDb(), callerOf(context, 'staff'), input.requestId)).state }),
+  handler: async (input, context) => ({
+    state: unwrap(await staff.startReview(getDb(), callerOf(context, 'staff'), input.requestId)).state,
+  }),
 });
 
 export const saveChecklist = defineAction({
@@ -179,14 +281,20 @@ export const saveChecklist = defineAction({
   input: inputs.checklistInput,
   handler: async (input, context) => {
     const ticked = staff.checklistKeys.filter((k) => input[k] === 'on');
-    return { checklist: unwrap(await staff.updateChecklist(getDb(), callerOf(context, 'staff'), input.requestId, ticked)).checklist };
+    return {
+      checklist: unwrap(await staff.updateChecklist(getDb(), callerOf(context, 'staff'), input.requestId, ticked))
+        .checklist,
+    };
   },
 });
 
 export const askForInformation = defineAction({
   accept: 'form',
   input: inputs.messageInput,
-  handler: async (input, context) => ({ state: unwrap(await staff.requestInformation(getDb(), callerOf(context, 'staff'), input.requestId, input.body)).state }),
+  handler: async (input, context) => ({
+    state: unwrap(await staff.requestInformation(getDb(), callerOf(context, 'staff'), input.requestId, input.body))
+      .state,
+  }),
 });
 
 export const approveRequest = defineAction({
@@ -194,46 +302,69 @@ export const approveRequest = defineAction({
   input: inputs.approveInput,
   handler: async (input, context) => {
     const quantities = numbered(input, 'approve-');
-    return { state: unwrap(await staff.approveRequest(getDb(), callerOf(context, 'staff'), input.requestId, { password: input.password, quantities, comment: input.comment || undefined })).state };
+    return {
+      state: unwrap(
+        await staff.approveRequest(getDb(), callerOf(context, 'staff'), input.requestId, {
+          password: input.password,
+          quantities,
+          comment: input.comment || undefined,
+        }),
+      ).state,
+    };
   },
 });
 
 export const rejectRequest = defineAction({
   accept: 'form',
   input: inputs.reasonInput,
-  handler: async (input, context) => ({ state: unwrap(await staff.rejectRequest(getDb(), callerOf(context, 'staff'), input.requestId, input.reason)).state }),
+  handler: async (input, context) => ({
+    state: unwrap(await staff.rejectRequest(getDb(), callerOf(context, 'staff'), input.requestId, input.reason)).state,
+  }),
 });
 
 export const cancelRequest = defineAction({
   accept: 'form',
   input: inputs.reasonInput,
-  handler: async (input, context) => ({ state: unwrap(await staff.cancelRequest(getDb(), callerOf(context, 'staff'), input.requestId, input.reason)).state }),
+  handler: async (input, context) => ({
+    state: unwrap(await staff.cancelRequest(getDb(), callerOf(context, 'staff'), input.requestId, input.reason)).state,
+  }),
 });
 
 export const reserveVials = defineAction({
   accept: 'form',
   input: inputs.reserveInput,
-  handler: async (input, context) => ({ state: unwrap(await reserveRequest(getDb(), callerOf(context, 'staff'), input.requestId, numbered(input, 'batch-'))).state }),
+  handler: async (input, context) => ({
+    state: unwrap(await reserveRequest(getDb(), callerOf(context, 'staff'), input.requestId, numbered(input, 'batch-')))
+      .state,
+  }),
 });
 
 export const releaseRequest = defineAction({
   accept: 'form',
   input: inputs.releaseInput,
-  handler: async (input, context) => ({ state: unwrap(await staff.releaseRequest(getDb(), callerOf(context, 'staff'), input.requestId, input.password)).state }),
+  handler: async (input, context) => ({
+    state: unwrap(await staff.releaseRequest(getDb(), callerOf(context, 'staff'), input.requestId, input.password))
+      .state,
+  }),
 });
 
 /** The operator prepares the outbound record and signs it ("executed"); nothing leaves yet. */
 export const executeOutbound = defineAction({
   accept: 'form',
   input: inputs.outboundInput,
-  handler: async (input, context) => ({ state: unwrap(await staff.prepareOutbound(getDb(), callerOf(context, 'staff'), input.requestId, input)).state }),
+  handler: async (input, context) => ({
+    state: unwrap(await staff.prepareOutbound(getDb(), callerOf(context, 'staff'), input.requestId, input)).state,
+  }),
 });
 
 /** A second staff member reviews the outbound record and signs it ("reviewed"); the vials leave. */
 export const reviewOutbound = defineAction({
   accept: 'form',
   input: inputs.releaseInput,
-  handler: async (input, context) => ({ state: unwrap(await staff.reviewOutbound(getDb(), callerOf(context, 'staff'), input.requestId, input.password)).state }),
+  handler: async (input, context) => ({
+    state: unwrap(await staff.reviewOutbound(getDb(), callerOf(context, 'staff'), input.requestId, input.password))
+      .state,
+  }),
 });
 
 export const recordTransport = defineAction({
@@ -241,7 +372,9 @@ export const recordTransport = defineAction({
   input: inputs.transportInput,
   handler: async (input, context) => {
     const { requestId, ...transport } = input;
-    return { shipment: unwrap(await shipments.recordTransport(getDb(), callerOf(context, 'staff'), requestId, transport)).id };
+    return {
+      shipment: unwrap(await shipments.recordTransport(getDb(), callerOf(context, 'staff'), requestId, transport)).id,
+    };
   },
 });
 
@@ -250,7 +383,9 @@ export const recordArrival = defineAction({
   input: inputs.arrivalInput,
   handler: async (input, context) => {
     const { requestId, ...arrival } = input;
-    return { shipment: unwrap(await shipments.recordArrival(getDb(), callerOf(context, 'staff'), requestId, arrival)).id };
+    return {
+      shipment: unwrap(await shipments.recordArrival(getDb(), callerOf(context, 'staff'), requestId, arrival)).id,
+    };
   },
 });
 
@@ -260,26 +395,39 @@ export const uploadLoggerFile = defineAction({
   handler: async (input, context) => {
     const caller = callerOf(context, 'staff');
     const text = await input.loggerFile.text();
-    return unwrap(await shipments.uploadLoggerFile(getDb(), caller, input.requestId, { name: input.loggerFile.name.slice(0, 200), text }));
+    return unwrap(
+      await shipments.uploadLoggerFile(getDb(), caller, input.requestId, {
+        name: input.loggerFile.name.slice(0, 200),
+        text,
+      }),
+    );
   },
 });
 
 export const closeDeviation = defineAction({
   accept: 'form',
   input: inputs.closeDeviationInput,
-  handler: async (input, context) => unwrap(await shipments.closeDeviation(getDb(), callerOf(context, 'staff'), input.deviationId, input)) ?? { closed: true },
+  handler: async (input, context) =>
+    unwrap(await shipments.closeDeviation(getDb(), callerOf(context, 'staff'), input.deviationId, input)) ?? {
+      closed: true,
+    },
 });
 
 export const closeRequest = defineAction({
   accept: 'form',
   input: inputs.optionalReasonInput,
-  handler: async (input, context) => ({ state: unwrap(await staff.closeRequest(getDb(), callerOf(context, 'staff'), input.requestId, input.reason || undefined)).state }),
+  handler: async (input, context) => ({
+    state: unwrap(
+      await staff.closeRequest(getDb(), callerOf(context, 'staff'), input.requestId, input.reason || undefined),
+    ).state,
+  }),
 });
 
 export const setBatchReleaseStatus = defineAction({
   accept: 'form',
   input: inputs.batchStatusInput,
-  handler: async (input, context) => unwrap(await setBatchStatus(getDb(), callerOf(context, 'staff'), input.batchId, input)),
+  handler: async (input, context) =>
+    unwrap(await setBatchStatus(getDb(), callerOf(context, 'staff'), input.batchId, input)),
 });
 
 export const setBatchPrice = defineAction({
@@ -289,7 +437,18 @@ export const setBatchPrice = defineAction({
     const caller = callerOf(context, 'staff');
     const batch = await batchById(getDb(), input.batchId);
     if (!batch) throw failureToError({ code: 'not_found' });
-    return unwrap(await setPrice(getDb(), caller, { lineId: batch.lineId, batchId: batch.id, wholeLine: input.wholeLine === 'on', useCategory: input.useCategory, amount: input.amount, currency: input.currency })) ?? { saved: true };
+    return (
+      unwrap(
+        await setPrice(getDb(), caller, {
+          lineId: batch.lineId,
+          batchId: batch.id,
+          wholeLine: input.wholeLine === 'on',
+          useCategory: input.useCategory,
+          amount: input.amount,
+          currency: input.currency,
+        }),
+      ) ?? { saved: true }
+    );
   },
 });
 
@@ -298,5 +457,7 @@ export const setBatchPrice = defineAction({
 export const publishAgreementVersion = defineAction({
   accept: 'form',
   input: inputs.agreementInput,
-  handler: async (input, context) => ({ id: unwrap(await publishAgreement(getDb(), callerOf(context, 'admin'), input)).id }),
+  handler: async (input, context) => ({
+    id: unwrap(await publishAgreement(getDb(), callerOf(context, 'admin'), input)).id,
+  }),
 });

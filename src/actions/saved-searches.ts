@@ -1,7 +1,13 @@
 /** Saved searches and alerts: thin actions over src/lib/server/saved-searches (signed-in users only). */
 import { ActionError, defineAction } from 'astro:actions';
 import { z } from 'zod';
-import { deleteSavedSearch as remove, saveSearch as save, saveSearchInput, savedSearchIdInput, setSavedSearchAlert } from '#server/saved-searches/saved-searches.ts';
+import {
+  deleteSavedSearch as remove,
+  saveSearch as save,
+  saveSearchInput,
+  savedSearchIdInput,
+  setSavedSearchAlert,
+} from '#server/saved-searches/saved-searches.ts';
 import { getDb } from '#server/platform/runtime.ts';
 import { requireUser } from './context.ts';
 
@@ -11,7 +17,11 @@ export const saveSearch = defineAction({
   handler: async (input, context) => {
     const user = requireUser(context, 'user');
     const result = await save(getDb(), user.id, input);
-    if (!result.ok) throw new ActionError({ code: 'BAD_REQUEST', message: result.reason === 'too_many' ? 'saved.error.tooMany' : 'saved.error.badQuery' });
+    if (!result.ok)
+      throw new ActionError({
+        code: 'BAD_REQUEST',
+        message: result.reason === 'too_many' ? 'saved.error.tooMany' : 'saved.error.badQuery',
+      });
     return { saved: true, id: result.id };
   },
 });
@@ -21,7 +31,8 @@ export const deleteSavedSearch = defineAction({
   input: savedSearchIdInput,
   handler: async (input, context) => {
     const user = requireUser(context, 'user');
-    if (!(await remove(getDb(), user.id, input.id))) throw new ActionError({ code: 'NOT_FOUND', message: 'saved.error.notFound' });
+    if (!(await remove(getDb(), user.id, input.id)))
+      throw new ActionError({ code: 'NOT_FOUND', message: 'saved.error.notFound' });
     return { deleted: true };
   },
 });
@@ -31,7 +42,8 @@ export const setSearchAlert = defineAction({
   input: savedSearchIdInput.extend({ alert: z.enum(['on', 'off']) }),
   handler: async (input, context) => {
     const user = requireUser(context, 'user');
-    if (!(await setSavedSearchAlert(getDb(), user.id, input.id, input.alert === 'on'))) throw new ActionError({ code: 'NOT_FOUND', message: 'saved.error.notFound' });
+    if (!(await setSavedSearchAlert(getDb(), user.id, input.id, input.alert === 'on')))
+      throw new ActionError({ code: 'NOT_FOUND', message: 'saved.error.notFound' });
     return { saved: true };
   },
 });

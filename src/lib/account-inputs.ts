@@ -31,7 +31,11 @@ const optionalText = z
   .max(200, 'auth.error.tooLong')
   .nullish()
   .transform((v) => v ?? '');
-const token = z.string('auth.error.tokenInvalid').trim().min(1, 'auth.error.tokenInvalid').max(100, 'auth.error.tokenInvalid');
+const token = z
+  .string('auth.error.tokenInvalid')
+  .trim()
+  .min(1, 'auth.error.tokenInvalid')
+  .max(100, 'auth.error.tokenInvalid');
 const localeField = z.enum(['en', 'zh']).default('en');
 
 export const profileInput = z.object({
@@ -57,15 +61,24 @@ export const signInInput = z.object({
 
 export const changePasswordInput = z
   .object({ currentPassword: presentedPassword, newPassword: newPasswordField, confirmPassword: z.string(required) })
-  .refine((v) => v.newPassword === v.confirmPassword, { path: ['confirmPassword'], message: 'auth.error.passwordMismatch' });
+  .refine((v) => v.newPassword === v.confirmPassword, {
+    path: ['confirmPassword'],
+    message: 'auth.error.passwordMismatch',
+  });
 
 export const forgotPasswordInput = z.object({ email: emailField, locale: localeField });
 export const resetPasswordInput = z
   .object({ token, newPassword: newPasswordField, confirmPassword: z.string(required) })
-  .refine((v) => v.newPassword === v.confirmPassword, { path: ['confirmPassword'], message: 'auth.error.passwordMismatch' });
+  .refine((v) => v.newPassword === v.confirmPassword, {
+    path: ['confirmPassword'],
+    message: 'auth.error.passwordMismatch',
+  });
 export const verifyEmailInput = z.object({ token, next: z.string().max(500).nullish() });
 export const revokeSessionInput = z.object({ sessionId: z.string().min(1).max(100) });
-export const changeRoleInput = z.object({ accountId: z.string().min(1).max(100), role: z.enum(['requester', 'staff', 'admin']) });
+export const changeRoleInput = z.object({
+  accountId: z.string().min(1).max(100),
+  role: z.enum(['requester', 'staff', 'admin']),
+});
 export const accountIdInput = z.object({ accountId: z.string().min(1).max(100) });
 
 /**

@@ -7,7 +7,7 @@ import type { SafeResult } from 'astro:actions';
 import type { Translate } from '../i18n/index.ts';
 import { formState } from './form-state.ts';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any action's result
+// biome-ignore lint/suspicious/noExplicitAny: any action's result
 type Results = Record<string, SafeResult<any, any> | undefined>;
 
 export function actionOutcome(results: Results, input: Record<string, string>, t: Translate) {
@@ -19,7 +19,13 @@ export function actionOutcome(results: Results, input: Record<string, string>, t
     done: succeeded?.[0],
     data: succeeded?.[1]?.data as unknown,
     failedAction: failed?.[0],
-    error: state?.formError ?? (state && failed ? t('request.error.invalid', { message: Object.keys((failed[1]?.error as { fields?: object })?.fields ?? {}).join(', ') }) : undefined),
+    error:
+      state?.formError ??
+      (state && failed
+        ? t('request.error.invalid', {
+            message: Object.keys((failed[1]?.error as { fields?: object })?.fields ?? {}).join(', '),
+          })
+        : undefined),
     errors: (name: string) => state?.errors(name) ?? [],
     value: (name: string, fallback = '') => (state ? state.value(name, fallback) : fallback),
   };

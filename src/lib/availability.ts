@@ -11,11 +11,24 @@
  */
 
 /** What the catalog shows, in the order a researcher prefers them. */
-export const stockAvailabilities = ['available', 'in_qc', 'expand_to_order', 'on_request', 'restricted', 'not_distributed'] as const;
+export const stockAvailabilities = [
+  'available',
+  'in_qc',
+  'expand_to_order',
+  'on_request',
+  'restricted',
+  'not_distributed',
+] as const;
 export type StockAvailability = (typeof stockAvailabilities)[number];
 
 /** The provider's declaration (lines.availability). */
-export type DeclaredAvailability = 'available' | 'expand_to_order' | 'restricted' | 'recalled' | 'withdrawn' | 'not_available';
+export type DeclaredAvailability =
+  | 'available'
+  | 'expand_to_order'
+  | 'restricted'
+  | 'recalled'
+  | 'withdrawn'
+  | 'not_available';
 
 export type ReleaseStatus = 'quarantine' | 'released' | 'rejected' | 'recalled';
 
@@ -39,15 +52,23 @@ export function requestableVials(batch: BatchStockState): number {
  * The rule. Stock first (released vials make a line available, whatever the
  * declaration says), then what the bank can honestly promise without stock.
  */
-export function deriveAvailability(declared: DeclaredAvailability | string, batches: readonly BatchStockState[]): LineAvailability {
+export function deriveAvailability(
+  declared: DeclaredAvailability | string,
+  batches: readonly BatchStockState[],
+): LineAvailability {
   // A withdrawn or recalled line is off distribution even if vials remain in the tanks.
   if (declared === 'withdrawn' || declared === 'recalled') return { status: 'not_distributed', vials: 0 };
   const vials = batches.reduce((n, b) => n + requestableVials(b), 0);
   if (vials > 0) return { status: 'available', vials };
   // Vials exist but are still being tested: say so rather than "available".
-  if (batches.some((b) => b.releaseStatus === 'quarantine' && b.vialsAvailable > 0)) return { status: 'in_qc', vials: 0 };
+  if (batches.some((b) => b.releaseStatus === 'quarantine' && b.vialsAvailable > 0))
+    return { status: 'in_qc', vials: 0 };
   // A released batch ran out, or the provider expands on demand: a new batch is grown for the order.
-  if (declared === 'expand_to_order' || (declared !== 'not_available' && batches.some((b) => b.releaseStatus === 'released'))) return { status: 'expand_to_order', vials: 0 };
+  if (
+    declared === 'expand_to_order' ||
+    (declared !== 'not_available' && batches.some((b) => b.releaseStatus === 'released'))
+  )
+    return { status: 'expand_to_order', vials: 0 };
   if (declared === 'restricted') return { status: 'restricted', vials: 0 };
   // Listed by its provider, but the bank holds no vials: the bank can ask the provider.
   if (declared === 'available') return { status: 'on_request', vials: 0 };

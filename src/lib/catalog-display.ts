@@ -23,7 +23,11 @@ export function requestLinePath(locale: Locale, lineName: string): string {
  * address and the message key of its words, or null when the line is not
  * distributed. Pages and the search island use this, never their own rule.
  */
-export function requestLink(locale: Locale, lineName: string, availability: StockAvailability): { href: string; label: `request.${'request' | 'order' | 'enquire'}` } | null {
+export function requestLink(
+  locale: Locale,
+  lineName: string,
+  availability: StockAvailability,
+): { href: string; label: `request.${'request' | 'order' | 'enquire'}` } | null {
   const kind = requestKind(availability);
   return kind ? { href: requestLinePath(locale, lineName), label: `request.${kind}` } : null;
 }

@@ -16,11 +16,20 @@ export function translateError(t: Translate, message: string | undefined): strin
   if (!(key in en)) return t('auth.error.generic');
   if (!query) return t(key as Key);
   // A parameter that is a controlled value (a request state) or itself a message key (a field's label) is shown in the reader's language.
-  const params = Object.fromEntries([...new URLSearchParams(query)].map(([k, v]) => [k, `request.state.${v}` in en ? t(`request.state.${v}` as Key) : /^request\.[\w.]+$/.test(v) && v in en ? t(v as Key) : v]));
+  const params = Object.fromEntries(
+    [...new URLSearchParams(query)].map(([k, v]) => [
+      k,
+      `request.state.${v}` in en
+        ? t(`request.state.${v}` as Key)
+        : /^request\.[\w.]+$/.test(v) && v in en
+          ? t(v as Key)
+          : v,
+    ]),
+  );
   return t(key as Key, params);
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any action's result
+// biome-ignore lint/suspicious/noExplicitAny: any action's result
 export function formState<T>(result: SafeResult<any, T> | undefined, input: Record<string, string>, t: Translate) {
   const error = result?.error;
   return {

@@ -31,6 +31,9 @@ export function segmentAt(request: Request, index: number): string | undefined {
  * `\` becomes `%5C` and cannot turn into `/` in a browser).
  */
 export function canonicalPath(path: string): string {
-  const segments = path.split('/').filter(Boolean).map((s) => encodeURIComponent(decodeSegment(s) ?? s));
+  const segments = path
+    .split('/')
+    .filter(Boolean)
+    .map((s) => encodeURIComponent(decodeSegment(s) ?? s));
   return `/${segments.join('/')}`;
 }

@@ -2,7 +2,18 @@
  * Search state <-> query string, with no dependencies: the search island
  * ships this to the browser (the validating schema stays on the server).
  */
-export const filterNames = ['category', 'disease', 'gene', 'modification', 'sex', 'age_band', 'grade', 'availability', 'provider', 'country'] as const;
+export const filterNames = [
+  'category',
+  'disease',
+  'gene',
+  'modification',
+  'sex',
+  'age_band',
+  'grade',
+  'availability',
+  'provider',
+  'country',
+] as const;
 export type FilterName = (typeof filterNames)[number];
 
 export interface SearchState {

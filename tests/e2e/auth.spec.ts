@@ -25,7 +25,10 @@ test.describe('accounts', () => {
     await page.getByLabel('Name').fill('Erin Example');
     await page.getByLabel('Institution').fill('Example Institute');
     await page.getByRole('button', { name: 'Create account' }).click();
-    await expect(page.getByText('This password is too common: choose another.'), 'a common password is refused next to its field').toBeVisible();
+    await expect(
+      page.getByText('This password is too common: choose another.'),
+      'a common password is refused next to its field',
+    ).toBeVisible();
     await expect(page.getByLabel('Email'), 'the email typed is kept').toHaveValue(email);
     await expect(page.getByLabel('Institution')).toHaveValue('Example Institute');
 
@@ -52,7 +55,10 @@ test.describe('accounts', () => {
     await expect(page.getByText('this browser'), 'the browser keeps a fresh session').toBeVisible();
 
     await page.getByRole('navigation', { name: 'Account' }).getByRole('button', { name: 'Sign out' }).click();
-    await expect(page.getByRole('navigation', { name: 'Account' }).getByRole('link', { name: 'Sign in' }), 'signed out').toBeVisible();
+    await expect(
+      page.getByRole('navigation', { name: 'Account' }).getByRole('link', { name: 'Sign in' }),
+      'signed out',
+    ).toBeVisible();
     await page.goto('/account');
     await expect(page, 'the account page asks to sign in again').toHaveURL(/\/sign-in\?next=%2Faccount$/);
 

@@ -23,11 +23,32 @@ const batch = `E2E-BK-${stamp}`.toUpperCase();
 const unit = `E2E-T-${stamp}`.toUpperCase();
 
 function createAccount(p: (typeof people)[keyof typeof people]) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/create-user.ts', '--email', p.email, '--role', p.role, '--name', p.name, '--password-stdin'], {
-    input: `${PASSWORD}\n`,
-    env: { ...process.env, DATA_DIR: process.env.E2E_DATA_DIR, DATABASE_URL: '', MEILI_URL: '', MEILI_MASTER_KEY: '' },
-    encoding: 'utf8',
-  });
+  const r = spawnSync(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      'scripts/create-user.ts',
+      '--email',
+      p.email,
+      '--role',
+      p.role,
+      '--name',
+      p.name,
+      '--password-stdin',
+    ],
+    {
+      input: `${PASSWORD}\n`,
+      env: {
+        ...process.env,
+        DATA_DIR: process.env.E2E_DATA_DIR,
+        DATABASE_URL: '',
+        MEILI_URL: '',
+        MEILI_MASTER_KEY: '',
+      },
+      encoding: 'utf8',
+    },
+  );
   expect(r.status, `user:create ${p.email}: ${r.stderr}`).toBe(0);
 }
 
@@ -44,7 +65,10 @@ async function signedIn(browser: Browser, who: (typeof people)[keyof typeof peop
 async function expectAxeClean(page: Page, what: string) {
   const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
   const bad = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  expect(bad.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`), `axe on ${what}`).toEqual([]);
+  expect(
+    bad.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`),
+    `axe on ${what}`,
+  ).toEqual([]);
 }
 
 /** The reviewer co-signs on the operator's screen. */
@@ -54,9 +78,15 @@ async function cosign(form: ReturnType<Page['getByRole']>) {
   await form.getByLabel("Reviewer's password (reviewer signature)", { exact: true }).fill(PASSWORD);
 }
 
-const ITEMS = ['Sterility | Ph. Eur. 2.6.1 | No growth | No growth | pass', 'Mycoplasma | qPCR | Not detected | Not detected | pass', 'Post-thaw viability | Trypan blue | >= 70% | 88% | pass'].join('\n');
+const ITEMS = [
+  'Sterility | Ph. Eur. 2.6.1 | No growth | No growth | pass',
+  'Mycoplasma | qPCR | Not detected | Not detected | pass',
+  'Post-thaw viability | Trypan blue | >= 70% | 88% | pass',
+].join('\n');
 
-test('a batch received, tested, stored and released by two people, then picked and scanned for a request', async ({ browser }) => {
+test('a batch received, tested, stored and released by two people, then picked and scanned for a request', async ({
+  browser,
+}) => {
   test.setTimeout(240_000);
   for (const p of Object.values(people)) createAccount(p);
   const ai = await signedIn(browser, people.staffA);
@@ -86,8 +116,18 @@ test('a batch received, tested, stored and released by two people, then picked a
   const day = new Date().toISOString().slice(0, 10);
   await receipt.getByLabel('Dispatch time (UTC)', { exact: true }).fill(`${day}T06:00`);
   await receipt.getByLabel('Arrival time (UTC)', { exact: true }).fill(`${day}T07:30`);
-  const logger = ['# logger_serial: DL-E2E', '# interval_s: 900', 'timestamp,temperature_c', `${day}T06:00:00Z,-190`, `${day}T06:15:00Z,-141.5`, `${day}T06:30:00Z,-188`, `${day}T06:45:00Z,-189`].join('\n');
-  await receipt.getByLabel('Data logger file', { exact: true }).setInputFiles({ name: 'DL-E2E.csv', mimeType: 'text/csv', buffer: Buffer.from(logger) });
+  const logger = [
+    '# logger_serial: DL-E2E',
+    '# interval_s: 900',
+    'timestamp,temperature_c',
+    `${day}T06:00:00Z,-190`,
+    `${day}T06:15:00Z,-141.5`,
+    `${day}T06:30:00Z,-188`,
+    `${day}T06:45:00Z,-189`,
+  ].join('\n');
+  await receipt
+    .getByLabel('Data logger file', { exact: true })
+    .setInputFiles({ name: 'DL-E2E.csv', mimeType: 'text/csv', buffer: Buffer.from(logger) });
   await receipt.getByLabel('Number of vials', { exact: true }).fill('3');
   await receipt.getByLabel('Courier', { exact: true }).fill('Cold-chain courier');
   await cosign(receipt);
@@ -99,7 +139,9 @@ test('a batch received, tested, stored and released by two people, then picked a
   await expectAxeClean(ai, 'the bank record page');
 
   // Release is refused while the intake test is missing; the excursion is assessed with a signature.
-  await deviations.getByLabel('Assessment', { exact: true }).fill('15 minutes above -150 °C; vials frozen on arrival. No impact.');
+  await deviations
+    .getByLabel('Assessment', { exact: true })
+    .fill('15 minutes above -150 °C; vials frozen on arrival. No impact.');
   await deviations.getByLabel('Your password (signature)', { exact: true }).fill(PASSWORD);
   await deviations.getByRole('button', { name: 'Sign the assessment' }).click();
   await expect(ai.getByRole('region', { name: 'Deviations' })).toContainText('Assessed');
@@ -179,14 +221,26 @@ test('a batch received, tested, stored and released by two people, then picked a
   const official = await (await browser.newContext()).newPage();
   await official.goto('/dev/mail');
   const mail = official.getByRole('article', { name: new RegExp(`official-bank-${stamp}@example\\.org`) });
-  const link = new URL((await mail.getByRole('link', { name: /confirm-request/ }).first().getAttribute('href'))!);
+  const link = new URL(
+    (await mail
+      .getByRole('link', { name: /confirm-request/ })
+      .first()
+      .getAttribute('href'))!,
+  );
   await official.goto(`${link.pathname}${link.search}`);
   await official.getByRole('button', { name: 'Confirm for my institution' }).click();
   await expect(official.getByRole('status')).toContainText('the confirmation is recorded');
 
   await ai.goto(`/staff/requests/${requestId}`);
   await ai.getByRole('button', { name: 'Start review' }).click();
-  for (const check of ['Agreement accepted (current version)', 'Ethics approval reference present', 'Terms of use respected', 'Clinical grade only for clinical use', 'Institutional official confirmed this version of the request']) await ai.getByLabel(check).check();
+  for (const check of [
+    'Agreement accepted (current version)',
+    'Ethics approval reference present',
+    'Terms of use respected',
+    'Clinical grade only for clinical use',
+    'Institutional official confirmed this version of the request',
+  ])
+    await ai.getByLabel(check).check();
   await ai.getByRole('button', { name: 'Save checklist' }).click();
   await ai.getByLabel('Your password (signature)', { exact: true }).fill(PASSWORD);
   await ai.getByRole('button', { name: 'Approve (sign)' }).click();
@@ -204,7 +258,9 @@ test('a batch received, tested, stored and released by two people, then picked a
   await expect(pickList.locator('tbody tr')).toHaveCount(2);
   await expect(pickList).toContainText(`${unit} (Liquid nitrogen tank)`);
   await expect(pickList).toContainText('B1');
-  const picked = await pickList.locator('tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-label')!));
+  const picked = await pickList
+    .locator('tbody tr')
+    .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-label')!));
   const wrong = [1, 2, 3].map((n) => `${batch}-V000${n}`).find((l) => !picked.includes(l))!;
   await expectAxeClean(bin, 'the pick list');
   await bin.getByLabel('Scan or type the label', { exact: true }).fill(wrong);
@@ -230,7 +286,17 @@ test('a batch received, tested, stored and released by two people, then picked a
   // The timeline shows every step, with signatures.
   await bin.goto(`/staff/batches/${batch}/record`);
   const timeline = bin.getByTestId('bank-timeline');
-  for (const step of ['Receipt into the bank', 'Deviation', 'Deviation assessed', 'Intake testing', 'Storage', 'Release testing', 'Reservation', 'Outbound']) await expect(timeline).toContainText(step);
+  for (const step of [
+    'Receipt into the bank',
+    'Deviation',
+    'Deviation assessed',
+    'Intake testing',
+    'Storage',
+    'Release testing',
+    'Reservation',
+    'Outbound',
+  ])
+    await expect(timeline).toContainText(step);
   await expect(timeline).toContainText('Ai Operator (executed');
   await expect(timeline).toContainText('Bin Reviewer (reviewed');
   await expect(bin.getByTestId('retention')).toContainText('30 years');

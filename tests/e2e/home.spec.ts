@@ -5,7 +5,10 @@ test.describe('home page', () => {
     await page.goto('/');
     await expect(page.getByRole('heading', { level: 1, name: 'Stem Cell Resource Portal' })).toBeVisible();
     await expect(page.getByRole('searchbox', { name: 'Search lines and batches' })).toBeVisible();
-    await expect(page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Home' })).toHaveAttribute('aria-current', 'page');
+    await expect(page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Home' })).toHaveAttribute(
+      'aria-current',
+      'page',
+    );
   });
 
   test('the search box island hydrates: typing shows a hint and a clear button that works', async ({ page }) => {
@@ -14,7 +17,10 @@ test.describe('home page', () => {
     // Wait for hydration: the island's clear button only exists once Svelte runs.
     await page.locator('astro-island:not([ssr])').waitFor({ state: 'attached' });
     await box.fill('WA09');
-    await expect(page.getByText('Press Enter to search for “WA09”'), 'the live hint comes from the island').toBeVisible();
+    await expect(
+      page.getByText('Press Enter to search for “WA09”'),
+      'the live hint comes from the island',
+    ).toBeVisible();
     await page.getByRole('button', { name: 'Clear' }).click();
     await expect(box, 'clear empties the box').toHaveValue('');
     await expect(box, 'and gives focus back to it').toBeFocused();

@@ -4,22 +4,40 @@ test.describe('catalog read pages', () => {
   test('a line page shows its record, batches with QC, and leads to a certificate of analysis', async ({ page }) => {
     await page.goto('/lines/WAe009-A');
     await expect(page.getByRole('heading', { level: 1, name: 'WAe009-A' })).toBeVisible();
-    await expect(page.getByText('Source: hPSCreg and Cellosaurus public records'), 'the record is attributed').toBeVisible();
-    await expect(page.getByRole('link', { name: 'CVCL_9773' }), 'Cellosaurus id links out').toHaveAttribute('href', 'https://www.cellosaurus.org/CVCL_9773');
-    await expect(page.getByRole('link', { name: 'Request this line' })).toHaveAttribute('href', '/account/requests/new?line=WAe009-A');
+    await expect(
+      page.getByText('Source: hPSCreg and Cellosaurus public records'),
+      'the record is attributed',
+    ).toBeVisible();
+    await expect(page.getByRole('link', { name: 'CVCL_9773' }), 'Cellosaurus id links out').toHaveAttribute(
+      'href',
+      'https://www.cellosaurus.org/CVCL_9773',
+    );
+    await expect(page.getByRole('link', { name: 'Request this line' })).toHaveAttribute(
+      'href',
+      '/account/requests/new?line=WAe009-A',
+    );
 
     const batches = page.getByRole('region', { name: 'Batches' }).getByRole('table');
     await expect(batches.getByRole('columnheader', { name: 'Grade' })).toBeVisible();
     const firstBatch = batches.getByRole('rowheader').first();
     await expect(firstBatch.getByText('Demonstration data'), 'demo batches are marked').toBeVisible();
     const number = (await firstBatch.getByRole('link').textContent())!.trim();
-    await batches.getByText(/of \d+ passed/).first().click();
-    await expect(batches.getByText(/Mycoplasma: Not detected/).first(), 'QC results unfold without leaving the page').toBeVisible();
+    await batches
+      .getByText(/of \d+ passed/)
+      .first()
+      .click();
+    await expect(
+      batches.getByText(/Mycoplasma: Not detected/).first(),
+      'QC results unfold without leaving the page',
+    ).toBeVisible();
 
     await batches.getByRole('link', { name: `Certificate of analysis for batch ${number}` }).click();
     await expect(page).toHaveURL(new RegExp(`/batches/${number}/coa$`));
     await expect(page.getByRole('heading', { level: 1, name: 'Certificate of analysis' })).toBeVisible();
-    await expect(page.getByText('Demonstration data – not a real certificate').first(), 'a demo certificate says it is not real').toBeVisible();
+    await expect(
+      page.getByText('Demonstration data – not a real certificate').first(),
+      'a demo certificate says it is not real',
+    ).toBeVisible();
     await expect(page.getByRole('columnheader', { name: 'Reviewed by' })).toBeVisible();
     await page.emulateMedia({ media: 'print' });
     await expect(page.getByRole('banner'), 'print hides the site header').toBeHidden();
@@ -64,8 +82,14 @@ test.describe('catalog read pages', () => {
     const narrowed = await rows.count();
     expect(narrowed, 'filters narrow the table').toBeLessThan(all);
     expect(narrowed).toBeGreaterThan(1);
-    for (const cell of await page.getByRole('table').locator('tbody td:nth-child(3)').allTextContents()) expect(cell).toBe('hESC');
-    await expect(page.getByRole('table').getByRole('link', { name: /NCT\d+ in ClinicalTrials\.gov/ }).first()).toHaveAttribute('href', /clinicaltrials\.gov\/study\/NCT/);
+    for (const cell of await page.getByRole('table').locator('tbody td:nth-child(3)').allTextContents())
+      expect(cell).toBe('hESC');
+    await expect(
+      page
+        .getByRole('table')
+        .getByRole('link', { name: /NCT\d+ in ClinicalTrials\.gov/ })
+        .first(),
+    ).toHaveAttribute('href', /clinicaltrials\.gov\/study\/NCT/);
   });
 
   test('/zh/lines/WAe009-A is in Chinese', async ({ page }) => {
@@ -100,7 +124,8 @@ test.describe('catalog read pages', () => {
     expect(line.status()).toBe(200);
     const body = await line.json();
     expect(body).toMatchObject({ name: 'WAe009-A', category: 'hesc' });
-    for (const key of ['record', 'recordDigest', 'storageLocation', 'code', 'donorId']) expect(JSON.stringify(body), key).not.toContain(`"${key}"`);
+    for (const key of ['record', 'recordDigest', 'storageLocation', 'code', 'donorId'])
+      expect(JSON.stringify(body), key).not.toContain(`"${key}"`);
     const moved = await request.get('/api/v1/lines/h9', { maxRedirects: 0 });
     expect(moved.status()).toBe(308);
     const missing = await request.get('/api/v1/lines/nothing');

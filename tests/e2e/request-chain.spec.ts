@@ -24,11 +24,32 @@ const people = {
 
 /** Accounts from the shell, as a bank's administrator creates staff accounts (`npm run user:create`). */
 function createAccount(p: (typeof people)[keyof typeof people]) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/create-user.ts', '--email', p.email, '--role', p.role, '--name', p.name, '--password-stdin'], {
-    input: `${PASSWORD}\n`,
-    env: { ...process.env, DATA_DIR: process.env.E2E_DATA_DIR, DATABASE_URL: '', MEILI_URL: '', MEILI_MASTER_KEY: '' },
-    encoding: 'utf8',
-  });
+  const r = spawnSync(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      'scripts/create-user.ts',
+      '--email',
+      p.email,
+      '--role',
+      p.role,
+      '--name',
+      p.name,
+      '--password-stdin',
+    ],
+    {
+      input: `${PASSWORD}\n`,
+      env: {
+        ...process.env,
+        DATA_DIR: process.env.E2E_DATA_DIR,
+        DATABASE_URL: '',
+        MEILI_URL: '',
+        MEILI_MASTER_KEY: '',
+      },
+      encoding: 'utf8',
+    },
+  );
   expect(r.status, `user:create ${p.email}: ${r.stderr}`).toBe(0);
 }
 
@@ -45,12 +66,17 @@ async function signedIn(browser: Browser, who: (typeof people)[keyof typeof peop
 async function expectAxeClean(page: Page, what: string) {
   const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
   const bad = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  expect(bad.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`), `axe on ${what}`).toEqual([]);
+  expect(
+    bad.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`),
+    `axe on ${what}`,
+  ).toEqual([]);
 }
 
 const status = (page: Page) => page.getByRole('region', { name: 'Where it stands' });
 
-test('a request from search to closed, with two staff, a signed approval, a logger excursion and the register', async ({ browser }) => {
+test('a request from search to closed, with two staff, a signed approval, a logger excursion and the register', async ({
+  browser,
+}) => {
   test.setTimeout(300_000);
   for (const p of Object.values(people)) createAccount(p);
 
@@ -61,7 +87,10 @@ test('a request from search to closed, with two staff, a signed approval, a logg
   await expect(rita.getByRole('heading', { level: 1, name: 'WAe009-A' })).toBeVisible();
   await rita.getByRole('link', { name: 'Request this line' }).click();
   await expect(rita.getByRole('heading', { level: 1 })).toContainText('WAe009-A');
-  await expect(rita.getByRole('link', { name: 'Certificate (DL23-00108)' }), 'the CoA is one click away while choosing').toBeVisible();
+  await expect(
+    rita.getByRole('link', { name: 'Certificate (DL23-00108)' }),
+    'the CoA is one click away while choosing',
+  ).toBeVisible();
   await rita.getByLabel(/^DL23-00108/).check();
   await rita.getByLabel('Vials', { exact: true }).fill('2');
   await rita.getByRole('button', { name: 'Add to request' }).click();
@@ -74,28 +103,37 @@ test('a request from search to closed, with two staff, a signed approval, a logg
   await rita.getByLabel('Contact phone', { exact: true }).fill('+86 10 1234 5678');
   await rita.getByLabel('Institutional official (name)', { exact: true }).fill('Prof. Zhang');
   await rita.getByLabel('Institutional official (email)', { exact: true }).fill(`official-${stamp}@example.org`);
-  await rita.getByLabel('Purpose of use', { exact: true }).fill('Differentiate cardiomyocytes for drug toxicity screening');
+  await rita
+    .getByLabel('Purpose of use', { exact: true })
+    .fill('Differentiate cardiomyocytes for drug toxicity screening');
   await rita.getByLabel('Shipping address', { exact: true }).fill('1 Science Road, Beijing');
   await rita.getByLabel('Institution', { exact: true }).fill('Example University');
   await rita.getByRole('button', { name: 'Submit the request' }).click();
-  await expect(rita.getByRole('alert'), 'the agreement must be accepted').toContainText('accept the material transfer agreement');
-  await expect(rita.getByLabel('Project title', { exact: true }), 'what was typed is kept').toHaveValue('Cardiac toxicity screening');
+  await expect(rita.getByRole('alert'), 'the agreement must be accepted').toContainText(
+    'accept the material transfer agreement',
+  );
+  await expect(rita.getByLabel('Project title', { exact: true }), 'what was typed is kept').toHaveValue(
+    'Cardiac toxicity screening',
+  );
   await rita.getByRole('checkbox', { name: /^I accept WiCell MTA, version 1.0 \(SHA-256 [0-9a-f]{12}/ }).check();
   await rita.getByRole('button', { name: 'Submit the request' }).click();
   await expect(status(rita)).toContainText('Submitted');
   await expect(status(rita), 'what happens next, in words').toContainText('bank staff screen your request');
-  await expectAxeClean(rita, 'the requester\'s request page');
+  await expectAxeClean(rita, "the requester's request page");
 
   // The institutional official opens the mailed link (the local portal lists mail at /dev/mail), reads and confirms.
   const official = await (await browser.newContext()).newPage();
   await official.goto('/dev/mail');
   const mail = official.getByRole('article', { name: new RegExp(`official-${stamp}@example\\.org`) });
-  const link = await mail.getByRole('link', { name: /confirm-request/ }).first().getAttribute('href');
+  const link = await mail
+    .getByRole('link', { name: /confirm-request/ })
+    .first()
+    .getAttribute('href');
   const linkUrl = new URL(link!);
   await official.goto(`${linkUrl.pathname}${linkUrl.search}`);
   await expect(official.getByText('Cardiac toxicity screening'), 'the official sees what they confirm').toBeVisible();
   await expect(official.getByRole('cell', { name: 'WAe009-A' })).toBeVisible();
-  await expectAxeClean(official, 'the official\'s page');
+  await expectAxeClean(official, "the official's page");
   await official.getByRole('button', { name: 'Confirm for my institution' }).click();
   await expect(official.getByRole('status')).toContainText('the confirmation is recorded');
   await official.goto(`${linkUrl.pathname}${linkUrl.search}`);
@@ -108,7 +146,13 @@ test('a request from search to closed, with two staff, a signed approval, a logg
   await anna.getByRole('link', { name: `#${requestId}` }).click();
   await anna.getByRole('button', { name: 'Start review' }).click();
   await expect(status(anna)).toContainText('Under review');
-  for (const check of ['Agreement accepted (current version)', 'Ethics approval reference present', 'Terms of use respected', 'Clinical grade only for clinical use', 'Institutional official confirmed this version of the request']) {
+  for (const check of [
+    'Agreement accepted (current version)',
+    'Ethics approval reference present',
+    'Terms of use respected',
+    'Clinical grade only for clinical use',
+    'Institutional official confirmed this version of the request',
+  ]) {
     await anna.getByLabel(check).check();
   }
   await anna.getByRole('button', { name: 'Save checklist' }).click();
@@ -155,10 +199,23 @@ test('a request from search to closed, with two staff, a signed approval, a logg
   await bo.getByRole('button', { name: 'Record dispatch' }).click();
   await expect(bo.getByRole('region', { name: 'Transport record (运输)' })).toContainText('ColdChain Logistics');
   await expect(status(bo), 'the dispatch makes it shipped').toContainText('Shipped');
-  const logger = ['# logger_serial: DL-7781', '# interval_s: 600', 'timestamp,temperature_c', ...[-191, -189, -160, -142, -138, -170, -188, -190].map((c, i) => `${day}T${String(8 + Math.floor(i / 6)).padStart(2, '0')}:${String((i % 6) * 10).padStart(2, '0')}:00Z,${c}`)].join('\n');
-  await bo.getByLabel('Data logger file (CSV)', { exact: true }).setInputFiles({ name: 'DL-7781.csv', mimeType: 'text/csv', buffer: Buffer.from(logger) });
+  const logger = [
+    '# logger_serial: DL-7781',
+    '# interval_s: 600',
+    'timestamp,temperature_c',
+    ...[-191, -189, -160, -142, -138, -170, -188, -190].map(
+      (c, i) =>
+        `${day}T${String(8 + Math.floor(i / 6)).padStart(2, '0')}:${String((i % 6) * 10).padStart(2, '0')}:00Z,${c}`,
+    ),
+  ].join('\n');
+  await bo
+    .getByLabel('Data logger file (CSV)', { exact: true })
+    .setInputFiles({ name: 'DL-7781.csv', mimeType: 'text/csv', buffer: Buffer.from(logger) });
   await bo.getByRole('button', { name: 'Read the logger file' }).click();
-  await expect(bo.getByRole('img', { name: /Temperature in transit against the required range/ }), 'the curve is drawn').toBeVisible();
+  await expect(
+    bo.getByRole('img', { name: /Temperature in transit against the required range/ }),
+    'the curve is drawn',
+  ).toBeVisible();
   await expect(bo.getByRole('region', { name: 'Deviations' })).toContainText('Above -150');
 
   // The requester sees the shipment, the deviation on the timeline, and marks receipt.
@@ -177,12 +234,18 @@ test('a request from search to closed, with two staff, a signed approval, a logg
 
   // Staff A confirms the arrival the receipt prefilled; cannot close before the deviation is assessed; signs it; closes.
   await anna.goto(`/staff/requests/${requestId}`);
-  await expect(anna.getByLabel('Arrival temperature (°C)', { exact: true }), 'prefilled from the receipt').toHaveValue('-185');
+  await expect(anna.getByLabel('Arrival temperature (°C)', { exact: true }), 'prefilled from the receipt').toHaveValue(
+    '-185',
+  );
   await expect(anna.getByLabel('Receiver', { exact: true })).toHaveValue('Rita Requester');
   await anna.getByRole('button', { name: 'Record arrival' }).click();
   await expect(anna.getByRole('region', { name: 'Transport record (运输)' })).toContainText('-185');
-  await expect(anna.getByRole('button', { name: 'Close the request' }), 'no closing with a deviation open').toHaveCount(0);
-  await anna.getByLabel('Assessment', { exact: true }).fill('Rise above -150 °C for about 20 minutes; vials stayed frozen; accepted.');
+  await expect(anna.getByRole('button', { name: 'Close the request' }), 'no closing with a deviation open').toHaveCount(
+    0,
+  );
+  await anna
+    .getByLabel('Assessment', { exact: true })
+    .fill('Rise above -150 °C for about 20 minutes; vials stayed frozen; accepted.');
   await anna.getByLabel('Your password (signature)', { exact: true }).fill(PASSWORD);
   await anna.getByRole('button', { name: 'Close deviation (sign)' }).click();
   await anna.getByRole('button', { name: 'Close the request' }).click();
@@ -197,7 +260,9 @@ test('a request from search to closed, with two staff, a signed approval, a logg
   await expectAxeClean(rita, 'the request page in Chinese');
 
   // The outbound register holds the request, both names and the deviation.
-  const csv = await (await anna.request.get(`/api/v1/staff/registers/outbound.csv?from=2000-01-01&to=2100-01-01&lang=en`)).text();
+  const csv = await (
+    await anna.request.get(`/api/v1/staff/registers/outbound.csv?from=2000-01-01&to=2100-01-01&lang=en`)
+  ).text();
   const row = csv.split('\r\n').find((line) => line.startsWith(`${requestId},`));
   expect(row, 'the register has the request').toBeTruthy();
   expect(row).toContain('Bo Operator');

@@ -5,7 +5,8 @@
  */
 import { expect, test } from '@playwright/test';
 
-const hydrated = (page: import('@playwright/test').Page) => page.locator('astro-island:not([ssr])').first().waitFor({ state: 'attached' });
+const hydrated = (page: import('@playwright/test').Page) =>
+  page.locator('astro-island:not([ssr])').first().waitFor({ state: 'attached' });
 
 test.describe('on a phone (390 px)', () => {
   test.use({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
@@ -46,14 +47,22 @@ test.describe('on a phone (390 px)', () => {
 });
 
 test.describe('search answers', () => {
-  test('zero results say so, drop the empty filters and CSV link, suggest a spelling and link other registries', async ({ page }) => {
+  test('zero results say so, drop the empty filters and CSV link, suggest a spelling and link other registries', async ({
+    page,
+  }) => {
     await page.goto('/search?q=kardiomiopathy');
     await hydrated(page);
     await expect(page.getByText('No line matches “kardiomiopathy”.')).toBeVisible();
     await expect(page.getByRole('heading', { name: 'Filters' })).toHaveCount(0);
     await expect(page.getByRole('link', { name: /Download these results/ })).toHaveCount(0);
-    await expect(page.getByRole('link', { name: 'hPSCreg' })).toHaveAttribute('href', 'https://hpscreg.eu/search?q=kardiomiopathy');
-    await expect(page.getByRole('link', { name: 'Cellosaurus' })).toHaveAttribute('href', 'https://www.cellosaurus.org/search?query=kardiomiopathy');
+    await expect(page.getByRole('link', { name: 'hPSCreg' })).toHaveAttribute(
+      'href',
+      'https://hpscreg.eu/search?q=kardiomiopathy',
+    );
+    await expect(page.getByRole('link', { name: 'Cellosaurus' })).toHaveAttribute(
+      'href',
+      'https://www.cellosaurus.org/search?query=kardiomiopathy',
+    );
     await page.getByRole('link', { name: 'Cardiomyopathy' }).click();
     await expect(page).toHaveURL(/q=Cardiomyopathy/);
     await expect(page.getByRole('heading', { level: 2, name: /lines?$/ })).not.toHaveText(/^0/);
@@ -76,27 +85,38 @@ test.describe('search answers', () => {
     await expect(page).toHaveURL(/category=hesc/);
     await page.getByRole('navigation', { name: 'Language' }).getByRole('link', { name: '中文' }).click();
     await expect(page).toHaveURL(/\/zh\/search\?category=hesc$/);
-    await expect(page.getByRole('group', { name: '细胞类型' }).getByRole('checkbox', { name: /胚胎干细胞/ })).toBeChecked();
+    await expect(
+      page.getByRole('group', { name: '细胞类型' }).getByRole('checkbox', { name: /胚胎干细胞/ }),
+    ).toBeChecked();
   });
 
-  test('a bad parameter in a shared link is named in words, on the page and after the island searches again', async ({ page }) => {
+  test('a bad parameter in a shared link is named in words, on the page and after the island searches again', async ({
+    page,
+  }) => {
     await page.goto('/search?grade=platinum&category=hesc');
     await hydrated(page);
     await expect(page.getByRole('alert')).toContainText('Batch grade (grade)');
-    await expect(page.getByRole('heading', { level: 2, name: /^4 lines$/ }), 'the rest of the link still applies').toBeVisible();
+    await expect(
+      page.getByRole('heading', { level: 2, name: /^4 lines$/ }),
+      'the rest of the link still applies',
+    ).toBeVisible();
     // The island searches from the cleaned address: a filter change works, and Back to the shared link is handled too.
     await page.getByRole('group', { name: 'Cell type' }).getByRole('checkbox', { name: /MSC/ }).check();
     await expect(page).toHaveURL(/category=msc/);
     await expect(page).not.toHaveURL(/grade=platinum/);
     await page.goBack();
-    await expect(page.locator('.results').getByRole('alert'), 'the island says it too').toContainText('Batch grade (grade)');
+    await expect(page.locator('.results').getByRole('alert'), 'the island says it too').toContainText(
+      'Batch grade (grade)',
+    );
     await expect(page.getByText('Search is unavailable')).toHaveCount(0);
     await expect(page.getByRole('heading', { level: 2, name: /^4 lines$/ })).toBeVisible();
   });
 
   test('rows show what distinguishes lines, and Chinese pages show controlled values in Chinese', async ({ page }) => {
     await page.goto('/search?q=HPSI1113i-eofe_1');
-    const row = page.getByRole('listitem').filter({ has: page.getByRole('link', { name: 'HPSI1113i-eofe_1', exact: true }) });
+    const row = page
+      .getByRole('listitem')
+      .filter({ has: page.getByRole('link', { name: 'HPSI1113i-eofe_1', exact: true }) });
     await expect(row.locator('.facts')).toHaveText('Female · aged 45-49');
     await page.goto('/zh/search?q=%E5%B8%95%E9%87%91%E6%A3%AE%E7%97%85');
     await expect(page.getByRole('group', { name: '疾病' }).getByText('帕金森病')).toBeVisible();
@@ -117,7 +137,9 @@ test.describe('search answers', () => {
 });
 
 test.describe('availability follows the stock', () => {
-  test('a quarantined batch never says its vials are available, and its line is in quality control', async ({ page }) => {
+  test('a quarantined batch never says its vials are available, and its line is in quality control', async ({
+    page,
+  }) => {
     await page.goto('/batches/DL24-00113');
     const field = page.locator('.fields div').filter({ hasText: 'Vials available' });
     await expect(field.locator('dd')).toHaveText(/not released/);
@@ -161,6 +183,6 @@ test.describe('compare and cite', () => {
     expect(await ris.text()).toContain('ID  - RRID:CVCL_9773');
     const bib = await request.get('/api/v1/lines/WA09/citation.bib', { maxRedirects: 0 });
     expect(bib.status(), 'a synonym redirects to the standard name').toBe(308);
-    expect(bib.headers()['location']).toBe('/api/v1/lines/WAe009-A/citation.bib');
+    expect(bib.headers().location).toBe('/api/v1/lines/WAe009-A/citation.bib');
   });
 });

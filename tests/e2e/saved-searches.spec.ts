@@ -15,7 +15,9 @@ async function linkFromMail(page: Page, email: string, path: string): Promise<st
   return (await mail.getByRole('link').filter({ hasText: path }).first().getAttribute('href'))!;
 }
 
-test('register on the way to a line, verify, sign in at the request, then save a search with alerts', async ({ page }) => {
+test('register on the way to a line, verify, sign in at the request, then save a search with alerts', async ({
+  page,
+}) => {
   const email = `saved-${Date.now()}@example.org`;
   await page.goto('/lines/WAe001-A');
   await page.getByRole('link', { name: 'Request this line' }).click();
@@ -34,7 +36,9 @@ test('register on the way to a line, verify, sign in at the request, then save a
   await page.getByLabel('Email').fill(email);
   await page.getByLabel('Password').fill(PASSWORD);
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect(page, 'back at the line the researcher wanted to request').toHaveURL(/\/account\/requests\/new\?line=WAe001-A$/);
+  await expect(page, 'back at the line the researcher wanted to request').toHaveURL(
+    /\/account\/requests\/new\?line=WAe001-A$/,
+  );
 
   await page.goto('/search?category=msc');
   await page.getByLabel('Name of the saved search').fill('All MSC lines');
@@ -42,7 +46,9 @@ test('register on the way to a line, verify, sign in at the request, then save a
   await expect(page).toHaveURL(/\/account\/saved-searches\?done=saved$/);
   await expect(page.getByRole('link', { name: 'All MSC lines' })).toHaveAttribute('href', '/search?category=msc');
   const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
-  expect(results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id)).toEqual([]);
+  expect(results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id)).toEqual(
+    [],
+  );
   await page.getByRole('button', { name: 'Turn alerts off for “All MSC lines”' }).click();
   await expect(page.getByText('Alerts off')).toBeVisible();
   await page.getByRole('button', { name: 'Delete “All MSC lines”' }).click();

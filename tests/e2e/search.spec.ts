@@ -7,7 +7,10 @@ test.describe('search', () => {
     const box = page.getByRole('searchbox', { name: 'Search lines and batches' });
     await box.fill('parkinsn');
     await expect(page, 'typing updates the URL without a submit').toHaveURL(/[?&]q=parkinsn/);
-    await expect(page.getByRole('link', { name: 'DEMOi001-A', exact: true }), 'the typo still finds the Parkinson line').toBeVisible();
+    await expect(
+      page.getByRole('link', { name: 'DEMOi001-A', exact: true }),
+      'the typo still finds the Parkinson line',
+    ).toBeVisible();
 
     await box.fill('');
     await expect(page).not.toHaveURL(/q=parkinsn/);
@@ -19,7 +22,10 @@ test.describe('search', () => {
     await expect(page).toHaveURL(/\/lines\/WAe009-A$/);
     await page.goBack();
     await expect(page).toHaveURL(/category=hesc/);
-    await expect(page.getByRole('heading', { level: 2, name: /^4 lines$/ }), 'Back shows the filtered results again').toBeVisible();
+    await expect(
+      page.getByRole('heading', { level: 2, name: /^4 lines$/ }),
+      'Back shows the filtered results again',
+    ).toBeVisible();
     await expect(page.getByRole('group', { name: 'Cell type' }).getByRole('checkbox', { name: /hESC/ })).toBeChecked();
   });
 
@@ -28,7 +34,10 @@ test.describe('search', () => {
     await page.locator('astro-island:not([ssr])').first().waitFor({ state: 'attached' });
     const heading = page.locator('#results-heading');
     const before = await heading.textContent();
-    await page.getByRole('group', { name: 'Availability' }).getByRole('checkbox', { name: /Available now/ }).check();
+    await page
+      .getByRole('group', { name: 'Availability' })
+      .getByRole('checkbox', { name: /Available now/ })
+      .check();
     await expect(heading).not.toHaveText(before!);
     await page.goBack();
     await expect(page).toHaveURL(/\?q=ipsc$/);
@@ -42,12 +51,17 @@ test.describe('search', () => {
     await expect(page).toHaveURL(/\/zh\/search\?q=%E5%B8%95%E9%87%91%E6%A3%AE&category=ipsc$/);
     await expect(page.getByRole('heading', { level: 1, name: '检索目录' })).toBeVisible();
     await expect(page.getByRole('link', { name: 'DEMOi001-A', exact: true }), 'same results in Chinese').toBeVisible();
-    await expect(page.getByRole('group', { name: '细胞类型' }).getByRole('checkbox', { name: /诱导多能干细胞/ })).toBeChecked();
+    await expect(
+      page.getByRole('group', { name: '细胞类型' }).getByRole('checkbox', { name: /诱导多能干细胞/ }),
+    ).toBeChecked();
   });
 
   test('an identifier goes straight to its line, marked as an exact match', async ({ page }) => {
     await page.goto('/search?q=WA09');
-    const first = page.getByRole('listitem').filter({ has: page.getByRole('heading', { level: 3 }) }).first();
+    const first = page
+      .getByRole('listitem')
+      .filter({ has: page.getByRole('heading', { level: 3 }) })
+      .first();
     await expect(first.getByRole('link', { name: 'WAe009-A' })).toBeVisible();
     await expect(first.getByText('Exact identifier match')).toBeVisible();
   });
@@ -62,7 +76,10 @@ test.describe('search without JavaScript', () => {
     await page.getByRole('button', { name: 'Search', exact: true }).first().click();
     await expect(page).toHaveURL(/q=HPSI/);
     await expect(page.getByRole('heading', { level: 2, name: /lines$/ })).toBeVisible();
-    await page.getByRole('group', { name: 'Donor sex' }).getByRole('checkbox', { name: /Female/ }).check();
+    await page
+      .getByRole('group', { name: 'Donor sex' })
+      .getByRole('checkbox', { name: /Female/ })
+      .check();
     await page.getByRole('button', { name: 'Apply filters' }).click();
     await expect(page, 'the checkbox submitted as a filter').toHaveURL(/sex=female/);
     await page.getByRole('navigation', { name: 'Result pages' }).getByRole('link', { name: 'Next' }).click();

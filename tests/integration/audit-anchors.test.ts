@@ -36,7 +36,13 @@ afterAll(() => {
 const anchorFile = () => path.join(dataDir, 'audit-anchors.log');
 
 function cli(script: 'audit-anchor' | 'audit-verify') {
-  const env = { ...process.env, DATABASE_URL: t.appUrl, DATABASE_OWNER_URL: t.ownerUrl, DATA_DIR: dataDir, NO_COLOR: '1' };
+  const env = {
+    ...process.env,
+    DATABASE_URL: t.appUrl,
+    DATABASE_OWNER_URL: t.ownerUrl,
+    DATA_DIR: dataDir,
+    NO_COLOR: '1',
+  };
   const r = spawnSync(process.execPath, ['--import', 'tsx', `scripts/${script}.ts`], { env, encoding: 'utf8' });
   return { code: r.status, out: `${r.stdout}${r.stderr}` };
 }
@@ -47,7 +53,15 @@ async function writeEvents(n: number): Promise<string> {
   const db = createDatabase(app);
   const account = await makeAccount(db, 'requester');
   for (let i = 0; i < n; i++) {
-    await db.transaction((tx) => recordAudit(tx, { actor: account.id, action: 'account.profile_updated', entityType: 'account', entityId: account.id, after: { displayName: `name ${i}` } }));
+    await db.transaction((tx) =>
+      recordAudit(tx, {
+        actor: account.id,
+        action: 'account.profile_updated',
+        entityType: 'account',
+        entityId: account.id,
+        after: { displayName: `name ${i}` },
+      }),
+    );
   }
   await app.end();
   return account.id;
@@ -58,6 +72,7 @@ async function eventIds(): Promise<number[]> {
 }
 
 /** As the superuser, with the triggers off, run `work`, then move the head to the last event by id. */
+// biome-ignore lint/suspicious/noExplicitAny: rows of any table the test tampers with
 async function tamper(work: (q: (text: string, values?: unknown[]) => Promise<{ rows: any[] }>) => Promise<void>) {
   const client = await t.pool.connect();
   try {
@@ -108,18 +123,28 @@ describe('npm run audit:verify', () => {
     const victim = ids[7]!; // written between anchors 1 and 2
     await tamper(async (q) => {
       await q(`UPDATE audit_events SET after = '{"displayName":"someone else"}' WHERE id = $1`, [victim]);
-      let prev: string | null = (await q('SELECT prev_hash FROM audit_events WHERE id = $1', [victim])).rows[0].prev_hash;
+      let prev: string | null = (await q('SELECT prev_hash FROM audit_events WHERE id = $1', [victim])).rows[0]
+        .prev_hash;
       for (const id of ids.filter((i) => i >= victim)) {
-        prev = (await q('UPDATE audit_events e SET prev_hash = $1, hash = audit_event_digest($1, e) WHERE id = $2 RETURNING hash', [prev, id])).rows[0].hash;
+        prev = (
+          await q(
+            'UPDATE audit_events e SET prev_hash = $1, hash = audit_event_digest($1, e) WHERE id = $2 RETURNING hash',
+            [prev, id],
+          )
+        ).rows[0].hash;
       }
     });
-    expect(await verifyAuditChain(t.db), 'consistent in itself: the chain alone cannot tell').toMatchObject({ ok: true });
+    expect(await verifyAuditChain(t.db), 'consistent in itself: the chain alone cannot tell').toMatchObject({
+      ok: true,
+    });
 
     const verify = cli('audit-verify');
     expect(verify.code).toBe(1);
     expect(verify.out).toMatch(/first anchor contradicted: the chain contradicts the anchor of line 2 \(/);
     expect(verify.out).toContain('re-hashed');
-    expect(verify.out, 'the last anchor that still holds brackets the edit').toContain('agrees with the anchor of line 1');
+    expect(verify.out, 'the last anchor that still holds brackets the edit').toContain(
+      'agrees with the anchor of line 1',
+    );
     expect(verify.out).toContain('anchor of line 3');
   });
 
@@ -133,7 +158,11 @@ describe('npm run audit:verify', () => {
     expect(await verifyAuditChain(t.db), 'consistent in itself').toMatchObject({ ok: true });
     const verify = cli('audit-verify');
     expect(verify.code).toBe(1);
-    expect(verify.out).toMatch(new RegExp(`first anchor contradicted: the chain has ${ids.length - 2} events, but the anchor of line 1 \\(.*\\) recorded ${ids.length}, ending with event ${ids.at(-1)}`));
+    expect(verify.out).toMatch(
+      new RegExp(
+        `first anchor contradicted: the chain has ${ids.length - 2} events, but the anchor of line 1 \\(.*\\) recorded ${ids.length}, ending with event ${ids.at(-1)}`,
+      ),
+    );
   });
 
   test('a forged anchor line fails its signature', async () => {
@@ -141,7 +170,7 @@ describe('npm run audit:verify', () => {
     expect(cli('audit-anchor').code).toBe(0);
     const [line] = readFileSync(anchorFile(), 'utf8').trim().split('\n');
     const forged = { ...JSON.parse(line!), events: 1 };
-    appendFileSync(anchorFile(), JSON.stringify(forged) + '\n');
+    appendFileSync(anchorFile(), `${JSON.stringify(forged)}\n`);
     const verify = cli('audit-verify');
     expect(verify.code).toBe(1);
     expect(verify.out).toMatch(/anchor line 2 \(.*\) is forged or damaged: its signature does not match/);
@@ -165,18 +194,33 @@ describe('the server', () => {
     try {
       await fetch(`${server.url}/api/health`); // the first request starts the workers
       const deadline = Date.now() + 10_000;
-      while (Date.now() < deadline && !(existsSync(file) && readFileSync(file, 'utf8').trim())) await new Promise((r) => setTimeout(r, 100));
+      while (Date.now() < deadline && !(existsSync(file) && readFileSync(file, 'utf8').trim()))
+        await new Promise((r) => setTimeout(r, 100));
       expect(existsSync(file), server.output()).toBe(true);
       await writeEvents(2);
-      while (Date.now() < deadline && readFileSync(file, 'utf8').trim().split('\n').length < 2) await new Promise((r) => setTimeout(r, 100));
+      while (Date.now() < deadline && readFileSync(file, 'utf8').trim().split('\n').length < 2)
+        await new Promise((r) => setTimeout(r, 100));
     } finally {
       await server.stop();
     }
     const lines = readFileSync(file, 'utf8').trim().split('\n');
     expect(lines.length).toBeGreaterThanOrEqual(2);
-    const env = { ...process.env, DATABASE_URL: t.appUrl, DATABASE_OWNER_URL: t.ownerUrl, DATA_DIR: dataDir, AUDIT_ANCHOR_FILE: file, AUDIT_ANCHOR_KEY: key, NO_COLOR: '1' };
-    const verify = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/audit-verify.ts'], { env, encoding: 'utf8' });
+    const env = {
+      ...process.env,
+      DATABASE_URL: t.appUrl,
+      DATABASE_OWNER_URL: t.ownerUrl,
+      DATA_DIR: dataDir,
+      AUDIT_ANCHOR_FILE: file,
+      AUDIT_ANCHOR_KEY: key,
+      NO_COLOR: '1',
+    };
+    const verify = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/audit-verify.ts'], {
+      env,
+      encoding: 'utf8',
+    });
     expect(verify.stdout + verify.stderr).toContain(`${lines.length} of ${lines.length} anchors hold`);
-    expect(existsSync(path.join(dataDir, 'audit-anchor-key')), 'the configured key is used, none generated').toBe(false);
+    expect(existsSync(path.join(dataDir, 'audit-anchor-key')), 'the configured key is used, none generated').toBe(
+      false,
+    );
   });
 });

@@ -8,11 +8,21 @@ beforeAll(async () => (t = await useTestDatabase()));
 afterAll(async () => t?.close());
 
 test('an entity id that is not the primary key is refused before anything is written', async () => {
-  await expect(t.db.transaction((tx) => recordAudit(tx, { actor: 'test', action: 'line.updated', entityType: 'line', entityId: 'UKBi008-A' }))).rejects.toThrow(/primary key/);
-  await expect(t.db.transaction((tx) => recordAudit(tx, { actor: 'test', action: 'account.created', entityType: 'account', entityId: '42' }))).rejects.toThrow(/primary key/);
+  await expect(
+    t.db.transaction((tx) =>
+      recordAudit(tx, { actor: 'test', action: 'line.updated', entityType: 'line', entityId: 'UKBi008-A' }),
+    ),
+  ).rejects.toThrow(/primary key/);
+  await expect(
+    t.db.transaction((tx) =>
+      recordAudit(tx, { actor: 'test', action: 'account.created', entityType: 'account', entityId: '42' }),
+    ),
+  ).rejects.toThrow(/primary key/);
   const client = await t.pool.connect();
   try {
-    await expect(recordAuditBulk(client, [{ actor: 'test', action: 'batch.created', entityType: 'batch', entityId: 'MCB-1' }])).rejects.toThrow(/primary key/);
+    await expect(
+      recordAuditBulk(client, [{ actor: 'test', action: 'batch.created', entityType: 'batch', entityId: 'MCB-1' }]),
+    ).rejects.toThrow(/primary key/);
   } finally {
     client.release();
   }
@@ -21,7 +31,17 @@ test('an entity id that is not the primary key is refused before anything is wri
 });
 
 test('single and bulk rows land in one verified chain', async () => {
-  await t.db.transaction((tx) => recordAudit(tx, { actor: 'test', action: 'line.updated', entityType: 'line', entityId: 7, before: { a: 1 }, after: { a: 2 }, reason: 'typo' }));
+  await t.db.transaction((tx) =>
+    recordAudit(tx, {
+      actor: 'test',
+      action: 'line.updated',
+      entityType: 'line',
+      entityId: 7,
+      before: { a: 1 },
+      after: { a: 2 },
+      reason: 'typo',
+    }),
+  );
   const client = await t.pool.connect();
   try {
     await recordAuditBulk(client, [

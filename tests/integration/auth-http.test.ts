@@ -3,7 +3,15 @@ import { inject } from 'vitest';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { validateSessionToken } from '#server/accounts/session.ts';
-import { getPage, makeAccount, postForm, sessionCookie, setCookieToken, startAccountsPortal, TEST_PASSWORD } from '../support/accounts.ts';
+import {
+  getPage,
+  makeAccount,
+  postForm,
+  sessionCookie,
+  setCookieToken,
+  startAccountsPortal,
+  TEST_PASSWORD,
+} from '../support/accounts.ts';
 import { startPortalServer } from '../support/server.ts';
 
 let portal: Awaited<ReturnType<typeof startAccountsPortal>>;
@@ -21,7 +29,11 @@ const forgetFailures = () => portal.database.db.execute(sql`DELETE FROM auth_thr
 describe('sign in and out', () => {
   test('signing in sets an HttpOnly, SameSite=Lax cookie holding a fresh session; signing out ends it on the server', async () => {
     const account = await makeAccount(portal.database.db, 'requester');
-    const res = await postForm(url(), '/sign-in?_action=signIn', { email: account.email, password: TEST_PASSWORD, next: '/account' });
+    const res = await postForm(url(), '/sign-in?_action=signIn', {
+      email: account.email,
+      password: TEST_PASSWORD,
+      next: '/account',
+    });
     expect(res.status, portal.server.output()).toBe(303);
     expect(res.headers.get('location')).toBe('/account');
     const cookieLine = res.headers.getSetCookie().find((c) => c.startsWith('session='))!;
@@ -29,7 +41,10 @@ describe('sign in and out', () => {
     expect(cookieLine).toMatch(/SameSite=Lax/i);
     expect(cookieLine, 'Secure only in production').not.toMatch(/Secure/i);
     const deviceLine = res.headers.getSetCookie().find((c) => c.startsWith('device='));
-    expect(deviceLine, 'a device cookie: the owner coming back from this browser is never delayed by strangers (issue 16)').toMatch(/HttpOnly/i);
+    expect(
+      deviceLine,
+      'a device cookie: the owner coming back from this browser is never delayed by strangers (issue 16)',
+    ).toMatch(/HttpOnly/i);
     const token = setCookieToken(res)!;
     expect(await validateSessionToken(portal.database.db, token)).toBeDefined();
     expect((await getPage(url(), '/account', `session=${token}`)).status).toBe(200);
@@ -72,7 +87,9 @@ describe('sign in and out', () => {
       pages.add((await res.text()).replace(/nonce="[^"]*"|<input[^>]*_astro[^>]*>/g, ''));
     }
     expect(pages.size, 'the same answer each time').toBe(1);
-    const { rows } = await portal.database.pool.query('SELECT count(*)::int AS n FROM mail_outbox WHERE "to" = $1', [email]);
+    const { rows } = await portal.database.pool.query('SELECT count(*)::int AS n FROM mail_outbox WHERE "to" = $1', [
+      email,
+    ]);
     expect(rows[0].n).toBe(3);
     await forgetFailures();
   });
@@ -80,7 +97,11 @@ describe('sign in and out', () => {
   test('the current-password check of a password change is throttled: 429 with the wait on the account page', async () => {
     const account = await makeAccount(portal.database.db, 'requester');
     const { cookie } = await sessionCookie(portal.database.db, account.id);
-    const fields = (current: string) => ({ currentPassword: current, newPassword: 'violet tram under Xian rain', confirmPassword: 'violet tram under Xian rain' });
+    const fields = (current: string) => ({
+      currentPassword: current,
+      newPassword: 'violet tram under Xian rain',
+      confirmPassword: 'violet tram under Xian rain',
+    });
     for (let i = 0; i < 5; i++) {
       const res = await postForm(url(), '/account?_action=changePassword', fields(`guess ${i}`), { cookie });
       expect(res.status, `guess ${i + 1}`).toBe(400);
@@ -109,7 +130,12 @@ describe('cross-site requests', () => {
     const res = await postForm(url(), '/sign-out?_action=signOut', {}, { cookie, origin: 'https://evil.example' });
     expect(res.status).toBe(403);
     expect(await validateSessionToken(portal.database.db, token)).toBeDefined();
-    const rpc = await postForm(url(), '/_actions/updateProfile', { displayName: 'Pwned' }, { cookie, origin: 'https://evil.example' });
+    const rpc = await postForm(
+      url(),
+      '/_actions/updateProfile',
+      { displayName: 'Pwned' },
+      { cookie, origin: 'https://evil.example' },
+    );
     expect(rpc.status).toBe(403);
   });
 });
@@ -128,17 +154,29 @@ describe('security headers', () => {
       expect(res.headers.get('strict-transport-security'), `${path}: no HSTS outside production`).toBeNull();
     }
     const home = await getPage(url(), '/');
-    expect(home.headers.get('content-security-policy'), 'the island hydration scripts are hashed').toMatch(/script-src 'self' 'sha256-/);
+    expect(home.headers.get('content-security-policy'), 'the island hydration scripts are hashed').toMatch(
+      /script-src 'self' 'sha256-/,
+    );
   });
 
   test('in production: HSTS, a __Host- Secure cookie, and no /dev/mail', async () => {
-    const prod = await startPortalServer({ NODE_ENV: 'production', PUBLIC_URL: 'https://cells.example.org', EMBEDDED_SERVICES: '1', DATABASE_URL: portal.database.appUrl, MEILI_URL: inject('meiliUrl'), MEILI_MASTER_KEY: inject('meiliKey') });
+    const prod = await startPortalServer({
+      NODE_ENV: 'production',
+      PUBLIC_URL: 'https://cells.example.org',
+      EMBEDDED_SERVICES: '1',
+      DATABASE_URL: portal.database.appUrl,
+      MEILI_URL: inject('meiliUrl'),
+      MEILI_MASTER_KEY: inject('meiliKey'),
+    });
     try {
       const home = await getPage(prod.url, '/');
       expect(home.headers.get('strict-transport-security')).toMatch(/max-age=\d+/);
       expect((await getPage(prod.url, '/dev/mail')).status).toBe(404);
       const account = await makeAccount(portal.database.db, 'requester');
-      const res = await postForm(prod.url, '/sign-in?_action=signIn', { email: account.email, password: TEST_PASSWORD });
+      const res = await postForm(prod.url, '/sign-in?_action=signIn', {
+        email: account.email,
+        password: TEST_PASSWORD,
+      });
       const line = res.headers.getSetCookie().find((c) => c.startsWith('__Host-session='));
       expect(line).toMatch(/Secure/);
       expect(line).toMatch(/HttpOnly/i);
@@ -149,9 +187,16 @@ describe('security headers', () => {
 
   test('outside production /dev/mail lists the outbox, on a local portal only', async () => {
     expect((await getPage(url(), '/dev/mail')).status).toBe(200);
-    const external = await startPortalServer({ DATABASE_URL: portal.database.appUrl, MEILI_URL: inject('meiliUrl'), MEILI_MASTER_KEY: inject('meiliKey') });
+    const external = await startPortalServer({
+      DATABASE_URL: portal.database.appUrl,
+      MEILI_URL: inject('meiliUrl'),
+      MEILI_MASTER_KEY: inject('meiliKey'),
+    });
     try {
-      expect((await getPage(external.url, '/dev/mail')).status, 'a portal on external servers never shows mail, whatever NODE_ENV says').toBe(404);
+      expect(
+        (await getPage(external.url, '/dev/mail')).status,
+        'a portal on external servers never shows mail, whatever NODE_ENV says',
+      ).toBe(404);
     } finally {
       await external.stop();
     }

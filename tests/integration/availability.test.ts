@@ -61,14 +61,26 @@ describe('availability follows the stock', () => {
       const available = st.released_vials > 0;
       const problems = [
         facet.get(name) !== page.availability.status && `facet ${facet.get(name)} vs page ${page.availability.status}`,
-        hit && hit.availability !== page.availability.status && `badge ${hit.availability} vs page ${page.availability.status}`,
-        hit && hit.available_vials !== st.released_vials && `hit vials ${hit.available_vials} vs stock ${st.released_vials}`,
-        (page.availability.status === 'available') !== available && `page says ${page.availability.status} with ${st.released_vials} released vials`,
-        page.availability.vials !== st.released_vials && `page vials ${page.availability.vials} vs ${st.released_vials}`,
+        hit &&
+          hit.availability !== page.availability.status &&
+          `badge ${hit.availability} vs page ${page.availability.status}`,
+        hit &&
+          hit.available_vials !== st.released_vials &&
+          `hit vials ${hit.available_vials} vs stock ${st.released_vials}`,
+        (page.availability.status === 'available') !== available &&
+          `page says ${page.availability.status} with ${st.released_vials} released vials`,
+        page.availability.vials !== st.released_vials &&
+          `page vials ${page.availability.vials} vs ${st.released_vials}`,
         // "Request this line" only where vials can be requested now.
-        (button?.label === 'request.request') !== available && `button ${button?.label} with ${st.released_vials} released vials`,
+        (button?.label === 'request.request') !== available &&
+          `button ${button?.label} with ${st.released_vials} released vials`,
         // Vials in quarantine are "in quality control", never "available".
-        !available && st.held_vials > 0 && page.declaredAvailability !== 'withdrawn' && page.declaredAvailability !== 'recalled' && page.availability.status !== 'in_qc' && `held vials but ${page.availability.status}`,
+        !available &&
+          st.held_vials > 0 &&
+          page.declaredAvailability !== 'withdrawn' &&
+          page.declaredAvailability !== 'recalled' &&
+          page.availability.status !== 'in_qc' &&
+          `held vials but ${page.availability.status}`,
       ].filter(Boolean);
       if (problems.length) disagreements.push(`${name}: ${problems.join('; ')}`);
       expect(en(`availability.${page.availability.status}`)).not.toMatch(/^availability\./);
@@ -77,7 +89,9 @@ describe('availability follows the stock', () => {
   }, 300_000);
 
   test('lines with no batch at all are never "available" and never offer "Request this line"', async () => {
-    const { rows } = await t.pool.query(`SELECT l.name FROM lines l WHERE l.status = 'published' AND l.availability = 'available' AND NOT EXISTS (SELECT 1 FROM batches b WHERE b.line_id = l.id)`);
+    const { rows } = await t.pool.query(
+      `SELECT l.name FROM lines l WHERE l.status = 'published' AND l.availability = 'available' AND NOT EXISTS (SELECT 1 FROM batches b WHERE b.line_id = l.id)`,
+    );
     expect(rows.length, 'the demo catalog has such lines').toBeGreaterThan(100);
     const available = await search('availability=available&per_page=100');
     const names = new Set(available.hits.map((h) => h.name));
@@ -87,7 +101,9 @@ describe('availability follows the stock', () => {
   });
 
   test('a quarantined batch shows no requestable vials, on its page and in the JSON', async () => {
-    const { rows } = await t.pool.query(`SELECT number, vials_available FROM batches WHERE release_status = 'quarantine' AND vials_available > 0 LIMIT 1`);
+    const { rows } = await t.pool.query(
+      `SELECT number, vials_available FROM batches WHERE release_status = 'quarantine' AND vials_available > 0 LIMIT 1`,
+    );
     expect(rows.length).toBe(1);
     const page = (await getBatchPage(t.db, rows[0].number))!;
     expect(page.vialsAvailable).toBe(rows[0].vials_available);
@@ -117,10 +133,21 @@ describe('availability follows the stock', () => {
     const { name, batch_id, vials_available } = rows[0];
     const before = (await search(`q=${encodeURIComponent(name)}&per_page=5`)).hits.find((h) => h.name === name)!;
     expect(before.availability).toBe('available');
-    const moved = await t.db.transaction((tx) => moveStock(tx, { batchId: batch_id, kind: 'reserved', quantity: vials_available, actor: 'test', reason: 'all vials reserved' }));
+    const moved = await t.db.transaction((tx) =>
+      moveStock(tx, {
+        batchId: batch_id,
+        kind: 'reserved',
+        quantity: vials_available,
+        actor: 'test',
+        reason: 'all vials reserved',
+      }),
+    );
     expect(moved.ok).toBe(true);
     expect((await getLinePage(t.db, name))!.availability.status).toBe('expand_to_order');
-    expect((await search(`q=${encodeURIComponent(name)}&per_page=5`)).hits.find((h) => h.name === name)!.availability, 'not before the outbox is drained').toBe('available');
+    expect(
+      (await search(`q=${encodeURIComponent(name)}&per_page=5`)).hits.find((h) => h.name === name)!.availability,
+      'not before the outbox is drained',
+    ).toBe('available');
     await s.sync();
     const after = (await search(`q=${encodeURIComponent(name)}&per_page=5`)).hits.find((h) => h.name === name)!;
     expect(after).toMatchObject({ availability: 'expand_to_order', available_vials: 0 });

@@ -33,7 +33,9 @@ beforeAll(async () => {
   await loadDemoCatalog(source.pool);
   const account = await makeAccount(source.db, 'staff');
   const { rows } = await source.pool.query(`SELECT id FROM batches WHERE vials_available > 2 ORDER BY id LIMIT 1`);
-  const moved = await source.db.transaction((tx) => moveStock(tx, { batchId: rows[0].id, kind: 'reserved', quantity: 2, actor: account.id, reason: 'backup test' }));
+  const moved = await source.db.transaction((tx) =>
+    moveStock(tx, { batchId: rows[0].id, kind: 'reserved', quantity: 2, actor: account.id, reason: 'backup test' }),
+  );
   expect(moved.ok).toBe(true);
   await ensureSearchIndexes(createSearchClient({ url: inject('meiliUrl'), apiKey: inject('meiliKey') }), sourcePrefix);
   writeFileSync(path.join(work, 'audit-anchors.jsonl'), '{"head":"abc","at":"2026-01-01T00:00:00Z"}\n');
@@ -64,15 +66,28 @@ function cli(script: 'backup' | 'restore', dir: string, env: Record<string, stri
 }
 
 const tablesOf = async (pool: ReturnType<typeof createPool>) =>
-  (await pool.query<{ name: string }>(`SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public' ORDER BY 1`)).rows.map((r) => r.name);
+  (
+    await pool.query<{ name: string }>(`SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public' ORDER BY 1`)
+  ).rows.map((r) => r.name);
 const countsOf = async (pool: ReturnType<typeof createPool>) =>
-  Object.fromEntries(await Promise.all((await tablesOf(pool)).map(async (t) => [t, (await pool.query(`SELECT count(*)::int AS n FROM "${t}"`)).rows[0].n])));
+  Object.fromEntries(
+    await Promise.all(
+      (await tablesOf(pool)).map(async (t) => [
+        t,
+        (await pool.query(`SELECT count(*)::int AS n FROM "${t}"`)).rows[0].n,
+      ]),
+    ),
+  );
 
 describe('backup and restore', () => {
   const backupDir = () => path.join(work, 'backup');
 
   test('backup writes every table (found in the catalog) with row counts and SHA-256 in a manifest', async () => {
-    const run = cli('backup', backupDir(), { DATABASE_URL: source.url, DATA_DIR: work, MEILI_INDEX_PREFIX: sourcePrefix });
+    const run = cli('backup', backupDir(), {
+      DATABASE_URL: source.url,
+      DATA_DIR: work,
+      MEILI_INDEX_PREFIX: sourcePrefix,
+    });
     expect(run.status, run.stdout + run.stderr).toBe(0);
     const manifest = JSON.parse(readFileSync(path.join(backupDir(), 'manifest.json'), 'utf8')) as Manifest;
     const counts = await countsOf(source.pool);
@@ -112,11 +127,14 @@ describe('backup and restore', () => {
       const chain = await verifyAuditChain(createDatabase(target));
       expect(chain).toMatchObject({ ok: true, events: (await countsOf(source.pool)).audit_events });
       // The restored chain goes on: a new event links to the restored head.
-      await createDatabase(target).transaction((tx) => recordAudit(tx, { actor: 'test', action: 'line.updated', entityType: 'line', entityId: '1' }));
+      await createDatabase(target).transaction((tx) =>
+        recordAudit(tx, { actor: 'test', action: 'line.updated', entityType: 'line', entityId: '1' }),
+      );
       expect(await verifyAuditChain(createDatabase(target))).toMatchObject({ ok: true });
       expect(readFileSync(path.join(dataDir, 'audit-anchors.jsonl'), 'utf8')).toContain('"head":"abc"');
       const meili = createSearchClient({ url: inject('meiliUrl'), apiKey: inject('meiliKey') });
-      const published = (await target.query(`SELECT count(*)::int AS n FROM lines WHERE status = 'published'`)).rows[0].n;
+      const published = (await target.query(`SELECT count(*)::int AS n FROM lines WHERE status = 'published'`)).rows[0]
+        .n;
       expect((await meili.index(indexUid(prefix, 'lines')).getStats()).numberOfDocuments).toBe(published);
     } finally {
       await target.end();
@@ -132,9 +150,15 @@ describe('backup and restore', () => {
     cpSync(backupDir(), damaged, { recursive: true });
     appendFileSync(path.join(damaged, 'tables', 'audit_events.copy'), '999\tmallory\n');
     const url = await newDatabase();
-    const run = cli('restore', damaged, { DATABASE_URL: url, DATA_DIR: path.join(work, 'd2'), MEILI_INDEX_PREFIX: uniqueIndexPrefix() });
+    const run = cli('restore', damaged, {
+      DATABASE_URL: url,
+      DATA_DIR: path.join(work, 'd2'),
+      MEILI_INDEX_PREFIX: uniqueIndexPrefix(),
+    });
     expect(run.status).toBe(1);
-    expect(run.stderr).toMatch(/does not match its manifest:\n\s+tables\/audit_events\.copy: \d+ bytes, the manifest says \d+/);
+    expect(run.stderr).toMatch(
+      /does not match its manifest:\n\s+tables\/audit_events\.copy: \d+ bytes, the manifest says \d+/,
+    );
     const target = createPool(url, { max: 1 });
     expect(await tablesOf(target), 'nothing was written').toEqual([]);
     await target.end();
@@ -155,7 +179,13 @@ describe('backup and restore', () => {
     expect(failed.stderr).toContain('table lines: columns colour of the backup do not exist');
     const target = createPool(url, { max: 1 });
     expect(await tablesOf(target)).toEqual([]);
-    expect((await target.query(`SELECT count(*)::int AS n FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'public'`)).rows[0].n).toBe(0);
+    expect(
+      (
+        await target.query(
+          `SELECT count(*)::int AS n FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'public'`,
+        )
+      ).rows[0].n,
+    ).toBe(0);
     await target.end();
     const run = cli('restore', backupDir(), env);
     expect(run.status, run.stderr).toBe(0);

@@ -66,14 +66,20 @@ describe('clinical products', () => {
   });
 
   test('a trial number given for two different products is shown for neither', async () => {
-    const { rows } = await t.pool.query(`SELECT trial_id FROM clinical_products WHERE trial_id IS NOT NULL GROUP BY 1 HAVING count(DISTINCT product) > 1`);
+    const { rows } = await t.pool.query(
+      `SELECT trial_id FROM clinical_products WHERE trial_id IS NOT NULL GROUP BY 1 HAVING count(DISTINCT product) > 1`,
+    );
     expect(rows.length).toBeGreaterThan(0);
     const all = await listClinicalProducts(t.db, {});
     for (const { trial_id } of rows) {
       expect(all.filter((p) => p.trialId === trial_id)).toEqual([]);
     }
     expect(all.filter((p) => p.trialIdShared).length).toBe(
-      (await t.pool.query(`SELECT count(*)::int AS n FROM clinical_products WHERE trial_id = ANY($1)`, [rows.map((r) => r.trial_id)])).rows[0].n,
+      (
+        await t.pool.query(`SELECT count(*)::int AS n FROM clinical_products WHERE trial_id = ANY($1)`, [
+          rows.map((r) => r.trial_id),
+        ])
+      ).rows[0].n,
     );
     const ids = all.map((p) => p.trialId).filter(Boolean);
     expect(new Set(ids).size, 'every trial number shown belongs to one product').toBe(ids.length);

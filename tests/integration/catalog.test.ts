@@ -20,7 +20,8 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(async () => t?.close());
 
-const sqlRows = async <T = Record<string, unknown>>(text: string, values: unknown[] = []) => (await t.pool.query(text, values)).rows as T[];
+const sqlRows = async <T = Record<string, unknown>>(text: string, values: unknown[] = []) =>
+  (await t.pool.query(text, values)).rows as T[];
 const sqlCount = async (text: string) => (await sqlRows<{ n: number }>(text))[0]!.n;
 
 /** Hides a line for the duration of one test. */
@@ -90,20 +91,44 @@ describe('the line page', () => {
     expect(page).toBeDefined();
     expect(page!.synonyms).toContain('PD iPSC demo 1');
     expect(page!.demo).toBe(true);
-    expect(Object.keys(page!.donor!).sort(), 'a summary: no code, no id').toEqual(['ageBand', 'ethnicity', 'hla', 'sex']);
+    expect(Object.keys(page!.donor!).sort(), 'a summary: no code, no id').toEqual([
+      'ageBand',
+      'ethnicity',
+      'hla',
+      'sex',
+    ]);
     expect(page!.donor).toMatchObject({ sex: 'male', ageBand: '60-64' });
-    expect((await getLinePage(t.db, 'DEMOi002-A'))!.donor).toEqual({ sex: 'female', ageBand: '50-54', ethnicity: 'Han Chinese', hla: null });
-    expect(page!.diseases).toEqual([{ name: 'Parkinson disease', nameZh: '帕金森病', ontologyId: 'MONDO:0005180', note: 'SNCA A53T carrier' }]);
-    expect(page!.modifications).toEqual([{ type: 'variant', gene: 'SNCA', variant: 'NM_000345.4:c.157G>A (p.Ala53Thr)', zygosity: 'heterozygous' }]);
+    expect((await getLinePage(t.db, 'DEMOi002-A'))!.donor).toEqual({
+      sex: 'female',
+      ageBand: '50-54',
+      ethnicity: 'Han Chinese',
+      hla: null,
+    });
+    expect(page!.diseases).toEqual([
+      { name: 'Parkinson disease', nameZh: '帕金森病', ontologyId: 'MONDO:0005180', note: 'SNCA A53T carrier' },
+    ]);
+    expect(page!.modifications).toEqual([
+      { type: 'variant', gene: 'SNCA', variant: 'NM_000345.4:c.157G>A (p.Ala53Thr)', zygosity: 'heterozygous' },
+    ]);
     expect(JSON.stringify(page), 'the donor code never leaves the database').not.toContain('D-PD-0001');
     expect(page!.batches.length).toBeGreaterThan(0);
     expect(page!.batches[0]!.qc.length).toBeGreaterThan(0);
 
     const wa09 = await getLinePage(t.db, 'WAe009-A');
-    expect(wa09!.identifiers).toContainEqual({ source: 'hPSCreg', value: 'WAe009-A', url: 'https://hpscreg.eu/cell-line/WAe009-A' });
-    expect(wa09!.identifiers).toContainEqual({ source: 'Cellosaurus', value: 'CVCL_9773', url: 'https://www.cellosaurus.org/CVCL_9773' });
+    expect(wa09!.identifiers).toContainEqual({
+      source: 'hPSCreg',
+      value: 'WAe009-A',
+      url: 'https://hpscreg.eu/cell-line/WAe009-A',
+    });
+    expect(wa09!.identifiers).toContainEqual({
+      source: 'Cellosaurus',
+      value: 'CVCL_9773',
+      url: 'https://www.cellosaurus.org/CVCL_9773',
+    });
     expect(wa09!.identifiers).toContainEqual({ source: 'WiCell', value: 'WA09', url: undefined });
-    expect(wa09!.publications).toEqual([{ reference: 'PMID:9804556', title: null, url: 'https://pubmed.ncbi.nlm.nih.gov/9804556/' }]);
+    expect(wa09!.publications).toEqual([
+      { reference: 'PMID:9804556', title: null, url: 'https://pubmed.ncbi.nlm.nih.gov/9804556/' },
+    ]);
     expect(wa09!.dataSource).toMatch(/hPSCreg and Cellosaurus/);
   });
 
@@ -112,7 +137,9 @@ describe('the line page', () => {
     expect(pd.basis).toBe('disease');
     expect(pd.items.length).toBeGreaterThan(0);
     expect(pd.items.every((p) => /parkinson/i.test(p.indication))).toBe(true);
-    const pdTotal = await sqlCount(`SELECT count(*)::int AS n FROM clinical_products WHERE indication ILIKE '%parkinson%'`);
+    const pdTotal = await sqlCount(
+      `SELECT count(*)::int AS n FROM clinical_products WHERE indication ILIKE '%parkinson%'`,
+    );
     expect(pd.total).toBe(pdTotal);
     expect(['hiPSC', 'iPSC', 'CiPSC'], 'iPSC-sourced products are listed first').toContain(pd.items[0]!.sourceCellType);
 
@@ -143,7 +170,8 @@ describe('the batch page', () => {
 
 describe('catalog statistics', () => {
   test('agree with counts taken straight from SQL, and ignore hidden lines', async () => {
-    const asMap = (rows: { key: string | null; count: number }[]) => Object.fromEntries(rows.map((r) => [r.key ?? '(none)', r.count]));
+    const asMap = (rows: { key: string | null; count: number }[]) =>
+      Object.fromEntries(rows.map((r) => [r.key ?? '(none)', r.count]));
     const check = async () => {
       const stats = await getCatalogStatistics(t.db);
       const lines = await sqlCount(`SELECT count(*)::int AS n FROM lines WHERE status = 'published'`);
@@ -197,7 +225,19 @@ describe('public JSON', () => {
     value && typeof value === 'object'
       ? Object.entries(value).flatMap(([k, v]) => [...(Array.isArray(value) ? [] : [k]), ...keysOf(v)])
       : [];
-  const staffOnly = ['storageLocation', 'storage_location', 'code', 'donorId', 'record', 'recordDigest', 'record_digest', 'qcDigest', 'status', 'vialsReserved', 'vialsShipped'];
+  const staffOnly = [
+    'storageLocation',
+    'storage_location',
+    'code',
+    'donorId',
+    'record',
+    'recordDigest',
+    'record_digest',
+    'qcDigest',
+    'status',
+    'vialsReserved',
+    'vialsShipped',
+  ];
 
   test('line and batch JSON carry no staff-only field or value', async () => {
     const secrets = await sqlRows<{ code: string; storage_location: string; record_digest: string }>(
@@ -211,27 +251,57 @@ describe('public JSON', () => {
       const text = JSON.stringify(json);
       for (const value of Object.values(secrets[0]!)) expect(text).not.toContain(value);
     }
-    expect(line).toMatchObject({ name: 'DEMOi001-A', url: 'https://cells.example.org/lines/DEMOi001-A', demo: true, donor: { sex: 'male' } });
-    expect(batch.line).toEqual({ name: 'DEMOi001-A', category: 'ipsc', demo: true, url: 'https://cells.example.org/lines/DEMOi001-A' });
+    expect(line).toMatchObject({
+      name: 'DEMOi001-A',
+      url: 'https://cells.example.org/lines/DEMOi001-A',
+      demo: true,
+      donor: { sex: 'male' },
+    });
+    expect(batch.line).toEqual({
+      name: 'DEMOi001-A',
+      category: 'ipsc',
+      demo: true,
+      url: 'https://cells.example.org/lines/DEMOi001-A',
+    });
     expect(batch.qc.length).toBeGreaterThan(0);
   });
 
   test('the API answers a variant with a 308 to the standard name and an unknown name with a JSON 404', async () => {
-    const moved = recordResponse(await locateLine(t.db, 'WA09'), (to) => `/api/v1/lines/${to}`, () => ({}));
+    const moved = recordResponse(
+      await locateLine(t.db, 'WA09'),
+      (to) => `/api/v1/lines/${to}`,
+      () => ({}),
+    );
     expect(moved.status).toBe(308);
     expect(moved.headers.get('location')).toBe('/api/v1/lines/WAe009-A');
-    const missing = recordResponse(await locateLine(t.db, 'nope'), (to) => to, () => ({}));
+    const missing = recordResponse(
+      await locateLine(t.db, 'nope'),
+      (to) => to,
+      () => ({}),
+    );
     expect(missing.status).toBe(404);
     expect(await missing.json()).toMatchObject({ error: 'not_found', message: expect.any(String) });
   });
 
   test('the JSON-LD is valid JSON, names the line and cannot close its script element', async () => {
     const page = (await getLinePage(t.db, 'WAe009-A'))!;
-    const text = lineJsonLd({ ...page, synonyms: [...page.synonyms, '</script><script>alert(1)</script>'] }, 'https://cells.example.org');
+    const text = lineJsonLd(
+      { ...page, synonyms: [...page.synonyms, '</script><script>alert(1)</script>'] },
+      'https://cells.example.org',
+    );
     expect(text).not.toContain('</script>');
     const data = JSON.parse(text);
-    expect(data).toMatchObject({ '@context': 'https://schema.org', name: 'WAe009-A', url: 'https://cells.example.org/lines/WAe009-A' });
+    expect(data).toMatchObject({
+      '@context': 'https://schema.org',
+      name: 'WAe009-A',
+      url: 'https://cells.example.org/lines/WAe009-A',
+    });
     expect(data.alternateName).toContain('WA09');
-    expect(data.identifier).toContainEqual({ '@type': 'PropertyValue', propertyID: 'Cellosaurus', value: 'CVCL_9773', url: 'https://www.cellosaurus.org/CVCL_9773' });
+    expect(data.identifier).toContainEqual({
+      '@type': 'PropertyValue',
+      propertyID: 'Cellosaurus',
+      value: 'CVCL_9773',
+      url: 'https://www.cellosaurus.org/CVCL_9773',
+    });
   });
 });

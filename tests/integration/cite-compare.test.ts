@@ -39,7 +39,9 @@ describe('cite this line', () => {
   });
 
   test('a line without an RRID is cited by name and address only', async () => {
-    const { rows } = await t.pool.query(`SELECT name FROM lines l WHERE status = 'published' AND NOT EXISTS (SELECT 1 FROM line_identifiers i WHERE i.line_id = l.id AND (i.source = 'RRID' OR i.value ILIKE 'CVCL\\_%')) LIMIT 1`);
+    const { rows } = await t.pool.query(
+      `SELECT name FROM lines l WHERE status = 'published' AND NOT EXISTS (SELECT 1 FROM line_identifiers i WHERE i.line_id = l.id AND (i.source = 'RRID' OR i.value ILIKE 'CVCL\\_%')) LIMIT 1`,
+    );
     const c = citeLine((await getLinePage(t.db, rows[0].name))!, 'https://x.org', day);
     expect(c.rrid).toBeNull();
     expect(c.text).not.toContain('RRID');
@@ -49,7 +51,9 @@ describe('cite this line', () => {
 
 describe('compare', () => {
   test('names, synonyms and identifiers resolve to lines; unknown names are reported; repeats count once', async () => {
-    const { names } = parseCompareQuery(new URLSearchParams('lines=WAe009-A&lines=WA01&lines=CVCL_9773&lines=no-such-line'));
+    const { names } = parseCompareQuery(
+      new URLSearchParams('lines=WAe009-A&lines=WA01&lines=CVCL_9773&lines=no-such-line'),
+    );
     const c = await compareLines(t.db, names);
     expect(c.lines.map((l) => l.name)).toEqual(['WAe009-A', 'WAe001-A']);
     expect(c.unknown).toEqual(['no-such-line']);

@@ -59,17 +59,30 @@ async function asApp(statement: string): Promise<string> {
 
 describe('the app role', () => {
   test('is neither a superuser nor the owner of any table', async () => {
-    const { rows } = await app.query(`SELECT rolsuper, rolcreaterole, rolbypassrls FROM pg_roles WHERE rolname = current_user`);
+    const { rows } = await app.query(
+      `SELECT rolsuper, rolcreaterole, rolbypassrls FROM pg_roles WHERE rolname = current_user`,
+    );
     expect(rows[0]).toEqual({ rolsuper: false, rolcreaterole: false, rolbypassrls: false });
-    const owned = await app.query(`SELECT count(*)::int AS n FROM pg_class WHERE relowner = (SELECT oid FROM pg_roles WHERE rolname = current_user)`);
+    const owned = await app.query(
+      `SELECT count(*)::int AS n FROM pg_class WHERE relowner = (SELECT oid FROM pg_roles WHERE rolname = current_user)`,
+    );
     expect(owned.rows[0].n).toBe(0);
   });
 
   test('appends to the audit trail and the stock ledger, and reads them', async () => {
     const account = await makeAccount(t.db, 'requester');
-    await appDb.transaction((tx) => recordAudit(tx, { actor: 'test', action: 'account.profile_updated', entityType: 'account', entityId: account.id }));
+    await appDb.transaction((tx) =>
+      recordAudit(tx, {
+        actor: 'test',
+        action: 'account.profile_updated',
+        entityType: 'account',
+        entityId: account.id,
+      }),
+    );
     const { rows } = await app.query(`SELECT id FROM batches WHERE number = 'RB-001'`);
-    const moved = await appDb.transaction((tx) => moveStock(tx, { batchId: rows[0].id, kind: 'reserved', quantity: 2, actor: 'test', reason: 'role test' }));
+    const moved = await appDb.transaction((tx) =>
+      moveStock(tx, { batchId: rows[0].id, kind: 'reserved', quantity: 2, actor: 'test', reason: 'role test' }),
+    );
     expect(moved.ok).toBe(true);
     expect(await verifyAuditChain(appDb)).toMatchObject({ ok: true });
   });
@@ -98,12 +111,25 @@ describe('the app role', () => {
 
   test('cannot fork the audit chain by naming an older event as the tail (the setting the triggers once trusted)', async () => {
     const account = await makeAccount(t.db, 'requester');
-    for (let i = 0; i < 3; i++) await appDb.transaction((tx) => recordAudit(tx, { actor: 'test', action: 'account.profile_updated', entityType: 'account', entityId: account.id }));
+    for (let i = 0; i < 3; i++)
+      await appDb.transaction((tx) =>
+        recordAudit(tx, {
+          actor: 'test',
+          action: 'account.profile_updated',
+          entityType: 'account',
+          entityId: account.id,
+        }),
+      );
     const older = await app.query<{ hash: string }>(`SELECT hash FROM audit_events ORDER BY id DESC OFFSET 2 LIMIT 1`);
     const head = await app.query<{ hash: string }>(`SELECT hash FROM audit_chain_head`);
     await appDb.transaction(async (tx) => {
       await tx.execute(sql`SELECT set_config('audit.chain_tail', ${older.rows[0]!.hash}, true)`);
-      await recordAudit(tx, { actor: 'test', action: 'account.profile_updated', entityType: 'account', entityId: account.id });
+      await recordAudit(tx, {
+        actor: 'test',
+        action: 'account.profile_updated',
+        entityType: 'account',
+        entityId: account.id,
+      });
     });
     const last = await app.query<{ prev_hash: string }>(`SELECT prev_hash FROM audit_events ORDER BY id DESC LIMIT 1`);
     expect(last.rows[0]!.prev_hash, 'the new event follows the real head').toBe(head.rows[0]!.hash);
@@ -111,17 +137,26 @@ describe('the app role', () => {
   });
 
   test('a temporary table named like a real one cannot stand in for it in a trigger: a stock movement still moves the counters', async () => {
-    const { rows } = await app.query<{ id: number; vials_available: number }>(`SELECT id, vials_available FROM batches WHERE number = 'RB-001'`);
+    const { rows } = await app.query<{ id: number; vials_available: number }>(
+      `SELECT id, vials_available FROM batches WHERE number = 'RB-001'`,
+    );
     const client = await app.connect();
     try {
       await client.query('BEGIN');
-      await client.query('CREATE TEMP TABLE batches (id int, vials_total int, vials_available int, vials_reserved int, vials_shipped int, updated_at timestamptz) ON COMMIT DROP');
-      await client.query(`INSERT INTO stock_movements (batch_id, kind, quantity, actor, reason) VALUES ($1, 'reserved', 1, 'test', 'temporary table')`, [rows[0]!.id]);
+      await client.query(
+        'CREATE TEMP TABLE batches (id int, vials_total int, vials_available int, vials_reserved int, vials_shipped int, updated_at timestamptz) ON COMMIT DROP',
+      );
+      await client.query(
+        `INSERT INTO stock_movements (batch_id, kind, quantity, actor, reason) VALUES ($1, 'reserved', 1, 'test', 'temporary table')`,
+        [rows[0]!.id],
+      );
       await client.query('COMMIT');
     } finally {
       client.release();
     }
-    const after = await app.query<{ vials_available: number }>(`SELECT vials_available FROM batches WHERE id = $1`, [rows[0]!.id]);
+    const after = await app.query<{ vials_available: number }>(`SELECT vials_available FROM batches WHERE id = $1`, [
+      rows[0]!.id,
+    ]);
     expect(after.rows[0]!.vials_available).toBe(rows[0]!.vials_available - 1);
   });
 

@@ -47,7 +47,12 @@ beforeAll(async () => {
   await ensureSearchIndexes(search, '');
   await drainAll({ pool, meili: search, prefix: '' });
   // Traffic from one address far beyond the public API's budget: the limit is not what this file tests.
-  server = await startPortalServer({ DATABASE_URL: pgServer.url, MEILI_URL: meili.url, MEILI_MASTER_KEY: meili.masterKey, API_RATE_LIMIT: '1000000' });
+  server = await startPortalServer({
+    DATABASE_URL: pgServer.url,
+    MEILI_URL: meili.url,
+    MEILI_MASTER_KEY: meili.masterKey,
+    API_RATE_LIMIT: '1000000',
+  });
 }, 120_000);
 
 afterAll(async () => {
@@ -75,19 +80,34 @@ describe('an import killed mid-file', () => {
     const file = path.join(dataDir, 'big.tsv');
     writeFileSync(file, syntheticFiles(from, from + count).lines);
     const names = Array.from({ length: count }, (_, i) => syntheticLine(from + i).cells.name);
-    const inFile = async () => (await pool.query(`SELECT count(*)::int AS n FROM lines WHERE name = ANY($1::text[])`, [names])).rows[0].n as number;
+    const inFile = async () =>
+      (await pool.query(`SELECT count(*)::int AS n FROM lines WHERE name = ANY($1::text[])`, [names])).rows[0]
+        .n as number;
     const env = { ...process.env, DATABASE_URL: pgServer.url };
 
     const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/import.ts', file], { env, stdio: 'ignore' });
     const exited = new Promise((r) => child.once('exit', r));
     // Kill it while its writes are on the server: one of the importer's bulk (unnest) writes is running.
     const writing = async () =>
-      (await pool.query(`SELECT 1 FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND datname = current_database() AND state = 'active' AND query ~* '^\\s*(insert|update|with)' AND query ~* 'unnest'`)).rowCount! > 0;
+      (
+        await pool.query(
+          `SELECT 1 FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND datname = current_database() AND state = 'active' AND query ~* '^\\s*(insert|update|with)' AND query ~* 'unnest'`,
+        )
+      ).rowCount! > 0;
     await until('the import to start writing', writing, 60_000);
     child.kill('SIGKILL');
     await exited;
     // The server rolls the transaction back once it notices its client is gone.
-    await until('the killed import to leave the server', async () => (await pool.query(`SELECT 1 FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND datname = current_database() AND application_name = 'stem-cell-portal' AND backend_type = 'client backend' AND query !~* 'pg_stat_activity' AND state <> 'idle'`)).rowCount === 0, 30_000);
+    await until(
+      'the killed import to leave the server',
+      async () =>
+        (
+          await pool.query(
+            `SELECT 1 FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND datname = current_database() AND application_name = 'stem-cell-portal' AND backend_type = 'client backend' AND query !~* 'pg_stat_activity' AND state <> 'idle'`,
+          )
+        ).rowCount === 0,
+      30_000,
+    );
     expect(await inFile(), 'a killed import writes nothing').toBe(0);
 
     const whole = spawn(process.execPath, ['--import', 'tsx', 'scripts/import.ts', file], { env, stdio: 'ignore' });
@@ -114,7 +134,10 @@ describe('Meilisearch killed while catalog edits and request events are written'
       // One edit: a changed line and a new one, through the importer (audit, outbox, one transaction).
       const changed = { ...syntheticLine(k).cells, availability: k % 2 ? 'restricted' : 'not available' };
       const added = syntheticLine(20_000 + k).cells;
-      const report = await importText(pool, `edit-${k}.tsv`, `${header}\n${row(changed)}\n${row(added)}\n`, { format: 'tsv', actor: 'faults' });
+      const report = await importText(pool, `edit-${k}.tsv`, `${header}\n${row(changed)}\n${row(added)}\n`, {
+        format: 'tsv',
+        actor: 'faults',
+      });
       expect(report.problems.map((p) => formatProblem(report.file, p))).toEqual([]);
       if (k === 10) {
         meili.process.kill('SIGKILL');
@@ -139,24 +162,43 @@ describe('Meilisearch killed while catalog edits and request events are written'
     const index = search.index(indexUid('', LINES));
     const documents = new Map<number, string>();
     for (let offset = 0; ; offset += 1_000) {
-      const page = await index.getDocuments<{ id: number; availability: string }>({ fields: ['id', 'availability'], limit: 1_000, offset });
+      const page = await index.getDocuments<{ id: number; availability: string }>({
+        fields: ['id', 'availability'],
+        limit: 1_000,
+        offset,
+      });
       for (const d of page.results) documents.set(d.id, d.availability);
       if (page.results.length < 1_000) break;
     }
     // What the database says now, through the same mapping the sync uses (availability is derived from the stock).
     const { rows: ids } = await pool.query<{ id: number }>(`SELECT id FROM lines WHERE status = 'published'`);
     const client = await pool.connect();
-    const expected = await loadLineDocuments(client, ids.map((r) => r.id)).finally(() => client.release());
+    const expected = await loadLineDocuments(
+      client,
+      ids.map((r) => r.id),
+    ).finally(() => client.release());
     expect(documents.size).toBe(expected.documents.length);
-    expect(Object.fromEntries(documents)).toEqual(Object.fromEntries(expected.documents.map((d) => [d.id, d.availability])));
+    expect(Object.fromEntries(documents)).toEqual(
+      Object.fromEntries(expected.documents.map((d) => [d.id, d.availability])),
+    );
     // The batch the requests reserved from: its document shows what the ledger leaves available.
-    const { rows: batchRows } = await pool.query<{ id: number; vials_available: number }>(`SELECT id, vials_available FROM batches WHERE number = 'FAULT-B-1'`);
+    const { rows: batchRows } = await pool.query<{ id: number; vials_available: number }>(
+      `SELECT id, vials_available FROM batches WHERE number = 'FAULT-B-1'`,
+    );
     expect(batchRows[0]!.vials_available, 'every reservation reached the ledger').toBe(100 - 2 * requestIds.length);
-    const batchDoc = await search.index(indexUid('', BATCHES)).getDocument<{ vials_available: number }>(batchRows[0]!.id);
+    const batchDoc = await search
+      .index(indexUid('', BATCHES))
+      .getDocument<{ vials_available: number }>(batchRows[0]!.id);
     expect(batchDoc.vials_available, 'search shows the stock after the outage').toBe(batchRows[0]!.vials_available);
-    const events = await pool.query(`SELECT count(*)::int AS n FROM request_events WHERE request_id = ANY($1)`, [requestIds]);
-    expect(events.rows[0].n, 'request events written during the outage are all there').toBeGreaterThanOrEqual(requestIds.length * 5);
-    const hits = await fetch(`${server.url}/api/v1/search?q=${encodeURIComponent(syntheticLine(20_000 + EDITS - 1).cells.name!)}`);
+    const events = await pool.query(`SELECT count(*)::int AS n FROM request_events WHERE request_id = ANY($1)`, [
+      requestIds,
+    ]);
+    expect(events.rows[0].n, 'request events written during the outage are all there').toBeGreaterThanOrEqual(
+      requestIds.length * 5,
+    );
+    const hits = await fetch(
+      `${server.url}/api/v1/search?q=${encodeURIComponent(syntheticLine(20_000 + EDITS - 1).cells.name!)}`,
+    );
     expect((await hits.json()).hits[0].name).toBe(syntheticLine(20_000 + EDITS - 1).cells.name);
   }, 150_000);
 });
@@ -164,7 +206,12 @@ describe('Meilisearch killed while catalog edits and request events are written'
 describe('PostgreSQL stopped under traffic', () => {
   test('answers turn into 503s, never 500s or dropped connections, and come back to 200 by themselves', async () => {
     const name = syntheticLine(1).cells.name!;
-    const paths = [`/lines/${encodeURIComponent(name)}`, `/api/v1/lines/${encodeURIComponent(name)}`, '/statistics', '/api/v1/search?q=ipsc'];
+    const paths = [
+      `/lines/${encodeURIComponent(name)}`,
+      `/api/v1/lines/${encodeURIComponent(name)}`,
+      '/statistics',
+      '/api/v1/search?q=ipsc',
+    ];
     const seen: { at: number; path: string; status: number | string }[] = [];
     let running = true;
     const client = async (offset: number) => {
@@ -189,7 +236,11 @@ describe('PostgreSQL stopped under traffic', () => {
     pgServer = await startEmbeddedPostgres({ dataDir, port: pgServer.port });
     const restartedAt = Date.now();
     const lastAfterRestart = () => seen.filter((s) => s.at > restartedAt).slice(-20);
-    await until('200s again', async () => lastAfterRestart().length === 20 && lastAfterRestart().every((s) => s.status === 200), 60_000).catch((error: Error) => {
+    await until(
+      '200s again',
+      async () => lastAfterRestart().length === 20 && lastAfterRestart().every((s) => s.status === 200),
+      60_000,
+    ).catch((error: Error) => {
       throw new Error(`${error.message}\nlast answers: ${JSON.stringify(seen.slice(-12))}`);
     });
     running = false;
@@ -197,10 +248,21 @@ describe('PostgreSQL stopped under traffic', () => {
     pool = createPool(pgServer.url, { max: 3 });
 
     const statuses = new Set(seen.map((s) => s.status));
-    expect([...statuses].sort(), `only 200 and 503; others: ${JSON.stringify(seen.filter((s) => s.status !== 200 && s.status !== 503).slice(0, 5))}\n${server.output().split('\n').filter((l) => /"status":500|error/i.test(l)).slice(0, 8).join('\n')}`).toEqual([200, 503]);
+    expect(
+      [...statuses].sort(),
+      `only 200 and 503; others: ${JSON.stringify(seen.filter((s) => s.status !== 200 && s.status !== 503).slice(0, 5))}\n${server
+        .output()
+        .split('\n')
+        .filter((l) => /"status":500|error/i.test(l))
+        .slice(0, 8)
+        .join('\n')}`,
+    ).toEqual([200, 503]);
     expect(seen.filter((s) => s.at < stoppedAt && s.status === 200).length).toBeGreaterThan(10);
     const during = seen.filter((s) => s.at > stoppedAt + 500 && s.at < restarting);
     expect(during.length).toBeGreaterThan(10);
-    expect(during.filter((s) => s.path !== '/api/v1/search?q=ipsc' && s.status !== 503), 'pages and API that need PostgreSQL say 503').toEqual([]);
+    expect(
+      during.filter((s) => s.path !== '/api/v1/search?q=ipsc' && s.status !== 503),
+      'pages and API that need PostgreSQL say 503',
+    ).toEqual([]);
   }, 120_000);
 });

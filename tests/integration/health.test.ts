@@ -16,7 +16,12 @@ beforeAll(async () => {
   dataDir = mkdtempSync(path.join(os.tmpdir(), 'portal-health-'));
   meili = await startEmbeddedMeilisearch({ dataDir });
   database = await useTestDatabase();
-  server = await startPortalServer({ DATABASE_URL: database.appUrl, MEILI_URL: meili.url, MEILI_MASTER_KEY: meili.masterKey, DATA_DIR: dataDir });
+  server = await startPortalServer({
+    DATABASE_URL: database.appUrl,
+    MEILI_URL: meili.url,
+    MEILI_MASTER_KEY: meili.masterKey,
+    DATA_DIR: dataDir,
+  });
 });
 
 afterAll(async () => {
@@ -71,8 +76,12 @@ describe('GET /api/health', () => {
     expect(quiet.body).toMatchObject({ outbox: { search_lag_s: null, mail_lag_s: null }, audit_anchor_age_s: null });
 
     // Rows the workers will not claim yet (next attempt in an hour), queued 30 s and 90 s ago.
-    await database.pool.query(`INSERT INTO search_outbox (entity_type, entity_id, op, created_at, next_attempt_at) VALUES ('line', '999', 'upsert', now() - interval '30 seconds', now() + interval '1 hour')`);
-    await database.pool.query(`INSERT INTO mail_outbox ("to", subject, body, created_at, next_attempt_at) VALUES ('a@example.org', 's', 'b', now() - interval '90 seconds', now() + interval '1 hour')`);
+    await database.pool.query(
+      `INSERT INTO search_outbox (entity_type, entity_id, op, created_at, next_attempt_at) VALUES ('line', '999', 'upsert', now() - interval '30 seconds', now() + interval '1 hour')`,
+    );
+    await database.pool.query(
+      `INSERT INTO mail_outbox ("to", subject, body, created_at, next_attempt_at) VALUES ('a@example.org', 's', 'b', now() - interval '90 seconds', now() + interval '1 hour')`,
+    );
     const anchors = path.join(dataDir, 'audit-anchors.jsonl');
     writeFileSync(anchors, '{"anchor":1}\n');
     const twoMinutesAgo = new Date(Date.now() - 120_000);

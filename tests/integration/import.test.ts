@@ -15,11 +15,22 @@ beforeAll(async () => {
 afterAll(async () => t?.close());
 
 const realLines = demoFiles[0]!;
-const count = async (table: string) => (await t.pool.query(`SELECT count(*)::int AS n FROM ${table}`)).rows[0].n as number;
+const count = async (table: string) =>
+  (await t.pool.query(`SELECT count(*)::int AS n FROM ${table}`)).rows[0].n as number;
 
 /** Everything an import could touch, to prove a rejected file touched nothing. */
 async function snapshot() {
-  const tables = ['lines', 'line_synonyms', 'line_identifiers', 'donors', 'diseases', 'batches', 'qc_results', 'audit_events', 'search_outbox'];
+  const tables = [
+    'lines',
+    'line_synonyms',
+    'line_identifiers',
+    'donors',
+    'diseases',
+    'batches',
+    'qc_results',
+    'audit_events',
+    'search_outbox',
+  ];
   return Object.fromEntries(await Promise.all(tables.map(async (name) => [name, await count(name)])));
 }
 
@@ -54,8 +65,12 @@ describe('importing the real lines (canonical TSV)', () => {
     const bbs = await t.pool.query(
       `SELECT d.name_en, d.name_zh, ld.note FROM line_diseases ld JOIN diseases d ON d.id = ld.disease_id JOIN lines l ON l.id = ld.line_id WHERE l.name = 'HPSI1013i-aetc_1'`,
     );
-    expect(bbs.rows).toEqual([{ name_en: 'Bardet-Biedl syndrome', name_zh: '巴尔得-别德尔综合征', note: 'c.1169T>G/p.Met390Arg missense' }]);
-    const allen = await t.pool.query(`SELECT type, gene, zygosity FROM genetic_modifications m JOIN lines l ON l.id = m.line_id WHERE l.name = 'AICS-0097'`);
+    expect(bbs.rows).toEqual([
+      { name_en: 'Bardet-Biedl syndrome', name_zh: '巴尔得-别德尔综合征', note: 'c.1169T>G/p.Met390Arg missense' },
+    ]);
+    const allen = await t.pool.query(
+      `SELECT type, gene, zygosity FROM genetic_modifications m JOIN lines l ON l.id = m.line_id WHERE l.name = 'AICS-0097'`,
+    );
     expect(allen.rows).toEqual([{ type: 'knock-in', gene: 'MYH7', zygosity: 'heterozygous' }]);
   });
 
@@ -63,11 +78,24 @@ describe('importing the real lines (canonical TSV)', () => {
     const text = `name\tcategory\tavailability\tsynonyms\nHPSI1113i-eofe_1\tipsc\trestricted\teofe_1\n`;
     const report = await importText(t.pool, 'edit.tsv', text, { actor: 'test:curator' });
     expect(report.counts).toMatchObject({ updated: 1, inserted: 0 });
-    const { rows } = await t.pool.query(`SELECT id, availability, entry_version FROM lines WHERE name = 'HPSI1113i-eofe_1'`);
+    const { rows } = await t.pool.query(
+      `SELECT id, availability, entry_version FROM lines WHERE name = 'HPSI1113i-eofe_1'`,
+    );
     expect(rows[0]).toMatchObject({ availability: 'restricted', entry_version: 2 });
-    const audit = await t.pool.query(`SELECT actor, action, before->>'availability' AS was, after->>'availability' AS now FROM audit_events WHERE entity_type = 'line' AND entity_id = $1 ORDER BY id DESC LIMIT 1`, [String(rows[0].id)]);
-    expect(audit.rows[0]).toEqual({ actor: 'test:curator', action: 'line.updated', was: 'available', now: 'restricted' });
-    const outbox = await t.pool.query(`SELECT op FROM search_outbox WHERE entity_type = 'line' AND entity_id = $1 AND processed_at IS NULL`, [String(rows[0].id)]);
+    const audit = await t.pool.query(
+      `SELECT actor, action, before->>'availability' AS was, after->>'availability' AS now FROM audit_events WHERE entity_type = 'line' AND entity_id = $1 ORDER BY id DESC LIMIT 1`,
+      [String(rows[0].id)],
+    );
+    expect(audit.rows[0]).toEqual({
+      actor: 'test:curator',
+      action: 'line.updated',
+      was: 'available',
+      now: 'restricted',
+    });
+    const outbox = await t.pool.query(
+      `SELECT op FROM search_outbox WHERE entity_type = 'line' AND entity_id = $1 AND processed_at IS NULL`,
+      [String(rows[0].id)],
+    );
     expect(outbox.rows.length, 'the change is queued for search').toBeGreaterThan(0);
   });
 
@@ -104,7 +132,10 @@ describe('a file with bad rows', () => {
     expect(bad.status).toBe(1);
     expect(bad.stderr).toContain(`${file}:3: category: unknown category "neuron"`);
     expect(bad.stderr).toContain('nothing was imported');
-    const usage = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/import.ts', file, '--format', 'xml'], { env, encoding: 'utf8' });
+    const usage = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/import.ts', file, '--format', 'xml'], {
+      env,
+      encoding: 'utf8',
+    });
     expect(usage.status).toBe(2);
     const missing = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/import.ts'], { env, encoding: 'utf8' });
     expect(missing.status).toBe(2);
@@ -112,9 +143,13 @@ describe('a file with bad rows', () => {
 
   test('unknown columns, bad references and broken CSV quoting are reported by line too', async () => {
     const unknown = await importText(t.pool, 'x.csv', 'name,category,colour\nCOLi001-A,ipsc,red\n');
-    expect(unknown.problems.map((p) => `${p.line}: ${p.field}: ${p.message}`)).toEqual(['1: colour: unknown column for a lines file (see docs/import-format.md)']);
+    expect(unknown.problems.map((p) => `${p.line}: ${p.field}: ${p.message}`)).toEqual([
+      '1: colour: unknown column for a lines file (see docs/import-format.md)',
+    ]);
     const unclosed = await importText(t.pool, 'x.csv', 'name,category\nOKi001-A,ipsc\n"UNCLOSEDi001-A,ipsc\n');
-    expect(unclosed.problems.map((p) => `${p.line}: ${p.field}: ${p.message}`)).toEqual(['3: csv: unterminated quoted cell']);
+    expect(unclosed.problems.map((p) => `${p.line}: ${p.field}: ${p.message}`)).toEqual([
+      '3: csv: unterminated quoted cell',
+    ]);
     const batches = 'batch_number,line,type,grade,vials_total,vials_available\nB-1,NOSUCHLINE,master,research,5,9\n';
     const r2 = await importText(t.pool, 'b.csv', batches);
     expect(r2.problems.map((p) => `${p.line}: ${p.field}: ${p.message}`)).toEqual([
@@ -127,27 +162,54 @@ describe('a file with bad rows', () => {
 
 describe('batches with QC results (JSON)', () => {
   test('import with their QC rows; a vial count that breaks the CHECK is impossible', async () => {
-    const json = JSON.stringify({
-      batches: [
-        {
-          batch_number: 'TEST-MCB-001', line: 'HPSI1113i-eofe_1', type: 'master', grade: 'clinical', release_status: 'released',
-          vials_total: 10, vials_available: 8, vials_shipped: 2, storage_location: 'T1/R1/B1/P1',
-          qc: [{ test: 'Mycoplasma', method: 'qPCR', specification: 'Not detected', result: 'Not detected', outcome: 'pass', tested_on: '2024-01-02' }],
-        },
-      ],
-    }, null, 2);
+    const json = JSON.stringify(
+      {
+        batches: [
+          {
+            batch_number: 'TEST-MCB-001',
+            line: 'HPSI1113i-eofe_1',
+            type: 'master',
+            grade: 'clinical',
+            release_status: 'released',
+            vials_total: 10,
+            vials_available: 8,
+            vials_shipped: 2,
+            storage_location: 'T1/R1/B1/P1',
+            qc: [
+              {
+                test: 'Mycoplasma',
+                method: 'qPCR',
+                specification: 'Not detected',
+                result: 'Not detected',
+                outcome: 'pass',
+                tested_on: '2024-01-02',
+              },
+            ],
+          },
+        ],
+      },
+      null,
+      2,
+    );
     const report = await importText(t.pool, 'b.json', json);
     expect(report.problems).toEqual([]);
     expect(report.counts.inserted).toBe(1);
-    const { rows } = await t.pool.query(`SELECT b.grade, q.test, q.outcome FROM batches b JOIN qc_results q ON q.batch_id = b.id WHERE b.number = 'TEST-MCB-001'`);
+    const { rows } = await t.pool.query(
+      `SELECT b.grade, q.test, q.outcome FROM batches b JOIN qc_results q ON q.batch_id = b.id WHERE b.number = 'TEST-MCB-001'`,
+    );
     expect(rows).toEqual([{ grade: 'clinical', test: 'Mycoplasma', outcome: 'pass' }]);
-    await expect(t.pool.query(`UPDATE batches SET vials_available = vials_available - 9 WHERE number = 'TEST-MCB-001'`)).rejects.toThrow(/batches_vials_nonnegative/);
-    await expect(t.pool.query(`UPDATE batches SET vials_reserved = 5 WHERE number = 'TEST-MCB-001'`)).rejects.toThrow(/batches_vials_within_total/);
+    await expect(
+      t.pool.query(`UPDATE batches SET vials_available = vials_available - 9 WHERE number = 'TEST-MCB-001'`),
+    ).rejects.toThrow(/batches_vials_nonnegative/);
+    await expect(t.pool.query(`UPDATE batches SET vials_reserved = 5 WHERE number = 'TEST-MCB-001'`)).rejects.toThrow(
+      /batches_vials_within_total/,
+    );
     expect((await importText(t.pool, 'b.json', json)).counts).toMatchObject({ unchanged: 1, inserted: 0, updated: 0 });
   });
 
   test('JSON problems name the line the entry starts on', async () => {
-    const json = '{\n  "lines": [\n    { "name": "JSONi001-A", "category": "ipsc" },\n    {\n      "name": "JSONi002-A",\n      "category": "plant"\n    }\n  ]\n}\n';
+    const json =
+      '{\n  "lines": [\n    { "name": "JSONi001-A", "category": "ipsc" },\n    {\n      "name": "JSONi002-A",\n      "category": "plant"\n    }\n  ]\n}\n';
     const report = await importText(t.pool, 'l.json', json);
     expect(report.problems.map((p) => `${p.line}: ${p.field}`)).toEqual(['4: category']);
   });
@@ -187,7 +249,12 @@ describe('the Cellosaurus parser', () => {
       pubs: ['PMID:9804556'],
       data_source: 'Cellosaurus CVCL_9773',
     });
-    expect(await line('WTC-11')).toMatchObject({ category: 'ipsc', sex: 'male', age_band: '30-34', ethnicity: 'Japanese' });
+    expect(await line('WTC-11')).toMatchObject({
+      category: 'ipsc',
+      sex: 'male',
+      age_band: '30-34',
+      ethnicity: 'Japanese',
+    });
     expect((await line('TEST-WTC11-REPORTER')).parent, 'HI links to the parent line by name').toBe('WTC-11');
     expect(await line('TEST-PD-IPSC')).toMatchObject({
       parent: null,
@@ -203,13 +270,23 @@ describe('npm run import against a database URL', () => {
     const file = path.join(dir, 'one.csv');
     writeFileSync(file, 'name,category\nCLIi001-A,hiPSC\n');
     const env = { ...process.env, DATABASE_URL: t.url };
-    const first = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/import.ts', file], { env, encoding: 'utf8' });
+    const first = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/import.ts', file], {
+      env,
+      encoding: 'utf8',
+    });
     expect(first.status, first.stderr).toBe(0);
     expect(first.stdout).toMatch(/1 inserted, 0 updated, 0 unchanged, 0 rejected/);
-    const second = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/import.ts', file], { env, encoding: 'utf8' });
+    const second = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/import.ts', file], {
+      env,
+      encoding: 'utf8',
+    });
     expect(second.stdout).toMatch(/0 inserted, 0 updated, 1 unchanged/);
     expect(second.stdout).toContain('Nothing changed');
-    const dry = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/import.ts', file.replace('one', 'two'), '--dry-run'], { env, encoding: 'utf8' });
+    const dry = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', 'scripts/import.ts', file.replace('one', 'two'), '--dry-run'],
+      { env, encoding: 'utf8' },
+    );
     expect(dry.status).toBe(2);
   });
 });
@@ -224,8 +301,12 @@ describe('the audit chain under concurrent writers', () => {
       // a takes an id first but b writes first: ids and chain order differ.
       const aId = a.query(`SELECT nextval('audit_events_id_seq')`);
       await aId;
-      await b.query(`INSERT INTO audit_events (actor, action, entity_type, entity_id) VALUES ('b', 'test.b', 'test', '1')`);
-      const aInsert = a.query(`INSERT INTO audit_events (actor, action, entity_type, entity_id) VALUES ('a', 'test.a', 'test', '2')`);
+      await b.query(
+        `INSERT INTO audit_events (actor, action, entity_type, entity_id) VALUES ('b', 'test.b', 'test', '1')`,
+      );
+      const aInsert = a.query(
+        `INSERT INTO audit_events (actor, action, entity_type, entity_id) VALUES ('a', 'test.a', 'test', '2')`,
+      );
       await b.query('COMMIT');
       await aInsert;
       await a.query('COMMIT');
@@ -239,7 +320,8 @@ describe('the audit chain under concurrent writers', () => {
 
 describe('donors shared by several lines', () => {
   test('each line adds what it knows; a later line does not blank out the donor', async () => {
-    const text = 'name\tcategory\tdonor_code\tsex\tethnicity\tage_band\nDONi001-A\tipsc\tD-SHARED\tmale\tHan Chinese\t\nDONi001-B\tipsc\tD-SHARED\tunknown\t\t60-64\n';
+    const text =
+      'name\tcategory\tdonor_code\tsex\tethnicity\tage_band\nDONi001-A\tipsc\tD-SHARED\tmale\tHan Chinese\t\nDONi001-B\tipsc\tD-SHARED\tunknown\t\t60-64\n';
     expect((await importText(t.pool, 'donors.tsv', text)).problems).toEqual([]);
     const { rows } = await t.pool.query(`SELECT sex, ethnicity, age_band FROM donors WHERE code = 'D-SHARED'`);
     expect(rows).toEqual([{ sex: 'male', ethnicity: 'Han Chinese', age_band: '60-64' }]);

@@ -43,10 +43,27 @@ beforeAll(async () => {
   requestId = await submittedRequest(db, callerFor(requesterAccount), 'CURVE-LINE', 'CURVE-B-1', 1);
   await driveTo(db, requestId, 'released', staffA);
   await sendOut(db, requestId, staffB, staffA);
-  must(await recordTransport(db, staffB, requestId, { dispatchAt: new Date(start), dispatchPlace: 'Bank, Beijing', dispatchTempC: -190, requiredMinC: -196, requiredMaxC: -150, batchNumbers: 'CURVE-B-1', quantity: 1, deviceNumber: 'DS-9', vehicle: 'van', carrier: 'ColdChain Ltd', courier: 'Wang' }));
+  must(
+    await recordTransport(db, staffB, requestId, {
+      dispatchAt: new Date(start),
+      dispatchPlace: 'Bank, Beijing',
+      dispatchTempC: -190,
+      requiredMinC: -196,
+      requiredMaxC: -150,
+      batchNumbers: 'CURVE-B-1',
+      quantity: 1,
+      deviceNumber: 'DS-9',
+      vehicle: 'van',
+      carrier: 'ColdChain Ltd',
+      courier: 'Wang',
+    }),
+  );
   const text = loggerCsv();
   expect(Buffer.byteLength(text)).toBeLessThan(5 * 1024 * 1024);
-  expect(must(await uploadLoggerFile(db, staffB, requestId, { name: 'limit.csv', text }))).toEqual({ readings: READINGS, excursions: 1 });
+  expect(must(await uploadLoggerFile(db, staffB, requestId, { name: 'limit.csv', text }))).toEqual({
+    readings: READINGS,
+    excursions: 1,
+  });
   staffCookie = (await sessionCookie(db, staffBAccount.id)).cookie;
   requesterCookie = (await sessionCookie(db, requesterAccount.id)).cookie;
   // A fresh server loads each page's code on first use: warm the layouts on other pages, not the measured ones.

@@ -5,7 +5,14 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { sql } from 'drizzle-orm';
-import { getPage, makeAccount, postForm, sessionCookie, startAccountsPortal, TEST_PASSWORD } from '../support/accounts.ts';
+import {
+  getPage,
+  makeAccount,
+  postForm,
+  sessionCookie,
+  startAccountsPortal,
+  TEST_PASSWORD,
+} from '../support/accounts.ts';
 import { createSession } from '#server/accounts/session.ts';
 
 let portal: Awaited<ReturnType<typeof startAccountsPortal>>;
@@ -17,7 +24,8 @@ afterAll(async () => {
 });
 
 const url = () => portal.server.url;
-const hiddenNext = (html: string) => /<input type="hidden" name="next" value="([^"]*)"/.exec(html)?.[1]?.replaceAll('&amp;', '&');
+const hiddenNext = (html: string) =>
+  /<input type="hidden" name="next" value="([^"]*)"/.exec(html)?.[1]?.replaceAll('&amp;', '&');
 
 describe('registering keeps the line the researcher wanted to request', () => {
   const wanted = '/account/requests/new?line=WAe009-A';
@@ -31,16 +39,30 @@ describe('registering keeps the line the researcher wanted to request', () => {
     expect(hiddenNext(form)).toBe(wanted);
 
     const email = `next-${Date.now()}@example.org`;
-    const posted = await postForm(url(), '/register?_action=register', { email, password: TEST_PASSWORD, displayName: 'Dr Next', institution: '', country: '', locale: 'en', next: wanted });
+    const posted = await postForm(url(), '/register?_action=register', {
+      email,
+      password: TEST_PASSWORD,
+      displayName: 'Dr Next',
+      institution: '',
+      country: '',
+      locale: 'en',
+      next: wanted,
+    });
     expect(posted.status, portal.server.output()).toBe(200);
-    const mail = await portal.database.db.execute<{ body: string }>(sql`SELECT body FROM mail_outbox WHERE "to" = ${email} ORDER BY id DESC LIMIT 1`);
+    const mail = await portal.database.db.execute<{ body: string }>(
+      sql`SELECT body FROM mail_outbox WHERE "to" = ${email} ORDER BY id DESC LIMIT 1`,
+    );
     const link = /https?:\/\/\S+\/verify-email\?\S+/.exec(mail.rows[0]!.body)![0];
     const verifyUrl = new URL(link);
     expect(verifyUrl.searchParams.get('next')).toBe(wanted);
 
     const verifyPage = await (await getPage(url(), verifyUrl.pathname + verifyUrl.search)).text();
     expect(hiddenNext(verifyPage)).toBe(wanted);
-    const verified = await postForm(url(), `/verify-email?_action=verifyEmail&token=${verifyUrl.searchParams.get('token')}`, { token: verifyUrl.searchParams.get('token')!, next: wanted });
+    const verified = await postForm(
+      url(),
+      `/verify-email?_action=verifyEmail&token=${verifyUrl.searchParams.get('token')}`,
+      { token: verifyUrl.searchParams.get('token')!, next: wanted },
+    );
     expect(verified.status).toBe(303);
     const to = verified.headers.get('location')!;
     expect(to).toBe(`/sign-in?verified=1&next=${encodeURIComponent(wanted)}`);
@@ -54,8 +76,18 @@ describe('registering keeps the line the researcher wanted to request', () => {
 
   test('a foreign address in next is never carried into the mail', async () => {
     const email = `evil-next-${Date.now()}@example.org`;
-    await postForm(url(), '/register?_action=register', { email, password: TEST_PASSWORD, displayName: 'Eve', institution: '', country: '', locale: 'en', next: '//evil.example/x' });
-    const mail = await portal.database.db.execute<{ body: string }>(sql`SELECT body FROM mail_outbox WHERE "to" = ${email} LIMIT 1`);
+    await postForm(url(), '/register?_action=register', {
+      email,
+      password: TEST_PASSWORD,
+      displayName: 'Eve',
+      institution: '',
+      country: '',
+      locale: 'en',
+      next: '//evil.example/x',
+    });
+    const mail = await portal.database.db.execute<{ body: string }>(
+      sql`SELECT body FROM mail_outbox WHERE "to" = ${email} LIMIT 1`,
+    );
     expect(mail.rows[0]!.body).not.toContain('evil');
     expect(mail.rows[0]!.body).not.toContain('next=');
   });

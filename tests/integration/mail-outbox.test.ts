@@ -34,7 +34,9 @@ afterAll(async () => {
 });
 
 async function outboxRow(to: string) {
-  const { rows } = await t.pool.query('SELECT attempts, processed_at, last_error FROM mail_outbox WHERE "to" = $1', [to]);
+  const { rows } = await t.pool.query('SELECT attempts, processed_at, last_error FROM mail_outbox WHERE "to" = $1', [
+    to,
+  ]);
   return rows[0] as { attempts: number; processed_at: Date | null; last_error: string | null } | undefined;
 }
 
@@ -50,7 +52,13 @@ async function until<T>(what: string, check: () => Promise<T | undefined | false
 
 test('registration succeeds with SMTP down; the mail waits and leaves once SMTP answers', async () => {
   const email = `outbox-${Date.now()}@example.org`;
-  const res = await postForm(portal.url, '/register?_action=register', { email, password: 'violet tram under Xian rain', displayName: 'Outbox Test', institution: 'Lab', country: 'CN' });
+  const res = await postForm(portal.url, '/register?_action=register', {
+    email,
+    password: 'violet tram under Xian rain',
+    displayName: 'Outbox Test',
+    institution: 'Lab',
+    country: 'CN',
+  });
   expect(res.status, 'the registration answers normally (redirect to the done page)').toBeLessThan(400);
   const { rows } = await t.pool.query('SELECT status FROM accounts WHERE email = $1', [email]);
   expect(rows, 'the account was committed although SMTP is down').toEqual([{ status: 'pending' }]);

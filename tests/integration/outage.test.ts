@@ -31,7 +31,11 @@ beforeAll(async () => {
   const pool = createPool(pgServer.url, { max: 2 });
   try {
     await runMigrations(pool);
-    const report = await importText(pool, 'outage.tsv', 'name\tcategory\tsex\nOUTi001-A\tipsc\tfemale\nOUTi002-A\thesc\tmale\n');
+    const report = await importText(
+      pool,
+      'outage.tsv',
+      'name\tcategory\tsex\nOUTi001-A\tipsc\tfemale\nOUTi002-A\thesc\tmale\n',
+    );
     expect(report.problems).toEqual([]);
     const search = createSearchClient({ url: meili.url, apiKey: meili.masterKey, timeoutMs: 60_000 });
     await ensureSearchIndexes(search, '');
@@ -41,7 +45,11 @@ beforeAll(async () => {
   } finally {
     await pool.end();
   }
-  server = await startPortalServer({ DATABASE_URL: pgServer.url, MEILI_URL: meili.url, MEILI_MASTER_KEY: meili.masterKey });
+  server = await startPortalServer({
+    DATABASE_URL: pgServer.url,
+    MEILI_URL: meili.url,
+    MEILI_MASTER_KEY: meili.masterKey,
+  });
 }, 120_000);
 
 afterAll(async () => {
@@ -51,7 +59,8 @@ afterAll(async () => {
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
 
-const get = (p: string, headers: Record<string, string> = {}) => fetch(`${server.url}${p}`, { redirect: 'manual', headers });
+const get = (p: string, headers: Record<string, string> = {}) =>
+  fetch(`${server.url}${p}`, { redirect: 'manual', headers });
 
 /** Polls until `check` passes: recovery is the portal's own doing, not ours. */
 async function eventually(check: () => Promise<void>, ms = 20_000) {
@@ -84,7 +93,9 @@ describe('PostgreSQL down', () => {
       expect(html).toContain('Temporarily unavailable');
       expect(html).toContain('暂时无法访问');
     }
-    expect(await (await get('/zh/statistics')).text(), 'a Chinese reader reads Chinese first').toMatch(/<html lang="zh-CN">[\s\S]*暂时无法访问[\s\S]*Temporarily unavailable/);
+    expect(await (await get('/zh/statistics')).text(), 'a Chinese reader reads Chinese first').toMatch(
+      /<html lang="zh-CN">[\s\S]*暂时无法访问[\s\S]*Temporarily unavailable/,
+    );
 
     for (const endpoint of ['/api/v1/lines/OUTi001-A', '/api/v1/batches/NONE-1']) {
       const res = await get(endpoint);
@@ -97,7 +108,9 @@ describe('PostgreSQL down', () => {
     for (const page of ['/', '/search?q=OUTi001', '/about/data-sources']) {
       const res = await get(page, { Cookie: cookie });
       expect(res.status, `${page}\n${server.output()}`).toBe(200);
-      expect(res.headers.getSetCookie().join(), 'the cookie is kept for when the database returns').not.toMatch(/session=;/);
+      expect(res.headers.getSetCookie().join(), 'the cookie is kept for when the database returns').not.toMatch(
+        /session=;/,
+      );
     }
     // A page that needs the account cannot be rendered: 503, not a sign-in redirect.
     expect((await get('/account', { Cookie: cookie })).status).toBe(503);
@@ -147,11 +160,16 @@ describe('Meilisearch down', () => {
  */
 function postgresProcesses(): number[] {
   const postmaster = Number(readFileSync(path.join(dataDir, 'postgres', 'postmaster.pid'), 'utf8').split('\n')[0]);
-  const children = execFileSync('ps', ['-o', 'pid=', '--ppid', String(postmaster)], { encoding: 'utf8' }).split('\n').map(Number).filter((n) => n > 0);
+  const children = execFileSync('ps', ['-o', 'pid=', '--ppid', String(postmaster)], { encoding: 'utf8' })
+    .split('\n')
+    .map(Number)
+    .filter((n) => n > 0);
   return [postmaster, ...children];
 }
 
-const signal = (pids: number[], name: NodeJS.Signals) => pids.forEach((pid) => process.kill(pid, name));
+const signal = (pids: number[], name: NodeJS.Signals) => {
+  for (const pid of pids) process.kill(pid, name);
+};
 
 async function timed(p: string) {
   const started = performance.now();
@@ -163,14 +181,18 @@ async function timed(p: string) {
 describe('PostgreSQL hung (processes stopped, not killed)', () => {
   test('a request holding a pooled connection gets the 503 within 5 s, page and JSON; all recover after SIGCONT', async () => {
     // Several readers at once, so the portal's pool holds several open connections when the server hangs.
-    const warm = await Promise.all(['/lines/OUTi001-A', '/api/v1/lines/OUTi001-A', '/lines/OUTi002-A', '/statistics'].map((p) => get(p)));
+    const warm = await Promise.all(
+      ['/lines/OUTi001-A', '/api/v1/lines/OUTi001-A', '/lines/OUTi002-A', '/statistics'].map((p) => get(p)),
+    );
     expect(warm.map((r) => r.status)).toEqual([200, 200, 200, 200]);
     const pids = postgresProcesses();
     signal(pids, 'SIGSTOP');
     try {
       // Past the page cache's version lifetime (250 ms): cached public pages were right a moment ago, not now.
       await new Promise((r) => setTimeout(r, 300));
-      const answers = await Promise.all(['/lines/OUTi001-A', '/api/v1/lines/OUTi002-A', '/zh/statistics', '/lines/OUTi002-A'].map(timed));
+      const answers = await Promise.all(
+        ['/lines/OUTi001-A', '/api/v1/lines/OUTi002-A', '/zh/statistics', '/lines/OUTi002-A'].map(timed),
+      );
       for (const a of answers) {
         expect(a.status, `${a.body.slice(0, 300)}\n${server.output().slice(-1500)}`).toBe(503);
         // Generous against the 3 s query deadline; the point is "not forever" (it was more than 60 s).

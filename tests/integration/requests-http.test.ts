@@ -22,33 +22,46 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(async () => portal?.stop());
 
-const stateOf = async () => (await portal.database.pool.query('SELECT state FROM requests WHERE id = $1', [requestId])).rows[0].state as string;
+const stateOf = async () =>
+  (await portal.database.pool.query('SELECT state FROM requests WHERE id = $1', [requestId])).rows[0].state as string;
 
 test.each([
   ['', 'A request cannot go from &quot;Submitted&quot; to &quot;Closed&quot;. Nothing changed.'],
   ['/zh', '申请不能从&quot;已提交&quot;变为&quot;已关闭&quot;。未作任何更改。'],
-])('closing a submitted request from the staff page%s is refused, naming both states, and changes nothing', async (locale, message) => {
-  const res = await postForm(portal.server.url, `${locale}/staff/requests/${requestId}?_action=closeRequest`, { requestId: String(requestId) }, { cookie: staffCookie });
-  const html = await res.text();
-  expect(res.status, 'the page is drawn again with the error, as a conflict').toBe(409);
-  expect(html).toContain(message);
-  expect(await stateOf()).toBe('submitted');
-});
+])(
+  'closing a submitted request from the staff page%s is refused, naming both states, and changes nothing',
+  async (locale, message) => {
+    const res = await postForm(
+      portal.server.url,
+      `${locale}/staff/requests/${requestId}?_action=closeRequest`,
+      { requestId: String(requestId) },
+      { cookie: staffCookie },
+    );
+    const html = await res.text();
+    expect(res.status, 'the page is drawn again with the error, as a conflict').toBe(409);
+    expect(html).toContain(message);
+    expect(await stateOf()).toBe('submitted');
+  },
+);
 
-test('a refused submission names the field as its label reads, in the reader\'s language, and keeps what was typed', async () => {
+test("a refused submission names the field as its label reads, in the reader's language, and keeps what was typed", async () => {
   const db = portal.database.db;
   const rita = await makeAccount(db, 'requester');
   const cookie = (await sessionCookie(db, rita.id)).cookie;
-  const { requestId: draft } = must(await requester.addToBasket(db, callerFor(rita), { line: 'HTTP-LINE', batch: 'HTTP-B-1', quantity: 1 }));
+  const { requestId: draft } = must(
+    await requester.addToBasket(db, callerFor(rita), { line: 'HTTP-LINE', batch: 'HTTP-B-1', quantity: 1 }),
+  );
   const fields = { requestId: String(draft), ...completeFields, projectTitle: 'Kept after the refusal', submit: '1' };
-  const res = await postForm(portal.server.url, `/zh/account/requests/${draft}?_action=saveRequest`, fields, { cookie });
+  const res = await postForm(portal.server.url, `/zh/account/requests/${draft}?_action=saveRequest`, fields, {
+    cookie,
+  });
   const html = await res.text();
   expect(html).toContain('材料转让协议：提交前请勾选接受材料转让协议。');
   expect(html).not.toContain('acceptAgreement:');
   expect(html).toContain('value="Kept after the refusal"');
 });
 
-test('the official\'s page shows what is confirmed; a GET never confirms; a used link says so and offers no button', async () => {
+test("the official's page shows what is confirmed; a GET never confirms; a used link says so and offers no button", async () => {
   const db = portal.database.db;
   const rita = await makeAccount(db, 'requester');
   const official = `http-official-${Date.now()}@example.net`;
@@ -59,10 +72,18 @@ test('the official\'s page shows what is confirmed; a GET never confirms; a used
   const html = await page.text();
   expect(html).toContain(completeFields.purpose);
   expect(html).toContain('HTTP-LINE');
-  expect((await portal.database.pool.query('SELECT official_confirmed_at FROM requests WHERE id = $1', [id])).rows[0].official_confirmed_at, 'opening the page confirms nothing').toBeNull();
+  expect(
+    (await portal.database.pool.query('SELECT official_confirmed_at FROM requests WHERE id = $1', [id])).rows[0]
+      .official_confirmed_at,
+    'opening the page confirms nothing',
+  ).toBeNull();
   const digest = /name="digest" value="([0-9a-f]{64})"/.exec(html)![1]!;
   const token = new URLSearchParams(path.search).get('token')!;
-  const confirmed = await postForm(portal.server.url, `/confirm-request?token=${encodeURIComponent(token)}&_action=confirmAsOfficial`, { token, digest, decision: 'confirm' });
+  const confirmed = await postForm(
+    portal.server.url,
+    `/confirm-request?token=${encodeURIComponent(token)}&_action=confirmAsOfficial`,
+    { token, digest, decision: 'confirm' },
+  );
   expect(await confirmed.text()).toContain('the confirmation is recorded');
   const again = await getPage(portal.server.url, `${path.pathname}${path.search}`);
   const againHtml = await again.text();

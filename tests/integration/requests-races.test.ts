@@ -37,9 +37,17 @@ test('withdraw, cancel, reserve, release and lapse racing on one batch: no datab
       await driveTo(t.db, id, state, staffA);
       return id;
     };
-    plan.push({ withdraw: await make('reserved'), cancel: await make('reserved'), reserve: await make('approved'), release: await make('reserved'), lapse: await make('reserved') });
+    plan.push({
+      withdraw: await make('reserved'),
+      cancel: await make('reserved'),
+      reserve: await make('approved'),
+      release: await make('reserved'),
+      lapse: await make('reserved'),
+    });
   }
-  await t.pool.query(`UPDATE requests SET reservation_expires_at = now() - interval '1 minute' WHERE id = ANY($1)`, [plan.map((p) => p.lapse)]);
+  await t.pool.query(`UPDATE requests SET reservation_expires_at = now() - interval '1 minute' WHERE id = ANY($1)`, [
+    plan.map((p) => p.lapse),
+  ]);
 
   const runs: Promise<Result<unknown> | number[]>[] = [];
   for (const p of plan) {
@@ -61,7 +69,13 @@ test('withdraw, cancel, reserve, release and lapse racing on one batch: no datab
             (SELECT count(*)::int FROM requests WHERE id = ANY($3) AND state = 'reserved') AS reserved,
             (SELECT count(*)::int FROM requests WHERE id = ANY($4) AND state = 'released') AS released,
             (SELECT count(*)::int FROM requests WHERE id = ANY($5) AND state = 'approved') AS lapsed`,
-    [plan.map((p) => p.withdraw), plan.map((p) => p.cancel), plan.map((p) => p.reserve), plan.map((p) => p.release), plan.map((p) => p.lapse)],
+    [
+      plan.map((p) => p.withdraw),
+      plan.map((p) => p.cancel),
+      plan.map((p) => p.reserve),
+      plan.map((p) => p.release),
+      plan.map((p) => p.lapse),
+    ],
   );
   expect(rows[0]).toEqual({ withdrawn: rounds, cancelled: rounds, reserved: rounds, released: rounds, lapsed: rounds });
   const stock = await t.pool.query(

@@ -14,7 +14,16 @@ import * as staff from '#server/requests/staff.ts';
 import { recallNoticesOf, setBatchStatus } from '#server/requests/recall.ts';
 import { listRequests, requestDetail } from '#server/requests/queries.ts';
 import { useTestDatabase, type TestDatabase } from '../support/db.ts';
-import { completeFields, driveTo, makeCaller, must, seedLineWithBatch, sendOut, submittedRequest, TEST_PASSWORD } from '../support/requests.ts';
+import {
+  completeFields,
+  driveTo,
+  makeCaller,
+  must,
+  seedLineWithBatch,
+  sendOut,
+  submittedRequest,
+  TEST_PASSWORD,
+} from '../support/requests.ts';
 
 let t: TestDatabase;
 let alice: Caller;
@@ -41,34 +50,64 @@ describe('a recalled batch', () => {
     const shipped = await submittedRequest(t.db, alice, 'RCL-LINE', 'RCL-B-1', 1);
     await driveTo(t.db, shipped, 'released', staffA);
     await sendOut(t.db, shipped, staffB, staffA);
-    const { requestId: draft } = must(await requester.addToBasket(t.db, alice, { line: 'RCL-LINE', batch: 'RCL-B-1', quantity: 1 }));
+    const { requestId: draft } = must(
+      await requester.addToBasket(t.db, alice, { line: 'RCL-LINE', batch: 'RCL-B-1', quantity: 1 }),
+    );
     must(await requester.saveDraft(t.db, alice, draft, completeFields));
 
-    const r = must(await setBatchStatus(t.db, staffA, batchId, { status: 'recalled', reason: 'mycoplasma in retained sample', password: TEST_PASSWORD }));
+    const r = must(
+      await setBatchStatus(t.db, staffA, batchId, {
+        status: 'recalled',
+        reason: 'mycoplasma in retained sample',
+        password: TEST_PASSWORD,
+      }),
+    );
     expect(r.notified).toBe(3);
     const notices = await recallNoticesOf(t.db, batchId);
-    expect(notices.map((n) => [n.requestId, n.kind]).sort()).toEqual([[reserved, 'reserved'], [released, 'reserved'], [shipped, 'received']].sort());
+    expect(notices.map((n) => [n.requestId, n.kind]).sort()).toEqual(
+      [
+        [reserved, 'reserved'],
+        [released, 'reserved'],
+        [shipped, 'received'],
+      ].sort(),
+    );
 
-    expect(await staff.releaseRequest(t.db, staffB, reserved, TEST_PASSWORD)).toEqual({ ok: false, failure: { code: 'batch_not_released', batch: 'RCL-B-1', status: 'recalled' } });
-    expect(await staff.prepareOutbound(t.db, staffB, released, outbound)).toEqual({ ok: false, failure: { code: 'batch_not_released', batch: 'RCL-B-1', status: 'recalled' } });
+    expect(await staff.releaseRequest(t.db, staffB, reserved, TEST_PASSWORD)).toEqual({
+      ok: false,
+      failure: { code: 'batch_not_released', batch: 'RCL-B-1', status: 'recalled' },
+    });
+    expect(await staff.prepareOutbound(t.db, staffB, released, outbound)).toEqual({
+      ok: false,
+      failure: { code: 'batch_not_released', batch: 'RCL-B-1', status: 'recalled' },
+    });
     const { rows } = await t.pool.query(`SELECT vials_shipped AS s FROM batches WHERE id = $1`, [batchId]);
     expect(rows[0].s, 'only the vial shipped before the recall left').toBe(1);
 
-    expect(await requester.addToBasket(t.db, alice, { line: 'RCL-LINE', batch: 'RCL-B-1', quantity: 1 })).toMatchObject({ ok: false, failure: { code: 'invalid', field: 'batch' } });
-    expect(await requester.submitRequest(t.db, alice, draft, true)).toMatchObject({ ok: false, failure: { code: 'invalid', key: 'batch_not_released', params: { batch: 'RCL-B-1' } } });
+    expect(await requester.addToBasket(t.db, alice, { line: 'RCL-LINE', batch: 'RCL-B-1', quantity: 1 })).toMatchObject(
+      { ok: false, failure: { code: 'invalid', field: 'batch' } },
+    );
+    expect(await requester.submitRequest(t.db, alice, draft, true)).toMatchObject({
+      ok: false,
+      failure: { code: 'invalid', key: 'batch_not_released', params: { batch: 'RCL-B-1' } },
+    });
 
     const queue = await listRequests(t.db, {});
     expect(queue.find((q) => q.id === released)?.withdrawnBatches).toEqual(['RCL-B-1']);
     const detail = await requestDetail(t.db, reserved, staffA);
     expect(detail!.items[0]!.batchStatus).toBe('recalled');
     // The requester holding a reservation is told the vials will not be shipped.
-    const mail = await t.pool.query(`SELECT body FROM mail_outbox WHERE body LIKE '%RCL-B-1%' AND body LIKE '%will not be shipped%'`);
+    const mail = await t.pool.query(
+      `SELECT body FROM mail_outbox WHERE body LIKE '%RCL-B-1%' AND body LIKE '%will not be shipped%'`,
+    );
     expect(mail.rows.length).toBe(2);
   });
 
   test('a recall racing a release and an outbound (50 attempts) never lets a vial out after it', async () => {
     const n = 50;
-    const batchesCsv = ['batch_number,line,type,grade,release_status,vials_total,vials_available,vials_reserved,vials_shipped', ...Array.from({ length: n }, (_, i) => `RACE-R-${i},RCL-RACE,distribution,research,released,5,5,0,0`)].join('\n');
+    const batchesCsv = [
+      'batch_number,line,type,grade,release_status,vials_total,vials_available,vials_reserved,vials_shipped',
+      ...Array.from({ length: n }, (_, i) => `RACE-R-${i},RCL-RACE,distribution,research,released,5,5,0,0`),
+    ].join('\n');
     expect((await importText(t.pool, 'lines.csv', 'name,category\nRCL-RACE,ipsc\n')).problems).toEqual([]);
     expect((await importText(t.pool, 'batches.csv', batchesCsv)).problems).toEqual([]);
     const carol = await makeCaller(t.db, 'requester');
@@ -83,7 +122,11 @@ describe('a recalled batch', () => {
     // Each attempt races its recall against its release and outbound; attempts run five at a time, so the
     // pool's connection wait stays short on a busy machine (the race is within an attempt, not between them).
     const race = async (a: (typeof attempts)[number]) => {
-      const recall = setBatchStatus(t.db, staffA, a.batchId, { status: 'recalled', reason: 'race', password: TEST_PASSWORD });
+      const recall = setBatchStatus(t.db, staffA, a.batchId, {
+        status: 'recalled',
+        reason: 'race',
+        password: TEST_PASSWORD,
+      });
       const move = (async () => {
         if (!a.released) {
           const r = await staff.releaseRequest(t.db, staffB, a.requestId, TEST_PASSWORD);
@@ -97,7 +140,8 @@ describe('a recalled batch', () => {
       return { ...a, recalled, moved };
     };
     const outcomes: Awaited<ReturnType<typeof race>>[] = [];
-    for (let i = 0; i < attempts.length; i += 5) outcomes.push(...(await Promise.all(attempts.slice(i, i + 5).map(race))));
+    for (let i = 0; i < attempts.length; i += 5)
+      outcomes.push(...(await Promise.all(attempts.slice(i, i + 5).map(race))));
     let shippedBeforeRecall = 0;
     for (const o of outcomes) {
       expect(o.recalled.ok, `recall of batch ${o.batchId}`).toBe(true);
@@ -111,7 +155,9 @@ describe('a recalled batch', () => {
                 (SELECT id FROM audit_events WHERE entity_type = 'batch' AND entity_id = $2 AND action = 'batch.status_changed') AS recalled`,
         [String(o.requestId), String(o.batchId)],
       );
-      expect(Number(rows[0].moved), `request ${o.requestId} shipped before the recall`).toBeLessThan(Number(rows[0].recalled));
+      expect(Number(rows[0].moved), `request ${o.requestId} shipped before the recall`).toBeLessThan(
+        Number(rows[0].recalled),
+      );
       shippedBeforeRecall++;
     }
     // Every vial that left is on the look-back list; no vial of a recalled batch left after the recall.

@@ -13,7 +13,16 @@ import { recordTransport } from '#server/requests/shipments.ts';
 import { requestDetail } from '#server/requests/queries.ts';
 import type { Caller } from '#server/requests/core.ts';
 import { useTestDatabase, type TestDatabase } from '../support/db.ts';
-import { driveTo, makeCaller, must, officialConfirms, seedLineWithBatch, sendOut, submittedRequest, TEST_PASSWORD } from '../support/requests.ts';
+import {
+  driveTo,
+  makeCaller,
+  must,
+  officialConfirms,
+  seedLineWithBatch,
+  sendOut,
+  submittedRequest,
+  TEST_PASSWORD,
+} from '../support/requests.ts';
 
 let t: TestDatabase;
 let rita: Caller;
@@ -31,7 +40,11 @@ beforeAll(async () => {
 });
 afterAll(async () => t?.close());
 
-const mailsTo = async (to: string) => (await t.pool.query('SELECT subject, body FROM mail_outbox WHERE "to" = $1 ORDER BY id', [to])).rows as { subject: string; body: string }[];
+const mailsTo = async (to: string) =>
+  (await t.pool.query('SELECT subject, body FROM mail_outbox WHERE "to" = $1 ORDER BY id', [to])).rows as {
+    subject: string;
+    body: string;
+  }[];
 
 describe('the institutional official', () => {
   test('gets a mailed link; confirming it (once) records who and when', async () => {
@@ -41,9 +54,15 @@ describe('the institutional official', () => {
     expect(mail?.subject).toContain(`#${id}`);
     const token = /confirm-request\?token=([^\s]+)/.exec(mail!.body)?.[1];
     expect(token).toBeTruthy();
-    expect(await requester.confirmAsOfficial(t.db, 'forged.token')).toEqual({ ok: false, failure: { code: 'link', why: 'invalid' } });
+    expect(await requester.confirmAsOfficial(t.db, 'forged.token')).toEqual({
+      ok: false,
+      failure: { code: 'link', why: 'invalid' },
+    });
     expect(must(await requester.confirmAsOfficial(t.db, decodeURIComponent(token!)))).toEqual({ requestId: id });
-    expect(await requester.confirmAsOfficial(t.db, decodeURIComponent(token!)), 'the link works once, and says so').toEqual({ ok: false, failure: { code: 'link', why: 'used' } });
+    expect(
+      await requester.confirmAsOfficial(t.db, decodeURIComponent(token!)),
+      'the link works once, and says so',
+    ).toEqual({ ok: false, failure: { code: 'link', why: 'used' } });
     const detail = await requestDetail(t.db, id, anna);
     expect(detail!.request.officialConfirmedAt).toBeInstanceOf(Date);
     expect(detail!.timeline.some((e) => e.kind === 'signature' && e.actor === `official:${official}`)).toBe(true);
@@ -56,17 +75,44 @@ describe('agreements as documents', () => {
     await officialConfirms(t.db, id);
     must(await staff.startReview(t.db, anna, id));
     must(await staff.updateChecklist(t.db, anna, id, ['agreement', 'ethics', 'terms', 'grade', 'official']));
-    const published = must(await publishAgreement(t.db, admin, { code: 'standard-mta', title: 'Standard material transfer agreement', version: '2.0', effectiveDate: '2026-01-01', body: 'Version 2 of the text.' }));
+    const published = must(
+      await publishAgreement(t.db, admin, {
+        code: 'standard-mta',
+        title: 'Standard material transfer agreement',
+        version: '2.0',
+        effectiveDate: '2026-01-01',
+        body: 'Version 2 of the text.',
+      }),
+    );
     expect(published.sha256).toMatch(/^[0-9a-f]{64}$/);
-    expect(await publishAgreement(t.db, admin, { code: 'standard-mta', title: 'x', version: '2.0', effectiveDate: '2026-01-01', body: 'other' }), 'a version is never overwritten').toMatchObject({ ok: false });
+    expect(
+      await publishAgreement(t.db, admin, {
+        code: 'standard-mta',
+        title: 'x',
+        version: '2.0',
+        effectiveDate: '2026-01-01',
+        body: 'other',
+      }),
+      'a version is never overwritten',
+    ).toMatchObject({ ok: false });
     const status = await agreementStatusOf(t.db, id);
     expect(status.statuses.map((s) => [s.agreement.version, s.accepted])).toEqual([['2.0', false]]);
-    expect(await staff.approveRequest(t.db, anna, id, { password: TEST_PASSWORD, quantities: {} })).toMatchObject({ ok: false, failure: { code: 'transition', error: { code: 'agreement_outdated' } } });
+    expect(await staff.approveRequest(t.db, anna, id, { password: TEST_PASSWORD, quantities: {} })).toMatchObject({
+      ok: false,
+      failure: { code: 'transition', error: { code: 'agreement_outdated' } },
+    });
     const detail = await requestDetail(t.db, id, rita);
-    expect(detail!.timeline.some((e) => (e.data as { agreementChanged?: string } | null)?.agreementChanged === 'standard-mta')).toBe(true);
+    expect(
+      detail!.timeline.some(
+        (e) => (e.data as { agreementChanged?: string } | null)?.agreementChanged === 'standard-mta',
+      ),
+    ).toBe(true);
     must(await requester.reacceptAgreements(t.db, rita, id));
     must(await staff.approveRequest(t.db, anna, id, { password: TEST_PASSWORD, quantities: {} }));
-    const { rows } = await t.pool.query('SELECT version, sha256 FROM agreement_acceptances WHERE request_id = $1 ORDER BY id', [id]);
+    const { rows } = await t.pool.query(
+      'SELECT version, sha256 FROM agreement_acceptances WHERE request_id = $1 ORDER BY id',
+      [id],
+    );
     expect(rows.map((r) => r.version)).toEqual(['1.0', '2.0']);
     expect(rows[1].sha256).toBe(published.sha256);
   });
@@ -81,12 +127,17 @@ describe('requests that sit unanswered', () => {
     const then = await countWaiting(t.db, later);
     expect(then.open, 'the dashboard counts open requests').toBe(now.open);
     expect(then.stale, 'past REMINDER_DAYS the bank-held ones count as waiting too long').toBeGreaterThan(now.stale);
-    const { rows: open } = await t.pool.query(`SELECT count(*)::int AS n FROM requests WHERE state NOT IN ('draft', 'rejected', 'closed', 'withdrawn', 'cancelled')`);
+    const { rows: open } = await t.pool.query(
+      `SELECT count(*)::int AS n FROM requests WHERE state NOT IN ('draft', 'rejected', 'closed', 'withdrawn', 'cancelled')`,
+    );
     expect(now.open).toBe(open[0].n);
     const report = await sendReminders(t.db, later);
     expect(report.reminded).toContain(id);
     expect(report.escalated).toContain(id);
-    const { rows: staffMail } = await t.pool.query(`SELECT count(*)::int AS n FROM mail_outbox m JOIN accounts a ON a.email = m."to" WHERE a.role = 'staff' AND m.body LIKE $1`, [`%#${id} %`]);
+    const { rows: staffMail } = await t.pool.query(
+      `SELECT count(*)::int AS n FROM mail_outbox m JOIN accounts a ON a.email = m."to" WHERE a.role = 'staff' AND m.body LIKE $1`,
+      [`%#${id} %`],
+    );
     expect(staffMail[0].n).toBeGreaterThanOrEqual(2);
     const again = await sendReminders(t.db, new Date(later.getTime() + 3_600_000));
     expect(again.reminded, 'not twice within a day').not.toContain(id);
@@ -99,7 +150,22 @@ describe('the registers', () => {
     const id = await submittedRequest(t.db, rita, 'REC-LINE', 'REC-B-1', 3);
     await driveTo(t.db, id, 'released', anna);
     await sendOut(t.db, id, bo, anna, { plannedDate: '2026-11-01', actualDate: '2026-11-02' });
-    must(await recordTransport(t.db, bo, id, { dispatchAt: new Date('2026-11-02T09:00:00Z'), dispatchPlace: '北京 资源库', dispatchTempC: -120, requiredMinC: -196, requiredMaxC: -150, batchNumbers: 'REC-B-1', quantity: 3, deviceNumber: 'DS-1', vehicle: '冷链车', carrier: '顺丰冷运', courier: '王', trackingNumber: 'SF1234567890' }));
+    must(
+      await recordTransport(t.db, bo, id, {
+        dispatchAt: new Date('2026-11-02T09:00:00Z'),
+        dispatchPlace: '北京 资源库',
+        dispatchTempC: -120,
+        requiredMinC: -196,
+        requiredMaxC: -150,
+        batchNumbers: 'REC-B-1',
+        quantity: 3,
+        deviceNumber: 'DS-1',
+        vehicle: '冷链车',
+        carrier: '顺丰冷运',
+        courier: '王',
+        trackingNumber: 'SF1234567890',
+      }),
+    );
     const en = await outboundRegisterCsv(t.db, '2026-11-01', '2026-11-30', 'en');
     expect(en.charCodeAt(0)).toBe(0xfeff);
     expect(en.split('\r\n')[0]).toContain('Planned outbound date');
@@ -116,7 +182,9 @@ describe('the registers', () => {
     expect(trow).toContain('顺丰冷运');
     expect(trow, 'the tracking number is in the register').toContain('SF1234567890');
     expect(row.split(','), 'phone and e-mail are two cells').toEqual(expect.arrayContaining(['li.wei@example.org']));
-    expect(trow, 'a dispatch temperature outside the range is a deviation, in the register too, in Chinese').toContain('发出温度 -120 °C 超出 -196 … -150 °C');
+    expect(trow, 'a dispatch temperature outside the range is a deviation, in the register too, in Chinese').toContain(
+      '发出温度 -120 °C 超出 -196 … -150 °C',
+    );
     expect(await outboundRegisterCsv(t.db, '2025-01-01', '2025-12-31', 'en')).not.toContain(`\r\n${id},`);
   });
 });
@@ -127,14 +195,53 @@ describe('fees', () => {
     const { batchId } = await seedLineWithBatch(t.pool, 'FEE-LINE', 'FEE-B-1', 10);
     const { rows } = await t.pool.query('SELECT line_id FROM batches WHERE id = $1', [batchId]);
     const lineId = rows[0].line_id as number;
-    must(await setPrice(t.db, anna, { lineId, batchId, wholeLine: true, useCategory: 'research', amount: '800', currency: 'CNY' }));
-    must(await setPrice(t.db, anna, { lineId, batchId, wholeLine: false, useCategory: 'research', amount: '1200.50', currency: 'CNY' }));
-    expect(await setPrice(t.db, anna, { lineId, batchId, wholeLine: false, useCategory: 'research', amount: '-5', currency: 'CNY' })).toMatchObject({ ok: false, failure: { field: 'amount' } });
+    must(
+      await setPrice(t.db, anna, {
+        lineId,
+        batchId,
+        wholeLine: true,
+        useCategory: 'research',
+        amount: '800',
+        currency: 'CNY',
+      }),
+    );
+    must(
+      await setPrice(t.db, anna, {
+        lineId,
+        batchId,
+        wholeLine: false,
+        useCategory: 'research',
+        amount: '1200.50',
+        currency: 'CNY',
+      }),
+    );
+    expect(
+      await setPrice(t.db, anna, {
+        lineId,
+        batchId,
+        wholeLine: false,
+        useCategory: 'research',
+        amount: '-5',
+        currency: 'CNY',
+      }),
+    ).toMatchObject({ ok: false, failure: { field: 'amount' } });
     const id = await submittedRequest(t.db, rita, 'FEE-LINE', 'FEE-B-1', 2);
-    must(await setPrice(t.db, anna, { lineId, batchId, wholeLine: false, useCategory: 'research', amount: '9999', currency: 'CNY' }));
+    must(
+      await setPrice(t.db, anna, {
+        lineId,
+        batchId,
+        wholeLine: false,
+        useCategory: 'research',
+        amount: '9999',
+        currency: 'CNY',
+      }),
+    );
     const detail = await requestDetail(t.db, id, rita);
     expect(detail!.items.map((i) => [i.pricePerVial, i.currency])).toEqual([['1200.50', 'CNY']]);
-    const audit = await t.pool.query(`SELECT count(*)::int AS n FROM audit_events WHERE action = 'price.set' AND entity_id IN ($1, $2)`, [String(lineId), String(batchId)]);
+    const audit = await t.pool.query(
+      `SELECT count(*)::int AS n FROM audit_events WHERE action = 'price.set' AND entity_id IN ($1, $2)`,
+      [String(lineId), String(batchId)],
+    );
     expect(audit.rows[0].n).toBe(3);
   });
 });
@@ -151,6 +258,9 @@ describe('the staff queue', () => {
     const queue = await staffQueue(t.db, {});
     expect(queue.map((r) => r.id)).toContain(open);
     expect(queue.every((r) => r.state !== 'closed' && r.state !== 'draft')).toBe(true);
-    expect((await staffQueue(t.db, { state: 'closed' })).length, 'one state on request, closed included').toBeGreaterThanOrEqual(200);
+    expect(
+      (await staffQueue(t.db, { state: 'closed' })).length,
+      'one state on request, closed included',
+    ).toBeGreaterThanOrEqual(200);
   });
 });

@@ -19,7 +19,17 @@ import { listRequests, requestDetail } from '#server/requests/queries.ts';
 import { outboundRegisterCsv, transportRegisterCsv } from '#server/requests/registers.ts';
 import type { Caller } from '#server/requests/core.ts';
 import { useTestDatabase, type TestDatabase } from '../support/db.ts';
-import { completeFields, driveTo, makeCaller, must, officialConfirms, outboundDates, seedLineWithBatch, submittedRequest, TEST_PASSWORD } from '../support/requests.ts';
+import {
+  completeFields,
+  driveTo,
+  makeCaller,
+  must,
+  officialConfirms,
+  outboundDates,
+  seedLineWithBatch,
+  submittedRequest,
+  TEST_PASSWORD,
+} from '../support/requests.ts';
 
 let t: TestDatabase;
 let alice: Caller; // requester
@@ -37,20 +47,57 @@ beforeAll(async () => {
 afterAll(async () => t?.close());
 
 async function stockOf(batchId: number) {
-  const { rows } = await t.pool.query('SELECT vials_available AS a, vials_reserved AS r, vials_shipped AS s, vials_total AS total FROM batches WHERE id = $1', [batchId]);
+  const { rows } = await t.pool.query(
+    'SELECT vials_available AS a, vials_reserved AS r, vials_shipped AS s, vials_total AS total FROM batches WHERE id = $1',
+    [batchId],
+  );
   return rows[0] as { a: number; r: number; s: number; total: number };
 }
 
 describe('the state module', () => {
   test('rejection and cancellation need a reason; approval a signature and a complete checklist', () => {
-    expect(decideTransition('under_review', 'rejected', 'staff', {})).toMatchObject({ ok: false, error: { code: 'reason_required' } });
-    expect(decideTransition('submitted', 'cancelled', 'staff', { reason: ' ' })).toMatchObject({ ok: false, error: { code: 'reason_required' } });
-    expect(decideTransition('under_review', 'approved', 'staff', { checklistComplete: true, agreementsCurrent: true, anythingApproved: true })).toMatchObject({ ok: false, error: { code: 'signature_required' } });
-    expect(decideTransition('under_review', 'approved', 'staff', { signed: true, agreementsCurrent: true, anythingApproved: true })).toMatchObject({ ok: false, error: { code: 'official_not_confirmed' } });
-    expect(decideTransition('under_review', 'approved', 'staff', { signed: true, officialConfirmed: true, agreementsCurrent: true, anythingApproved: true })).toMatchObject({ ok: false, error: { code: 'checklist_incomplete' } });
-    expect(decideTransition('under_review', 'approved', 'requester', { signed: true })).toMatchObject({ ok: false, error: { code: 'not_yours' } });
-    expect(decideTransition('shipped', 'withdrawn', 'requester', {})).toMatchObject({ ok: false, error: { code: 'illegal' } });
-    expect(decideTransition('received', 'closed', 'staff', { openDeviations: 1 })).toMatchObject({ ok: false, error: { code: 'open_deviation' } });
+    expect(decideTransition('under_review', 'rejected', 'staff', {})).toMatchObject({
+      ok: false,
+      error: { code: 'reason_required' },
+    });
+    expect(decideTransition('submitted', 'cancelled', 'staff', { reason: ' ' })).toMatchObject({
+      ok: false,
+      error: { code: 'reason_required' },
+    });
+    expect(
+      decideTransition('under_review', 'approved', 'staff', {
+        checklistComplete: true,
+        agreementsCurrent: true,
+        anythingApproved: true,
+      }),
+    ).toMatchObject({ ok: false, error: { code: 'signature_required' } });
+    expect(
+      decideTransition('under_review', 'approved', 'staff', {
+        signed: true,
+        agreementsCurrent: true,
+        anythingApproved: true,
+      }),
+    ).toMatchObject({ ok: false, error: { code: 'official_not_confirmed' } });
+    expect(
+      decideTransition('under_review', 'approved', 'staff', {
+        signed: true,
+        officialConfirmed: true,
+        agreementsCurrent: true,
+        anythingApproved: true,
+      }),
+    ).toMatchObject({ ok: false, error: { code: 'checklist_incomplete' } });
+    expect(decideTransition('under_review', 'approved', 'requester', { signed: true })).toMatchObject({
+      ok: false,
+      error: { code: 'not_yours' },
+    });
+    expect(decideTransition('shipped', 'withdrawn', 'requester', {})).toMatchObject({
+      ok: false,
+      error: { code: 'illegal' },
+    });
+    expect(decideTransition('received', 'closed', 'staff', { openDeviations: 1 })).toMatchObject({
+      ok: false,
+      error: { code: 'open_deviation' },
+    });
   });
 });
 
@@ -63,17 +110,34 @@ describe('requests through the services', () => {
   test('an illegal transition through a service is refused and changes nothing', async () => {
     const id = await submittedRequest(t.db, alice, 'REQ-LINE-1', 'REQ-B-1', 2);
     const snapshot = async () => {
-      const { rows } = await t.pool.query(`SELECT (SELECT row_to_json(r) FROM requests r WHERE id = $1) AS r, (SELECT count(*) FROM audit_events) AS audit, (SELECT count(*) FROM request_events) AS events, (SELECT count(*) FROM stock_movements) AS moves, (SELECT count(*) FROM mail_outbox) AS mail`, [id]);
+      const { rows } = await t.pool.query(
+        `SELECT (SELECT row_to_json(r) FROM requests r WHERE id = $1) AS r, (SELECT count(*) FROM audit_events) AS audit, (SELECT count(*) FROM request_events) AS events, (SELECT count(*) FROM stock_movements) AS moves, (SELECT count(*) FROM mail_outbox) AS mail`,
+        [id],
+      );
       return rows[0];
     };
     const before = await snapshot();
     // submitted: none of these may happen yet
     expect(await reserveRequest(t.db, staffA, id)).toMatchObject({ ok: false, failure: { code: 'transition' } });
-    expect(await staff.releaseRequest(t.db, staffA, id, TEST_PASSWORD)).toMatchObject({ ok: false, failure: { code: 'transition', error: { from: 'submitted', to: 'released' } } });
-    expect(await staff.closeRequest(t.db, staffA, id)).toMatchObject({ ok: false, failure: { code: 'transition', error: { code: 'illegal', from: 'submitted', to: 'closed' } } });
-    expect(await requester.confirmReceipt(t.db, alice, id, { condition: 'fine' })).toMatchObject({ ok: false, failure: { code: 'transition' } });
-    expect(await staff.rejectRequest(t.db, staffA, id, 'no')).toMatchObject({ ok: false, failure: { code: 'transition' } });
-    expect(await staff.approveRequest(t.db, staffA, id, { password: TEST_PASSWORD, quantities: {} })).toMatchObject({ ok: false });
+    expect(await staff.releaseRequest(t.db, staffA, id, TEST_PASSWORD)).toMatchObject({
+      ok: false,
+      failure: { code: 'transition', error: { from: 'submitted', to: 'released' } },
+    });
+    expect(await staff.closeRequest(t.db, staffA, id)).toMatchObject({
+      ok: false,
+      failure: { code: 'transition', error: { code: 'illegal', from: 'submitted', to: 'closed' } },
+    });
+    expect(await requester.confirmReceipt(t.db, alice, id, { condition: 'fine' })).toMatchObject({
+      ok: false,
+      failure: { code: 'transition' },
+    });
+    expect(await staff.rejectRequest(t.db, staffA, id, 'no')).toMatchObject({
+      ok: false,
+      failure: { code: 'transition' },
+    });
+    expect(await staff.approveRequest(t.db, staffA, id, { password: TEST_PASSWORD, quantities: {} })).toMatchObject({
+      ok: false,
+    });
     expect(await snapshot(), 'nothing was written by the refused moves').toEqual(before);
   });
 
@@ -81,7 +145,10 @@ describe('requests through the services', () => {
     const id = await submittedRequest(t.db, alice, 'REQ-LINE-1', 'REQ-B-1', 1);
     must(await staff.startReview(t.db, staffA, id));
     must(await staff.updateChecklist(t.db, staffA, id, ['agreement', 'ethics', 'terms', 'grade']));
-    expect(await staff.approveRequest(t.db, staffA, id, { password: 'not my password', quantities: {} })).toEqual({ ok: false, failure: { code: 'bad_password' } });
+    expect(await staff.approveRequest(t.db, staffA, id, { password: 'not my password', quantities: {} })).toEqual({
+      ok: false,
+      failure: { code: 'bad_password' },
+    });
     const [row] = await t.db.select().from(requestsTable).where(eq(requestsTable.id, id));
     expect(row?.state).toBe('under_review');
     const { rows } = await t.pool.query(`SELECT count(*)::int AS n FROM signatures WHERE entity_id = $1`, [String(id)]);
@@ -100,7 +167,10 @@ describe('requests through the services', () => {
     }
     expect(outcomes.slice(0, 5)).toEqual(Array(5).fill('bad_password'));
     expect(outcomes.slice(5), 'after five wrong guesses the signature waits').toContain('throttled');
-    expect(await staff.approveRequest(t.db, guesser, id, { password: TEST_PASSWORD, quantities: {} }), 'even the right password waits').toMatchObject({ ok: false, failure: { code: 'throttled' } });
+    expect(
+      await staff.approveRequest(t.db, guesser, id, { password: TEST_PASSWORD, quantities: {} }),
+      'even the right password waits',
+    ).toMatchObject({ ok: false, failure: { code: 'throttled' } });
   });
 
   test('approval in part reserves only what was approved; a rejection or withdrawal returns reserved vials', async () => {
@@ -110,7 +180,9 @@ describe('requests through the services', () => {
     must(await staff.startReview(t.db, staffA, id));
     must(await staff.updateChecklist(t.db, staffA, id, ['agreement', 'ethics', 'terms', 'grade', 'official']));
     const d = await requestDetail(t.db, id, staffA);
-    must(await staff.approveRequest(t.db, staffA, id, { password: TEST_PASSWORD, quantities: { [d!.items[0]!.id]: 3 } }));
+    must(
+      await staff.approveRequest(t.db, staffA, id, { password: TEST_PASSWORD, quantities: { [d!.items[0]!.id]: 3 } }),
+    );
     must(await reserveRequest(t.db, staffA, id));
     expect(await stockOf(batchId)).toMatchObject({ a: before.a - 3, r: before.r + 3 });
     must(await requester.withdrawRequest(t.db, alice, id, 'project ended'));
@@ -130,11 +202,17 @@ describe('requests through the services', () => {
     expect(detail!.timeline.some((e) => e.kind === 'reservation' && e.body === 'reservation lapsed')).toBe(true);
   });
 
-  test('a requester cannot see or act on another requester\'s request', async () => {
+  test("a requester cannot see or act on another requester's request", async () => {
     const id = await submittedRequest(t.db, alice, 'REQ-LINE-1', 'REQ-B-1', 1);
     expect(await requestDetail(t.db, id, bob)).toBeUndefined();
-    expect(await requester.withdrawRequest(t.db, bob, id, 'mine now')).toEqual({ ok: false, failure: { code: 'not_found' } });
-    expect(await requester.saveDraft(t.db, bob, id, completeFields)).toEqual({ ok: false, failure: { code: 'not_found' } });
+    expect(await requester.withdrawRequest(t.db, bob, id, 'mine now')).toEqual({
+      ok: false,
+      failure: { code: 'not_found' },
+    });
+    expect(await requester.saveDraft(t.db, bob, id, completeFields)).toEqual({
+      ok: false,
+      failure: { code: 'not_found' },
+    });
     expect(await staff.postMessage(t.db, bob, id, 'hello')).toEqual({ ok: false, failure: { code: 'not_found' } });
     expect((await listRequests(t.db, { requesterId: bob.id })).map((r) => r.id)).not.toContain(id);
     expect(await requestDetail(t.db, id, alice)).toBeDefined();
@@ -142,7 +220,9 @@ describe('requests through the services', () => {
 
   test('a research-only line cannot be requested for clinical use; clinical use needs a clinical-grade batch', async () => {
     await seedLineWithBatch(t.pool, 'REQ-RESEARCH-ONLY', 'REQ-RO-1', 5, { restrictions: 'research_only' });
-    const { requestId } = must(await requester.addToBasket(t.db, bob, { line: 'REQ-RESEARCH-ONLY', batch: 'REQ-RO-1', quantity: 1 }));
+    const { requestId } = must(
+      await requester.addToBasket(t.db, bob, { line: 'REQ-RESEARCH-ONLY', batch: 'REQ-RO-1', quantity: 1 }),
+    );
     must(await requester.saveDraft(t.db, bob, requestId, { ...completeFields, useCategory: 'clinical' }));
     const refused = await requester.submitRequest(t.db, bob, requestId, true);
     expect(refused).toMatchObject({ ok: false, failure: { code: 'invalid', key: 'research_only' } });
@@ -164,9 +244,18 @@ describe('stock under concurrency', () => {
     expect(results.filter((r) => r.ok)).toHaveLength(10);
     expect(results.filter((r) => !r.ok).every((r) => !r.ok && r.failure.code === 'insufficient_stock')).toBe(true);
     expect(await stockOf(batchId)).toMatchObject({ a: 0, r: 10, s: 0, total: 10 });
-    const { rows } = await t.pool.query(`SELECT kind, sum(quantity)::int AS q FROM stock_movements WHERE batch_id = $1 GROUP BY kind ORDER BY kind`, [batchId]);
-    expect(rows).toEqual([{ kind: 'received', q: 10 }, { kind: 'reserved', q: 10 }]);
-    const reserved = await t.pool.query(`SELECT count(*)::int AS n FROM requests WHERE id = ANY($1) AND state = 'reserved'`, [ids]);
+    const { rows } = await t.pool.query(
+      `SELECT kind, sum(quantity)::int AS q FROM stock_movements WHERE batch_id = $1 GROUP BY kind ORDER BY kind`,
+      [batchId],
+    );
+    expect(rows).toEqual([
+      { kind: 'received', q: 10 },
+      { kind: 'reserved', q: 10 },
+    ]);
+    const reserved = await t.pool.query(
+      `SELECT count(*)::int AS n FROM requests WHERE id = ANY($1) AND state = 'reserved'`,
+      [ids],
+    );
     expect(reserved.rows[0].n).toBe(10);
   }, 120_000);
 });
@@ -183,13 +272,33 @@ describe('the outbound and its records', () => {
   test('the operator prepares the outbound and cannot review it; a second staff member reviews it and the vials leave', async () => {
     must(await staff.prepareOutbound(t.db, staffB, requestId, { password: TEST_PASSWORD, ...outboundDates }));
     expect(await stockOf(batchId), 'nothing leaves before the review').toMatchObject({ a: 6, r: 2, s: 0 });
-    expect(await staff.reviewOutbound(t.db, staffB, requestId, TEST_PASSWORD)).toEqual({ ok: false, failure: { code: 'same_person' } });
+    expect(await staff.reviewOutbound(t.db, staffB, requestId, TEST_PASSWORD)).toEqual({
+      ok: false,
+      failure: { code: 'same_person' },
+    });
     const reviewed = must(await staff.reviewOutbound(t.db, staffA, requestId, TEST_PASSWORD));
     expect(reviewed.state, 'shipped only when the dispatch is recorded').toBe('released');
-    const meanings = await t.pool.query(`SELECT meaning, signer_id FROM signatures WHERE entity_type = 'request' AND entity_id = $1 AND meaning IN ('executed', 'reviewed') ORDER BY id`, [String(requestId)]);
-    expect(meanings.rows).toEqual([{ meaning: 'executed', signer_id: staffB.id }, { meaning: 'reviewed', signer_id: staffA.id }]);
-    const { rows } = await t.pool.query('SELECT operator_id, reviewer_id, operator_name, reviewer_name, quantity FROM outbound_records WHERE request_id = $1', [requestId]);
-    expect(rows).toEqual([{ operator_id: staffB.id, reviewer_id: staffA.id, operator_name: staffB.name, reviewer_name: staffA.name, quantity: 2 }]);
+    const meanings = await t.pool.query(
+      `SELECT meaning, signer_id FROM signatures WHERE entity_type = 'request' AND entity_id = $1 AND meaning IN ('executed', 'reviewed') ORDER BY id`,
+      [String(requestId)],
+    );
+    expect(meanings.rows).toEqual([
+      { meaning: 'executed', signer_id: staffB.id },
+      { meaning: 'reviewed', signer_id: staffA.id },
+    ]);
+    const { rows } = await t.pool.query(
+      'SELECT operator_id, reviewer_id, operator_name, reviewer_name, quantity FROM outbound_records WHERE request_id = $1',
+      [requestId],
+    );
+    expect(rows).toEqual([
+      {
+        operator_id: staffB.id,
+        reviewer_id: staffA.id,
+        operator_name: staffB.name,
+        reviewer_name: staffA.name,
+        quantity: 2,
+      },
+    ]);
     expect(await stockOf(batchId)).toMatchObject({ a: 6, r: 0, s: 2 });
   });
 
@@ -206,30 +315,91 @@ describe('the outbound and its records', () => {
   });
 
   test('a logger file with one excursion flags one deviation; the request cannot close until it is assessed and signed', async () => {
-    must(await recordTransport(t.db, staffB, requestId, { dispatchAt: new Date('2026-11-21T08:00:00Z'), dispatchPlace: 'Bank, Beijing', dispatchTempC: -190, requiredMinC: -196, requiredMaxC: -150, batchNumbers: 'REQ-OUT-1', quantity: 2, deviceNumber: 'DS-7', vehicle: 'van', carrier: 'ColdChain Ltd', courier: 'Wang' }));
-    expect((await requestDetail(t.db, requestId, staffA))!.request.state, 'the dispatch makes it shipped').toBe('shipped');
-    const bad = await uploadLoggerFile(t.db, staffB, requestId, { name: 'bad.csv', text: 'timestamp,temperature_c\n2026-11-21T08:00:00Z,-190\nnot a time,-190\n' });
-    expect(bad).toMatchObject({ ok: false, failure: { code: 'invalid', message: expect.stringContaining('bad.csv:3:') } });
-    const csv = ['# logger_serial: DL-1', 'timestamp,temperature_c', '2026-11-21T08:00:00Z,-190', '2026-11-21T08:05:00Z,-160', '2026-11-21T08:10:00Z,-140', '2026-11-21T08:15:00Z,-135', '2026-11-21T08:20:00Z,-185', '2026-11-21T08:25:00Z,-188'].join('\n');
-    expect(must(await uploadLoggerFile(t.db, staffB, requestId, { name: 'logger.csv', text: csv }))).toEqual({ readings: 6, excursions: 1 });
+    must(
+      await recordTransport(t.db, staffB, requestId, {
+        dispatchAt: new Date('2026-11-21T08:00:00Z'),
+        dispatchPlace: 'Bank, Beijing',
+        dispatchTempC: -190,
+        requiredMinC: -196,
+        requiredMaxC: -150,
+        batchNumbers: 'REQ-OUT-1',
+        quantity: 2,
+        deviceNumber: 'DS-7',
+        vehicle: 'van',
+        carrier: 'ColdChain Ltd',
+        courier: 'Wang',
+      }),
+    );
+    expect((await requestDetail(t.db, requestId, staffA))!.request.state, 'the dispatch makes it shipped').toBe(
+      'shipped',
+    );
+    const bad = await uploadLoggerFile(t.db, staffB, requestId, {
+      name: 'bad.csv',
+      text: 'timestamp,temperature_c\n2026-11-21T08:00:00Z,-190\nnot a time,-190\n',
+    });
+    expect(bad).toMatchObject({
+      ok: false,
+      failure: { code: 'invalid', message: expect.stringContaining('bad.csv:3:') },
+    });
+    const csv = [
+      '# logger_serial: DL-1',
+      'timestamp,temperature_c',
+      '2026-11-21T08:00:00Z,-190',
+      '2026-11-21T08:05:00Z,-160',
+      '2026-11-21T08:10:00Z,-140',
+      '2026-11-21T08:15:00Z,-135',
+      '2026-11-21T08:20:00Z,-185',
+      '2026-11-21T08:25:00Z,-188',
+    ].join('\n');
+    expect(must(await uploadLoggerFile(t.db, staffB, requestId, { name: 'logger.csv', text: csv }))).toEqual({
+      readings: 6,
+      excursions: 1,
+    });
     const detail = await requestDetail(t.db, requestId, staffA);
     expect(detail!.deviations).toHaveLength(1);
     expect(Number(detail!.deviations[0]!.extremeC)).toBe(-135);
     expect(detail!.deviations[0]!.durationSeconds).toBe(600);
     must(await requester.confirmReceipt(t.db, alice, requestId, { condition: 'arrived frozen' }));
-    expect(await staff.cancelRequest(t.db, staffA, requestId, 'erase it'), 'vials left: no cancellation').toMatchObject({ ok: false, failure: { code: 'transition', error: { code: 'illegal' } } });
-    expect(await staff.closeRequest(t.db, staffA, requestId)).toMatchObject({ ok: false, failure: { code: 'transition', error: { code: 'open_deviation' } } });
-    must(await recordArrival(t.db, staffB, requestId, { arrivalAt: new Date('2026-11-22T10:00:00Z'), arrivalPlace: 'Lab 3', arrivalTempC: -185, receiver: 'Li Wei' }));
-    must(await closeDeviation(t.db, staffA, detail!.deviations[0]!.id, { assessment: 'Brief rise above -150 °C; cells within dry shipper limits, viability unaffected.', password: TEST_PASSWORD }));
+    expect(await staff.cancelRequest(t.db, staffA, requestId, 'erase it'), 'vials left: no cancellation').toMatchObject(
+      { ok: false, failure: { code: 'transition', error: { code: 'illegal' } } },
+    );
+    expect(await staff.closeRequest(t.db, staffA, requestId)).toMatchObject({
+      ok: false,
+      failure: { code: 'transition', error: { code: 'open_deviation' } },
+    });
+    must(
+      await recordArrival(t.db, staffB, requestId, {
+        arrivalAt: new Date('2026-11-22T10:00:00Z'),
+        arrivalPlace: 'Lab 3',
+        arrivalTempC: -185,
+        receiver: 'Li Wei',
+      }),
+    );
+    must(
+      await closeDeviation(t.db, staffA, detail!.deviations[0]!.id, {
+        assessment: 'Brief rise above -150 °C; cells within dry shipper limits, viability unaffected.',
+        password: TEST_PASSWORD,
+      }),
+    );
     expect(must(await staff.closeRequest(t.db, staffA, requestId)).state).toBe('closed');
     // Rule 7: the assessor is named on the record, in the API, and in both registers, in either language.
     const closed = await requestDetail(t.db, requestId, alice);
     expect(closed!.deviations[0]!.closedByName).toBe(staffA.name);
-    expect(closed!.signatures.map((s) => s.meaning)).toEqual(['approved', 'released', 'executed', 'reviewed', 'deviation_closed']);
-    const outbound = (await outboundRegisterCsv(t.db, '2026-11-01', '2026-11-30', 'en')).split('\r\n').find((l) => l.startsWith(`${requestId},`))!;
+    expect(closed!.signatures.map((s) => s.meaning)).toEqual([
+      'approved',
+      'released',
+      'executed',
+      'reviewed',
+      'deviation_closed',
+    ]);
+    const outbound = (await outboundRegisterCsv(t.db, '2026-11-01', '2026-11-30', 'en'))
+      .split('\r\n')
+      .find((l) => l.startsWith(`${requestId},`))!;
     expect(outbound).toContain(`${staffA.name}, deviation closed, 20`);
     expect(outbound).toContain(`Closed by ${staffA.name} on 20`);
-    const transportZh = (await transportRegisterCsv(t.db, '2026-11-01', '2026-11-30', 'zh')).split('\r\n').find((l) => l.startsWith(`${requestId},`))!;
+    const transportZh = (await transportRegisterCsv(t.db, '2026-11-01', '2026-11-30', 'zh'))
+      .split('\r\n')
+      .find((l) => l.startsWith(`${requestId},`))!;
     expect(transportZh).toContain(`${staffA.name}于 20`);
     expect(transportZh).toContain('6 条读数');
     expect(transportZh).not.toMatch(/readings|deviation closed|\[open\]/);
@@ -237,7 +407,13 @@ describe('the outbound and its records', () => {
 
   test('a recall lists and notifies every recipient, and tracks acknowledgement', async () => {
     const before = (await t.pool.query('SELECT count(*)::int AS n FROM mail_outbox')).rows[0].n;
-    const r = must(await setBatchStatus(t.db, staffA, batchId, { status: 'recalled', reason: 'mycoplasma found in retained sample', password: TEST_PASSWORD }));
+    const r = must(
+      await setBatchStatus(t.db, staffA, batchId, {
+        status: 'recalled',
+        reason: 'mycoplasma found in retained sample',
+        password: TEST_PASSWORD,
+      }),
+    );
     expect(r.notified).toBe(1);
     const notices = await recallNoticesOf(t.db, batchId);
     expect(notices.map((n) => n.requestId)).toEqual([requestId]);
@@ -250,7 +426,14 @@ describe('the outbound and its records', () => {
   });
 
   test('records of the chain cannot be updated or deleted', async () => {
-    for (const table of ['audit_events', 'stock_movements', 'request_events', 'signatures', 'outbound_records', 'temperature_readings']) {
+    for (const table of [
+      'audit_events',
+      'stock_movements',
+      'request_events',
+      'signatures',
+      'outbound_records',
+      'temperature_readings',
+    ]) {
       await expect(t.pool.query(`UPDATE ${table} SET id = id`), `UPDATE ${table}`).rejects.toThrow(/append-only/);
       await expect(t.pool.query(`DELETE FROM ${table}`), `DELETE ${table}`).rejects.toThrow(/append-only/);
     }
@@ -260,7 +443,10 @@ describe('the outbound and its records', () => {
   test('the whole chain is in the audit trail, and altering one row as superuser makes verification fail at that row', async () => {
     const ok = await verifyAuditChain(t.db);
     expect(ok.ok).toBe(true);
-    const { rows } = await t.pool.query(`SELECT id FROM audit_events WHERE entity_type = 'request' AND entity_id = $1 AND action = 'request.approved'`, [String(requestId)]);
+    const { rows } = await t.pool.query(
+      `SELECT id FROM audit_events WHERE entity_type = 'request' AND entity_id = $1 AND action = 'request.approved'`,
+      [String(requestId)],
+    );
     const target = Number(rows[0].id);
     const client = await t.pool.connect();
     try {

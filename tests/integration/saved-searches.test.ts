@@ -8,7 +8,14 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { eq, sql } from 'drizzle-orm';
 import { importText } from '#server/catalog/import/import-file.ts';
 import { accounts } from '#db/schema/accounts.ts';
-import { checkAlerts, deleteSavedSearch, listSavedSearches, MAX_SAVED_SEARCHES, saveSearch, setSavedSearchAlert } from '#server/saved-searches/saved-searches.ts';
+import {
+  checkAlerts,
+  deleteSavedSearch,
+  listSavedSearches,
+  MAX_SAVED_SEARCHES,
+  saveSearch,
+  setSavedSearchAlert,
+} from '#server/saved-searches/saved-searches.ts';
 import { makeAccount } from '../support/accounts.ts';
 import type { TestDatabase } from '../support/db.ts';
 import { closeDemoCatalogSearch, openDemoCatalogSearch, type TestSearch } from '../support/search.ts';
@@ -20,7 +27,12 @@ beforeAll(async () => ({ t, s } = await openDemoCatalogSearch()), 180_000);
 afterAll(() => closeDemoCatalogSearch(t, s));
 
 const deps = () => ({ db: t.db, meili: s.meili, prefix: s.prefix, origin: 'https://cells.example.org' });
-const mailTo = async (email: string) => (await t.db.execute<{ subject: string; body: string }>(sql`SELECT subject, body FROM mail_outbox WHERE "to" = ${email} ORDER BY id`)).rows;
+const mailTo = async (email: string) =>
+  (
+    await t.db.execute<{ subject: string; body: string }>(
+      sql`SELECT subject, body FROM mail_outbox WHERE "to" = ${email} ORDER BY id`,
+    )
+  ).rows;
 /** Every due search, whatever its last check. */
 const checkNow = () => checkAlerts(deps(), { olderThan: new Date(Date.now() + 60_000) });
 
@@ -28,8 +40,14 @@ describe('saving', () => {
   test('a search is saved with its query normalised; a bad parameter is refused by name; only the owner deletes', async () => {
     const a = await makeAccount(t.db, 'requester');
     const b = await makeAccount(t.db, 'requester');
-    expect(await saveSearch(t.db, a.id, { name: 'Parkinson iPSC', query: '?q=parkinson&category=ipsc&page=3' })).toMatchObject({ ok: true });
-    expect(await saveSearch(t.db, a.id, { name: 'bad', query: 'grade=platinum' })).toEqual({ ok: false, reason: 'bad_query', parameter: 'grade' });
+    expect(
+      await saveSearch(t.db, a.id, { name: 'Parkinson iPSC', query: '?q=parkinson&category=ipsc&page=3' }),
+    ).toMatchObject({ ok: true });
+    expect(await saveSearch(t.db, a.id, { name: 'bad', query: 'grade=platinum' })).toEqual({
+      ok: false,
+      reason: 'bad_query',
+      parameter: 'grade',
+    });
     const [saved] = await listSavedSearches(t.db, a.id);
     expect(saved).toMatchObject({ name: 'Parkinson iPSC', query: 'q=parkinson&category=ipsc', alert: true });
     expect(await deleteSavedSearch(t.db, b.id, saved!.id), "another account's search").toBe(false);
@@ -39,7 +57,8 @@ describe('saving', () => {
 
   test(`an account keeps at most ${MAX_SAVED_SEARCHES} searches`, async () => {
     const a = await makeAccount(t.db, 'requester');
-    for (let i = 0; i < MAX_SAVED_SEARCHES; i++) expect((await saveSearch(t.db, a.id, { name: `s${i}`, query: `q=x${i}` })).ok).toBe(true);
+    for (let i = 0; i < MAX_SAVED_SEARCHES; i++)
+      expect((await saveSearch(t.db, a.id, { name: `s${i}`, query: `q=x${i}` })).ok).toBe(true);
     expect(await saveSearch(t.db, a.id, { name: 'one more', query: '' })).toEqual({ ok: false, reason: 'too_many' });
   });
 });
@@ -76,7 +95,8 @@ describe('alerts', () => {
     await checkNow();
     await setSavedSearchAlert(t.db, off.id, (saved as { id: number }).id, false);
 
-    const batch = 'batch_number,line,type,grade,release_status,vials_total,vials_available,vials_reserved,vials_shipped\nALERT-B-1,ALERT-IPSC-2,distribution,research,released,10,10,0,0\n';
+    const batch =
+      'batch_number,line,type,grade,release_status,vials_total,vials_available,vials_reserved,vials_shipped\nALERT-B-1,ALERT-IPSC-2,distribution,research,released,10,10,0,0\n';
     expect((await importText(t.pool, 'batch.csv', batch)).problems).toEqual([]);
     await s.sync();
     await checkNow();

@@ -20,18 +20,27 @@ let server: RunningServer;
 let cookie: string;
 const prefix = uniqueIndexPrefix();
 
-const importLines = (name: string, rows: string) => importText(t.pool, name, `name\tcategory\tsex\tdepositor\n${rows}`, { format: 'tsv', actor: 'test' });
+const importLines = (name: string, rows: string) =>
+  importText(t.pool, name, `name\tcategory\tsex\tdepositor\n${rows}`, { format: 'tsv', actor: 'test' });
 
 beforeAll(async () => {
   t = await useTestDatabase();
-  const report = await importLines('cache.tsv', 'CACHEi001-A\tipsc\tfemale\tFirst Depositor\nCACHEi002-A\thesc\tmale\tSecond Depositor\n');
+  const report = await importLines(
+    'cache.tsv',
+    'CACHEi001-A\tipsc\tfemale\tFirst Depositor\nCACHEi002-A\thesc\tmale\tSecond Depositor\n',
+  );
   expect(report.problems).toEqual([]);
   const meili = createSearchClient({ url: inject('meiliUrl'), apiKey: inject('meiliKey'), timeoutMs: 60_000 });
   await ensureSearchIndexes(meili, prefix);
   await drainAll({ pool: t.pool, meili, prefix });
   const account = await makeAccount(t.db, 'requester');
   cookie = (await sessionCookie(t.db, account.id)).cookie;
-  server = await startPortalServer({ DATABASE_URL: t.appUrl, MEILI_URL: inject('meiliUrl'), MEILI_MASTER_KEY: inject('meiliKey'), MEILI_INDEX_PREFIX: prefix });
+  server = await startPortalServer({
+    DATABASE_URL: t.appUrl,
+    MEILI_URL: inject('meiliUrl'),
+    MEILI_MASTER_KEY: inject('meiliKey'),
+    MEILI_INDEX_PREFIX: prefix,
+  });
 }, 120_000);
 
 afterAll(async () => {
@@ -76,11 +85,22 @@ describe('anonymous readers', () => {
   test('a catalog change reaches the cached page and search answer within the time it reaches Meilisearch (documented: 1 s worker, plus 250 ms)', async () => {
     expect(await (await get('/lines/CACHEi001-A')).text()).toContain('First Depositor');
     expect((await get('/lines/CACHEi001-A')).headers.get('x-cache')).toBe('hit');
-    const report = await importLines('change.tsv', 'CACHEi001-A\tipsc\tfemale\tRenamed Depositor\nCACHEi003-A\tipsc\tfemale\tThird Depositor\n');
+    const report = await importLines(
+      'change.tsv',
+      'CACHEi001-A\tipsc\tfemale\tRenamed Depositor\nCACHEi003-A\tipsc\tfemale\tThird Depositor\n',
+    );
     expect(report.problems).toEqual([]);
     // Generous on a busy machine: the worker polls every second, the cache reads the version every 250 ms.
-    await eventually('the cached search sees the new line', async () => (await (await get('/api/v1/search?q=CACHEi')).json()).total === 3, 15_000);
-    await eventually('the cached page shows the change', async () => (await (await get('/lines/CACHEi001-A')).text()).includes('Renamed Depositor'), 2_000);
+    await eventually(
+      'the cached search sees the new line',
+      async () => (await (await get('/api/v1/search?q=CACHEi')).json()).total === 3,
+      15_000,
+    );
+    await eventually(
+      'the cached page shows the change',
+      async () => (await (await get('/lines/CACHEi001-A')).text()).includes('Renamed Depositor'),
+      2_000,
+    );
     // And is cached again under the new version.
     expect((await get('/lines/CACHEi001-A')).headers.get('x-cache')).toBe('hit');
   }, 30_000);

@@ -27,9 +27,16 @@ beforeAll(async () => {
   await t.pool.query('ANALYZE');
   await t.pool.query(`UPDATE search_outbox SET processed_at = now() WHERE processed_at IS NULL`);
   await t.pool.query(`INSERT INTO search_outbox (entity_type, entity_id, op) VALUES ('line', '1', 'upsert')`);
-  const { rows } = await t.pool.query<{ relname: string }>(`SELECT relname FROM pg_class WHERE relkind = 'r' AND reltuples > 20000`);
+  const { rows } = await t.pool.query<{ relname: string }>(
+    `SELECT relname FROM pg_class WHERE relkind = 'r' AND reltuples > 20000`,
+  );
   bigTables = new Set(rows.map((r) => r.relname));
-  db = drizzle({ client: t.pool, schema, casing: 'snake_case', logger: { logQuery: (sql, params) => sent.push({ sql, params }) } }) as unknown as Database;
+  db = drizzle({
+    client: t.pool,
+    schema,
+    casing: 'snake_case',
+    logger: { logQuery: (sql, params) => sent.push({ sql, params }) },
+  }) as unknown as Database;
 }, 600_000);
 afterAll(() => t?.close());
 
@@ -55,7 +62,8 @@ async function fullScansOf(work: () => Promise<unknown>) {
   const scans: string[] = [];
   for (const { sql, params } of sent) {
     for (const node of await plan(sql, params)) {
-      if (node['Node Type'] === 'Seq Scan' && bigTables.has(node['Relation Name']!)) scans.push(`${node['Relation Name']} in: ${sql.slice(0, 160)}`);
+      if (node['Node Type'] === 'Seq Scan' && bigTables.has(node['Relation Name']!))
+        scans.push(`${node['Relation Name']} in: ${sql.slice(0, 160)}`);
     }
   }
   return scans;
@@ -109,8 +117,12 @@ describe(`hot queries at ${LINES.toLocaleString('en')} lines`, () => {
       expect(rows).toHaveLength(1);
       (client as unknown as { query: unknown }).query = query;
       const nodes = await plan(statements[0]!.replace(/FOR UPDATE SKIP LOCKED/, ''), [500]);
-      const scans = nodes.filter((n) => n['Relation Name'] === 'search_outbox' || n['Index Name']?.startsWith('search_outbox'));
-      expect(scans.map((n) => `${n['Node Type']} ${n['Index Name'] ?? ''}`.trim())).toEqual(['Index Scan search_outbox_unprocessed_id_idx']);
+      const scans = nodes.filter(
+        (n) => n['Relation Name'] === 'search_outbox' || n['Index Name']?.startsWith('search_outbox'),
+      );
+      expect(scans.map((n) => `${n['Node Type']} ${n['Index Name'] ?? ''}`.trim())).toEqual([
+        'Index Scan search_outbox_unprocessed_id_idx',
+      ]);
       await client.query('ROLLBACK');
     } finally {
       client.release();

@@ -16,9 +16,20 @@ beforeAll(async () => ({ t, s } = await openDemoCatalogSearch()), 180_000);
 afterAll(() => closeDemoCatalogSearch(t, s));
 
 const search = (q: string, extra = '', lang: 'en' | 'zh' = 'en') =>
-  searchLines(s.meili, s.prefix, parseSearchParams(new URLSearchParams(`q=${encodeURIComponent(q)}&per_page=100&lang=${lang}${extra}`)));
+  searchLines(
+    s.meili,
+    s.prefix,
+    parseSearchParams(new URLSearchParams(`q=${encodeURIComponent(q)}&per_page=100&lang=${lang}${extra}`)),
+  );
 const sqlNames = async (where: string, params: unknown[] = []) =>
-  (await t.pool.query<{ name: string }>(`SELECT l.name FROM lines l LEFT JOIN donors d ON d.id = l.donor_id WHERE l.status = 'published' AND ${where}`, params)).rows.map((r) => r.name).sort();
+  (
+    await t.pool.query<{ name: string }>(
+      `SELECT l.name FROM lines l LEFT JOIN donors d ON d.id = l.donor_id WHERE l.status = 'published' AND ${where}`,
+      params,
+    )
+  ).rows
+    .map((r) => r.name)
+    .sort();
 
 async function allNames(q: string, lang: 'en' | 'zh' = 'en') {
   const out: string[] = [];
@@ -50,10 +61,26 @@ describe('words naming a facet value act as filters, so contradicting lines neve
     ['女性 诱导多能干细胞', 'zh', `l.category = 'ipsc' AND d.sex = 'female'`],
     ['male donors', 'en', `d.sex = 'male'`],
     ['男性供者', 'zh', `d.sex = 'male'`],
-    ['Parkinson disease lines', 'en', `EXISTS (SELECT 1 FROM line_diseases ld JOIN diseases x ON x.id = ld.disease_id WHERE ld.line_id = l.id AND x.name_en = 'Parkinson disease')`],
-    ['帕金森病', 'zh', `EXISTS (SELECT 1 FROM line_diseases ld JOIN diseases x ON x.id = ld.disease_id WHERE ld.line_id = l.id AND x.name_en = 'Parkinson disease')`],
-    ['clinical grade', 'en', `EXISTS (SELECT 1 FROM batches b WHERE b.line_id = l.id AND b.grade = 'clinical' AND b.release_status = 'released')`],
-    ['临床级', 'zh', `EXISTS (SELECT 1 FROM batches b WHERE b.line_id = l.id AND b.grade = 'clinical' AND b.release_status = 'released')`],
+    [
+      'Parkinson disease lines',
+      'en',
+      `EXISTS (SELECT 1 FROM line_diseases ld JOIN diseases x ON x.id = ld.disease_id WHERE ld.line_id = l.id AND x.name_en = 'Parkinson disease')`,
+    ],
+    [
+      '帕金森病',
+      'zh',
+      `EXISTS (SELECT 1 FROM line_diseases ld JOIN diseases x ON x.id = ld.disease_id WHERE ld.line_id = l.id AND x.name_en = 'Parkinson disease')`,
+    ],
+    [
+      'clinical grade',
+      'en',
+      `EXISTS (SELECT 1 FROM batches b WHERE b.line_id = l.id AND b.grade = 'clinical' AND b.release_status = 'released')`,
+    ],
+    [
+      '临床级',
+      'zh',
+      `EXISTS (SELECT 1 FROM batches b WHERE b.line_id = l.id AND b.grade = 'clinical' AND b.release_status = 'released')`,
+    ],
     ['lines from the United Kingdom', 'en', `l.country = 'GB'`],
     ['英国', 'zh', `l.country = 'GB'`],
     ['hESC from the USA', 'en', `l.country = 'US' AND l.category = 'hesc'`],
@@ -93,7 +120,9 @@ describe('protein variants find the lines that carry them, before their correcte
   });
 
   test('a one-letter variant finds the knock-in written in three-letter HGVS', async () => {
-    const expected = await sqlNames(`EXISTS (SELECT 1 FROM genetic_modifications m WHERE m.line_id = l.id AND m.variant LIKE '%p.Gly256Glu%')`);
+    const expected = await sqlNames(
+      `EXISTS (SELECT 1 FROM genetic_modifications m WHERE m.line_id = l.id AND m.variant LIKE '%p.Gly256Glu%')`,
+    );
     expect(expected.length).toBe(1);
     expect((await search('G256E')).hits.map((h) => h.name)).toEqual(expected);
   });
@@ -105,7 +134,8 @@ describe('protein variants find the lines that carry them, before their correcte
 });
 
 describe('a fluorescent protein family finds every line tagged with any member', () => {
-  const tagged = (pattern: string) => sqlNames(`EXISTS (SELECT 1 FROM genetic_modifications m WHERE m.line_id = l.id AND m.variant ~* $1)`, [pattern]);
+  const tagged = (pattern: string) =>
+    sqlNames(`EXISTS (SELECT 1 FROM genetic_modifications m WHERE m.line_id = l.id AND m.variant ~* $1)`, [pattern]);
   test.each([
     ['GFP', 'en', '(^|[^A-Za-z])m?EGFP'],
     ['green fluorescent protein', 'en', '(^|[^A-Za-z])m?EGFP'],
@@ -166,7 +196,14 @@ describe('zero results', () => {
 describe('ranking when relevance ties: available first, then richer records', () => {
   const order = ['available', 'in_qc', 'expand_to_order', 'on_request', 'restricted', 'not_distributed'];
   const richness = (h: Awaited<ReturnType<typeof search>>['hits'][number]) =>
-    [h.diseases.length, h.sex !== 'unknown', h.age_band, h.modification_types.length, h.grades.length, h.available_vials > 0].filter(Boolean).length;
+    [
+      h.diseases.length,
+      h.sex !== 'unknown',
+      h.age_band,
+      h.modification_types.length,
+      h.grades.length,
+      h.available_vials > 0,
+    ].filter(Boolean).length;
 
   test.each([
     ['no words, the whole catalog', '', '', 'en'],
@@ -182,7 +219,10 @@ describe('ranking when relevance ties: available first, then richer records', ()
     expect(hits[0]!.availability).toBe('available');
     // Within one availability, a sparser record never ranks above a richer one.
     for (let i = 1; i < hits.length; i++) {
-      if (hits[i]!.availability === hits[i - 1]!.availability) expect(richness(hits[i]!), `${hits[i - 1]!.name} before ${hits[i]!.name}`).toBeLessThanOrEqual(richness(hits[i - 1]!));
+      if (hits[i]!.availability === hits[i - 1]!.availability)
+        expect(richness(hits[i]!), `${hits[i - 1]!.name} before ${hits[i]!.name}`).toBeLessThanOrEqual(
+          richness(hits[i - 1]!),
+        );
     }
   });
 });

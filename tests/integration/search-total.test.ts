@@ -20,10 +20,24 @@ beforeAll(async () => {
   await ensureSearchIndexes(meili, prefix);
   // Documents with the fields the search reads; the values do not matter here, their number does.
   const documents = Array.from({ length: COUNT }, (_, i) => ({
-    id: i + 1, name: `TOTAL${i}`, category: i % 4 ? 'ipsc' : 'hesc', diseases: [], synonyms: [], identifiers: [], genes: [],
-    modification_types: [], availability: 'available', grades: ['research'], available_vials: 1, demo: false, synthetic: true,
+    id: i + 1,
+    name: `TOTAL${i}`,
+    category: i % 4 ? 'ipsc' : 'hesc',
+    diseases: [],
+    synonyms: [],
+    identifiers: [],
+    genes: [],
+    modification_types: [],
+    availability: 'available',
+    grades: ['research'],
+    available_vials: 1,
+    demo: false,
+    synthetic: true,
   }));
-  await meili.index(indexUid(prefix, LINES)).addDocuments(documents, { primaryKey: 'id' }).waitTask({ timeout: 120_000 });
+  await meili
+    .index(indexUid(prefix, LINES))
+    .addDocuments(documents, { primaryKey: 'id' })
+    .waitTask({ timeout: 120_000 });
 }, 180_000);
 
 afterAll(async () => {

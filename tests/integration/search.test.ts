@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { reindex } from '#search/reindex.ts';
-import { parseSearchParams, SearchParamsError } from '#schemas/search-params.ts';
+import { parseSearchParams, type SearchParamsError } from '#schemas/search-params.ts';
 import { importText } from '#server/catalog/import/import-file.ts';
 import { searchLines } from '#server/search/search.ts';
 import type { TestDatabase } from '../support/db.ts';
@@ -28,7 +28,7 @@ describe('finding lines in the demo catalog', () => {
     ['hES synonym for embryonic lines', 'q=hES', 'WAe009-A'],
     ['a Bardet-Biedl line by disease', 'q=bardet+biedl', 'HPSI1013i-aetc_1'],
   ])('%s: %s finds %s', async (_what, query, expected) => {
-    expect(await names(query + '&per_page=50')).toContain(expected);
+    expect(await names(`${query}&per_page=50`)).toContain(expected);
   });
 
   test.each([
@@ -46,14 +46,18 @@ describe('finding lines in the demo catalog', () => {
   });
 
   test('a batch number finds its line first', async () => {
-    const { rows } = await t.pool.query(`SELECT b.number, l.name FROM batches b JOIN lines l ON l.id = b.line_id ORDER BY b.id LIMIT 1`);
+    const { rows } = await t.pool.query(
+      `SELECT b.number, l.name FROM batches b JOIN lines l ON l.id = b.line_id ORDER BY b.id LIMIT 1`,
+    );
     const result = await search(`q=${rows[0].number}`);
     expect(result.hits[0]).toMatchObject({ name: rows[0].name, exact: true });
   });
 
   test('an identifier prefix finds exactly the lines it starts', async () => {
     const result = await search('q=HPSI0114i&per_page=100');
-    const { rows } = await t.pool.query(`SELECT count(*)::int AS n FROM lines WHERE name ILIKE 'HPSI0114i%' AND status = 'published'`);
+    const { rows } = await t.pool.query(
+      `SELECT count(*)::int AS n FROM lines WHERE name ILIKE 'HPSI0114i%' AND status = 'published'`,
+    );
     expect(result.total).toBe(rows[0].n);
     expect(result.hits.every((h) => h.name.startsWith('HPSI0114i'))).toBe(true);
   });
@@ -68,7 +72,9 @@ describe('finding lines in the demo catalog', () => {
 describe('filters and facets agree with the database', () => {
   test('category facet counts equal SQL counts of published lines', async () => {
     const result = await search('per_page=1');
-    const { rows } = await t.pool.query(`SELECT category, count(*)::int AS n FROM lines WHERE status = 'published' GROUP BY category`);
+    const { rows } = await t.pool.query(
+      `SELECT category, count(*)::int AS n FROM lines WHERE status = 'published' GROUP BY category`,
+    );
     expect(result.facets.category).toEqual(Object.fromEntries(rows.map((r) => [r.category, r.n])));
     expect(result.total).toBe(rows.reduce((a, r) => a + r.n, 0));
   });
@@ -76,7 +82,8 @@ describe('filters and facets agree with the database', () => {
   test('repeatable filters OR within a field and AND across fields', async () => {
     const result = await search('category=hesc&category=msc&availability=available&per_page=100');
     // Available means a released batch has vials (src/lib/availability.ts).
-    const { rows } = await t.pool.query(`SELECT name FROM lines l WHERE status = 'published' AND category IN ('hesc', 'msc')
+    const { rows } =
+      await t.pool.query(`SELECT name FROM lines l WHERE status = 'published' AND category IN ('hesc', 'msc')
       AND EXISTS (SELECT 1 FROM batches b WHERE b.line_id = l.id AND b.release_status = 'released' AND b.vials_available > 0) ORDER BY name`);
     expect(result.hits.map((h) => h.name).sort()).toEqual(rows.map((r) => r.name).sort());
     expect(result.total).toBe(rows.length);
@@ -86,7 +93,9 @@ describe('filters and facets agree with the database', () => {
     const filtered = await search('category=hesc&per_page=1');
     expect(Object.keys(filtered.facets.category).sort()).toEqual(expect.arrayContaining(['hesc', 'ipsc', 'msc']));
     const grade = await search('grade=clinical&per_page=100');
-    const { rows } = await t.pool.query(`SELECT DISTINCT l.name FROM lines l JOIN batches b ON b.line_id = l.id WHERE b.grade = 'clinical' AND b.release_status = 'released' AND l.status = 'published'`);
+    const { rows } = await t.pool.query(
+      `SELECT DISTINCT l.name FROM lines l JOIN batches b ON b.line_id = l.id WHERE b.grade = 'clinical' AND b.release_status = 'released' AND l.status = 'published'`,
+    );
     expect(grade.hits.map((h) => h.name).sort()).toEqual(rows.map((r) => r.name).sort());
     for (const [disease, count] of Object.entries((await search('per_page=1')).facets.disease)) {
       expect((await search(`disease=${encodeURIComponent(disease)}&per_page=1`)).total, disease).toBe(count);
@@ -125,11 +134,16 @@ describe('index settings', () => {
   test('are applied only when they drift from the code', async () => {
     const { ensureSearchIndexes } = await import('#search/settings.ts');
     const again = await ensureSearchIndexes(s.meili, s.prefix);
-    expect(Object.values(again).map((r) => r.changed), 'a restart changes nothing').toEqual([[], []]);
+    expect(
+      Object.values(again).map((r) => r.changed),
+      'a restart changes nothing',
+    ).toEqual([[], []]);
     await s.meili.index(`${s.prefix}lines`).updateSortableAttributes(['name']).waitTask();
     const drifted = await ensureSearchIndexes(s.meili, s.prefix);
     expect(drifted.lines).toEqual({ created: false, changed: ['sortableAttributes'] });
-    expect(await s.meili.index(`${s.prefix}lines`).getSortableAttributes()).toEqual(expect.arrayContaining(['available_vials', 'name', 'updated_at']));
+    expect(await s.meili.index(`${s.prefix}lines`).getSortableAttributes()).toEqual(
+      expect.arrayContaining(['available_vials', 'name', 'updated_at']),
+    );
   });
 });
 
@@ -153,7 +167,9 @@ describe('keeping search in step with the catalog', () => {
     const unreachable = createSearchClient({ url: 'http://127.0.0.1:1', apiKey: 'x'.repeat(16), timeoutMs: 500 });
     const failed = await drainOnce({ pool: t.pool, meili: unreachable, prefix: s.prefix });
     expect(failed.failed).toBe(true);
-    const { rows } = await t.pool.query(`SELECT attempts, last_error IS NOT NULL AS has_error FROM search_outbox WHERE processed_at IS NULL`);
+    const { rows } = await t.pool.query(
+      `SELECT attempts, last_error IS NOT NULL AS has_error FROM search_outbox WHERE processed_at IS NULL`,
+    );
     expect(rows.length).toBeGreaterThan(0);
     expect(rows.every((r) => r.attempts === 1 && r.has_error)).toBe(true);
     await t.pool.query(`UPDATE search_outbox SET next_attempt_at = now() WHERE processed_at IS NULL`); // skip the backoff

@@ -5,7 +5,12 @@ import { accounts, auditEvents, mailOutbox, sessions } from '#db/schema/index.ts
 import { changePassword, setAccountDisabled, signIn } from '#server/accounts/accounts.ts';
 import { registerAccount, verifyEmailToken } from '#server/accounts/email-verification.ts';
 import { requestPasswordReset, resetPassword } from '#server/accounts/password-reset.ts';
-import { createSession, invalidateSession, SESSION_LIFETIME_MS, validateSessionToken } from '#server/accounts/session.ts';
+import {
+  createSession,
+  invalidateSession,
+  SESSION_LIFETIME_MS,
+  validateSessionToken,
+} from '#server/accounts/session.ts';
 import { verifyAuditChain } from '#server/platform/audit.ts';
 import { makeAccount, TEST_PASSWORD } from '../support/accounts.ts';
 import { useTestDatabase, type TestDatabase } from '../support/db.ts';
@@ -76,12 +81,19 @@ describe('sessions', () => {
     const { token } = await createSession(t.db, account.id);
     expect(await setAccountDisabled(t.db, admin.id, account.id, true)).toBe('ok');
     expect(await validateSessionToken(t.db, token)).toBeUndefined();
-    expect(await signIn(t.db, { email: account.email, password: TEST_PASSWORD, ...client, ipAddress: '192.0.2.99' })).toMatchObject({ ok: false, reason: 'invalid' });
+    expect(
+      await signIn(t.db, { email: account.email, password: TEST_PASSWORD, ...client, ipAddress: '192.0.2.99' }),
+    ).toMatchObject({ ok: false, reason: 'invalid' });
   });
 
   test('every sign-in opens a fresh session', async () => {
     const account = await makeAccount(t.db, 'requester');
-    const a = await signIn(t.db, { email: account.email.toUpperCase(), password: TEST_PASSWORD, ...client, ipAddress: '192.0.2.50' });
+    const a = await signIn(t.db, {
+      email: account.email.toUpperCase(),
+      password: TEST_PASSWORD,
+      ...client,
+      ipAddress: '192.0.2.50',
+    });
     const b = await signIn(t.db, { email: account.email, password: TEST_PASSWORD, ...client, ipAddress: '192.0.2.50' });
     expect(a.ok && b.ok).toBe(true);
     if (a.ok && b.ok) expect(a.token).not.toBe(b.token);
@@ -91,8 +103,20 @@ describe('sessions', () => {
     const account = await makeAccount(t.db, 'requester');
     const one = await createSession(t.db, account.id);
     const two = await createSession(t.db, account.id);
-    expect(await changePassword(t.db, { accountId: account.id, currentPassword: 'wrong password here', newPassword: 'violet tram under Xian rain', ...client })).toEqual({ ok: false, reason: 'wrong' });
-    const fresh = await changePassword(t.db, { accountId: account.id, currentPassword: TEST_PASSWORD, newPassword: 'violet tram under Xian rain', ...client });
+    expect(
+      await changePassword(t.db, {
+        accountId: account.id,
+        currentPassword: 'wrong password here',
+        newPassword: 'violet tram under Xian rain',
+        ...client,
+      }),
+    ).toEqual({ ok: false, reason: 'wrong' });
+    const fresh = await changePassword(t.db, {
+      accountId: account.id,
+      currentPassword: TEST_PASSWORD,
+      newPassword: 'violet tram under Xian rain',
+      ...client,
+    });
     if (!fresh.ok) throw new Error(`password not changed: ${fresh.reason}`);
     expect(await validateSessionToken(t.db, one.token)).toBeUndefined();
     expect(await validateSessionToken(t.db, two.token)).toBeUndefined();
@@ -103,7 +127,12 @@ describe('sessions', () => {
 
 describe('email verification and password reset', () => {
   test('registration mails a link; it activates the account once and only once', async () => {
-    await registerAccount(t.db, { email: 'New.Person@Example.org', password: TEST_PASSWORD, displayName: 'New Person', locale: 'zh' }, 'http://portal.test', client);
+    await registerAccount(
+      t.db,
+      { email: 'New.Person@Example.org', password: TEST_PASSWORD, displayName: 'New Person', locale: 'zh' },
+      'http://portal.test',
+      client,
+    );
     const [account] = await t.db.select().from(accounts).where(eq(accounts.email, 'new.person@example.org'));
     expect(account?.status).toBe('pending');
     const token = await mailedToken('new.person@example.org');
@@ -113,7 +142,9 @@ describe('email verification and password reset', () => {
     const rows = await t.pool.query('SELECT secret_hash FROM email_verification_tokens');
     expect(JSON.stringify(rows.rows)).not.toContain(token.split('.')[1]);
 
-    expect(await signIn(t.db, { email: account!.email, password: TEST_PASSWORD, ...client, ipAddress: '192.0.2.60' })).toMatchObject({ ok: false, reason: 'unverified' });
+    expect(
+      await signIn(t.db, { email: account!.email, password: TEST_PASSWORD, ...client, ipAddress: '192.0.2.60' }),
+    ).toMatchObject({ ok: false, reason: 'unverified' });
     expect(await verifyEmailToken(t.db, token)).toBe(true);
     expect(await verifyEmailToken(t.db, token), 'second use').toBe(false);
     const [after] = await t.db.select().from(accounts).where(eq(accounts.id, account!.id));
@@ -122,7 +153,12 @@ describe('email verification and password reset', () => {
 
   test('registering a taken email changes nothing and mails the owner instead', async () => {
     const account = await makeAccount(t.db, 'requester');
-    await registerAccount(t.db, { email: account.email, password: 'another long password', displayName: 'Intruder' }, 'http://portal.test', client);
+    await registerAccount(
+      t.db,
+      { email: account.email, password: 'another long password', displayName: 'Intruder' },
+      'http://portal.test',
+      client,
+    );
     const [same] = await t.db.select().from(accounts).where(eq(accounts.id, account.id));
     expect(same?.passwordHash).toBe(account.passwordHash);
     const [mail] = await t.db.select().from(mailOutbox).where(eq(mailOutbox.to, account.email));
@@ -137,11 +173,20 @@ describe('email verification and password reset', () => {
     expect(await resetPassword(t.db, token, 'violet tram under Xian rain')).toBe(true);
     expect(await resetPassword(t.db, token, 'another violet tram ride'), 'second use').toBe(false);
     expect(await validateSessionToken(t.db, session.token)).toBeUndefined();
-    expect(await signIn(t.db, { email: account.email, password: 'violet tram under Xian rain', ...client, ipAddress: '192.0.2.70' })).toMatchObject({ ok: true });
+    expect(
+      await signIn(t.db, {
+        email: account.email,
+        password: 'violet tram under Xian rain',
+        ...client,
+        ipAddress: '192.0.2.70',
+      }),
+    ).toMatchObject({ ok: true });
 
     await requestPasswordReset(t.db, account.email, 'http://portal.test', client);
     const stale = await mailedToken(account.email);
-    await t.pool.query(`UPDATE password_reset_tokens SET expires_at = now() - interval '1 second' WHERE id = $1`, [stale.split('.')[0]]);
+    await t.pool.query(`UPDATE password_reset_tokens SET expires_at = now() - interval '1 second' WHERE id = $1`, [
+      stale.split('.')[0],
+    ]);
     expect(await resetPassword(t.db, stale, 'yet another long password')).toBe(false);
   });
 });
@@ -149,12 +194,20 @@ describe('email verification and password reset', () => {
 describe('audit trail', () => {
   test('account events are recorded, and the chain holds', async () => {
     const actions = (await t.db.select({ action: auditEvents.action }).from(auditEvents)).map((r) => r.action);
-    for (const action of ['account.created', 'account.verified', 'account.disabled', 'account.password_changed', 'account.password_reset']) {
+    for (const action of [
+      'account.created',
+      'account.verified',
+      'account.disabled',
+      'account.password_changed',
+      'account.password_reset',
+    ]) {
       expect(actions, action).toContain(action);
     }
     // Security noise (throttled sign-ins, with an entity an attacker chooses) stays out of the record chain.
     expect(actions).not.toContain('account.sign_in_throttled');
-    expect(JSON.stringify(await t.db.select().from(auditEvents)), 'no password hash in the trail').not.toContain('$argon2id$');
+    expect(JSON.stringify(await t.db.select().from(auditEvents)), 'no password hash in the trail').not.toContain(
+      '$argon2id$',
+    );
     expect(await verifyAuditChain(t.db)).toMatchObject({ ok: true });
   });
 });

@@ -33,7 +33,10 @@ describe('npm start with a bad configuration', () => {
   });
 
   test('MEILI_URL without its key is refused before anything starts', () => {
-    const { code, stderr } = start({ DATABASE_URL: 'postgres://a:b@127.0.0.1:1/c', MEILI_URL: 'http://127.0.0.1:7700' });
+    const { code, stderr } = start({
+      DATABASE_URL: 'postgres://a:b@127.0.0.1:1/c',
+      MEILI_URL: 'http://127.0.0.1:7700',
+    });
     expect(code).toBe(1);
     expect(stderr).toMatch(/MEILI_MASTER_KEY is required when MEILI_URL is set/);
   });

@@ -21,8 +21,17 @@ const batchFile = (available: number, total = 20) =>
   `batch_number,line,type,grade,release_status,vials_total,vials_available,vials_reserved,vials_shipped\nLB-001,LEDGER-LINE-1,distribution,research,released,${total},${available},0,0\n`;
 
 async function stock(number = 'LB-001') {
-  const { rows } = await t.pool.query('SELECT id, vials_total, vials_available, vials_reserved, vials_shipped FROM batches WHERE number = $1', [number]);
-  return rows[0] as { id: number; vials_total: number; vials_available: number; vials_reserved: number; vials_shipped: number };
+  const { rows } = await t.pool.query(
+    'SELECT id, vials_total, vials_available, vials_reserved, vials_shipped FROM batches WHERE number = $1',
+    [number],
+  );
+  return rows[0] as {
+    id: number;
+    vials_total: number;
+    vials_available: number;
+    vials_reserved: number;
+    vials_shipped: number;
+  };
 }
 
 async function ledgerSums(batchId: number) {
@@ -44,7 +53,9 @@ describe('the stock ledger', () => {
 
   test('after a reservation, re-importing changed counts is refused naming the batch, and the reservation stays', async () => {
     const { id } = await stock();
-    const reserved = await t.db.transaction((tx) => moveStock(tx, { batchId: id, kind: 'reserved', quantity: 3, actor: 'test', reason: 'request 1' }));
+    const reserved = await t.db.transaction((tx) =>
+      moveStock(tx, { batchId: id, kind: 'reserved', quantity: 3, actor: 'test', reason: 'request 1' }),
+    );
     expect(reserved.ok).toBe(true);
     expect(await stock()).toMatchObject({ vials_available: 17, vials_reserved: 3 });
 
@@ -58,20 +69,30 @@ describe('the stock ledger', () => {
     expect(message).toContain('batches.csv:2:');
     expect(message).toContain('LB-001');
     expect(message).toContain('--adjust-stock');
-    expect(await stock(), 'the reservation is intact and nothing moved').toMatchObject({ vials_total: 20, vials_available: 17, vials_reserved: 3 });
+    expect(await stock(), 'the reservation is intact and nothing moved').toMatchObject({
+      vials_total: 20,
+      vials_available: 17,
+      vials_reserved: 3,
+    });
   });
 
   test('--adjust-stock records the difference as one adjusted movement with its reason', async () => {
-    const r = await importText(t.pool, 'batches.csv', batchFile(25, 25), { adjustStock: '5 vials found in a second box' });
+    const r = await importText(t.pool, 'batches.csv', batchFile(25, 25), {
+      adjustStock: '5 vials found in a second box',
+    });
     expect(r.problems).toEqual([]);
     const s = await stock();
     expect(s).toMatchObject({ vials_total: 25, vials_available: 22, vials_reserved: 3 });
-    const { rows } = await t.pool.query(`SELECT quantity, reason FROM stock_movements WHERE batch_id = $1 AND kind = 'adjusted'`, [s.id]);
+    const { rows } = await t.pool.query(
+      `SELECT quantity, reason FROM stock_movements WHERE batch_id = $1 AND kind = 'adjusted'`,
+      [s.id],
+    );
     expect(rows).toEqual([{ quantity: 5, reason: '5 vials found in a second box' }]);
   });
 
   test('an import can never change reserved or shipped vials', async () => {
-    const file = 'batch_number,line,type,grade,release_status,vials_total,vials_available,vials_reserved,vials_shipped\nLB-001,LEDGER-LINE-1,distribution,research,released,25,23,0,2\n';
+    const file =
+      'batch_number,line,type,grade,release_status,vials_total,vials_available,vials_reserved,vials_shipped\nLB-001,LEDGER-LINE-1,distribution,research,released,25,23,0,2\n';
     const r = await importText(t.pool, 'batches.csv', file, { adjustStock: 'anything' });
     expect(r.problems.map((p) => p.field)).toContain('vials_shipped');
   });
@@ -88,9 +109,16 @@ describe('the stock ledger', () => {
 
   test('no reservation takes more than is available: refused by the service and by the database', async () => {
     const s = await stock();
-    const r = await t.db.transaction((tx) => moveStock(tx, { batchId: s.id, kind: 'reserved', quantity: s.vials_available + 1, actor: 'test' }));
+    const r = await t.db.transaction((tx) =>
+      moveStock(tx, { batchId: s.id, kind: 'reserved', quantity: s.vials_available + 1, actor: 'test' }),
+    );
     expect(r).toMatchObject({ ok: false, reason: 'insufficient' });
-    await expect(t.pool.query(`INSERT INTO stock_movements (batch_id, kind, quantity, actor) VALUES ($1, 'reserved', $2, 'sql')`, [s.id, s.vials_available + 1])).rejects.toThrow(/batches_vials_nonnegative/);
+    await expect(
+      t.pool.query(`INSERT INTO stock_movements (batch_id, kind, quantity, actor) VALUES ($1, 'reserved', $2, 'sql')`, [
+        s.id,
+        s.vials_available + 1,
+      ]),
+    ).rejects.toThrow(/batches_vials_nonnegative/);
     expect(await stock()).toEqual(s);
   });
 
@@ -102,13 +130,23 @@ describe('the stock ledger', () => {
 
   test('an adjustment needs a reason, and a movement a sign that fits its kind', async () => {
     const { id } = await stock();
-    await expect(t.pool.query(`INSERT INTO stock_movements (batch_id, kind, quantity, actor) VALUES ($1, 'adjusted', 1, 'sql')`, [id])).rejects.toThrow(/adjustment_reason/);
-    await expect(t.pool.query(`INSERT INTO stock_movements (batch_id, kind, quantity, actor) VALUES ($1, 'received', -1, 'sql')`, [id])).rejects.toThrow(/quantity_sign/);
+    await expect(
+      t.pool.query(`INSERT INTO stock_movements (batch_id, kind, quantity, actor) VALUES ($1, 'adjusted', 1, 'sql')`, [
+        id,
+      ]),
+    ).rejects.toThrow(/adjustment_reason/);
+    await expect(
+      t.pool.query(`INSERT INTO stock_movements (batch_id, kind, quantity, actor) VALUES ($1, 'received', -1, 'sql')`, [
+        id,
+      ]),
+    ).rejects.toThrow(/quantity_sign/);
   });
 
   test('every stock change and batch write is audited with the batch id as entity id', async () => {
     const { id } = await stock();
-    const { rows } = await t.pool.query(`SELECT action, entity_id FROM audit_events WHERE entity_type = 'batch' ORDER BY id`);
+    const { rows } = await t.pool.query(
+      `SELECT action, entity_id FROM audit_events WHERE entity_type = 'batch' ORDER BY id`,
+    );
     expect(rows.length).toBeGreaterThan(0);
     for (const row of rows) expect(row.entity_id).toBe(String(id));
   });

@@ -54,10 +54,24 @@ describe('npm start supervises its embedded services', () => {
     expect(pid).toBeGreaterThan(0);
     process.kill(pid, 'SIGKILL');
     await waitFor('PostgreSQL gone', async () => !alive(pid));
-    await waitFor('health 200 again', async () => (await healthStatus()) === 200 && ![0, pid].includes(portal.postgresPid()));
+    await waitFor(
+      'health 200 again',
+      async () => (await healthStatus()) === 200 && ![0, pid].includes(portal.postgresPid()),
+    );
     // The supervisor's lines reach us through a pipe, maybe after health already answers: wait for them.
-    await waitFor('the exit logged', async () => /PostgreSQL \(embedded\) exited unexpectedly \(signal SIGKILL\); restarting in [\d.]+ s \(attempt 1\)/.test(portal.output()), 10_000);
-    await waitFor('the restart logged', async () => portal.output().includes('PostgreSQL (embedded) restarted'), 10_000);
+    await waitFor(
+      'the exit logged',
+      async () =>
+        /PostgreSQL \(embedded\) exited unexpectedly \(signal SIGKILL\); restarting in [\d.]+ s \(attempt 1\)/.test(
+          portal.output(),
+        ),
+      10_000,
+    );
+    await waitFor(
+      'the restart logged',
+      async () => portal.output().includes('PostgreSQL (embedded) restarted'),
+      10_000,
+    );
     const line = await fetch(`${portal.url}/lines/WAe009-A`);
     expect(line.status).toBe(200);
   }, 90_000);
@@ -66,8 +80,15 @@ describe('npm start supervises its embedded services', () => {
     const pid = portal.meiliPid();
     expect(pid).toBeGreaterThan(0);
     process.kill(pid, 'SIGKILL');
-    await waitFor('health 200 again', async () => (await healthStatus()) === 200 && ![0, pid].includes(portal.meiliPid()));
-    await waitFor('the exit logged', async () => /Meilisearch \(embedded\) exited unexpectedly \(signal SIGKILL\); restarting/.test(portal.output()), 10_000);
+    await waitFor(
+      'health 200 again',
+      async () => (await healthStatus()) === 200 && ![0, pid].includes(portal.meiliPid()),
+    );
+    await waitFor(
+      'the exit logged',
+      async () => /Meilisearch \(embedded\) exited unexpectedly \(signal SIGKILL\); restarting/.test(portal.output()),
+      10_000,
+    );
     const res = await fetch(`${portal.url}/api/v1/search?q=H9`);
     expect(res.status).toBe(200);
     expect((await res.json()).total).toBeGreaterThan(0);

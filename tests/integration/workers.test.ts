@@ -23,8 +23,16 @@ beforeAll(async () => {
   url = `http://127.0.0.1:${port}`;
   child = spawn(process.execPath, ['--import', 'tsx', 'scripts/lib/serve.ts', path.resolve('dist/server/entry.mjs')], {
     env: {
-      ...process.env, HOST: '127.0.0.1', PORT: String(port), NODE_ENV: 'test', AUDIT_ANCHOR_INTERVAL: '0', WEB_CONCURRENCY: '2',
-      DATABASE_URL: database.appUrl, MEILI_URL: inject('meiliUrl'), MEILI_MASTER_KEY: inject('meiliKey'), MEILI_INDEX_PREFIX: uniqueIndexPrefix(),
+      ...process.env,
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      NODE_ENV: 'test',
+      AUDIT_ANCHOR_INTERVAL: '0',
+      WEB_CONCURRENCY: '2',
+      DATABASE_URL: database.appUrl,
+      MEILI_URL: inject('meiliUrl'),
+      MEILI_MASTER_KEY: inject('meiliKey'),
+      MEILI_INDEX_PREFIX: uniqueIndexPrefix(),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -66,7 +74,11 @@ async function election() {
 test('two worker processes serve; the background loops run in one of them, and another takes over when it dies', async () => {
   // Requests reach both workers (the primary hands out connections in turn); each starts its bid on its first request.
   await waitFor('both processes asked for the lead', async () => {
-    await Promise.all(Array.from({ length: 6 }, () => fetch(`${url}/about/data-sources`, { headers: { Connection: 'close' } }).then((r) => r.arrayBuffer())));
+    await Promise.all(
+      Array.from({ length: 6 }, () =>
+        fetch(`${url}/about/data-sources`, { headers: { Connection: 'close' } }).then((r) => r.arrayBuffer()),
+      ),
+    );
     return (await election()).sessions === 2;
   });
   await waitFor('one leader', () => leaders().length === 1);

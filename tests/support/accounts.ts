@@ -13,10 +13,19 @@ import { startPortalServer, type RunningServer } from './server.ts';
 
 export const TEST_PASSWORD = 'a long test password 42';
 
-export async function startAccountsPortal(): Promise<{ database: TestDatabase; server: RunningServer; stop(): Promise<void> }> {
+export async function startAccountsPortal(): Promise<{
+  database: TestDatabase;
+  server: RunningServer;
+  stop(): Promise<void>;
+}> {
   const database = await useTestDatabase();
   // Like a local `npm start` portal: /dev/mail lists the mail outbox.
-  const server = await startPortalServer({ DATABASE_URL: database.appUrl, MEILI_URL: inject('meiliUrl'), MEILI_MASTER_KEY: inject('meiliKey'), EMBEDDED_SERVICES: '1' });
+  const server = await startPortalServer({
+    DATABASE_URL: database.appUrl,
+    MEILI_URL: inject('meiliUrl'),
+    MEILI_MASTER_KEY: inject('meiliKey'),
+    EMBEDDED_SERVICES: '1',
+  });
   return {
     database,
     server,
@@ -27,22 +36,38 @@ export async function startAccountsPortal(): Promise<{ database: TestDatabase; s
   };
 }
 
-export async function makeAccount(db: Database, role: Role, options: { status?: 'pending' | 'active'; email?: string } = {}) {
+export async function makeAccount(
+  db: Database,
+  role: Role,
+  options: { status?: 'pending' | 'active'; email?: string } = {},
+) {
   const email = options.email ?? `${role}-${randomBytes(4).toString('hex')}@example.org`;
   const account = await db.transaction((tx) =>
-    createAccount(tx, { email, password: TEST_PASSWORD, displayName: `Test ${role}`, role, status: options.status ?? 'active' }, 'test'),
+    createAccount(
+      tx,
+      { email, password: TEST_PASSWORD, displayName: `Test ${role}`, role, status: options.status ?? 'active' },
+      'test',
+    ),
   );
   return account!;
 }
 
 /** A signed-in browser's cookie header, without going through the sign-in form. */
-export async function sessionCookie(db: Database, accountId: string): Promise<{ cookie: string; sessionId: string; token: string }> {
+export async function sessionCookie(
+  db: Database,
+  accountId: string,
+): Promise<{ cookie: string; sessionId: string; token: string }> {
   const { token, session } = await createSession(db, accountId);
   return { cookie: `session=${token}`, sessionId: session.id, token };
 }
 
 /** A form post from the portal's own pages (Origin set, redirects not followed). */
-export function postForm(baseUrl: string, path: string, fields: Record<string, string> | FormData, options: { cookie?: string; origin?: string } = {}): Promise<Response> {
+export function postForm(
+  baseUrl: string,
+  path: string,
+  fields: Record<string, string> | FormData,
+  options: { cookie?: string; origin?: string } = {},
+): Promise<Response> {
   return fetch(`${baseUrl}${path}`, {
     method: 'POST',
     redirect: 'manual',

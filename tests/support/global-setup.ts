@@ -33,7 +33,10 @@ declare module 'vitest' {
 export default async function setup(project: TestProject) {
   // Some integration tests run the built server; `npm test` builds first, a lone `vitest` may not have.
   if (!isBuildCurrent(process.cwd())) {
-    execFileSync(process.execPath, ['node_modules/astro/bin/astro.mjs', 'build'], { stdio: 'ignore', env: { ...process.env, NODE_ENV: 'production', ASTRO_TELEMETRY_DISABLED: '1' } });
+    execFileSync(process.execPath, ['node_modules/astro/bin/astro.mjs', 'build'], {
+      stdio: 'ignore',
+      env: { ...process.env, NODE_ENV: 'production', ASTRO_TELEMETRY_DISABLED: '1' },
+    });
     markBuilt(process.cwd());
   }
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'portal-test-'));

@@ -28,7 +28,13 @@ export async function makeCaller(db: Database, role: Role): Promise<Caller> {
 }
 
 /** Lines `name` with one released research batch `batch` holding `vials` vials (and optional extra CSV columns). */
-export async function seedLineWithBatch(pool: pg.Pool, line: string, batch: string, vials: number, options: { grade?: 'research' | 'clinical'; restrictions?: string; status?: string } = {}) {
+export async function seedLineWithBatch(
+  pool: pg.Pool,
+  line: string,
+  batch: string,
+  vials: number,
+  options: { grade?: 'research' | 'clinical'; restrictions?: string; status?: string } = {},
+) {
   const lines = `name,category,use_restrictions\n${line},ipsc,${options.restrictions ?? ''}\n`;
   const r1 = await importText(pool, 'lines.csv', lines);
   expect(r1.problems, JSON.stringify(r1.problems)).toEqual([]);
@@ -59,7 +65,14 @@ export function must<T>(result: Result<T>): T {
 }
 
 /** A submitted request of `quantity` vials of `line`/`batch` by `who`. */
-export async function submittedRequest(db: Database, who: Caller, line: string, batch: string | undefined, quantity: number, fields: Partial<requester.DraftFields> = {}): Promise<number> {
+export async function submittedRequest(
+  db: Database,
+  who: Caller,
+  line: string,
+  batch: string | undefined,
+  quantity: number,
+  fields: Partial<requester.DraftFields> = {},
+): Promise<number> {
   await ensureDemoAgreements(db);
   const { requestId } = must(await requester.addToBasket(db, who, { line, batch, quantity }));
   must(await requester.saveDraft(db, who, requestId, { ...completeFields, ...fields }));
@@ -70,7 +83,13 @@ export async function submittedRequest(db: Database, who: Caller, line: string, 
 export const outboundDates = { plannedDate: '2026-11-20', actualDate: '2026-11-21' };
 
 /** The outbound of a released request: `operator` prepares and signs, `reviewer` reviews and signs; the vials leave. */
-export async function sendOut(db: Database, requestId: number, operator: Caller, reviewer: Caller, dates = outboundDates): Promise<Request> {
+export async function sendOut(
+  db: Database,
+  requestId: number,
+  operator: Caller,
+  reviewer: Caller,
+  dates = outboundDates,
+): Promise<Request> {
   must(await staff.prepareOutbound(db, operator, requestId, { password: TEST_PASSWORD, ...dates }));
   return must(await staff.reviewOutbound(db, reviewer, requestId, TEST_PASSWORD));
 }
@@ -82,7 +101,9 @@ export async function sendOut(db: Database, requestId: number, operator: Caller,
  */
 export async function officialConfirms(db: Database, requestId: number): Promise<void> {
   const { id, token, secretHash } = issueToken();
-  await db.insert(officialConfirmationTokens).values({ id, secretHash: secretHash.toString('hex'), requestId, expiresAt: new Date(Date.now() + 60_000) });
+  await db
+    .insert(officialConfirmationTokens)
+    .values({ id, secretHash: secretHash.toString('hex'), requestId, expiresAt: new Date(Date.now() + 60_000) });
   must(await requester.confirmAsOfficial(db, token));
 }
 

@@ -26,7 +26,9 @@ export async function useTestSearch(t: TestDatabase) {
     },
     async drop() {
       const { results } = await meili.getIndexes({ limit: 100 });
-      await Promise.all(results.filter((i) => i.uid.startsWith(prefix)).map((i) => meili.deleteIndex(i.uid).waitTask()));
+      await Promise.all(
+        results.filter((i) => i.uid.startsWith(prefix)).map((i) => meili.deleteIndex(i.uid).waitTask()),
+      );
     },
   };
 }

@@ -19,7 +19,14 @@ export async function startPortalServer(env: Record<string, string>): Promise<Ru
   let output = '';
   const child = spawn(process.execPath, [path.resolve('dist/server/entry.mjs')], {
     // No scheduled audit anchors unless a test asks (they would land in the checkout's .data).
-    env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), NODE_ENV: 'test', AUDIT_ANCHOR_INTERVAL: '0', ...env },
+    env: {
+      ...process.env,
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      NODE_ENV: 'test',
+      AUDIT_ANCHOR_INTERVAL: '0',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout.on('data', (c) => (output += c));

@@ -27,7 +27,10 @@ export const chainTables = [
 ] as const;
 
 export async function chainSnapshot(pool: pg.Pool): Promise<Record<string, string>> {
-  const parts = chainTables.map((table) => `SELECT '${table}' AS t, count(*)::text || ':' || coalesce(md5(string_agg(x::text, '|' ORDER BY x::text)), '') AS h FROM ${table} x`);
+  const parts = chainTables.map(
+    (table) =>
+      `SELECT '${table}' AS t, count(*)::text || ':' || coalesce(md5(string_agg(x::text, '|' ORDER BY x::text)), '') AS h FROM ${table} x`,
+  );
   const { rows } = await pool.query<{ t: string; h: string }>(parts.join(' UNION ALL '));
   return Object.fromEntries(rows.map((r) => [r.t, r.h]));
 }

@@ -26,7 +26,17 @@ export async function startWithStartScript(dataDir: string, env: Record<string, 
   const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
     // PUBLIC_URL is left as the suite's build had it: another value would make
     // npm start rebuild dist/ under the other test files' running servers.
-    env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), DATA_DIR: dataDir, DATABASE_URL: '', MEILI_URL: '', MEILI_MASTER_KEY: '', NO_COLOR: '1', ...env },
+    env: {
+      ...process.env,
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      DATA_DIR: dataDir,
+      DATABASE_URL: '',
+      MEILI_URL: '',
+      MEILI_MASTER_KEY: '',
+      NO_COLOR: '1',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout.on('data', (c) => (output += c));

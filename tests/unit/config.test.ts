@@ -25,8 +25,12 @@ describe('parseConfig', () => {
   });
 
   test('production needs PUBLIC_URL: mail links must not come from a Host header', () => {
-    expect(() => parseConfig({ NODE_ENV: 'production' })).toThrow(/^Invalid configuration: PUBLIC_URL is required in production/);
-    expect(parseConfig({ NODE_ENV: 'production', PUBLIC_URL: 'https://cells.example.org' }).PUBLIC_URL).toBe('https://cells.example.org');
+    expect(() => parseConfig({ NODE_ENV: 'production' })).toThrow(
+      /^Invalid configuration: PUBLIC_URL is required in production/,
+    );
+    expect(parseConfig({ NODE_ENV: 'production', PUBLIC_URL: 'https://cells.example.org' }).PUBLIC_URL).toBe(
+      'https://cells.example.org',
+    );
   });
 
   test('secrets are not echoed back', () => {

@@ -5,7 +5,15 @@ import { canonicalPath, segmentAt } from '#lib/path-segments.ts';
 import { configuredOrigin, listensOnLoopbackOnly, servesDevMailbox } from '#server/platform/config.ts';
 import { toCsv } from '#lib/csv.ts';
 import { securityHeaders } from '#server/platform/security-headers.ts';
-import { bodyLimitFor, bodyShape, bodyTooLarge, clientAddressFrom, EdgeLimits, findBadAddress, inspectBody } from '#server/platform/edge.ts';
+import {
+  bodyLimitFor,
+  bodyShape,
+  bodyTooLarge,
+  clientAddressFrom,
+  EdgeLimits,
+  findBadAddress,
+  inspectBody,
+} from '#server/platform/edge.ts';
 import { describeError, redactText, safePath } from '#server/platform/log.ts';
 
 describe("the client's address", () => {
@@ -16,7 +24,9 @@ describe("the client's address", () => {
   test('N trusted proxies: the Nth entry from the right; entries further left are the client’s own writing', () => {
     expect(clientAddressFrom('6.6.6.6, 203.0.113.9', '10.0.0.5', 1)).toBe('203.0.113.9');
     expect(clientAddressFrom('6.6.6.6, 203.0.113.9, 10.0.0.4', '10.0.0.5', 2)).toBe('203.0.113.9');
-    expect(clientAddressFrom('203.0.113.9', '10.0.0.5', 3), 'fewer hops than proxies: the furthest one known').toBe('203.0.113.9');
+    expect(clientAddressFrom('203.0.113.9', '10.0.0.5', 3), 'fewer hops than proxies: the furthest one known').toBe(
+      '203.0.113.9',
+    );
     expect(clientAddressFrom(' , ', '10.0.0.5', 1)).toBe('10.0.0.5');
   });
 });
@@ -75,7 +85,8 @@ describe('path segments', () => {
 });
 
 describe('bodies and input', () => {
-  const post = (body: BodyInit, headers: Record<string, string> = {}) => new Request('http://x/_actions/a', { method: 'POST', body, headers, duplex: 'half' } as RequestInit);
+  const post = (body: BodyInit, headers: Record<string, string> = {}) =>
+    new Request('http://x/_actions/a', { method: 'POST', body, headers, duplex: 'half' } as RequestInit);
   function chunked(bytes: number) {
     let sent = 0;
     return new ReadableStream<Uint8Array>({
@@ -110,7 +121,10 @@ describe('bodies and input', () => {
     expect(await body('{"a":"b\\u0000"}', 'application/json')).toBe('nul');
     expect(await body('{"a\\u0000":"b"}', 'application/json'), 'in a key').toBe('nul');
     expect(await body('displayName=a%00b', 'application/x-www-form-urlencoded')).toBe('nul');
-    expect((await inspectBody(post('a=1&displayName=a%00b', { 'content-type': 'application/x-www-form-urlencoded' }))).field, 'the field is named').toBe('displayName');
+    expect(
+      (await inspectBody(post('a=1&displayName=a%00b', { 'content-type': 'application/x-www-form-urlencoded' }))).field,
+      'the field is named',
+    ).toBe('displayName');
     expect(await body('displayName=ab', 'application/x-www-form-urlencoded')).toBeUndefined();
   });
 
@@ -120,7 +134,7 @@ describe('bodies and input', () => {
     expect((await form(many)).bad, '1 MiB of fields without "="').toBe('fields');
     expect((await form(`a=${'x'.repeat(bodyShape.fieldBytes + 1)}`)).bad).toBe('field-size');
     expect((await form(`${'n'.repeat(bodyShape.fieldNameBytes + 1)}=1`)).bad).toBe('field-size');
-    const fine = await form(Array.from({ length: 50 }, (_, i) => `f${i}=${encodeURIComponent('中文 ' + i)}`).join('&'));
+    const fine = await form(Array.from({ length: 50 }, (_, i) => `f${i}=${encodeURIComponent(`中文 ${i}`)}`).join('&'));
     expect(fine.bad).toBeUndefined();
     expect(fine.fields).toHaveLength(50);
     expect(fine.fields[3]).toEqual(['f3', '中文 3']);
@@ -128,30 +142,49 @@ describe('bodies and input', () => {
     const json = async (text: string) => (await inspectBody(post(text, { 'content-type': 'application/json' }))).bad;
     expect(await json('['.repeat(100_000) + ']'.repeat(100_000)), 'deep nesting').toBe('json-shape');
     expect(await json(`[${'1,'.repeat(200_000)}1]`), 'a huge array').toBe('json-shape');
-    expect(await json('{"a":"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[","b":"\\"["}'), 'brackets inside strings do not count').toBeUndefined();
+    expect(
+      await json('{"a":"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[","b":"\\"["}'),
+      'brackets inside strings do not count',
+    ).toBeUndefined();
 
     const multipart = new FormData();
     for (let i = 0; i < bodyShape.parts + 10; i++) multipart.append(`p${i}`, 'x');
-    expect((await inspectBody(new Request('http://x/_actions/a', { method: 'POST', body: multipart }))).bad, 'many parts').toBe('fields');
+    expect(
+      (await inspectBody(new Request('http://x/_actions/a', { method: 'POST', body: multipart }))).bad,
+      'many parts',
+    ).toBe('fields');
     const files = new FormData();
     files.append('a', new Blob(['1']), 'a.csv');
     files.append('b', new Blob(['2']), 'b.csv');
-    expect((await inspectBody(new Request('http://x/_actions/a', { method: 'POST', body: files }))).bad, 'two files').toBe('fields');
+    expect(
+      (await inspectBody(new Request('http://x/_actions/a', { method: 'POST', body: files }))).bad,
+      'two files',
+    ).toBe('fields');
     const named = new FormData();
     named.append('loggerFile', new Blob(['1']), 'a\u0000.csv');
-    expect((await inspectBody(new Request('http://x/_actions/a', { method: 'POST', body: named }))).bad, 'NUL in a file name: a part header busboy refuses').toMatch(/nul|malformed/);
+    expect(
+      (await inspectBody(new Request('http://x/_actions/a', { method: 'POST', body: named }))).bad,
+      'NUL in a file name: a part header busboy refuses',
+    ).toMatch(/nul|malformed/);
     const content = new FormData();
     content.append('requestId', '1');
     content.append('loggerFile', new Blob(['timestamp,temperature_c\n2026-01-01T00:00Z,-190\u0000\n']), 'logger.csv');
-    expect(await inspectBody(new Request('http://x/_actions/a', { method: 'POST', body: content })), 'NUL in a file').toMatchObject({ bad: 'nul', field: 'loggerFile' });
+    expect(
+      await inspectBody(new Request('http://x/_actions/a', { method: 'POST', body: content })),
+      'NUL in a file',
+    ).toMatchObject({ bad: 'nul', field: 'loggerFile' });
   });
 
   test('the larger upload limit is for the upload action called by staff, nobody else', () => {
     const url = (p: string) => new URL(`http://x${p}`);
     const staff = { role: 'staff' as const };
     const requester = { role: 'requester' as const };
-    expect(bodyLimitFor(url('/_actions/uploadLoggerFile'), '/_actions/uploadLoggerFile', 1024, staff)).toBeGreaterThan(1024);
-    expect(bodyLimitFor(url('/staff/requests/1?_action=uploadLoggerFile'), '/staff/requests/1', 1024, { role: 'admin' })).toBeGreaterThan(1024);
+    expect(bodyLimitFor(url('/_actions/uploadLoggerFile'), '/_actions/uploadLoggerFile', 1024, staff)).toBeGreaterThan(
+      1024,
+    );
+    expect(
+      bodyLimitFor(url('/staff/requests/1?_action=uploadLoggerFile'), '/staff/requests/1', 1024, { role: 'admin' }),
+    ).toBeGreaterThan(1024);
     expect(bodyLimitFor(url('/_actions/uploadLoggerFile'), '/_actions/uploadLoggerFile', 1024, null)).toBe(1024);
     expect(bodyLimitFor(url('/_actions/uploadLoggerFile'), '/_actions/uploadLoggerFile', 1024, requester)).toBe(1024);
     expect(bodyLimitFor(url('/_actions/signIn'), '/_actions/signIn', 1024, staff)).toBe(1024);
@@ -185,7 +218,10 @@ describe('configuration', () => {
     expect(servesDevMailbox(local, '::1', none)).toBe(true);
     expect(servesDevMailbox(local, '::ffff:127.0.0.1', none)).toBe(true);
     expect(servesDevMailbox(local, '192.168.1.20', none), 'a connection from elsewhere').toBe(false);
-    expect(servesDevMailbox(local, '127.0.0.1', new Headers({ 'X-Forwarded-For': '203.0.113.9' })), 'a proxy on the same host').toBe(false);
+    expect(
+      servesDevMailbox(local, '127.0.0.1', new Headers({ 'X-Forwarded-For': '203.0.113.9' })),
+      'a proxy on the same host',
+    ).toBe(false);
     expect(servesDevMailbox(local, '127.0.0.1', new Headers({ Forwarded: 'for=203.0.113.9' }))).toBe(false);
     expect(servesDevMailbox({ ...local, TRUSTED_PROXIES: 1 }, '127.0.0.1', none)).toBe(false);
     expect(servesDevMailbox({ ...local, HOST: '0.0.0.0' }, '127.0.0.1', none)).toBe(false);
@@ -193,7 +229,9 @@ describe('configuration', () => {
     expect(servesDevMailbox({ ...local, EMBEDDED_SERVICES: false }, '127.0.0.1', none)).toBe(false);
   });
   test('links use PUBLIC_URL, else the configured address', () => {
-    expect(configuredOrigin({ PUBLIC_URL: 'https://cells.example.org/', HOST: '0.0.0.0', PORT: 4321 })).toBe('https://cells.example.org');
+    expect(configuredOrigin({ PUBLIC_URL: 'https://cells.example.org/', HOST: '0.0.0.0', PORT: 4321 })).toBe(
+      'https://cells.example.org',
+    );
     expect(configuredOrigin({ PUBLIC_URL: undefined, HOST: '127.0.0.1', PORT: 4321 })).toBe('http://127.0.0.1:4321');
     expect(configuredOrigin({ PUBLIC_URL: undefined, HOST: '::1', PORT: 80 })).toBe('http://[::1]:80');
     expect(configuredOrigin({ PUBLIC_URL: undefined, HOST: '0.0.0.0', PORT: 4321 })).toBe('http://localhost:4321');
@@ -205,22 +243,36 @@ describe('CSV cells and caching (issue 16, finding 8)', () => {
     expect(toCsv([['a;b', 'c,d', 'plain', 'say "hi"']])).toBe('\uFEFF"a;b","c,d",plain,"say ""hi"""\r\n');
   });
   test("a signed-in account's responses are never stored", () => {
-    expect(securityHeaders(new Headers(), { production: false, dev: false, signedIn: true })['Cache-Control']).toBe('no-store');
-    expect(securityHeaders(new Headers(), { production: false, dev: false, signedIn: false })['Cache-Control']).toBeUndefined();
+    expect(securityHeaders(new Headers(), { production: false, dev: false, signedIn: true })['Cache-Control']).toBe(
+      'no-store',
+    );
+    expect(
+      securityHeaders(new Headers(), { production: false, dev: false, signedIn: false })['Cache-Control'],
+    ).toBeUndefined();
   });
 });
 
 describe('logs', () => {
   test('a failed query logged during an outage keeps its statement, not its parameters (a session id among them)', () => {
-    const failed = new Error('Failed query: select "id" from "sessions" where "id" = $1\nparams: abcdefghijklmnopqrstuvwx');
+    const failed = new Error(
+      'Failed query: select "id" from "sessions" where "id" = $1\nparams: abcdefghijklmnopqrstuvwx',
+    );
     const cause = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
     const described = describeError(Object.assign(failed, { cause }));
     expect(JSON.stringify(described)).not.toContain('abcdefghijklmnopqrstuvwx');
-    expect(described).toMatchObject({ message: expect.stringContaining('from "sessions"'), cause: { code: 'ECONNREFUSED' } });
+    expect(described).toMatchObject({
+      message: expect.stringContaining('from "sessions"'),
+      cause: { code: 'ECONNREFUSED' },
+    });
   });
 
   test('paths keep only the names of query parameters; free text loses tokens', () => {
-    expect(safePath(new URL('http://x/reset-password?token=abc&x=1'))).toEqual({ path: '/reset-password', queryKeys: ['token', 'x'] });
-    expect(redactText('Could not render http://x/a?token=abc then session=abc.def')).toBe('Could not render http://x/a?[redacted] then session=[redacted]');
+    expect(safePath(new URL('http://x/reset-password?token=abc&x=1'))).toEqual({
+      path: '/reset-password',
+      queryKeys: ['token', 'x'],
+    });
+    expect(redactText('Could not render http://x/a?token=abc then session=abc.def')).toBe(
+      'Could not render http://x/a?[redacted] then session=[redacted]',
+    );
   });
 });

@@ -4,19 +4,46 @@ import { findExcursions, parseLoggerFile } from '#server/requests/logger-file.ts
 
 describe('the portal CSV', () => {
   test('reads header values and readings', () => {
-    const r = parseLoggerFile('\uFEFF# logger_serial: DL-9\n# interval_s: 60\n# required_min_c: -196\n# required_max_c: -150\ntimestamp,temperature_c\n2026-11-20T08:00:00Z,-190.5\n2026-11-20T08:01:00+08:00,-189\n'.replace('08:01:00+08:00', '16:01:00+08:00'));
-    expect(r).toMatchObject({ ok: true, file: { format: 'portal-csv', serial: 'DL-9', intervalSeconds: 60, requiredMinC: -196, requiredMaxC: -150 } });
-    if (r.ok) expect(r.file.readings.map((x) => [x.at.toISOString(), x.tempC])).toEqual([['2026-11-20T08:00:00.000Z', -190.5], ['2026-11-20T08:01:00.000Z', -189]]);
+    const r = parseLoggerFile(
+      '\uFEFF# logger_serial: DL-9\n# interval_s: 60\n# required_min_c: -196\n# required_max_c: -150\ntimestamp,temperature_c\n2026-11-20T08:00:00Z,-190.5\n2026-11-20T08:01:00+08:00,-189\n'.replace(
+        '08:01:00+08:00',
+        '16:01:00+08:00',
+      ),
+    );
+    expect(r).toMatchObject({
+      ok: true,
+      file: { format: 'portal-csv', serial: 'DL-9', intervalSeconds: 60, requiredMinC: -196, requiredMaxC: -150 },
+    });
+    if (r.ok)
+      expect(r.file.readings.map((x) => [x.at.toISOString(), x.tempC])).toEqual([
+        ['2026-11-20T08:00:00.000Z', -190.5],
+        ['2026-11-20T08:01:00.000Z', -189],
+      ]);
   });
 
   test.each([
     ['no header', '2026-11-20T08:00:00Z,-190\n', 1, 'expected the header'],
     ['a time without zone', 'timestamp,temperature_c\n2026-11-20T08:00:00,-190\n', 2, 'ISO 8601'],
-    ['a temperature that is not a number', 'timestamp,temperature_c\n2026-11-20T08:00:00Z,-190\n2026-11-20T08:01:00Z,cold\n', 3, 'temperature_c'],
+    [
+      'a temperature that is not a number',
+      'timestamp,temperature_c\n2026-11-20T08:00:00Z,-190\n2026-11-20T08:01:00Z,cold\n',
+      3,
+      'temperature_c',
+    ],
     ['three cells', 'timestamp,temperature_c\n2026-11-20T08:00:00Z,-190,x\n', 2, 'two cells'],
-    ['readings out of order', 'timestamp,temperature_c\n2026-11-20T08:01:00Z,-190\n2026-11-20T08:00:00Z,-190\n', 3, 'time order'],
+    [
+      'readings out of order',
+      'timestamp,temperature_c\n2026-11-20T08:01:00Z,-190\n2026-11-20T08:00:00Z,-190\n',
+      3,
+      'time order',
+    ],
     ['no readings', 'timestamp,temperature_c\n', 1, 'no readings'],
-    ['a bad header value', '# interval_s: often\ntimestamp,temperature_c\n2026-11-20T08:00:00Z,-190\n', 1, 'interval_s'],
+    [
+      'a bad header value',
+      '# interval_s: often\ntimestamp,temperature_c\n2026-11-20T08:00:00Z,-190\n',
+      1,
+      'interval_s',
+    ],
   ])('refuses %s, naming the line', (_, text, line, message) => {
     const r = parseLoggerFile(text);
     expect(r).toMatchObject({ ok: false, line });
@@ -36,7 +63,12 @@ describe('HOBOware CSV', () => {
   test('reads serial, zone and readings', () => {
     const r = parseLoggerFile(hobo);
     expect(r).toMatchObject({ ok: true, file: { format: 'hobo-csv', serial: '20123456' } });
-    if (r.ok) expect(r.file.readings.map((x) => x.at.toISOString())).toEqual(['2026-11-20T08:00:00.000Z', '2026-11-20T08:10:00.000Z', '2026-11-20T08:20:00.000Z']);
+    if (r.ok)
+      expect(r.file.readings.map((x) => x.at.toISOString())).toEqual([
+        '2026-11-20T08:00:00.000Z',
+        '2026-11-20T08:10:00.000Z',
+        '2026-11-20T08:20:00.000Z',
+      ]);
   });
 
   test('refuses a bad date with its line, and Fahrenheit', () => {
@@ -56,6 +88,16 @@ describe('excursions', () => {
   });
   test('no excursion inside the range; one that never returns ends at the last reading', () => {
     expect(findExcursions([{ at: at(0), tempC: -190 }], -196, -150)).toEqual([]);
-    expect(findExcursions([{ at: at(0), tempC: -190 }, { at: at(5), tempC: -100 }, { at: at(9), tempC: -90 }], -196, -150)).toEqual([{ start: at(5), end: at(9), durationSeconds: 240, extremeC: -90, side: 'above' }]);
+    expect(
+      findExcursions(
+        [
+          { at: at(0), tempC: -190 },
+          { at: at(5), tempC: -100 },
+          { at: at(9), tempC: -90 },
+        ],
+        -196,
+        -150,
+      ),
+    ).toEqual([{ start: at(5), end: at(9), durationSeconds: 240, extremeC: -90, side: 'above' }]);
   });
 });

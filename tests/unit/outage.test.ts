@@ -6,13 +6,19 @@ const wrapped = (cause: unknown) => Object.assign(new Error('Failed query: selec
 
 test.each([
   ['connection refused', Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' })],
-  ['administrator shutdown', Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' })],
+  [
+    'administrator shutdown',
+    Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' }),
+  ],
   ['starting up', Object.assign(new Error('the database system is starting up'), { code: '57P03' })],
   ['a connection lost mid-query', new Error('Connection terminated unexpectedly')],
   ['a pooled client whose connection died', new Error('Client was closed and is not queryable')],
   ['a connection error on the client', new Error('Client has encountered a connection error and is not queryable')],
   ['pool wait timeout', new Error('timeout exceeded when trying to connect')],
-  ['a deadlock on a read while the server shuts down', Object.assign(new Error('deadlock detected'), { code: '40P01' })],
+  [
+    'a deadlock on a read while the server shuts down',
+    Object.assign(new Error('deadlock detected'), { code: '40P01' }),
+  ],
 ])('%s, even wrapped by drizzle, is an outage', (_, error) => {
   expect(isDatabaseUnavailable(error)).toBe(true);
   expect(isDatabaseUnavailable(wrapped(error))).toBe(true);

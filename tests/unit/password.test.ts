@@ -29,7 +29,12 @@ describe('tokens', () => {
     expect(parsed.id).toBe(id);
     expect(parsed.secret).toHaveLength(24);
     expect(secretMatches(parsed.secret, secretHash)).toBe(true);
-    expect(secretMatches(parsed.secret.replace(/.$/, (c) => (c === 'a' ? 'b' : 'a')), secretHash)).toBe(false);
+    expect(
+      secretMatches(
+        parsed.secret.replace(/.$/, (c) => (c === 'a' ? 'b' : 'a')),
+        secretHash,
+      ),
+    ).toBe(false);
     expect(parseToken('no-dot')).toBeUndefined();
     expect(parseToken(`${id}.${parsed.secret}.extra`)).toBeUndefined();
   });

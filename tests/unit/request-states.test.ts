@@ -59,28 +59,59 @@ describe('decideTransition', () => {
           const legal = table.some(([f, t, b]) => f === from && t === to && b === by);
           const d = decideTransition(from, to, by, satisfied(to));
           expect(d.ok, `${from} -> ${to} by ${by}`).toBe(legal);
-          if (!legal && !table.some(([f, t]) => f === from && t === to)) expect(d).toEqual({ ok: false, error: { code: 'illegal', from, to } });
+          if (!legal && !table.some(([f, t]) => f === from && t === to))
+            expect(d).toEqual({ ok: false, error: { code: 'illegal', from, to } });
         }
       }
     }
   });
 
   test('once vials have left, no withdrawal or cancellation (rule 3)', () => {
-    expect(decideTransition('released', 'cancelled', 'staff', { reason: 'x', vialsLeft: true })).toEqual({ ok: false, error: { code: 'vials_left', from: 'released', to: 'cancelled' } });
-    expect(decideTransition('released', 'withdrawn', 'requester', { vialsLeft: true })).toEqual({ ok: false, error: { code: 'vials_left', from: 'released', to: 'withdrawn' } });
-    expect(decideTransition('shipped', 'cancelled', 'staff', { reason: 'x' })).toMatchObject({ ok: false, error: { code: 'illegal' } });
+    expect(decideTransition('released', 'cancelled', 'staff', { reason: 'x', vialsLeft: true })).toEqual({
+      ok: false,
+      error: { code: 'vials_left', from: 'released', to: 'cancelled' },
+    });
+    expect(decideTransition('released', 'withdrawn', 'requester', { vialsLeft: true })).toEqual({
+      ok: false,
+      error: { code: 'vials_left', from: 'released', to: 'withdrawn' },
+    });
+    expect(decideTransition('shipped', 'cancelled', 'staff', { reason: 'x' })).toMatchObject({
+      ok: false,
+      error: { code: 'illegal' },
+    });
   });
 
   test('no request ends with a deviation awaiting assessment (rule 3)', () => {
-    expect(decideTransition('received', 'closed', 'staff', { openDeviations: 1, dispatchRecorded: true, arrivalRecorded: true })).toMatchObject({ ok: false, error: { code: 'open_deviation' } });
-    expect(decideTransition('released', 'cancelled', 'staff', { reason: 'x', openDeviations: 1 })).toMatchObject({ ok: false, error: { code: 'open_deviation' } });
-    expect(decideTransition('released', 'withdrawn', 'requester', { openDeviations: 2 })).toMatchObject({ ok: false, error: { code: 'open_deviation' } });
+    expect(
+      decideTransition('received', 'closed', 'staff', {
+        openDeviations: 1,
+        dispatchRecorded: true,
+        arrivalRecorded: true,
+      }),
+    ).toMatchObject({ ok: false, error: { code: 'open_deviation' } });
+    expect(decideTransition('released', 'cancelled', 'staff', { reason: 'x', openDeviations: 1 })).toMatchObject({
+      ok: false,
+      error: { code: 'open_deviation' },
+    });
+    expect(decideTransition('released', 'withdrawn', 'requester', { openDeviations: 2 })).toMatchObject({
+      ok: false,
+      error: { code: 'open_deviation' },
+    });
   });
 
   test('shipped needs the reviewed outbound; closed needs dispatch and arrival (rules 4, 6)', () => {
-    expect(decideTransition('released', 'shipped', 'staff', {})).toMatchObject({ ok: false, error: { code: 'outbound_not_reviewed' } });
-    expect(decideTransition('received', 'closed', 'staff', { dispatchRecorded: true })).toMatchObject({ ok: false, error: { code: 'transport_incomplete' } });
-    expect(decideTransition('received', 'closed', 'staff', { arrivalRecorded: true })).toMatchObject({ ok: false, error: { code: 'transport_incomplete' } });
+    expect(decideTransition('released', 'shipped', 'staff', {})).toMatchObject({
+      ok: false,
+      error: { code: 'outbound_not_reviewed' },
+    });
+    expect(decideTransition('received', 'closed', 'staff', { dispatchRecorded: true })).toMatchObject({
+      ok: false,
+      error: { code: 'transport_incomplete' },
+    });
+    expect(decideTransition('received', 'closed', 'staff', { arrivalRecorded: true })).toMatchObject({
+      ok: false,
+      error: { code: 'transport_incomplete' },
+    });
   });
 });
 
@@ -99,11 +130,34 @@ describe('allowedMoves', () => {
     expect(moves('released', 'staff', { outboundPrepared: true, vialsLeft: true })).toEqual(['recordTransport']);
     expect(moves('released', 'requester', { vialsLeft: true })).toEqual([]);
     expect(moves('shipped', 'requester', { vialsLeft: true, dispatchRecorded: true })).toEqual(['confirmReceipt']);
-    expect(moves('shipped', 'staff', { vialsLeft: true, dispatchRecorded: true })).toEqual(['recordArrival', 'uploadLogger']);
-    expect(moves('received', 'staff', { vialsLeft: true, dispatchRecorded: true, loggerStored: true })).toEqual(['recordArrival']);
-    expect(moves('received', 'staff', { vialsLeft: true, dispatchRecorded: true, arrivalRecorded: true, loggerStored: true, openDeviations: 1 })).toEqual(['assessDeviation']);
-    expect(moves('received', 'staff', { vialsLeft: true, dispatchRecorded: true, arrivalRecorded: true, loggerStored: true })).toEqual(['close']);
+    expect(moves('shipped', 'staff', { vialsLeft: true, dispatchRecorded: true })).toEqual([
+      'recordArrival',
+      'uploadLogger',
+    ]);
+    expect(moves('received', 'staff', { vialsLeft: true, dispatchRecorded: true, loggerStored: true })).toEqual([
+      'recordArrival',
+    ]);
+    expect(
+      moves('received', 'staff', {
+        vialsLeft: true,
+        dispatchRecorded: true,
+        arrivalRecorded: true,
+        loggerStored: true,
+        openDeviations: 1,
+      }),
+    ).toEqual(['assessDeviation']);
+    expect(
+      moves('received', 'staff', {
+        vialsLeft: true,
+        dispatchRecorded: true,
+        arrivalRecorded: true,
+        loggerStored: true,
+      }),
+    ).toEqual(['close']);
     expect(moves('closed', 'staff', { vialsLeft: true, dispatchRecorded: true, arrivalRecorded: true })).toEqual([]);
-    expect(moves('under_review', 'requester'), 'a staff member who asked for vials acts as requester on their request').toEqual(['withdraw']);
+    expect(
+      moves('under_review', 'requester'),
+      'a staff member who asked for vials acts as requester on their request',
+    ).toEqual(['withdraw']);
   });
 });

@@ -13,7 +13,16 @@ describe('availability from the stock', () => {
   test.each([
     ['released vials', 'not_available', [released(5)], 'available', 5],
     ['vials only in quarantine', 'available', [quarantine(58)], 'in_qc', 0],
-    ['a rejected or recalled batch never counts', 'available', [{ releaseStatus: 'rejected', vialsAvailable: 9 }, { releaseStatus: 'recalled', vialsAvailable: 3 }], 'on_request', 0],
+    [
+      'a rejected or recalled batch never counts',
+      'available',
+      [
+        { releaseStatus: 'rejected', vialsAvailable: 9 },
+        { releaseStatus: 'recalled', vialsAvailable: 3 },
+      ],
+      'on_request',
+      0,
+    ],
     ['a released batch ran out', 'available', [released(0)], 'expand_to_order', 0],
     ['declared expand to order, no stock', 'expand_to_order', [], 'expand_to_order', 0],
     ['listed, no batch', 'available', [], 'on_request', 0],
@@ -44,9 +53,17 @@ describe('reading a query', () => {
   test('facet words become filters; female is not male; identifiers are left alone', () => {
     const read = understandQuery('female iPSC lines from the UK', known);
     expect(read.q).toBe('');
-    expect(read.filters.map((f) => [f.facet, f.value]).sort()).toEqual([['category', 'ipsc'], ['country', 'GB'], ['sex', 'female']]);
+    expect(read.filters.map((f) => [f.facet, f.value]).sort()).toEqual([
+      ['category', 'ipsc'],
+      ['country', 'GB'],
+      ['sex', 'female'],
+    ]);
     expect(understandQuery('HPSI0114i-kolf_2', known)).toEqual({ q: 'HPSI0114i-kolf_2', filters: [] });
-    expect(understandQuery('帕金森病患者的诱导多能干细胞系', known).filters.map((f) => f.value).sort()).toEqual(['Parkinson disease', 'ipsc']);
+    expect(
+      understandQuery('帕金森病患者的诱导多能干细胞系', known)
+        .filters.map((f) => f.value)
+        .sort(),
+    ).toEqual(['Parkinson disease', 'ipsc']);
   });
   test('a disease the index does not hold does not filter', () => {
     expect(understandQuery('Huntington disease', known).filters).toEqual([]);
@@ -59,12 +76,16 @@ describe('reading a query', () => {
 
 describe('modification words', () => {
   test('protein changes in the spellings people type', () => {
-    expect(proteinVariantTerms('NM_000345.4:c.157G>A (p.Ala53Thr)')).toEqual(expect.arrayContaining(['A53T', 'p.A53T', 'Ala53Thr', 'p.Ala53Thr']));
+    expect(proteinVariantTerms('NM_000345.4:c.157G>A (p.Ala53Thr)')).toEqual(
+      expect.arrayContaining(['A53T', 'p.A53T', 'Ala53Thr', 'p.Ala53Thr']),
+    );
     expect(proteinVariantTerms('SOD1 A4V')).toEqual(expect.arrayContaining(['A4V', 'Ala4Val']));
     expect(proteinVariantTerms('LMNA c.1824C>T(p.Gly608=)')).toEqual(expect.arrayContaining(['Gly608=']));
   });
   test('fluorescent tags bring their family words', () => {
-    expect(tagFamilyTerms('mEGFP at C-terminus')).toEqual(expect.arrayContaining(['GFP', 'green fluorescent protein', '绿色荧光蛋白']));
+    expect(tagFamilyTerms('mEGFP at C-terminus')).toEqual(
+      expect.arrayContaining(['GFP', 'green fluorescent protein', '绿色荧光蛋白']),
+    );
     expect(tagFamilyTerms('mTagRFP-T at N-terminus')).toEqual(expect.arrayContaining(['RFP']));
     expect(tagFamilyTerms('mTagRFP-T at N-terminus')).not.toContain('GFP');
     expect(tagFamilyTerms('A53T corrected to wild type')).toEqual([]);
@@ -72,12 +93,19 @@ describe('modification words', () => {
 });
 
 test('device names in words', () => {
-  expect(deviceOf('Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0')).toEqual({ browser: 'Firefox', os: 'Windows' });
+  expect(deviceOf('Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0')).toEqual({
+    browser: 'Firefox',
+    os: 'Windows',
+  });
   expect(deviceOf('')).toEqual({ browser: null, os: null });
 });
 
 test('two-capital abbreviations filter only when typed as such', () => {
   const known = { diseases: [], countries: ['US', 'GB'] };
   expect(understandQuery('lines made for us', known).filters).toEqual([]);
-  expect(understandQuery('hESC from the US', known).filters.map((f) => f.value).sort()).toEqual(['US', 'hesc']);
+  expect(
+    understandQuery('hESC from the US', known)
+      .filters.map((f) => f.value)
+      .sort(),
+  ).toEqual(['US', 'hesc']);
 });

@@ -4,8 +4,15 @@ import { findDiseaseTerm } from '#schemas/disease-vocabulary.ts';
 
 describe('the words sources use', () => {
   test.each([
-    ['iPSC', 'ipsc'], ['hiPSCs', 'ipsc'], ['Induced pluripotent stem cells', 'ipsc'], ['Gene-edited iPSC', 'ipsc'],
-    ['hES', 'hesc'], ['ESC', 'hesc'], ['Embryonic stem cells', 'hesc'], ['UC-MSC', 'msc'], ['mesenchymal stromal cell', 'msc'],
+    ['iPSC', 'ipsc'],
+    ['hiPSCs', 'ipsc'],
+    ['Induced pluripotent stem cells', 'ipsc'],
+    ['Gene-edited iPSC', 'ipsc'],
+    ['hES', 'hesc'],
+    ['ESC', 'hesc'],
+    ['Embryonic stem cells', 'hesc'],
+    ['UC-MSC', 'msc'],
+    ['mesenchymal stromal cell', 'msc'],
     ['iPSC-derived', 'derived'],
   ])('category %s means %s', (word, category) => {
     expect(normaliseCategory(word)).toBe(category);

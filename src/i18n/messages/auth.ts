@@ -31,7 +31,8 @@ export const auth = defineMessages({
     'auth.error.generic': 'Something went wrong. Please try again.',
     'error.badId': 'This is not a valid record number.',
     'error.badDate': 'This is not a date that exists (YYYY-MM-DD, years 1900 to 9999).',
-    'error.unexpected': 'Something went wrong on our side, and it has been logged. If it happens again, quote reference {requestId}.',
+    'error.unexpected':
+      'Something went wrong on our side, and it has been logged. If it happens again, quote reference {requestId}.',
     'auth.error.self': 'You cannot change your own role or status.',
     'auth.register.title': 'Create an account',
     'auth.register.intro': 'Requesters need an account to ask for vials. Browsing the catalog needs none.',

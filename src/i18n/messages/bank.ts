@@ -4,11 +4,13 @@ import { defineMessages } from '../define.ts';
 export const bank = defineMessages({
   en: {
     'bank.title': 'Bank',
-    'bank.intro': 'Batches received into the bank, tested, stored and released through signed records. Every record is signed by an operator and a reviewer: two different people.',
+    'bank.intro':
+      'Batches received into the bank, tested, stored and released through signed records. Every record is signed by an operator and a reviewer: two different people.',
     'bank.batches': 'Batches recorded by the bank',
     'bank.none': 'None yet.',
     'bank.receive.heading': 'Receive a batch (入库)',
-    'bank.receive.hint': 'Type the transport temperature, or give the data logger file (portal CSV or HOBOware CSV); readings outside the required range become deviations.',
+    'bank.receive.hint':
+      'Type the transport temperature, or give the data logger file (portal CSV or HOBOware CSV); readings outside the required range become deviations.',
     'bank.receive.submit': 'Record the receipt',
     'bank.record.title': 'Bank record of batch {number}',
     'bank.record.link': 'Bank record: receipt, testing, storage, release, timeline',
@@ -85,7 +87,8 @@ export const bank = defineMessages({
     'bank.intake.heading': 'Intake testing (入库检测)',
     'bank.intake.submit': 'Sign the intake test',
     'bank.release.heading': 'Release testing (放行检测)',
-    'bank.release.hint': 'A passing release test is the signed release: the batch becomes available to requesters, and the certificate of analysis is generated from it.',
+    'bank.release.hint':
+      'A passing release test is the signed release: the batch becomes available to requesters, and the certificate of analysis is generated from it.',
     'bank.release.submit': 'Sign the release test',
     'bank.store.heading': 'Store vials in a box (存储)',
     'bank.store.hint': 'The vials of this batch without a position go into the free positions of the box, row by row.',
@@ -127,7 +130,8 @@ export const bank = defineMessages({
     'bank.trace.lookup': 'Trace a vial',
     'bank.trace.notFound': 'No vial with this label.',
     'bank.coaVersion': 'CoA version',
-    'bank.coa.fromRelease': 'Generated from the signed release, version {version}: tested {tested}; operator {operator}, reviewer {reviewer}.',
+    'bank.coa.fromRelease':
+      'Generated from the signed release, version {version}: tested {tested}; operator {operator}, reviewer {reviewer}.',
     'bank.coa.versions': 'Versions',
     'bank.storage.title': 'Storage',
     'bank.storage.intro': 'Storage units (tank or freezer), their racks and boxes. Open a box to see what sits where.',
@@ -146,14 +150,16 @@ export const bank = defineMessages({
     'bank.labels.hint': 'Each label carries the vial identifier as a DataMatrix code and in text.',
     'bank.pick.title': 'Pick list of request #{id}',
     'bank.pick.link': 'Pick list and label check',
-    'bank.pick.intro': 'Take each vial from its position and scan its label (camera or USB scanner). A vial not on the list is refused; the outbound is signed only when every vial is confirmed.',
+    'bank.pick.intro':
+      'Take each vial from its position and scan its label (camera or USB scanner). A vial not on the list is refused; the outbound is signed only when every vial is confirmed.',
     'bank.pick.none': 'This request holds no vials of batches with recorded positions.',
     'bank.pick.short': 'Batch {batch}: {missing} vial(s) held without a stored vial to pick.',
     'bank.pick.scanned': 'Confirmed',
     'bank.pick.waiting': 'Not yet scanned',
     'bank.pick.submit': 'Check the label',
     'bank.pick.camera': 'Scan with the camera',
-    'bank.pick.cameraUnavailable': 'This browser cannot read barcodes with the camera: use a USB scanner or type the label.',
+    'bank.pick.cameraUnavailable':
+      'This browser cannot read barcodes with the camera: use a USB scanner or type the label.',
     'bank.pick.accepted': 'Label {label} matches the pick list.',
     'bank.pick.refused': 'Refused: {label} is not on this pick list.',
     'bank.pick.again': '{label} was already confirmed.',
@@ -164,7 +170,8 @@ export const bank = defineMessages({
     'bank.registers.release': 'Release register (放行)',
     'bank.done': 'Recorded and signed.',
     'bank.error.reviewer': 'The reviewer must be an active staff account.',
-    'bank.error.pickNotConfirmed': 'The pick list is not confirmed: scan every vial on it first ({pending}). Nothing was signed.',
+    'bank.error.pickNotConfirmed':
+      'The pick list is not confirmed: scan every vial on it first ({pending}). Nothing was signed.',
     'bank.error.reviewerPassword': "The reviewer's password is wrong: nothing was signed.",
     'bank.error.arrivalBeforeDispatch': 'Arrival is before dispatch.',
     'bank.error.range': 'The required minimum must be below the maximum.',
@@ -195,7 +202,8 @@ export const bank = defineMessages({
     'bank.error.notDestroyable': 'Not in the bank or held for a request: {labels}',
     'bank.error.oneBatch': 'One destruction record per batch.',
     'bank.error.emptyScan': 'Nothing was read.',
-    'bank.error.releaseThroughTest': 'A batch recorded by the bank is released by signing its release test on its bank record.',
+    'bank.error.releaseThroughTest':
+      'A batch recorded by the bank is released by signing its release test on its bank record.',
   },
   zh: {
     'bank.title': '细胞库',
@@ -341,7 +349,8 @@ export const bank = defineMessages({
     'bank.labels.hint': '每个标签以 DataMatrix 码和文字记载冻存管编号。',
     'bank.pick.title': '申请 #{id} 的拣货单',
     'bank.pick.link': '拣货单与标签核对',
-    'bank.pick.intro': '从各位置取出冻存管并扫描标签(摄像头或 USB 扫描枪)。不在清单上的冻存管将被拒绝;所有冻存管确认后才能签署出库。',
+    'bank.pick.intro':
+      '从各位置取出冻存管并扫描标签(摄像头或 USB 扫描枪)。不在清单上的冻存管将被拒绝;所有冻存管确认后才能签署出库。',
     'bank.pick.none': '该申请没有预留有存储位置记录的批次的冻存管。',
     'bank.pick.short': '批次 {batch}:有 {missing} 支预留但没有可拣取的在库冻存管。',
     'bank.pick.scanned': '已确认',

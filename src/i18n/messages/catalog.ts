@@ -143,8 +143,10 @@ export const catalog = defineMessages({
     'stats.label': 'Value',
     'stats.count': 'Count',
     'clinical.title': 'hPSC-derived products in clinical trials',
-    'clinical.intro': 'Cell products made from human pluripotent stem cells that have entered clinical trials, one row per product and trial.',
-    'clinical.attribution': 'Transcribed from the review in the bank’s source documents (hPSC-derived cell products in clinical trials).',
+    'clinical.intro':
+      'Cell products made from human pluripotent stem cells that have entered clinical trials, one row per product and trial.',
+    'clinical.attribution':
+      'Transcribed from the review in the bank’s source documents (hPSC-derived cell products in clinical trials).',
     'clinical.filters': 'Filter products',
     'clinical.q': 'Search',
     'clinical.qHint': 'Product, indication, sponsor or trial id',
@@ -164,28 +166,36 @@ export const catalog = defineMessages({
     'clinical.startYear': 'Start',
     'clinical.registryLink': '{id} in {registry}',
     'sources.title': 'Data sources and licences',
-    'sources.intro': 'The demo catalog is built from public records. Each line page names its source; this page lists them with their licences.',
+    'sources.intro':
+      'The demo catalog is built from public records. Each line page names its source; this page lists them with their licences.',
     'sources.source': 'Source',
     'sources.what': 'What it provides',
     'sources.licence': 'Licence and credit',
     'sources.hipsci': 'HipSci portal export, via github.com/handetopa/hipsci-xci',
-    'sources.hipsciWhat': 'Human iPSC lines of the HipSci project: names, donors (sex, age band, ethnicity), diseases, BioSamples and ECACC identifiers.',
-    'sources.hipsciLicence': 'Repository under the MIT licence; HipSci metadata is open access. Credit: the HipSci consortium (hipsci.org).',
+    'sources.hipsciWhat':
+      'Human iPSC lines of the HipSci project: names, donors (sex, age band, ethnicity), diseases, BioSamples and ECACC identifiers.',
+    'sources.hipsciLicence':
+      'Repository under the MIT licence; HipSci metadata is open access. Credit: the HipSci consortium (hipsci.org).',
     'sources.idr': 'IDR0037 HipSci screen annotation, via github.com/snoopycrimecop/idr0037-vigilante-hipsci',
     'sources.idrWhat': 'Further HipSci lines and their annotations from the Image Data Resource study idr0037.',
     'sources.idrLicence': 'CC BY 4.0. Credit: the Image Data Resource and the study authors.',
     'sources.allen': 'Allen Cell Collection catalog, via github.com/allen-cell-animated/cell-catalog',
     'sources.allenWhat': 'Gene-edited WTC-11 lines (tagged genes, zygosity); the lines are distributed by Coriell.',
-    'sources.allenLicence': 'Licence not stated in the repository; treated as public catalog information. Credit: Allen Institute for Cell Science.',
+    'sources.allenLicence':
+      'Licence not stated in the repository; treated as public catalog information. Credit: Allen Institute for Cell Science.',
     'sources.wellKnown': 'hPSCreg, Cellosaurus, WiCell and ATCC public records',
-    'sources.wellKnownWhat': 'Well-known lines (H1, H7, H9, WTC-11, KOLF2.1J, ASC52telo): standard names, synonyms, identifiers, characterisation.',
-    'sources.wellKnownLicence': 'Cellosaurus: CC BY 4.0. hPSCreg, WiCell and ATCC: public catalog pages, cited on each line.',
+    'sources.wellKnownWhat':
+      'Well-known lines (H1, H7, H9, WTC-11, KOLF2.1J, ASC52telo): standard names, synonyms, identifiers, characterisation.',
+    'sources.wellKnownLicence':
+      'Cellosaurus: CC BY 4.0. hPSCreg, WiCell and ATCC: public catalog pages, cited on each line.',
     'sources.demo': 'Demonstration lines and batches',
-    'sources.demoWhat': 'Lines named DEMO…, every batch, stock figure and QC result: invented to show how the portal works.',
+    'sources.demoWhat':
+      'Lines named DEMO…, every batch, stock figure and QC result: invented to show how the portal works.',
     'sources.demoLicence': 'Invented for this portal; marked “Demonstration data” wherever shown. Not real records.',
     'sources.clinical': 'hPSC-derived products in clinical trials',
     'sources.clinicalWhat': 'Products, indications, sponsors, trial ids, phases and countries.',
-    'sources.clinicalLicence': 'Transcribed from a review in the bank’s source documents (in Chinese); trial ids link to their public registries.',
+    'sources.clinicalLicence':
+      'Transcribed from a review in the bank’s source documents (in Chinese); trial ids link to their public registries.',
     'notFound.search': 'Search the catalog for “{q}”',
   },
   zh: {
@@ -355,7 +365,8 @@ export const catalog = defineMessages({
     'sources.what': '提供的内容',
     'sources.licence': '许可与署名',
     'sources.hipsci': 'HipSci 门户导出数据，经由 github.com/handetopa/hipsci-xci',
-    'sources.hipsciWhat': 'HipSci 项目的人 iPSC 细胞系：名称、供者（性别、年龄段、族群）、疾病、BioSamples 与 ECACC 标识符。',
+    'sources.hipsciWhat':
+      'HipSci 项目的人 iPSC 细胞系：名称、供者（性别、年龄段、族群）、疾病、BioSamples 与 ECACC 标识符。',
     'sources.hipsciLicence': '代码库采用 MIT 许可；HipSci 元数据开放获取。署名：HipSci 联盟（hipsci.org）。',
     'sources.idr': 'IDR0037 HipSci 筛选注释，经由 github.com/snoopycrimecop/idr0037-vigilante-hipsci',
     'sources.idrWhat': '来自 Image Data Resource 研究 idr0037 的更多 HipSci 细胞系及其注释。',
@@ -364,7 +375,8 @@ export const catalog = defineMessages({
     'sources.allenWhat': '基因编辑的 WTC-11 细胞系（标记基因、合子型）；细胞系由 Coriell 分发。',
     'sources.allenLicence': '代码库未声明许可；按公开目录信息处理。署名：Allen 细胞科学研究所。',
     'sources.wellKnown': 'hPSCreg、Cellosaurus、WiCell 与 ATCC 的公开记录',
-    'sources.wellKnownWhat': '知名细胞系（H1、H7、H9、WTC-11、KOLF2.1J、ASC52telo）：标准名称、别名、标识符、鉴定信息。',
+    'sources.wellKnownWhat':
+      '知名细胞系（H1、H7、H9、WTC-11、KOLF2.1J、ASC52telo）：标准名称、别名、标识符、鉴定信息。',
     'sources.wellKnownLicence': 'Cellosaurus：CC BY 4.0。hPSCreg、WiCell 与 ATCC：公开目录页面，在各细胞系页面注明。',
     'sources.demo': '演示细胞系与批次',
     'sources.demoWhat': '以 DEMO 开头的细胞系，以及全部批次、库存数字和质检结果：为展示门户功能而虚构。',

@@ -26,13 +26,15 @@ export const common = defineMessages({
     'home.researchers': 'Researchers search and browse lines and batches, with QC results, without an account.',
     'home.requesters': 'Requesters sign in to ask for vials and follow their requests to delivery.',
     'home.staff': 'Bank staff review requests, reserve stock and keep a tamper-evident outbound record.',
-    'footer.data': 'Catalog data includes public metadata from HipSci, the Allen Cell Collection, hPSCreg and Cellosaurus.',
+    'footer.data':
+      'Catalog data includes public metadata from HipSci, the Allen Cell Collection, hPSCreg and Cellosaurus.',
     'footer.sources': 'Data sources',
     'footer.api': 'API',
     'error.notFound': 'Page not found',
     'error.notFoundBody': 'Nothing lives at this address.',
     'error.badRequest': 'Bad request',
-    'error.badRequestBody': 'The address or the form contained characters the portal cannot accept (such as a NUL character or a broken % escape).',
+    'error.badRequestBody':
+      'The address or the form contained characters the portal cannot accept (such as a NUL character or a broken % escape).',
     'error.tooLarge': 'Request too large',
     'error.tooLargeBody': 'The form sent more data than the portal accepts.',
   },

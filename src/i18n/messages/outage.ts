@@ -4,7 +4,8 @@ import { defineMessages } from '../define.ts';
 export const outage = defineMessages({
   en: {
     'outage.title': 'Temporarily unavailable',
-    'outage.body': 'The catalog cannot reach its database at the moment. Nothing is lost: please try again in a minute.',
+    'outage.body':
+      'The catalog cannot reach its database at the moment. Nothing is lost: please try again in a minute.',
     'outage.retry': 'Try again',
     'outage.api': 'The catalog database is unavailable at the moment; try again shortly.',
   },

@@ -18,17 +18,20 @@ export const requests = defineMessages({
     'request.state.cancelled': 'Cancelled',
     'request.holderStaff.requester': 'With the requester',
     'request.holderStaff.bank': 'With the bank: a staff step is due',
-    'request.holderStaff.official': 'With the requester\'s institution',
+    'request.holderStaff.official': "With the requester's institution",
     'request.holderStaff.nobody': 'Finished',
     'request.nextStaff.draft': 'The requester has not submitted yet.',
-    'request.nextStaff.submitted': 'Start the review: check the agreement, the ethics approval, the terms of use and the official\'s confirmation.',
-    'request.nextStaff.under_review': 'Tick the checklist, then approve (whole or in part), reject, or ask the requester for information.',
-    'request.nextStaff.information_requested': 'Waiting for the requester\'s answer.',
+    'request.nextStaff.submitted':
+      "Start the review: check the agreement, the ethics approval, the terms of use and the official's confirmation.",
+    'request.nextStaff.under_review':
+      'Tick the checklist, then approve (whole or in part), reject, or ask the requester for information.',
+    'request.nextStaff.information_requested': "Waiting for the requester's answer.",
     'request.nextStaff.approved': 'Reserve the approved vials from a released batch.',
     'request.nextStaff.rejected': 'Rejected; the reason is on the timeline.',
     'request.nextStaff.reserved': 'Release the vials with the batch certificate of analysis (signed).',
-    'request.nextStaff.released': 'An operator prepares the outbound record (signed); a second staff member reviews it (signed); then record the dispatch.',
-    'request.nextStaff.shipped': 'Waiting for the requester\'s receipt; record the arrival and the logger file.',
+    'request.nextStaff.released':
+      'An operator prepares the outbound record (signed); a second staff member reviews it (signed); then record the dispatch.',
+    'request.nextStaff.shipped': "Waiting for the requester's receipt; record the arrival and the logger file.",
     'request.nextStaff.received': 'Record the arrival, assess every deviation (signed), then close.',
     'request.nextStaff.closed': 'Closed. The record is kept for 30 years.',
     'request.nextStaff.withdrawn': 'The requester withdrew the request; reserved vials went back to stock.',
@@ -38,14 +41,19 @@ export const requests = defineMessages({
     'request.holder.bank': 'With the bank',
     'request.holder.official': 'With your institution',
     'request.holder.nobody': 'Finished',
-    'request.next.draft': 'Next: complete the form, accept the agreement and submit. The bank sees nothing until you submit.',
-    'request.next.submitted': 'Next: bank staff screen your request (agreement, ethics approval, terms of use). Your institutional official has been sent a link to confirm it.',
-    'request.next.under_review': 'Next: bank staff decide to approve, approve in part, reject, or ask you for information.',
-    'request.next.information_requested': 'Next: the bank needs information from you. Answer below; the review continues when you do.',
+    'request.next.draft':
+      'Next: complete the form, accept the agreement and submit. The bank sees nothing until you submit.',
+    'request.next.submitted':
+      'Next: bank staff screen your request (agreement, ethics approval, terms of use). Your institutional official has been sent a link to confirm it.',
+    'request.next.under_review':
+      'Next: bank staff decide to approve, approve in part, reject, or ask you for information.',
+    'request.next.information_requested':
+      'Next: the bank needs information from you. Answer below; the review continues when you do.',
     'request.next.approved': 'Next: bank staff reserve your vials from a batch.',
     'request.next.rejected': 'The request was rejected; the reason is on the timeline. Nothing more happens.',
     'request.next.reserved': 'Next: bank staff release the vials with the batch certificate of analysis attached.',
-    'request.next.released': 'Next: one staff member prepares the outbound record, a second reviews it, and the vials are dispatched.',
+    'request.next.released':
+      'Next: one staff member prepares the outbound record, a second reviews it, and the vials are dispatched.',
     'request.next.shipped': 'Next: when the vials arrive, confirm receipt and say in what condition they arrived.',
     'request.next.received': 'Next: bank staff review the shipment record and close the request.',
     'request.next.closed': 'The request is closed. Its record is kept for 30 years.',
@@ -115,7 +123,8 @@ export const requests = defineMessages({
     'request.basket.add': 'Add to request',
     'request.basket.added': 'Added to your request.',
     'request.basket.remove': 'Remove',
-    'request.basket.noBatches': 'No released batch has vials at the moment; you may still ask, and the bank will say when it can supply.',
+    'request.basket.noBatches':
+      'No released batch has vials at the moment; you may still ask, and the bank will say when it can supply.',
     'request.basket.openDraft': 'Go to your request',
     'request.form.heading': 'The request',
     'request.form.save': 'Save draft',
@@ -128,29 +137,37 @@ export const requests = defineMessages({
     'request.agreement.accepted': 'Accepted {title} {version} on {time}',
     'request.agreement.outdated': 'A new version of {title} ({version}) is in effect: accept it to continue.',
     'request.agreement.reaccept': 'Accept the current version',
-    'request.agreement.missing': 'The bank has not published the agreement "{code}" yet: the request can be submitted once it does.',
+    'request.agreement.missing':
+      'The bank has not published the agreement "{code}" yet: the request can be submitted once it does.',
     'request.official.confirmed': 'Institutional official confirmed on {time}',
     'request.official.pending': 'Institutional official has not confirmed yet',
-    'request.official.intro': '{pi} of {institution} asks the stem cell bank for cells for the project "{title}". Purpose: {purpose}. Please confirm that your institution supports this request.',
+    'request.official.intro':
+      '{pi} of {institution} asks the stem cell bank for cells for the project "{title}". Purpose: {purpose}. Please confirm that your institution supports this request.',
     'request.official.button': 'Confirm for my institution',
     'request.official.done': 'Thank you: the confirmation is recorded.',
     'request.official.invalid': 'This link is not valid (mistyped or incomplete).',
     'request.official.used': 'This link has been used already: the answer is recorded. Each link works once.',
     'request.official.expired': 'This link has expired. The requester or the bank can have a new one sent.',
     'request.official.ended': 'This request has ended: there is nothing left to confirm.',
-    'request.official.changed': 'The request changed since this page was opened: read it again below before you answer.',
-    'request.official.lead': 'Request #{id} names you as the institutional official of {institution}. This is what you are asked to confirm:',
+    'request.official.changed':
+      'The request changed since this page was opened: read it again below before you answer.',
+    'request.official.lead':
+      'Request #{id} names you as the institutional official of {institution}. This is what you are asked to confirm:',
     'request.official.requester': 'Requester',
     'request.official.agreements': 'Agreements the requester accepted',
     'request.official.decline': 'Decline',
     'request.official.declineReason': 'Reason for declining (the bank reads it)',
     'request.official.declined': 'Institutional official declined on {time}: {reason}',
     'request.official.declinedDone': 'Your answer is recorded: the request is declined for your institution.',
-    'request.official.lapsed': 'The institutional official confirmed an earlier version; the request changed since, so they are asked again',
-    'request.official.domainDiffers': 'The official\'s address ({official}) is at another domain than the requester\'s ({requester}): check that they belong to the institution.',
+    'request.official.lapsed':
+      'The institutional official confirmed an earlier version; the request changed since, so they are asked again',
+    'request.official.domainDiffers':
+      "The official's address ({official}) is at another domain than the requester's ({requester}): check that they belong to the institution.",
     'request.checklist.official': 'Institutional official confirmed this version of the request',
-    'request.error.official_is_requester': 'The institutional official must be someone other than you: give their own address.',
-    'request.error.official_not_confirmed': 'The institutional official has not confirmed the request as it is now: approval waits for it.',
+    'request.error.official_is_requester':
+      'The institutional official must be someone other than you: give their own address.',
+    'request.error.official_not_confirmed':
+      'The institutional official has not confirmed the request as it is now: approval waits for it.',
     'request.timeline': 'Timeline',
     'request.timeline.state': '{from} → {to}',
     'request.timeline.created': 'Request started',
@@ -208,8 +225,10 @@ export const requests = defineMessages({
     'request.outbound.cellType': 'Cell type',
     'request.outbound.operator': 'Operator',
     'request.outbound.reviewer': 'Reviewer',
-    'request.outbound.prepareIntro': 'You sign as operator (操作人). A second staff member then checks the record and signs it as reviewer (审核人); only then do the vials leave.',
-    'request.outbound.reviewIntro': 'Prepared by {name}: planned outbound date {planned}, actual outbound date {actual}. Check batches and vials below, then sign as reviewer (审核人).',
+    'request.outbound.prepareIntro':
+      'You sign as operator (操作人). A second staff member then checks the record and signs it as reviewer (审核人); only then do the vials leave.',
+    'request.outbound.reviewIntro':
+      'Prepared by {name}: planned outbound date {planned}, actual outbound date {actual}. Check batches and vials below, then sign as reviewer (审核人).',
     'request.transport.heading': 'Transport record (运输)',
     'request.transport.dispatchAt': 'Dispatch time',
     'request.transport.dispatchPlace': 'Dispatch place',
@@ -227,8 +246,9 @@ export const requests = defineMessages({
     'request.transport.arrivalPlace': 'Arrival place',
     'request.transport.arrivalTemp': 'Arrival temperature (°C)',
     'request.transport.receiver': 'Receiver',
-    'request.receipt.hint': 'If you know them, give the arrival time, who received the vials and the temperature read on arrival: the bank confirms them into the transport record.',
-    'request.transport.fromReceipt': 'Filled in from the requester\'s receipt: check and confirm.',
+    'request.receipt.hint':
+      'If you know them, give the arrival time, who received the vials and the temperature read on arrival: the bank confirms them into the transport record.',
+    'request.transport.fromReceipt': "Filled in from the requester's receipt: check and confirm.",
     'request.transport.inTransit': 'Temperatures in transit',
     'request.transport.readingsRange': '{count} readings, {min} … {max} °C',
     'request.transport.recordedBy': 'Recorded by',
@@ -238,9 +258,11 @@ export const requests = defineMessages({
     'request.deviationText.above': 'Above {limit} °C for {minutes} min, extreme {temp} °C',
     'request.deviationText.below': 'Below {limit} °C for {minutes} min, extreme {temp} °C',
     'request.transport.logger': 'Logger file {name}, {count} readings, SHA-256 {sha}',
-    'request.transport.loggerHint': 'Upload the export of the data logger: the portal CSV (docs/logger-format.md) or a HOBOware CSV. It is stored as it is, with its SHA-256.',
+    'request.transport.loggerHint':
+      'Upload the export of the data logger: the portal CSV (docs/logger-format.md) or a HOBOware CSV. It is stored as it is, with its SHA-256.',
     'request.curve.title': 'Temperature in transit against the required range',
-    'request.curve.summary': '{count} readings from {start} to {end}; lowest {min} °C, highest {max} °C; required {low} to {high} °C.',
+    'request.curve.summary':
+      '{count} readings from {start} to {end}; lowest {min} °C, highest {max} °C; required {low} to {high} °C.',
     'request.deviation.heading': 'Deviations',
     'request.deviation.open': 'Open: awaits a signed assessment',
     'request.deviation.closed': 'Closed by {name} on {time}: {assessment}',
@@ -259,19 +281,25 @@ export const requests = defineMessages({
     'request.queue.empty': 'No request matches.',
     'request.registers.outbound': 'Outbound register (出库登记)',
     'request.registers.transport': 'Transport register (运输登记)',
-    'request.registers.intro': 'Every outbound and transport of a date range, with every field of the specification, as CSV (UTF-8 with BOM, opens in spreadsheet programs).',
+    'request.registers.intro':
+      'Every outbound and transport of a date range, with every field of the specification, as CSV (UTF-8 with BOM, opens in spreadsheet programs).',
     'request.fee.total': 'Total: {amount} {currency}',
     'request.fee.none': 'no charge stated',
     'request.error.not_found': 'No such request.',
     'request.error.bad_password': 'The password is not right: nothing was signed or changed.',
-    'request.error.same_person': 'The outbound record needs two people: the operator who prepared it cannot also review it. Nothing changed.',
-    'request.error.insufficient': 'Batch {batch} has {available} vials available; {wanted} are needed. Nothing was reserved.',
+    'request.error.same_person':
+      'The outbound record needs two people: the operator who prepared it cannot also review it. Nothing changed.',
+    'request.error.insufficient':
+      'Batch {batch} has {available} vials available; {wanted} are needed. Nothing was reserved.',
     'request.recall.heldReservation': 'holds a reservation (not shipped)',
     'request.batchWithdrawn': '{status}: these vials do not leave the bank',
     'request.batchWithdrawnList': 'batch not released for distribution: {batches}',
-    'request.error.batch_recalled': 'Batch {batch} is recalled: its vials cannot be released or shipped. Nothing changed.',
-    'request.error.batch_rejected': 'Batch {batch} was rejected in quality control: its vials cannot be released or shipped. Nothing changed.',
-    'request.error.batch_quarantine': 'Batch {batch} is not released for distribution (in quarantine): its vials cannot be released or shipped. Nothing changed.',
+    'request.error.batch_recalled':
+      'Batch {batch} is recalled: its vials cannot be released or shipped. Nothing changed.',
+    'request.error.batch_rejected':
+      'Batch {batch} was rejected in quality control: its vials cannot be released or shipped. Nothing changed.',
+    'request.error.batch_quarantine':
+      'Batch {batch} is not released for distribution (in quarantine): its vials cannot be released or shipped. Nothing changed.',
     'request.error.batch_not_released': '{line}: batch {batch} is no longer released for distribution.',
     'request.error.illegal': 'A request cannot go from "{from}" to "{to}". Nothing changed.',
     'request.error.not_yours': 'This step from "{from}" to "{to}" is not yours to take. Nothing changed.',
@@ -281,10 +309,14 @@ export const requests = defineMessages({
     'request.error.agreement_outdated': 'The requester must accept the current version of the agreement first.',
     'request.error.nothing_approved': 'Approve at least one vial, or reject the request.',
     'request.error.incomplete': 'The request is not complete.',
-    'request.error.open_deviation': 'A deviation awaits a signed assessment: the request cannot end ("{from}" to "{to}").',
-    'request.error.vials_left': 'Vials of this request have left the bank: it can no longer be withdrawn or cancelled, only closed. Nothing changed.',
-    'request.error.outbound_not_reviewed': 'The outbound record must be prepared and reviewed (two people, both signing) before the dispatch. Nothing changed.',
-    'request.error.transport_incomplete': 'Closing needs the transport record with the dispatch and the arrival (time, place, temperature, receiver). Nothing changed.',
+    'request.error.open_deviation':
+      'A deviation awaits a signed assessment: the request cannot end ("{from}" to "{to}").',
+    'request.error.vials_left':
+      'Vials of this request have left the bank: it can no longer be withdrawn or cancelled, only closed. Nothing changed.',
+    'request.error.outbound_not_reviewed':
+      'The outbound record must be prepared and reviewed (two people, both signing) before the dispatch. Nothing changed.',
+    'request.error.transport_incomplete':
+      'Closing needs the transport record with the dispatch and the arrival (time, place, temperature, receiver). Nothing changed.',
     'request.error.same_person_review': 'You prepared this outbound record: a second staff member must review it.',
     'request.error.required': 'Required.',
     'request.error.empty': 'Add at least one line to the request.',
@@ -303,16 +335,20 @@ export const requests = defineMessages({
     'request.mail.link': 'See the request and its timeline:',
     'request.mail.messageSubject': 'Request #{id}: a message from the bank',
     'request.mail.officialSubject': 'Stem cell bank: please confirm or decline request #{id}',
-    'request.mail.officialBody': 'A request for cells (#{id}) names you as the institutional official. The link below opens the request on the stem cell bank\'s portal, where you can read what it asks for and confirm or decline it. The link works once, for 14 days. If you do not know this request, decline it or ignore this mail.',
+    'request.mail.officialBody':
+      "A request for cells (#{id}) names you as the institutional official. The link below opens the request on the stem cell bank's portal, where you can read what it asks for and confirm or decline it. The link works once, for 14 days. If you do not know this request, decline it or ignore this mail.",
     'request.mail.officialConfirmedSubject': 'Request #{id}: the institutional official confirmed',
     'request.mail.officialDeclinedSubject': 'Request #{id}: the institutional official declined',
     'request.mail.submittedSubject': 'Request #{id} was submitted',
     'request.mail.submittedBody': 'Request #{id} ({institution}) was submitted and waits for screening:',
     'request.mail.agreementSubject': 'Request #{id}: please accept the new agreement',
-    'request.mail.agreementBody': 'A new version of {title} ({version}) is in effect. Your open request continues once you accept it:',
+    'request.mail.agreementBody':
+      'A new version of {title} ({version}) is in effect. Your open request continues once you accept it:',
     'request.mail.recallSubject': 'Recall of batch {batch}',
-    'request.mail.recallHeldBody': 'The bank has recalled batch {batch}, from which vials were reserved for your request. Reason: {reason}\n\nThese vials will not be shipped; the bank will contact you about a replacement. See the request:',
-    'request.mail.recallBody': 'The bank has recalled batch {batch}, from which you received vials. Reason: {reason}\n\nPlease stop using the material and acknowledge this notice on the request page:',
+    'request.mail.recallHeldBody':
+      'The bank has recalled batch {batch}, from which vials were reserved for your request. Reason: {reason}\n\nThese vials will not be shipped; the bank will contact you about a replacement. See the request:',
+    'request.mail.recallBody':
+      'The bank has recalled batch {batch}, from which you received vials. Reason: {reason}\n\nPlease stop using the material and acknowledge this notice on the request page:',
     'request.mail.reminderSubject': '{count} requests are waiting',
     'request.mail.reminderBody': 'These requests have been waiting in one status for {days} days or more:',
     'request.mail.escalationSubject': 'Escalation: {count} requests waiting for {days} days or more',
@@ -325,7 +361,8 @@ export const requests = defineMessages({
     'request.agreementAdmin.version': 'Version',
     'request.agreementAdmin.effective': 'Effective date',
     'request.agreementAdmin.body': 'Text',
-    'request.agreementAdmin.hint': 'A new version makes open requests under this agreement accept again. Versions are never changed or deleted.',
+    'request.agreementAdmin.hint':
+      'A new version makes open requests under this agreement accept again. Versions are never changed or deleted.',
     'request.batch.lookBack': 'Recall look-back',
     'request.batch.status': 'Release status',
     'request.price.heading': 'Price per vial',
@@ -333,7 +370,8 @@ export const requests = defineMessages({
     'request.price.currency': 'Currency',
     'request.price.wholeLine': 'For every batch of the line (not only this batch)',
     'request.price.save': 'Save price',
-    'request.price.hint': 'Shown in the basket, the request and the printable record; a request keeps the price it was submitted with. No payment is taken.',
+    'request.price.hint':
+      'Shown in the basket, the request and the printable record; a request keeps the price it was submitted with. No payment is taken.',
   },
   zh: {
     'request.state.draft': '草稿',
@@ -372,7 +410,8 @@ export const requests = defineMessages({
     'request.holder.official': '等待您所在机构确认',
     'request.holder.nobody': '已结束',
     'request.next.draft': '下一步：填写表单，接受协议并提交。提交前资源库看不到此申请。',
-    'request.next.submitted': '下一步：资源库工作人员审查您的申请（协议、伦理批件、使用条款）。已向您所在机构的负责人发送确认链接。',
+    'request.next.submitted':
+      '下一步：资源库工作人员审查您的申请（协议、伦理批件、使用条款）。已向您所在机构的负责人发送确认链接。',
     'request.next.under_review': '下一步：资源库工作人员决定批准、部分批准、拒绝，或请您补充信息。',
     'request.next.information_requested': '下一步：资源库需要您补充信息。请在下方回复，回复后审核继续。',
     'request.next.approved': '下一步：资源库工作人员从批次中为您预留细胞冻存管。',
@@ -464,7 +503,8 @@ export const requests = defineMessages({
     'request.agreement.missing': '资源库尚未发布协议"{code}"：发布后方可提交申请。',
     'request.official.confirmed': '机构负责人已于 {time} 确认',
     'request.official.pending': '机构负责人尚未确认',
-    'request.official.intro': '{institution}的{pi}为项目"{title}"向干细胞资源库申请细胞。用途：{purpose}。请确认贵机构支持此申请。',
+    'request.official.intro':
+      '{institution}的{pi}为项目"{title}"向干细胞资源库申请细胞。用途：{purpose}。请确认贵机构支持此申请。',
     'request.official.button': '代表本机构确认',
     'request.official.done': '谢谢，确认已记录。',
     'request.official.invalid': '此链接无效（输入有误或不完整）。',
@@ -480,7 +520,8 @@ export const requests = defineMessages({
     'request.official.declined': '机构负责人已于 {time} 拒绝：{reason}',
     'request.official.declinedDone': '您的答复已记录：已代表贵机构拒绝此申请。',
     'request.official.lapsed': '机构负责人确认的是早先版本；申请已变更，已再次请其确认',
-    'request.official.domainDiffers': '机构负责人的邮箱（{official}）与申请人邮箱（{requester}）域名不同：请核实其是否属于该机构。',
+    'request.official.domainDiffers':
+      '机构负责人的邮箱（{official}）与申请人邮箱（{requester}）域名不同：请核实其是否属于该机构。',
     'request.checklist.official': '机构负责人已确认本版本申请',
     'request.error.official_is_requester': '机构负责人须为您以外的人：请填写其本人的邮箱。',
     'request.error.official_not_confirmed': '机构负责人尚未确认当前版本的申请：批准须待其确认。',
@@ -541,8 +582,10 @@ export const requests = defineMessages({
     'request.outbound.cellType': '细胞类型',
     'request.outbound.operator': '操作人',
     'request.outbound.reviewer': '审核人',
-    'request.outbound.prepareIntro': '您以操作人身份签名。随后须由另一位工作人员核对记录并以审核人身份签名，冻存管方可出库。',
-    'request.outbound.reviewIntro': '由{name}填写：拟出库日期 {planned}，实际出库日期 {actual}。请核对下列批次与冻存管数量，然后以审核人身份签名。',
+    'request.outbound.prepareIntro':
+      '您以操作人身份签名。随后须由另一位工作人员核对记录并以审核人身份签名，冻存管方可出库。',
+    'request.outbound.reviewIntro':
+      '由{name}填写：拟出库日期 {planned}，实际出库日期 {actual}。请核对下列批次与冻存管数量，然后以审核人身份签名。',
     'request.transport.heading': '运输记录',
     'request.transport.dispatchAt': '启运时间',
     'request.transport.dispatchPlace': '启运地点',
@@ -571,9 +614,11 @@ export const requests = defineMessages({
     'request.deviationText.above': '高于 {limit} °C 持续 {minutes} 分钟，极值 {temp} °C',
     'request.deviationText.below': '低于 {limit} °C 持续 {minutes} 分钟，极值 {temp} °C',
     'request.transport.logger': '记录仪文件 {name}，{count} 个读数，SHA-256 {sha}',
-    'request.transport.loggerHint': '上传温度记录仪导出的文件：门户 CSV 格式（docs/logger-format.md）或 HOBOware CSV。文件按原样保存，并记录 SHA-256。',
+    'request.transport.loggerHint':
+      '上传温度记录仪导出的文件：门户 CSV 格式（docs/logger-format.md）或 HOBOware CSV。文件按原样保存，并记录 SHA-256。',
     'request.curve.title': '运输过程温度与要求范围',
-    'request.curve.summary': '{count} 个读数，自 {start} 至 {end}；最低 {min} °C，最高 {max} °C；要求 {low} 至 {high} °C。',
+    'request.curve.summary':
+      '{count} 个读数，自 {start} 至 {end}；最低 {min} °C，最高 {max} °C；要求 {low} 至 {high} °C。',
     'request.deviation.heading': '偏差',
     'request.deviation.open': '未关闭：等待签名评估',
     'request.deviation.closed': '{name}于 {time} 关闭：{assessment}',
@@ -592,7 +637,8 @@ export const requests = defineMessages({
     'request.queue.empty': '没有符合条件的申请。',
     'request.registers.outbound': '出库登记',
     'request.registers.transport': '运输登记',
-    'request.registers.intro': '按日期范围导出全部出库和运输记录，包含规范要求的全部字段，格式为 CSV（带 BOM 的 UTF-8，可直接用电子表格打开）。',
+    'request.registers.intro':
+      '按日期范围导出全部出库和运输记录，包含规范要求的全部字段，格式为 CSV（带 BOM 的 UTF-8，可直接用电子表格打开）。',
     'request.fee.total': '合计：{amount} {currency}',
     'request.fee.none': '未标明收费',
     'request.error.not_found': '没有此申请。',
@@ -617,7 +663,8 @@ export const requests = defineMessages({
     'request.error.open_deviation': '有偏差尚待签名评估：申请不能结束（"{from}"变为"{to}"）。',
     'request.error.vials_left': '此申请的冻存管已出库：不能再撤回或取消，只能关闭。未做任何更改。',
     'request.error.outbound_not_reviewed': '发运前须先填写并审核出库记录（两人分别签名）。未做任何更改。',
-    'request.error.transport_incomplete': '关闭申请需要运输记录中的发出与到达信息（时间、地点、温度、接收人）。未做任何更改。',
+    'request.error.transport_incomplete':
+      '关闭申请需要运输记录中的发出与到达信息（时间、地点、温度、接收人）。未做任何更改。',
     'request.error.same_person_review': '此出库记录由您填写：须由另一位工作人员审核。',
     'request.error.required': '必填。',
     'request.error.empty': '请至少加入一个细胞系。',
@@ -636,7 +683,8 @@ export const requests = defineMessages({
     'request.mail.link': '查看申请及其时间线：',
     'request.mail.messageSubject': '申请 #{id}：资源库给您留言',
     'request.mail.officialSubject': '干细胞资源库：请确认或拒绝申请 #{id}',
-    'request.mail.officialBody': '一份细胞申请（#{id}）将您列为机构负责人。以下链接将在干细胞资源库门户中打开该申请，您可查看申请内容并确认或拒绝。链接仅可使用一次，14 天内有效。如您不了解此申请，请拒绝或忽略本邮件。',
+    'request.mail.officialBody':
+      '一份细胞申请（#{id}）将您列为机构负责人。以下链接将在干细胞资源库门户中打开该申请，您可查看申请内容并确认或拒绝。链接仅可使用一次，14 天内有效。如您不了解此申请，请拒绝或忽略本邮件。',
     'request.mail.officialConfirmedSubject': '申请 #{id}：机构负责人已确认',
     'request.mail.officialDeclinedSubject': '申请 #{id}：机构负责人已拒绝',
     'request.mail.submittedSubject': '申请 #{id} 已提交',
@@ -644,8 +692,10 @@ export const requests = defineMessages({
     'request.mail.agreementSubject': '申请 #{id}：请接受新版协议',
     'request.mail.agreementBody': '{title}的新版本（{version}）已生效。接受后，您未结束的申请将继续处理：',
     'request.mail.recallSubject': '批次 {batch} 召回通知',
-    'request.mail.recallHeldBody': '资源库已召回批次 {batch}，该批次有冻存管为您的申请预留。原因：{reason}\n\n这些冻存管将不会发出；资源库将就替代方案与您联系。查看申请：',
-    'request.mail.recallBody': '资源库已召回批次 {batch}，您曾收到该批次的冻存管。原因：{reason}\n\n请停止使用该材料，并在申请页面确认已知悉此通知：',
+    'request.mail.recallHeldBody':
+      '资源库已召回批次 {batch}，该批次有冻存管为您的申请预留。原因：{reason}\n\n这些冻存管将不会发出；资源库将就替代方案与您联系。查看申请：',
+    'request.mail.recallBody':
+      '资源库已召回批次 {batch}，您曾收到该批次的冻存管。原因：{reason}\n\n请停止使用该材料，并在申请页面确认已知悉此通知：',
     'request.mail.reminderSubject': '{count} 个申请正在等待',
     'request.mail.reminderBody': '以下申请在同一状态已等待 {days} 天或更久：',
     'request.mail.escalationSubject': '升级提醒：{count} 个申请已等待 {days} 天或更久',

@@ -10,9 +10,12 @@ export const researcher = defineMessages({
     'availability.on_request': 'On request (no vials in stock)',
     'availability.not_distributed': 'Not distributed',
     'availabilityNote.available': '{count} vials of released batches can be requested now.',
-    'availabilityNote.in_qc': 'Vials exist but their batch is still being tested; they cannot be requested until it is released.',
-    'availabilityNote.expand_to_order': 'No vials in stock: the bank grows a new batch for your order, which takes several weeks.',
-    'availabilityNote.on_request': 'The bank holds no vials of this line. Ask, and the bank will tell you whether and when it can supply it.',
+    'availabilityNote.in_qc':
+      'Vials exist but their batch is still being tested; they cannot be requested until it is released.',
+    'availabilityNote.expand_to_order':
+      'No vials in stock: the bank grows a new batch for your order, which takes several weeks.',
+    'availabilityNote.on_request':
+      'The bank holds no vials of this line. Ask, and the bank will tell you whether and when it can supply it.',
     'availabilityNote.restricted': 'Access is restricted: the provider decides on each application.',
     'availabilityNote.not_distributed': 'This line is not distributed by the bank.',
     'request.request': 'Request this line',
@@ -35,7 +38,8 @@ export const researcher = defineMessages({
     'session.device': '{browser} on {os}',
     'cite.title': 'Cite this line',
     'saved.title': 'Saved searches',
-    'saved.intro': 'With alerts on, you get a mail when a new line matches a saved search or a matching line becomes available.',
+    'saved.intro':
+      'With alerts on, you get a mail when a new line matches a saved search or a matching line becomes available.',
     'saved.none': 'You have no saved searches yet.',
     'saved.goSearch': 'Search the catalog and save a search from the results page.',
     'saved.alertOn': 'Alerts on',
@@ -56,7 +60,8 @@ export const researcher = defineMessages({
     'saved.error.notFound': 'No such saved search.',
     'saved.mine': 'Your saved searches',
     'compare.title': 'Compare lines',
-    'compare.intro': 'Up to {max} lines side by side. The address of this page holds the lines: share it to share the comparison.',
+    'compare.intro':
+      'Up to {max} lines side by side. The address of this page holds the lines: share it to share the comparison.',
     'compare.unknown': 'No public line answers to: {names}.',
     'compare.tooMany': 'Only {max} lines fit side by side; {count} more were left out.',
     'compare.qc': 'Batch QC',
@@ -69,8 +74,10 @@ export const researcher = defineMessages({
     'compare.withOthers': 'Compare with other lines',
     'compare.selected': 'Compare selected ({count})',
     'compare.pick': 'Compare {name}',
-    'cite.intro': 'Journals ask for the standard name and the research resource identifier ({rrid}) in the methods section:',
-    'cite.introNoRrid': 'This line has no research resource identifier (RRID) yet; cite it by its standard name and address:',
+    'cite.intro':
+      'Journals ask for the standard name and the research resource identifier ({rrid}) in the methods section:',
+    'cite.introNoRrid':
+      'This line has no research resource identifier (RRID) yet; cite it by its standard name and address:',
     'cite.copy': 'Copy citation',
     'cite.copied': 'Copied.',
     'cite.ris': 'Download RIS',

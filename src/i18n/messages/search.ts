@@ -7,7 +7,8 @@ export const search = defineMessages({
     'search.results': '{count} lines',
     'search.resultsOne': '1 line',
     'search.resultsMany': 'more than {count} lines',
-    'search.none': 'No line matches. Check the spelling, remove a filter, or try a synonym (iPSC, hESC, MSC) or an identifier.',
+    'search.none':
+      'No line matches. Check the spelling, remove a filter, or try a synonym (iPSC, hESC, MSC) or an identifier.',
     'search.filters': 'Filters',
     'search.applyFilters': 'Apply filters',
     'search.clearFilters': 'Clear all filters',
@@ -27,7 +28,8 @@ export const search = defineMessages({
     'search.loading': 'Searching…',
     'search.error': 'Search is unavailable at the moment. Please try again.',
     'search.error.unavailable': 'Search is unavailable at the moment. Please try again in a few seconds.',
-    'search.error.badParameter': 'The link has a parameter the search does not understand ({parameter}); showing the catalog without it.',
+    'search.error.badParameter':
+      'The link has a parameter the search does not understand ({parameter}); showing the catalog without it.',
     'facet.category': 'Cell type',
     'facet.disease': 'Disease',
     'facet.gene': 'Gene',

@@ -9,7 +9,13 @@ import { batchTypes, grades } from '#db/schema/batches.ts';
 import { conclusions, unitKinds } from '#db/schema/bank.ts';
 
 const required = 'auth.error.required';
-const text = (max: number) => z.string().trim().max(max, 'auth.error.tooLong').nullish().transform((v) => v ?? '');
+const text = (max: number) =>
+  z
+    .string()
+    .trim()
+    .max(max, 'auth.error.tooLong')
+    .nullish()
+    .transform((v) => v ?? '');
 const requiredText = (max: number) => z.string(required).trim().min(1, required).max(max, 'auth.error.tooLong');
 const id = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 const password = z.string(required).min(1, required).max(256, 'auth.error.passwordTooLong');
@@ -32,7 +38,12 @@ const count = (max: number) => z.coerce.number(required).int(required).min(0, re
 const dateTime = z
   .string(required)
   .trim()
-  .refine((v) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$/i.test(v) && !Number.isNaN(new Date(v).getTime()), required)
+  .refine(
+    (v) =>
+      /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$/i.test(v) &&
+      !Number.isNaN(new Date(v).getTime()),
+    required,
+  )
   // A datetime-local field has no zone: the forms say UTC.
   .transform((v) => new Date(/(Z|[+-]\d{2}:?\d{2})$/i.test(v) ? v : `${v}Z`));
 
@@ -47,19 +58,25 @@ export interface ParsedItem {
 }
 
 /** `item | method | specification | result | pass|fail` lines; the first bad line is named. */
-export function parseTestItems(textValue: string): { ok: true; items: ParsedItem[] } | { ok: false; line: number; message: string } {
+export function parseTestItems(
+  textValue: string,
+): { ok: true; items: ParsedItem[] } | { ok: false; line: number; message: string } {
   const items: ParsedItem[] = [];
   const lines = textValue.split(/\r?\n/);
   for (let i = 0; i < lines.length; i++) {
     const raw = lines[i]!.trim();
     if (!raw) continue;
     const cells = raw.split('|').map((c) => c.trim());
-    if (cells.length !== 5) return { ok: false, line: i + 1, message: `5 cells separated by "|", found ${cells.length}` };
+    if (cells.length !== 5)
+      return { ok: false, line: i + 1, message: `5 cells separated by "|", found ${cells.length}` };
     const [item, method, specification, result, verdict] = cells as [string, string, string, string, string];
-    if (!item || !method || !specification || !result) return { ok: false, line: i + 1, message: 'item, method, specification and result are all needed' };
+    if (!item || !method || !specification || !result)
+      return { ok: false, line: i + 1, message: 'item, method, specification and result are all needed' };
     const v = verdict.toLowerCase();
-    if (!['pass', 'fail', '合格', '不合格'].includes(v)) return { ok: false, line: i + 1, message: `"${verdict}" is neither pass nor fail` };
-    if ([item, method, specification, result].some((c) => c.length > 500)) return { ok: false, line: i + 1, message: 'a cell is longer than 500 characters' };
+    if (!['pass', 'fail', '合格', '不合格'].includes(v))
+      return { ok: false, line: i + 1, message: `"${verdict}" is neither pass nor fail` };
+    if ([item, method, specification, result].some((c) => c.length > 500))
+      return { ok: false, line: i + 1, message: 'a cell is longer than 500 characters' };
     items.push({ item, method, specification, result, withinSpec: v === 'pass' || v === '合格' });
   }
   if (items.length > 100) return { ok: false, line: 101, message: 'at most 100 items' };
@@ -72,7 +89,10 @@ const items = z
   .transform((v, ctx) => {
     const parsed = parseTestItems(v);
     if (!parsed.ok) {
-      ctx.addIssue({ code: 'custom', message: `bank.error.items?line=${parsed.line}&message=${encodeURIComponent(parsed.message)}` });
+      ctx.addIssue({
+        code: 'custom',
+        message: `bank.error.items?line=${parsed.line}&message=${encodeURIComponent(parsed.message)}`,
+      });
       return z.NEVER;
     }
     if (!parsed.items.length) {
@@ -107,13 +127,35 @@ export const receiptInput = z.object({
   ...cosign,
 });
 
-export const unitInput = z.object({ code: requiredText(40), kind: z.enum(unitKinds, required), name: requiredText(200) });
-export const boxInput = z.object({ unitId: id, rack: requiredText(40), code: requiredText(40), rows: z.coerce.number().int().min(1, required).max(26, required), cols: z.coerce.number().int().min(1, required).max(26, required) });
+export const unitInput = z.object({
+  code: requiredText(40),
+  kind: z.enum(unitKinds, required),
+  name: requiredText(200),
+});
+export const boxInput = z.object({
+  unitId: id,
+  rack: requiredText(40),
+  code: requiredText(40),
+  rows: z.coerce.number().int().min(1, required).max(26, required),
+  cols: z.coerce.number().int().min(1, required).max(26, required),
+});
 
 const operation = { envTempC: temperature, startedAt: dateTime, endedAt: dateTime, ...cosign };
 export const storeInput = z.object({ batchId: id, boxId: id, ...operation });
-export const moveInput = z.object({ label: requiredText(200), boxId: id, row: z.coerce.number().int().min(1, required).max(26, required), col: z.coerce.number().int().min(1, required).max(26, required), ...operation });
-export const locationCheckInput = z.object({ boxId: id, outcome: z.enum(['match', 'mismatch'], required), notes: text(2000), checkedAt: dateTime, ...cosign });
+export const moveInput = z.object({
+  label: requiredText(200),
+  boxId: id,
+  row: z.coerce.number().int().min(1, required).max(26, required),
+  col: z.coerce.number().int().min(1, required).max(26, required),
+  ...operation,
+});
+export const locationCheckInput = z.object({
+  boxId: id,
+  outcome: z.enum(['match', 'mismatch'], required),
+  notes: text(2000),
+  checkedAt: dateTime,
+  ...cosign,
+});
 
 export const intakeInput = z.object({
   batchId: id,
@@ -143,7 +185,32 @@ export const releaseInput = z.object({
 });
 
 export const assessInput = z.object({ deviationId: id, assessment: requiredText(4000), password });
-export const destroyInput = z.object({ labels: z.string(required).max(100_000, 'auth.error.tooLong').transform((v) => v.split(/[\r\n,]+/).map((l) => l.trim()).filter(Boolean)), reason: requiredText(2000), destroyedAt: dateTime, ...cosign });
-export const pickInput = z.object({ requestId: id, chosen: z.string().max(20_000, 'auth.error.tooLong').nullish().transform((v) => (v ?? '').split(/[\r\n,]+/).map((l) => l.trim()).filter(Boolean)) });
+export const destroyInput = z.object({
+  labels: z
+    .string(required)
+    .max(100_000, 'auth.error.tooLong')
+    .transform((v) =>
+      v
+        .split(/[\r\n,]+/)
+        .map((l) => l.trim())
+        .filter(Boolean),
+    ),
+  reason: requiredText(2000),
+  destroyedAt: dateTime,
+  ...cosign,
+});
+export const pickInput = z.object({
+  requestId: id,
+  chosen: z
+    .string()
+    .max(20_000, 'auth.error.tooLong')
+    .nullish()
+    .transform((v) =>
+      (v ?? '')
+        .split(/[\r\n,]+/)
+        .map((l) => l.trim())
+        .filter(Boolean),
+    ),
+});
 export const scanInput = z.object({ requestId: id, scanned: requiredText(200) });
 export const registerRangeInput = z.object({ from: isoDate, to: isoDate, lang: z.enum(['en', 'zh']).default('en') });

@@ -15,7 +15,14 @@ import {
   zygosities,
 } from '#db/schema/catalog.ts';
 import { batchTypes, grades, qcOutcomes, releaseStatuses } from '#db/schema/batches.ts';
-import { categoryNames, isHealthy, normaliseAgeBand, normaliseCategory, normaliseFeeder, normaliseSex } from './catalog-vocabulary.ts';
+import {
+  categoryNames,
+  isHealthy,
+  normaliseAgeBand,
+  normaliseCategory,
+  normaliseFeeder,
+  normaliseSex,
+} from './catalog-vocabulary.ts';
 
 const MAX_TEXT = 2_000;
 
@@ -83,7 +90,8 @@ function listOf<T>(each: (item: string, ctx: Ctx) => T) {
     .transform((v, ctx): T[] => {
       if (v === undefined || v === null || v === '') return [];
       const items = Array.isArray(v) ? v : typeof v === 'string' ? v.split(';') : undefined;
-      if (!items || items.some((s) => typeof s !== 'string')) return invalid(ctx, 'must be text separated by ; (or an array of text)');
+      if (!items || items.some((s) => typeof s !== 'string'))
+        return invalid(ctx, 'must be text separated by ; (or an array of text)');
       const seen: string[] = [];
       for (const s of items as string[]) {
         const t = s.trim();
@@ -97,14 +105,21 @@ const list = listOf((item) => item);
 function requiredOneOf<T extends readonly string[]>(values: T) {
   return requiredField(values.join(', '), (v, ctx): T[number] => {
     const n = v.toLowerCase();
-    return (values as readonly string[]).includes(n) ? (n as T[number]) : invalid(ctx, `"${v}" is not one of ${values.join(', ')}`);
+    return (values as readonly string[]).includes(n)
+      ? (n as T[number])
+      : invalid(ctx, `"${v}" is not one of ${values.join(', ')}`);
   });
 }
 
-function oneOf<T extends readonly string[]>(values: T, normalise: (v: string) => string = (v) => v.toLowerCase().replace(/[\s_]+/g, '_')) {
+function oneOf<T extends readonly string[]>(
+  values: T,
+  normalise: (v: string) => string = (v) => v.toLowerCase().replace(/[\s_]+/g, '_'),
+) {
   return field((v, ctx): T[number] => {
     const n = normalise(v);
-    return (values as readonly string[]).includes(n) ? (n as T[number]) : invalid(ctx, `"${v}" is not one of ${values.join(', ')}`);
+    return (values as readonly string[]).includes(n)
+      ? (n as T[number])
+      : invalid(ctx, `"${v}" is not one of ${values.join(', ')}`);
   });
 }
 
@@ -132,8 +147,10 @@ const today = () => new Date().toISOString().slice(0, 10);
 /** `YYYY`, `YYYY-MM` or `YYYY-MM-DD`: a real date from 1950 to today. */
 function checkDate(v: string, ctx: Ctx, full: boolean): string {
   const m = /^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$/.exec(v);
-  const ok = m && Number(m[1]) >= 1950 && isRealDate(Number(m[1]), Number(m[2] ?? 1), Number(m[3] ?? 1)) && v <= today();
-  if (!ok) return invalid(ctx, `"${v}" is not a date (${full ? 'YYYY-MM-DD' : 'YYYY, YYYY-MM or YYYY-MM-DD'}, 1950 to today)`);
+  const ok =
+    m && Number(m[1]) >= 1950 && isRealDate(Number(m[1]), Number(m[2] ?? 1), Number(m[3] ?? 1)) && v <= today();
+  if (!ok)
+    return invalid(ctx, `"${v}" is not a date (${full ? 'YYYY-MM-DD' : 'YYYY, YYYY-MM or YYYY-MM-DD'}, 1950 to today)`);
   if (full && v.length !== 10) return invalid(ctx, `"${v}" is not a full date (YYYY-MM-DD)`);
   return v;
 }
@@ -141,7 +158,9 @@ const partialDate = field((v, ctx) => checkDate(v, ctx, false));
 const fullDate = field((v, ctx) => checkDate(v, ctx, true));
 
 const count = (what: string) =>
-  field((v, ctx) => (/^\d+$/.test(v) && Number(v) <= 1_000_000 ? Number(v) : invalid(ctx, `"${v}" is not a whole number of ${what}`))).transform((v) => v ?? 0);
+  field((v, ctx) =>
+    /^\d+$/.test(v) && Number(v) <= 1_000_000 ? Number(v) : invalid(ctx, `"${v}" is not a whole number of ${what}`),
+  ).transform((v) => v ?? 0);
 
 /** Splits `a|b|c` into exactly `n` trimmed parts (missing parts are empty). */
 function parts(entry: string, n: number): string[] {
@@ -159,7 +178,10 @@ const identifiers = list.transform((items, ctx) =>
     const value = at > 0 ? item.slice(at + 1).trim() : '';
     const source = identifierSourceByLower.get(rawSource.toLowerCase());
     if (!source || !value) {
-      ctx.addIssue({ code: 'custom', message: `"${item}" is not SOURCE:ID with SOURCE one of ${identifierSources.join(', ')}` });
+      ctx.addIssue({
+        code: 'custom',
+        message: `"${item}" is not SOURCE:ID with SOURCE one of ${identifierSources.join(', ')}`,
+      });
     }
     return { source: source ?? rawSource, value };
   }),
@@ -183,7 +205,10 @@ const modifications = list.transform((items, ctx) =>
     const t = type!.toLowerCase();
     const z2 = (zygosity || 'unknown').toLowerCase();
     if (!(modificationTypes as readonly string[]).includes(t)) {
-      ctx.addIssue({ code: 'custom', message: `"${type}" is not a modification type (${modificationTypes.join(', ')})` });
+      ctx.addIssue({
+        code: 'custom',
+        message: `"${type}" is not a modification type (${modificationTypes.join(', ')})`,
+      });
     }
     if (!(zygosities as readonly string[]).includes(z2)) {
       ctx.addIssue({ code: 'custom', message: `"${zygosity}" is not a zygosity (${zygosities.join(', ')})` });
@@ -202,7 +227,8 @@ const characterisation = list.transform((items, ctx) =>
     const [test, method, result, outcome] = parts(item, 4);
     const o = outcome!.toLowerCase();
     if (!test || !result) ctx.addIssue({ code: 'custom', message: `"${item}" needs TEST|METHOD|RESULT|pass/fail` });
-    if (o && o !== 'pass' && o !== 'fail') ctx.addIssue({ code: 'custom', message: `"${outcome}" is not pass or fail` });
+    if (o && o !== 'pass' && o !== 'fail')
+      ctx.addIssue({ code: 'custom', message: `"${outcome}" is not pass or fail` });
     return { test: test!, method: method || undefined, result: result!, passed: o === '' ? undefined : o === 'pass' };
   }),
 );
@@ -220,7 +246,8 @@ const restrictions = list.transform((items, ctx) =>
 const publications = list.transform((items, ctx) =>
   items.map((item) => {
     const v = item.replace(/^pmid:\s*/i, 'PMID:').replace(/^doi:\s*/i, 'doi:');
-    if (!/^(PMID:\d+|doi:10\.\S+)$/.test(v)) ctx.addIssue({ code: 'custom', message: `"${item}" is not PMID:NNN or doi:10.xxx` });
+    if (!/^(PMID:\d+|doi:10\.\S+)$/.test(v))
+      ctx.addIssue({ code: 'custom', message: `"${item}" is not PMID:NNN or doi:10.xxx` });
     return v;
   }),
 );
@@ -239,7 +266,10 @@ export const lineInput = z.object({
   category: requiredField('ipsc, hesc, msc, derived or other', (v, ctx) => {
     const c = normaliseCategory(v);
     if (c) return c;
-    return invalid(ctx, `unknown category "${v}" (use ipsc, hesc, msc, derived or other; also accepted: ${categoryNames.filter((n) => n.length < 6).join(', ')})`);
+    return invalid(
+      ctx,
+      `unknown category "${v}" (use ipsc, hesc, msc, derived or other; also accepted: ${categoryNames.filter((n) => n.length < 6).join(', ')})`,
+    );
   }),
   status: oneOf(lineStatuses).transform((v) => v ?? 'published'),
   availability: oneOf(availabilities).transform((v) => v ?? 'available'),
@@ -247,10 +277,14 @@ export const lineInput = z.object({
   provider_country: cell,
   depositor: cell,
   generating_institute: cell,
-  country: field((v, ctx) => (/^[A-Z]{2}$/.test(v) ? v : invalid(ctx, `"${v}" is not an ISO 3166 two-letter code such as GB`))),
+  country: field((v, ctx) =>
+    /^[A-Z]{2}$/.test(v) ? v : invalid(ctx, `"${v}" is not an ISO 3166 two-letter code such as GB`),
+  ),
   derivation_date: partialDate,
   donor_code: cell,
-  sex: field((v, ctx) => normaliseSex(v) ?? invalid(ctx, `"${v}" is not female, male or unknown`)).transform((v) => v ?? 'unknown'),
+  sex: field((v, ctx) => normaliseSex(v) ?? invalid(ctx, `"${v}" is not female, male or unknown`)).transform(
+    (v) => v ?? 'unknown',
+  ),
   age_band: field((v, ctx) => normaliseAgeBand(v) ?? invalid(ctx, `"${v}" is not an age band such as 45-49`)),
   ethnicity: cell,
   hla: cell,
@@ -261,7 +295,9 @@ export const lineInput = z.object({
   source_cell_type: cell,
   cell_type_ontology_id: cell,
   reprogramming_method: cell,
-  vector_type: oneOf(['integrating', 'non-integrating', 'unknown'] as const, (v) => v.toLowerCase().replace(/[\s_]+/g, '-')),
+  vector_type: oneOf(['integrating', 'non-integrating', 'unknown'] as const, (v) =>
+    v.toLowerCase().replace(/[\s_]+/g, '-'),
+  ),
   gmp: bool,
   xeno_free: bool,
   culture_medium: cell,
@@ -284,32 +320,40 @@ export const lineInput = z.object({
 export type LineInput = z.input<typeof lineInput>;
 export type LineRecord = z.output<typeof lineInput>;
 
-export const batchInput = z.object({
-  batch_number: requiredField('the batch number', (v, ctx) =>
-    /^[A-Za-z0-9][A-Za-z0-9._/-]{0,99}$/.test(v) ? v : invalid(ctx, `"${v}" may contain letters, digits and . _ / - only`),
-  ),
-  line: requiredField('the standard name of its line', (v) => v),
-  type: requiredOneOf(batchTypes),
-  parent_batch: cell,
-  passage: field((v, ctx) => {
-    const n = Number(v.replace(/^p/i, ''));
-    return Number.isInteger(n) && n >= 0 && n < 1000 ? n : invalid(ctx, `"${v}" is not a passage number`);
-  }),
-  production_date: fullDate,
-  grade: requiredOneOf(grades),
-  release_status: oneOf(releaseStatuses).transform((v) => v ?? 'quarantine'),
-  vials_total: count('vials'),
-  vials_available: count('vials'),
-  vials_reserved: count('vials'),
-  vials_shipped: count('vials'),
-  storage_location: cell,
-  demo: bool,
-  synthetic: bool,
-}).superRefine((b, ctx) => {
-  if (b.vials_available + b.vials_reserved + b.vials_shipped > b.vials_total) {
-    ctx.addIssue({ code: 'custom', path: ['vials_total'], message: `available + reserved + shipped (${b.vials_available + b.vials_reserved + b.vials_shipped}) exceeds the total (${b.vials_total})` });
-  }
-});
+export const batchInput = z
+  .object({
+    batch_number: requiredField('the batch number', (v, ctx) =>
+      /^[A-Za-z0-9][A-Za-z0-9._/-]{0,99}$/.test(v)
+        ? v
+        : invalid(ctx, `"${v}" may contain letters, digits and . _ / - only`),
+    ),
+    line: requiredField('the standard name of its line', (v) => v),
+    type: requiredOneOf(batchTypes),
+    parent_batch: cell,
+    passage: field((v, ctx) => {
+      const n = Number(v.replace(/^p/i, ''));
+      return Number.isInteger(n) && n >= 0 && n < 1000 ? n : invalid(ctx, `"${v}" is not a passage number`);
+    }),
+    production_date: fullDate,
+    grade: requiredOneOf(grades),
+    release_status: oneOf(releaseStatuses).transform((v) => v ?? 'quarantine'),
+    vials_total: count('vials'),
+    vials_available: count('vials'),
+    vials_reserved: count('vials'),
+    vials_shipped: count('vials'),
+    storage_location: cell,
+    demo: bool,
+    synthetic: bool,
+  })
+  .superRefine((b, ctx) => {
+    if (b.vials_available + b.vials_reserved + b.vials_shipped > b.vials_total) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['vials_total'],
+        message: `available + reserved + shipped (${b.vials_available + b.vials_reserved + b.vials_shipped}) exceeds the total (${b.vials_total})`,
+      });
+    }
+  });
 
 export type BatchRecord = z.output<typeof batchInput>;
 
@@ -329,5 +373,21 @@ export type QcRecord = z.output<typeof qcInput>;
 
 /** Column names of each kind, in the order docs and exports use. */
 export const lineColumns = Object.keys(lineInput.shape);
-export const batchColumns = ['batch_number', 'line', 'type', 'parent_batch', 'passage', 'production_date', 'grade', 'release_status', 'vials_total', 'vials_available', 'vials_reserved', 'vials_shipped', 'storage_location', 'demo', 'synthetic'];
+export const batchColumns = [
+  'batch_number',
+  'line',
+  'type',
+  'parent_batch',
+  'passage',
+  'production_date',
+  'grade',
+  'release_status',
+  'vials_total',
+  'vials_available',
+  'vials_reserved',
+  'vials_shipped',
+  'storage_location',
+  'demo',
+  'synthetic',
+];
 export const qcColumns = Object.keys(qcInput.shape);

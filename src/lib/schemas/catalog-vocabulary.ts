@@ -40,7 +40,10 @@ const categoryAliases: Record<string, LineCategory> = {
 };
 
 export function normaliseCategory(value: string): LineCategory | undefined {
-  const v = value.trim().toLowerCase().replace(/[\s_]+/g, ' ');
+  const v = value
+    .trim()
+    .toLowerCase()
+    .replace(/[\s_]+/g, ' ');
   // Plurals too: "iPSCs", "embryonic stem cells".
   return categoryAliases[v] ?? categoryAliases[v.replace(/s$/, '')];
 }
@@ -49,7 +52,11 @@ export const categoryNames = Object.keys(categoryAliases);
 
 /** Five-year bands, as hPSCreg and HipSci publish them: `45-49`. */
 export function normaliseAgeBand(value: string): string | undefined {
-  const v = value.trim().toLowerCase().replace(/\s*years?$/, '').replace(/\s+/g, '');
+  const v = value
+    .trim()
+    .toLowerCase()
+    .replace(/\s*years?$/, '')
+    .replace(/\s+/g, '');
   const band = /^(\d{1,3})-(\d{1,3})$/.exec(v);
   if (band) return `${Number(band[1])}-${Number(band[2])}`;
   // A single age ("30Y", "30") is widened to its band: exact ages are identifying.
@@ -58,7 +65,8 @@ export function normaliseAgeBand(value: string): string | undefined {
     const lo = Math.floor(Number(single[1]) / 5) * 5;
     return `${lo}-${lo + 4}`;
   }
-  if (/^(fetal|foetal|embryo|embryonic|neonatal|newborn)$/.test(v)) return v === 'foetal' ? 'fetal' : v === 'newborn' ? 'neonatal' : v;
+  if (/^(fetal|foetal|embryo|embryonic|neonatal|newborn)$/.test(v))
+    return v === 'foetal' ? 'fetal' : v === 'newborn' ? 'neonatal' : v;
   return undefined;
 }
 
@@ -87,10 +95,18 @@ export function trialRegistry(trialId: string): { name: string; url: string } | 
   const id = trialId.trim();
   if (/^NCT\d+/i.test(id)) return { name: 'ClinicalTrials.gov', url: `https://clinicaltrials.gov/study/${id}` };
   if (/^jRCT/i.test(id)) return { name: 'jRCT', url: `https://jrct.niph.go.jp/en-latest-detail/${id}` };
-  if (/^UMIN/i.test(id)) return { name: 'UMIN-CTR', url: `https://center6.umin.ac.jp/cgi-open-bin/ctr_e/ctr_view.cgi?recptno=${id.replace(/^UMIN/i, 'R')}` };
+  if (/^UMIN/i.test(id))
+    return {
+      name: 'UMIN-CTR',
+      url: `https://center6.umin.ac.jp/cgi-open-bin/ctr_e/ctr_view.cgi?recptno=${id.replace(/^UMIN/i, 'R')}`,
+    };
   if (/^ChiCTR/i.test(id)) return { name: 'ChiCTR', url: `https://www.chictr.org.cn/searchprojEN.html?regno=${id}` };
   if (/^CTR\d/i.test(id)) return { name: 'China Drug Trials (CTR)', url: `http://www.chinadrugtrials.org.cn/` };
-  if (/^ACTRN/i.test(id)) return { name: 'ANZCTR', url: `https://www.anzctr.org.au/Trial/Registration/TrialReview.aspx?ACTRN=${id.replace(/^ACTRN/i, '')}` };
+  if (/^ACTRN/i.test(id))
+    return {
+      name: 'ANZCTR',
+      url: `https://www.anzctr.org.au/Trial/Registration/TrialReview.aspx?ACTRN=${id.replace(/^ACTRN/i, '')}`,
+    };
   if (/^IRCT/i.test(id)) return { name: 'IRCT', url: `https://irct.behdasht.gov.ir/search/result?query=${id}` };
   return undefined;
 }

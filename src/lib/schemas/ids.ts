@@ -11,7 +11,11 @@ import { z } from 'zod';
 export const MAX_SERIAL_ID = 2_147_483_647;
 
 /** A row id of a serial column, from a form field or an address. */
-export const id = z.coerce.number('error.badId').int('error.badId').positive('error.badId').max(MAX_SERIAL_ID, 'error.badId');
+export const id = z.coerce
+  .number('error.badId')
+  .int('error.badId')
+  .positive('error.badId')
+  .max(MAX_SERIAL_ID, 'error.badId');
 
 /** Years the portal's records can plausibly carry (PostgreSQL has no year 0; nothing here predates 1900). */
 export const MIN_YEAR = 1900;

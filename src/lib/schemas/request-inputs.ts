@@ -10,7 +10,13 @@ import { calendarDate, id, isCalendarDate } from './ids.ts';
 
 const required = 'auth.error.required';
 // Astro hands an empty form field to the schema as null: an optional text is then ''.
-const text = (max: number) => z.string().trim().max(max, 'auth.error.tooLong').nullish().transform((v) => v ?? '');
+const text = (max: number) =>
+  z
+    .string()
+    .trim()
+    .max(max, 'auth.error.tooLong')
+    .nullish()
+    .transform((v) => v ?? '');
 const requiredText = (max: number) => z.string(required).trim().min(1, required).max(max, 'auth.error.tooLong');
 const vials = z.coerce.number(required).int('request.error.required').min(1, required).max(1000, 'auth.error.tooLong');
 const password = z.string(required).min(1, required).max(256, 'auth.error.passwordTooLong');
@@ -20,7 +26,13 @@ const temperature = z.coerce.number(required).min(-273.15, required).max(200, re
 const dateTime = z
   .string(required)
   .trim()
-  .refine((v) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$/i.test(v) && isCalendarDate(v.slice(0, 10)) && !Number.isNaN(new Date(v).getTime()), required)
+  .refine(
+    (v) =>
+      /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$/i.test(v) &&
+      isCalendarDate(v.slice(0, 10)) &&
+      !Number.isNaN(new Date(v).getTime()),
+    required,
+  )
   // A datetime-local field has no zone: the forms say UTC.
   .transform((v) => new Date(/(Z|[+-]\d{2}:?\d{2})$/i.test(v) ? v : `${v}Z`));
 
@@ -35,7 +47,10 @@ export const draftInput = z.object({
   principalInvestigator: text(200),
   institution: text(300),
   ethicsReference: text(200),
-  useCategory: z.enum(useCategories, required).nullish().transform((v) => v ?? 'research'),
+  useCategory: z
+    .enum(useCategories, required)
+    .nullish()
+    .transform((v) => v ?? 'research'),
   shippingAddress: text(1000),
   contactPhone: text(60),
   contactEmail: text(254),
@@ -55,9 +70,13 @@ export const optionalReasonInput = z.object({ requestId: id, reason: text(2000) 
 export const receiptInput = z.object({
   requestId: id,
   condition: requiredText(1000),
-  arrivedAt: z.union([z.literal(''), z.null(), z.undefined(), dateTime]).transform((v) => (v instanceof Date ? v : undefined)),
+  arrivedAt: z
+    .union([z.literal(''), z.null(), z.undefined(), dateTime])
+    .transform((v) => (v instanceof Date ? v : undefined)),
   receiver: text(200),
-  arrivalTempC: z.union([z.literal(''), z.null(), z.undefined(), temperature]).transform((v) => (typeof v === 'number' ? v : undefined)),
+  arrivalTempC: z
+    .union([z.literal(''), z.null(), z.undefined(), temperature])
+    .transform((v) => (typeof v === 'number' ? v : undefined)),
 });
 /** The official's answer: the token of the link, the digest of what the page showed, confirm or decline (with a reason). */
 export const officialInput = z.object({
@@ -100,20 +119,42 @@ export const transportInput = z.object({
   trackingNumber: text(200),
 });
 
-export const arrivalInput = z.object({ requestId: id, arrivalAt: dateTime, arrivalPlace: requiredText(300), arrivalTempC: temperature, receiver: requiredText(200) });
+export const arrivalInput = z.object({
+  requestId: id,
+  arrivalAt: dateTime,
+  arrivalPlace: requiredText(300),
+  arrivalTempC: temperature,
+  receiver: requiredText(200),
+});
 
 /** The logger file: at most 5 MiB of text. */
 export const loggerInput = z.object({
   requestId: id,
-  loggerFile: z.instanceof(File, { message: required }).refine((f) => f.size > 0, required).refine((f) => f.size <= 5 * 1024 * 1024, 'auth.error.tooLong'),
+  loggerFile: z
+    .instanceof(File, { message: required })
+    .refine((f) => f.size > 0, required)
+    .refine((f) => f.size <= 5 * 1024 * 1024, 'auth.error.tooLong'),
 });
 
-export const closeDeviationInput = z.object({ requestId: id, deviationId: id, assessment: requiredText(4000), password });
+export const closeDeviationInput = z.object({
+  requestId: id,
+  deviationId: id,
+  assessment: requiredText(4000),
+  password,
+});
 
-export const batchStatusInput = z.object({ batchId: id, status: z.enum(releaseStatuses, required), reason: requiredText(2000), password });
+export const batchStatusInput = z.object({
+  batchId: id,
+  status: z.enum(releaseStatuses, required),
+  reason: requiredText(2000),
+  password,
+});
 
 export const agreementInput = z.object({
-  code: z.string(required).trim().regex(/^[a-z0-9][a-z0-9-]{1,60}$/, required),
+  code: z
+    .string(required)
+    .trim()
+    .regex(/^[a-z0-9][a-z0-9-]{1,60}$/, required),
   title: requiredText(300),
   version: requiredText(40),
   effectiveDate: isoDate,
@@ -136,7 +177,14 @@ export const registerRangeInput = z.object({
 export const priceInput = z.object({
   batchId: id,
   useCategory: z.enum(useCategories, required),
-  amount: z.string(required).trim().regex(/^\d{1,9}(\.\d{1,2})?$/, required),
-  currency: z.string(required).trim().toUpperCase().regex(/^[A-Z]{3}$/, required),
+  amount: z
+    .string(required)
+    .trim()
+    .regex(/^\d{1,9}(\.\d{1,2})?$/, required),
+  currency: z
+    .string(required)
+    .trim()
+    .toUpperCase()
+    .regex(/^[A-Z]{3}$/, required),
   wholeLine: z.string().nullish(),
 });

@@ -65,4 +65,3 @@ export function parseSearchParams(params: URLSearchParams): SearchParams {
   if (issue.code === 'unrecognized_keys') throw new SearchParamsError(issue.keys[0]!, 'is not a known parameter');
   throw new SearchParamsError(String(issue.path[0] ?? 'query'), issue.message);
 }
-

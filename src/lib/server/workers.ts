@@ -39,7 +39,9 @@ function startLoops(): Loop[] {
   // Anchors of the audit trail outside the database, on a schedule (audit-anchor.ts).
   const config = getConfig();
   if (config.AUDIT_ANCHOR_INTERVAL > 0) {
-    loops.push(startAnchorWorker({ db: getDb(), store: anchorStore(config), intervalSeconds: config.AUDIT_ANCHOR_INTERVAL }));
+    loops.push(
+      startAnchorWorker({ db: getDb(), store: anchorStore(config), intervalSeconds: config.AUDIT_ANCHOR_INTERVAL }),
+    );
   }
   return loops;
 }
@@ -57,7 +59,12 @@ function startRequestSchedule(): Loop {
   timer.unref();
   const first = setTimeout(run, 30_000);
   first.unref();
-  return { stop: () => (clearInterval(timer), clearTimeout(first)) };
+  return {
+    stop: () => {
+      clearInterval(timer);
+      clearTimeout(first);
+    },
+  };
 }
 
 /** Saved-search alerts: every minute, each search with alerts on is re-run at most every 15 minutes. */
@@ -68,7 +75,10 @@ function startAlertWorker(): Loop {
     intervalMs: 60_000,
     log: toLog,
     drain: async () => {
-      const r = await checkAlerts({ db: getDb(), meili: getMeili(), prefix: getIndexPrefix(), origin }, { olderThan: new Date(Date.now() - 15 * 60_000) });
+      const r = await checkAlerts(
+        { db: getDb(), meili: getMeili(), prefix: getIndexPrefix(), origin },
+        { olderThan: new Date(Date.now() - 15 * 60_000) },
+      );
       return { claimed: r.checked, failed: false };
     },
   });
@@ -100,7 +110,7 @@ export function electLeader(start: () => Loop[], url = getConfig().DATABASE_URL!
   let busy = false;
   const resign = (why: string) => {
     if (loops) {
-      loops.forEach((l) => l.stop());
+      for (const l of loops) l.stop();
       loops = undefined;
       toLog(`[workers] pid ${process.pid} stopped the background loops: ${why}`);
     }
@@ -136,10 +146,14 @@ export function electLeader(start: () => Loop[], url = getConfig().DATABASE_URL!
           await client.query('SELECT 1');
           return;
         }
-        const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [WORKERS_LOCK]);
+        const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [
+          WORKERS_LOCK,
+        ]);
         if (rows[0]!.locked) {
           loops = start();
-          log.info(`[workers] pid ${process.pid} runs the background loops (search and mail outboxes, reminders, alerts, anchors)`);
+          log.info(
+            `[workers] pid ${process.pid} runs the background loops (search and mail outboxes, reminders, alerts, anchors)`,
+          );
         }
       } catch (error) {
         resign(`database unavailable (${(error as Error).message})`);

@@ -6,7 +6,12 @@ import { getMeili, getPool } from '#server/platform/runtime.ts';
 import { version } from '#server/platform/version.ts';
 
 export const GET: APIRoute = async () => {
-  const health = await checkHealth({ pool: getPool(), meili: getMeili(), version, dataDir: path.resolve(getConfig().DATA_DIR) });
+  const health = await checkHealth({
+    pool: getPool(),
+    meili: getMeili(),
+    version,
+    dataDir: path.resolve(getConfig().DATA_DIR),
+  });
   return Response.json(health, {
     status: health.status === 'ok' ? 200 : 503,
     headers: { 'Cache-Control': 'no-store' },

@@ -11,7 +11,14 @@ import type { Locale } from '#i18n/index.ts';
 import { recordAudit } from '#server/platform/audit.ts';
 import { decoyPasswordHash, hashPassword, verifyPassword } from './password.ts';
 import { noteSecurityEvent } from '#server/platform/security-events.ts';
-import { clearThrottle, passwordCheckKeys, recordFailure, signInKeys, throttleWait, trustedSignInKeys } from './throttle.ts';
+import {
+  clearThrottle,
+  passwordCheckKeys,
+  recordFailure,
+  signInKeys,
+  throttleWait,
+  trustedSignInKeys,
+} from './throttle.ts';
 import { findTrust, rememberSignIn } from './trust.ts';
 import { createSession, invalidateAccountSessions } from './session.ts';
 
@@ -60,7 +67,13 @@ export async function createAccount(tx: Executor, input: NewAccount, actor?: str
     .onConflictDoNothing()
     .returning();
   if (!account) return undefined;
-  await recordAudit(tx, { actor: actor ?? id, action: 'account.created', entityType: 'account', entityId: id, after: auditView(account) });
+  await recordAudit(tx, {
+    actor: actor ?? id,
+    action: 'account.created',
+    entityType: 'account',
+    entityId: id,
+    after: auditView(account),
+  });
   return account;
 }
 
@@ -69,7 +82,14 @@ export async function activateAccount(tx: Executor, accountId: string): Promise<
   if (!before || before.status === 'disabled') return undefined;
   if (before.status === 'active') return before;
   const [after] = await tx.update(accounts).set({ status: 'active' }).where(eq(accounts.id, accountId)).returning();
-  await recordAudit(tx, { actor: accountId, action: 'account.verified', entityType: 'account', entityId: accountId, before: auditView(before), after: auditView(after!) });
+  await recordAudit(tx, {
+    actor: accountId,
+    action: 'account.verified',
+    entityType: 'account',
+    entityId: accountId,
+    before: auditView(before),
+    after: auditView(after!),
+  });
   return after;
 }
 
@@ -95,7 +115,9 @@ export async function signIn(
 ): Promise<SignInResult> {
   const known = await findAccountByEmail(db, input.email);
   const trust = known ? await findTrust(db, known.id, input.deviceToken, input.ipAddress, now) : undefined;
-  const keys = trust ? trustedSignInKeys(trust, input.email, input.ipAddress) : signInKeys(input.email, input.ipAddress);
+  const keys = trust
+    ? trustedSignInKeys(trust, input.email, input.ipAddress)
+    : signInKeys(input.email, input.ipAddress);
   const wait = await throttleWait(db, keys, now);
   if (wait > 0) {
     // Security noise stays out of the record chain: an attacker must not be able to grow it at will.
@@ -110,17 +132,29 @@ export async function signIn(
     return { ok: false, reason: 'invalid' };
   }
   // The email's and the pair's count go; the address's stays (one right password must not reset a spray).
-  await clearThrottle(db, keys.filter((k) => !k.key.startsWith('address:')));
+  await clearThrottle(
+    db,
+    keys.filter((k) => !k.key.startsWith('address:')),
+  );
   if (account.status === 'pending') return { ok: false, reason: 'unverified', account };
   return db.transaction(async (tx) => {
     await tx.update(accounts).set({ lastLoginAt: now }).where(eq(accounts.id, account.id));
-    const { token, session } = await createSession(tx, account.id, { ipAddress: input.ipAddress, userAgent: input.userAgent }, now);
+    const { token, session } = await createSession(
+      tx,
+      account.id,
+      { ipAddress: input.ipAddress, userAgent: input.userAgent },
+      now,
+    );
     const deviceToken = await rememberSignIn(tx, account.id, input.deviceToken, input.ipAddress, now);
     return { ok: true as const, token, expiresAt: session.expiresAt, account, deviceToken };
   });
 }
 
-export async function updateProfile(db: Database, accountId: string, profile: { displayName: string; institution: string; country: string }): Promise<void> {
+export async function updateProfile(
+  db: Database,
+  accountId: string,
+  profile: { displayName: string; institution: string; country: string },
+): Promise<void> {
   await db.transaction(async (tx) => {
     const before = await findAccountById(tx, accountId);
     if (!before) return;
@@ -170,20 +204,39 @@ export async function changePassword(
   return db.transaction(async (tx) => {
     await tx.update(accounts).set({ passwordHash }).where(eq(accounts.id, account.id));
     await invalidateAccountSessions(tx, account.id);
-    await recordAudit(tx, { actor: account.id, action: 'account.password_changed', entityType: 'account', entityId: account.id });
-    const { token, session } = await createSession(tx, account.id, { ipAddress: input.ipAddress, userAgent: input.userAgent });
+    await recordAudit(tx, {
+      actor: account.id,
+      action: 'account.password_changed',
+      entityType: 'account',
+      entityId: account.id,
+    });
+    const { token, session } = await createSession(tx, account.id, {
+      ipAddress: input.ipAddress,
+      userAgent: input.userAgent,
+    });
     return { ok: true as const, token, expiresAt: session.expiresAt };
   });
 }
 
 /** Sets a new password without the old one (reset by mail, or the CLI); ends every session. */
-export async function setPassword(tx: Executor, accountId: string, password: string, audit: { actor: string; action: string }): Promise<void> {
-  await tx.update(accounts).set({ passwordHash: await hashPassword(password) }).where(eq(accounts.id, accountId));
+export async function setPassword(
+  tx: Executor,
+  accountId: string,
+  password: string,
+  audit: { actor: string; action: string },
+): Promise<void> {
+  await tx
+    .update(accounts)
+    .set({ passwordHash: await hashPassword(password) })
+    .where(eq(accounts.id, accountId));
   await invalidateAccountSessions(tx, accountId);
   await recordAudit(tx, { ...audit, entityType: 'account', entityId: accountId });
 }
 
-export type AccountListItem = Pick<Account, 'id' | 'email' | 'displayName' | 'institution' | 'role' | 'status' | 'createdAt' | 'lastLoginAt'>;
+export type AccountListItem = Pick<
+  Account,
+  'id' | 'email' | 'displayName' | 'institution' | 'role' | 'status' | 'createdAt' | 'lastLoginAt'
+>;
 
 export async function listAccounts(db: Executor): Promise<AccountListItem[]> {
   return db
@@ -204,20 +257,37 @@ export async function listAccounts(db: Executor): Promise<AccountListItem[]> {
 export type AdminChangeResult = 'ok' | 'not_found' | 'self';
 
 /** Admins change others' roles; not their own, so the last admin cannot lock everyone out by accident. */
-export async function changeRole(db: Database, actorId: string, accountId: string, role: Role): Promise<AdminChangeResult> {
+export async function changeRole(
+  db: Database,
+  actorId: string,
+  accountId: string,
+  role: Role,
+): Promise<AdminChangeResult> {
   if (actorId === accountId) return 'self';
   return db.transaction(async (tx) => {
     const [before] = await tx.select().from(accounts).where(eq(accounts.id, accountId)).for('update');
     if (!before) return 'not_found';
     if (before.role === role) return 'ok';
     const [after] = await tx.update(accounts).set({ role }).where(eq(accounts.id, accountId)).returning();
-    await recordAudit(tx, { actor: actorId, action: 'account.role_changed', entityType: 'account', entityId: accountId, before: auditView(before), after: auditView(after!) });
+    await recordAudit(tx, {
+      actor: actorId,
+      action: 'account.role_changed',
+      entityType: 'account',
+      entityId: accountId,
+      before: auditView(before),
+      after: auditView(after!),
+    });
     return 'ok';
   });
 }
 
 /** Disabling ends the account's sessions at once; enabling makes it active (the admin vouches for the address). */
-export async function setAccountDisabled(db: Database, actorId: string, accountId: string, disabled: boolean): Promise<AdminChangeResult> {
+export async function setAccountDisabled(
+  db: Database,
+  actorId: string,
+  accountId: string,
+  disabled: boolean,
+): Promise<AdminChangeResult> {
   if (actorId === accountId) return 'self';
   return db.transaction(async (tx) => {
     const [before] = await tx.select().from(accounts).where(eq(accounts.id, accountId)).for('update');

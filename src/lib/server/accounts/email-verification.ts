@@ -20,9 +20,22 @@ export function accountLink(origin: string, locale: Locale, path: string, token?
   return `${origin}${locale === 'zh' ? '/zh' : ''}${path}${query}`;
 }
 
-export async function sendEmailVerification(db: Executor, account: Pick<Account, 'id' | 'email' | 'locale'>, origin: string, next?: string): Promise<void> {
+export async function sendEmailVerification(
+  db: Executor,
+  account: Pick<Account, 'id' | 'email' | 'locale'>,
+  origin: string,
+  next?: string,
+): Promise<void> {
   const token = await issueOneTimeToken(db, emailVerificationTokens, account.id, VERIFICATION_LIFETIME_MS);
-  await queueMail(db, composeMail('verifyEmail', account.locale, account.email, accountLink(origin, account.locale, '/verify-email', token, next)));
+  await queueMail(
+    db,
+    composeMail(
+      'verifyEmail',
+      account.locale,
+      account.email,
+      accountLink(origin, account.locale, '/verify-email', token, next),
+    ),
+  );
 }
 
 /**
@@ -33,14 +46,30 @@ export async function sendEmailVerification(db: Executor, account: Pick<Account,
  * (throttle.ts) and is dropped silently past it, so repeated registrations
  * cannot flood an owner's inbox.
  */
-export async function registerAccount(db: Database, input: NewAccount, origin: string, client: { ipAddress: string }, next?: string, now = new Date()): Promise<void> {
+export async function registerAccount(
+  db: Database,
+  input: NewAccount,
+  origin: string,
+  client: { ipAddress: string },
+  next?: string,
+  now = new Date(),
+): Promise<void> {
   const mayMail = await takeMailAllowance(db, mailKeys(input.email, client.ipAddress), now);
   await db.transaction(async (tx) => {
     const account = await createAccount(tx, { ...input, role: 'requester', status: 'pending' });
     // A new account always gets its link: nobody else has been mailed at this address yet.
     if (account) return sendEmailVerification(tx, account, origin, next);
     const existing = await findAccountByEmail(tx, input.email);
-    if (existing && mayMail) await queueMail(tx, composeMail('alreadyRegistered', existing.locale, existing.email, accountLink(origin, existing.locale, '/forgot-password')));
+    if (existing && mayMail)
+      await queueMail(
+        tx,
+        composeMail(
+          'alreadyRegistered',
+          existing.locale,
+          existing.email,
+          accountLink(origin, existing.locale, '/forgot-password'),
+        ),
+      );
   });
   if (!mayMail) await noteSecurityEvent(db, 'mail.dropped', client.ipAddress, now);
 }

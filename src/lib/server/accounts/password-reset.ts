@@ -17,7 +17,13 @@ export const RESET_LIFETIME_MS = 60 * 60 * 1000;
  * throttle.ts) the request is dropped without a word and without a new token:
  * the owner is never refused, and the link of the last mail sent still works.
  */
-export async function requestPasswordReset(db: Database, email: string, origin: string, client: { ipAddress: string }, now = new Date()): Promise<void> {
+export async function requestPasswordReset(
+  db: Database,
+  email: string,
+  origin: string,
+  client: { ipAddress: string },
+  now = new Date(),
+): Promise<void> {
   if (!(await takeMailAllowance(db, mailKeys(email, client.ipAddress), now))) {
     await noteSecurityEvent(db, 'mail.dropped', client.ipAddress, now);
     return;
@@ -26,7 +32,15 @@ export async function requestPasswordReset(db: Database, email: string, origin: 
     const account = await findAccountByEmail(tx, email);
     if (!account || account.status === 'disabled') return;
     const token = await issueOneTimeToken(tx, passwordResetTokens, account.id, RESET_LIFETIME_MS);
-    await queueMail(tx, composeMail('resetPassword', account.locale, account.email, accountLink(origin, account.locale, '/reset-password', token)));
+    await queueMail(
+      tx,
+      composeMail(
+        'resetPassword',
+        account.locale,
+        account.email,
+        accountLink(origin, account.locale, '/reset-password', token),
+      ),
+    );
   });
 }
 

@@ -14,7 +14,10 @@ export const SESSION_LIFETIME_MS = 30 * 24 * 60 * 60 * 1000;
 const RENEW_WHEN_LEFT_MS = SESSION_LIFETIME_MS / 2;
 
 /** What pages and actions may know about the signed-in account (never its password hash). */
-export type SessionUser = Pick<Account, 'id' | 'email' | 'displayName' | 'institution' | 'country' | 'locale' | 'role' | 'status'>;
+export type SessionUser = Pick<
+  Account,
+  'id' | 'email' | 'displayName' | 'institution' | 'country' | 'locale' | 'role' | 'status'
+>;
 export type SessionInfo = Omit<Session, 'secretHash'>;
 
 export interface SessionValidation {
@@ -48,7 +51,11 @@ export async function createSession(
 }
 
 /** The session and account a token stands for, or undefined (malformed, unknown, wrong secret, expired, disabled account). */
-export async function validateSessionToken(db: Executor, token: string, now = new Date()): Promise<SessionValidation | undefined> {
+export async function validateSessionToken(
+  db: Executor,
+  token: string,
+  now = new Date(),
+): Promise<SessionValidation | undefined> {
   const parsed = parseToken(token);
   if (!parsed) return undefined;
   const [row] = await db
@@ -79,19 +86,31 @@ export async function invalidateSession(db: Executor, sessionId: string): Promis
 
 /** Ends one of the account's own sessions; false when it is not theirs (or gone). */
 export async function invalidateOwnSession(db: Executor, accountId: string, sessionId: string): Promise<boolean> {
-  const gone = await db.delete(sessions).where(and(eq(sessions.id, sessionId), eq(sessions.accountId, accountId))).returning({ id: sessions.id });
+  const gone = await db
+    .delete(sessions)
+    .where(and(eq(sessions.id, sessionId), eq(sessions.accountId, accountId)))
+    .returning({ id: sessions.id });
   return gone.length > 0;
 }
 
 /** Every session of the account, except `keep` when given. */
 export async function invalidateAccountSessions(db: Executor, accountId: string, keep?: string): Promise<void> {
-  await db.delete(sessions).where(keep ? and(eq(sessions.accountId, accountId), ne(sessions.id, keep)) : eq(sessions.accountId, accountId));
+  await db
+    .delete(sessions)
+    .where(keep ? and(eq(sessions.accountId, accountId), ne(sessions.id, keep)) : eq(sessions.accountId, accountId));
 }
 
 export async function listAccountSessions(db: Executor, accountId: string, now = new Date()): Promise<SessionInfo[]> {
   await db.delete(sessions).where(and(eq(sessions.accountId, accountId), lt(sessions.expiresAt, now)));
   return db
-    .select({ id: sessions.id, accountId: sessions.accountId, createdAt: sessions.createdAt, expiresAt: sessions.expiresAt, userAgent: sessions.userAgent, ipAddress: sessions.ipAddress })
+    .select({
+      id: sessions.id,
+      accountId: sessions.accountId,
+      createdAt: sessions.createdAt,
+      expiresAt: sessions.expiresAt,
+      userAgent: sessions.userAgent,
+      ipAddress: sessions.ipAddress,
+    })
     .from(sessions)
     .where(eq(sessions.accountId, accountId))
     .orderBy(sessions.createdAt);
@@ -114,9 +133,21 @@ export function setSessionCookie(cookies: AstroCookies, token: string, expiresAt
 
 /** The device cookie of trust.ts: proof this browser signed in to an account before (a year; renewed at each sign-in). */
 export function setDeviceCookie(cookies: AstroCookies, token: string, production: boolean): void {
-  cookies.set(deviceCookieName(production), token, { httpOnly: true, sameSite: 'lax', secure: production, path: '/', maxAge: 365 * 86_400 });
+  cookies.set(deviceCookieName(production), token, {
+    httpOnly: true,
+    sameSite: 'lax',
+    secure: production,
+    path: '/',
+    maxAge: 365 * 86_400,
+  });
 }
 
 export function deleteSessionCookie(cookies: AstroCookies, production: boolean): void {
-  cookies.set(sessionCookieName(production), '', { httpOnly: true, sameSite: 'lax', secure: production, path: '/', maxAge: 0 });
+  cookies.set(sessionCookieName(production), '', {
+    httpOnly: true,
+    sameSite: 'lax',
+    secure: production,
+    path: '/',
+    maxAge: 0,
+  });
 }

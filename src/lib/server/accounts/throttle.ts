@@ -71,7 +71,11 @@ export function signInKeys(typedEmail: string, ipAddress: string): ThrottleKey[]
  * before (trust.ts): that device alone (the pair's policy), or that pair and
  * the address; never the account-wide key strangers feed.
  */
-export function trustedSignInKeys(trust: { kind: 'device' | 'address'; key: string }, typedEmail: string, ipAddress: string): ThrottleKey[] {
+export function trustedSignInKeys(
+  trust: { kind: 'device' | 'address'; key: string },
+  typedEmail: string,
+  ipAddress: string,
+): ThrottleKey[] {
   if (trust.kind === 'device') return [{ key: `trusted-${trust.key}`, policy: policies.pair }];
   return signInKeys(typedEmail, ipAddress).filter((k) => !k.key.startsWith('account:'));
 }
@@ -100,7 +104,12 @@ export async function throttleWait(db: Executor, keys: ThrottleKey[], now = new 
   const rows = await db
     .select({ until: authThrottle.blockedUntil })
     .from(authThrottle)
-    .where(inArray(authThrottle.key, keys.map((k) => k.key)));
+    .where(
+      inArray(
+        authThrottle.key,
+        keys.map((k) => k.key),
+      ),
+    );
   let wait = 0;
   for (const row of rows) if (row.until) wait = Math.max(wait, row.until.getTime() - now.getTime());
   return wait > 0 ? Math.ceil(wait / 1000) : 0;
@@ -134,7 +143,13 @@ export async function recordFailure(db: Executor, keys: ThrottleKey[], now = new
  * address's: one right password must not reset a spray.
  */
 export async function clearThrottle(db: Executor, keys: ThrottleKey[]): Promise<void> {
-  if (keys.length) await db.delete(authThrottle).where(inArray(authThrottle.key, keys.map((k) => k.key)));
+  if (keys.length)
+    await db.delete(authThrottle).where(
+      inArray(
+        authThrottle.key,
+        keys.map((k) => k.key),
+      ),
+    );
 }
 
 /**
@@ -149,5 +164,7 @@ export async function takeMailAllowance(db: Executor, keys: ThrottleKey[], now =
 
 /** Rows of keys that wait no longer and have been quiet for a day carry nothing worth keeping. */
 export async function pruneThrottle(db: Executor, now = new Date()): Promise<void> {
-  await db.execute(sql`DELETE FROM auth_throttle WHERE last_failure_at < ${now}::timestamptz - interval '1 day' AND (blocked_until IS NULL OR blocked_until < ${now})`);
+  await db.execute(
+    sql`DELETE FROM auth_throttle WHERE last_failure_at < ${now}::timestamptz - interval '1 day' AND (blocked_until IS NULL OR blocked_until < ${now})`,
+  );
 }

@@ -24,8 +24,17 @@ const addressKey = (accountId: string, ipAddress: string) => `address:${accountI
 export type Trust = { kind: 'device' | 'address'; key: string } | undefined;
 
 /** Whether this account signed in from this device (cookie) or this address within the last TRUST_DAYS. */
-export async function findTrust(db: Executor, accountId: string, deviceToken: string | undefined, ipAddress: string, now = new Date()): Promise<Trust> {
-  const keys = [...(deviceToken && deviceToken.length <= 100 ? [deviceKey(deviceToken)] : []), addressKey(accountId, ipAddress)];
+export async function findTrust(
+  db: Executor,
+  accountId: string,
+  deviceToken: string | undefined,
+  ipAddress: string,
+  now = new Date(),
+): Promise<Trust> {
+  const keys = [
+    ...(deviceToken && deviceToken.length <= 100 ? [deviceKey(deviceToken)] : []),
+    addressKey(accountId, ipAddress),
+  ];
   const since = new Date(now.getTime() - TRUST_DAYS * 86_400_000);
   const rows = await db
     .select({ key: signInTrust.key, lastUsedAt: signInTrust.lastUsedAt })
@@ -44,7 +53,13 @@ export async function findTrust(db: Executor, accountId: string, deviceToken: st
  * token unless the browser sent a valid one). Returns the device token for
  * the cookie.
  */
-export async function rememberSignIn(db: Executor, accountId: string, deviceToken: string | undefined, ipAddress: string, now = new Date()): Promise<string> {
+export async function rememberSignIn(
+  db: Executor,
+  accountId: string,
+  deviceToken: string | undefined,
+  ipAddress: string,
+  now = new Date(),
+): Promise<string> {
   const known = deviceToken ? await findTrust(db, accountId, deviceToken, ipAddress, now) : undefined;
   const token = known?.kind === 'device' ? deviceToken! : randomBytes(32).toString('base64url');
   await db.execute(sql`

@@ -54,18 +54,33 @@ export function signedColumns(c: Cosigned) {
  */
 export async function checkCosigners(db: Database, operator: Caller, input: CosignInput): Promise<Result<Cosigners>> {
   if (operator.role === 'requester') return fail({ code: 'not_found' });
-  const found = await db.execute<{ id: string; display_name: string; role: 'requester' | 'staff' | 'admin'; status: string }>(
-    sql`SELECT id, display_name, role, status FROM accounts WHERE email = lower(${input.reviewerEmail.trim()})`,
-  );
+  const found = await db.execute<{
+    id: string;
+    display_name: string;
+    role: 'requester' | 'staff' | 'admin';
+    status: string;
+  }>(sql`SELECT id, display_name, role, status FROM accounts WHERE email = lower(${input.reviewerEmail.trim()})`);
   const row = found.rows[0];
-  if (!row || row.role === 'requester' || row.status !== 'active') return fail({ code: 'invalid', field: 'reviewerEmail', message: 'the reviewer must be an active staff account', key: 'bank.error.reviewer' });
+  if (!row || row.role === 'requester' || row.status !== 'active')
+    return fail({
+      code: 'invalid',
+      field: 'reviewerEmail',
+      message: 'the reviewer must be an active staff account',
+      key: 'bank.error.reviewer',
+    });
   if (row.id === operator.id) return fail({ code: 'same_person' });
   const reviewer: Caller = { id: row.id, name: row.display_name, role: row.role };
   const operatorSigner = await checkPassword(db, operator, input.password);
   if (!operatorSigner.ok) return operatorSigner;
   const reviewerSigner = await checkPassword(db, reviewer, input.reviewerPassword);
   if (!reviewerSigner.ok) {
-    if (reviewerSigner.failure.code === 'bad_password') return fail({ code: 'invalid', field: 'reviewerPassword', message: "the reviewer's password is wrong", key: 'bank.error.reviewerPassword' });
+    if (reviewerSigner.failure.code === 'bad_password')
+      return fail({
+        code: 'invalid',
+        field: 'reviewerPassword',
+        message: "the reviewer's password is wrong",
+        key: 'bank.error.reviewerPassword',
+      });
     return reviewerSigner;
   }
   return ok({ operator, reviewer, operatorSigner: operatorSigner.value, reviewerSigner: reviewerSigner.value });
@@ -75,7 +90,12 @@ export async function checkCosigners(db: Database, operator: Caller, input: Cosi
  * Writes both signatures for `what` on the entity (a batch, a box) in the
  * record's transaction: operator (executed) and reviewer (reviewed).
  */
-export async function cosign(tx: Executor, signers: Cosigners, entity: { type: SignatureEntityType; id: number }, what: string): Promise<Result<Cosigned>> {
+export async function cosign(
+  tx: Executor,
+  signers: Cosigners,
+  entity: { type: SignatureEntityType; id: number },
+  what: string,
+): Promise<Result<Cosigned>> {
   const operatorSignature = await sign(tx, signers.operatorSigner, 'executed', entity, what);
   const reviewerSignature = await sign(tx, signers.reviewerSigner, 'reviewed', entity, what);
   return ok({ operator: signers.operator, reviewer: signers.reviewer, operatorSignature, reviewerSignature });

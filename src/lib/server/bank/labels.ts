@@ -13,7 +13,17 @@ export function dataMatrixSvg(text: string): string {
 }
 
 export async function vialLabelsOf(db: Executor, batchNumber: string) {
-  const r = await db.execute<{ label: string; number: string; line: string; production_date: string | null; unit: string | null; rack: string | null; box: string | null; row: number | null; col: number | null }>(sql`
+  const r = await db.execute<{
+    label: string;
+    number: string;
+    line: string;
+    production_date: string | null;
+    unit: string | null;
+    rack: string | null;
+    box: string | null;
+    row: number | null;
+    col: number | null;
+  }>(sql`
     SELECT v.label, b.number, l.name AS line, b.production_date::text, u.code AS unit, k.code AS rack, x.code AS box, v.row, v.col
     FROM vials v JOIN batches b ON b.id = v.batch_id JOIN lines l ON l.id = b.line_id
     LEFT JOIN storage_boxes x ON x.id = v.box_id LEFT JOIN storage_racks k ON k.id = x.rack_id LEFT JOIN storage_units u ON u.id = k.unit_id

@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import type { Database, Executor } from '#db/client.ts';
 import { bankDeviations, bankReceiptReadings, bankReceipts, vials, type BankReceipt } from '#db/schema/bank.ts';
-import { batches, batchTypes, grades } from '#db/schema/batches.ts';
+import { batches, type batchTypes, type grades } from '#db/schema/batches.ts';
 import { moveStock } from '#server/catalog/stock.ts';
 import { recordAudit } from '#server/platform/audit.ts';
 import { fail, ok, transact, type Caller, type Result } from '#server/requests/core.ts';
@@ -46,34 +46,79 @@ export function vialLabel(batchNumber: string, n: number): string {
   return `${batchNumber}-V${String(n).padStart(4, '0')}`;
 }
 
-export async function receiveBatch(db: Database, caller: Caller, input: ReceiptInput): Promise<Result<{ receipt: BankReceipt; batchId: number; deviations: number }>> {
-  if (input.dispatchedAt > input.arrivedAt) return fail({ code: 'invalid', field: 'arrivedAt', message: 'arrival is before dispatch', key: 'bank.error.arrivalBeforeDispatch' });
-  if (input.requiredMinC >= input.requiredMaxC) return fail({ code: 'invalid', field: 'requiredMaxC', message: 'the required range is empty', key: 'bank.error.range' });
-  if (input.transportTempC == null && !input.loggerFile) return fail({ code: 'invalid', field: 'transportTempC', message: 'type the transport temperature or give the logger file', key: 'bank.error.temperature' });
+export async function receiveBatch(
+  db: Database,
+  caller: Caller,
+  input: ReceiptInput,
+): Promise<Result<{ receipt: BankReceipt; batchId: number; deviations: number }>> {
+  if (input.dispatchedAt > input.arrivedAt)
+    return fail({
+      code: 'invalid',
+      field: 'arrivedAt',
+      message: 'arrival is before dispatch',
+      key: 'bank.error.arrivalBeforeDispatch',
+    });
+  if (input.requiredMinC >= input.requiredMaxC)
+    return fail({
+      code: 'invalid',
+      field: 'requiredMaxC',
+      message: 'the required range is empty',
+      key: 'bank.error.range',
+    });
+  if (input.transportTempC == null && !input.loggerFile)
+    return fail({
+      code: 'invalid',
+      field: 'transportTempC',
+      message: 'type the transport temperature or give the logger file',
+      key: 'bank.error.temperature',
+    });
   let readings: Reading[] = [];
   let serial: string | null = null;
   if (input.loggerFile) {
     const parsed = parseLoggerFile(input.loggerFile.text);
-    if (!parsed.ok) return fail({ code: 'invalid', field: 'loggerFile', message: `${input.loggerFile.name}:${parsed.line}: ${parsed.message}` });
+    if (!parsed.ok)
+      return fail({
+        code: 'invalid',
+        field: 'loggerFile',
+        message: `${input.loggerFile.name}:${parsed.line}: ${parsed.message}`,
+      });
     readings = parsed.file.readings;
     serial = parsed.file.serial ?? null;
   }
   const signers = await checkCosigners(db, caller, input);
   if (!signers.ok) return signers;
   return transact(db, async (tx) => {
-    const line = await tx.execute<{ id: number }>(sql`SELECT id FROM lines WHERE lower(name) = lower(${input.line.trim()})`);
+    const line = await tx.execute<{ id: number }>(
+      sql`SELECT id FROM lines WHERE lower(name) = lower(${input.line.trim()})`,
+    );
     const lineId = line.rows[0]?.id;
-    if (!lineId) return fail({ code: 'invalid', field: 'line', message: `no line "${input.line}"`, key: 'bank.error.noLine' });
+    if (!lineId)
+      return fail({ code: 'invalid', field: 'line', message: `no line "${input.line}"`, key: 'bank.error.noLine' });
     const taken = await tx.execute(sql`SELECT 1 FROM batches WHERE lower(number) = lower(${input.batchNumber.trim()})`);
-    if (taken.rows.length) return fail({ code: 'invalid', field: 'batchNumber', message: `batch "${input.batchNumber}" already exists`, key: 'bank.error.batchExists' });
+    if (taken.rows.length)
+      return fail({
+        code: 'invalid',
+        field: 'batchNumber',
+        message: `batch "${input.batchNumber}" already exists`,
+        key: 'bank.error.batchExists',
+      });
     const number = input.batchNumber.trim();
     // The batch's id is drawn first: both signatures name it, and nothing is written unless both hold.
-    const drawn = await tx.execute<{ id: number }>(sql`SELECT nextval(pg_get_serial_sequence('batches', 'id'))::int AS id`);
+    const drawn = await tx.execute<{ id: number }>(
+      sql`SELECT nextval(pg_get_serial_sequence('batches', 'id'))::int AS id`,
+    );
     const batchId = drawn.rows[0]!.id;
     const signed = await cosign(tx, signers.value, { type: 'batch', id: batchId }, `receipt of batch ${number}`);
     if (!signed.ok) return fail(signed.failure);
     const c = signed.value;
-    const record = { number, line: input.line, type: input.batchType, grade: input.grade, passage: input.passage ?? null, productionDate: input.productionDate ?? null };
+    const record = {
+      number,
+      line: input.line,
+      type: input.batchType,
+      grade: input.grade,
+      passage: input.passage ?? null,
+      productionDate: input.productionDate ?? null,
+    };
     await tx.insert(batches).values({
       id: batchId,
       number,
@@ -112,11 +157,21 @@ export async function receiveBatch(db: Database, caller: Caller, input: ReceiptI
       })
       .returning();
     for (let i = 0; i < readings.length; i += 5_000) {
-      await tx.insert(bankReceiptReadings).values(readings.slice(i, i + 5_000).map((r) => ({ receiptId: receipt!.id, at: r.at, tempC: String(r.tempC) })));
+      await tx
+        .insert(bankReceiptReadings)
+        .values(
+          readings.slice(i, i + 5_000).map((r) => ({ receiptId: receipt!.id, at: r.at, tempC: String(r.tempC) })),
+        );
     }
     const labels = Array.from({ length: input.vials }, (_, i) => vialLabel(number, i + 1));
     await tx.insert(vials).values(labels.map((label) => ({ label, batchId, receiptId: receipt!.id })));
-    const moved = await moveStock(tx, { batchId, kind: 'received', quantity: input.vials, actor: caller.id, reason: `bank receipt #${receipt!.id}` });
+    const moved = await moveStock(tx, {
+      batchId,
+      kind: 'received',
+      quantity: input.vials,
+      actor: caller.id,
+      reason: `bank receipt #${receipt!.id}`,
+    });
     if (!moved.ok) throw new Error(`receipt: the ledger refused the opening stock of ${number}`);
     const deviations = await flagTransportDeviations(tx, receipt!, readings, input.transportTempC ?? null);
     await recordAudit(tx, {
@@ -124,14 +179,27 @@ export async function receiveBatch(db: Database, caller: Caller, input: ReceiptI
       action: 'batch.received',
       entityType: 'batch',
       entityId: batchId,
-      after: { ...record, receipt: receipt!.id, vials: input.vials, operator: c.operator.id, reviewer: c.reviewer.id, signatures: [c.operatorSignature.id, c.reviewerSignature.id], deviations },
+      after: {
+        ...record,
+        receipt: receipt!.id,
+        vials: input.vials,
+        operator: c.operator.id,
+        reviewer: c.reviewer.id,
+        signatures: [c.operatorSignature.id, c.reviewerSignature.id],
+        deviations,
+      },
     });
     return ok({ receipt: receipt!, batchId, deviations });
   });
 }
 
 /** Readings (or the typed temperature) outside the required range: one open deviation each. */
-async function flagTransportDeviations(tx: Executor, receipt: BankReceipt, readings: Reading[], typed: number | null): Promise<number> {
+async function flagTransportDeviations(
+  tx: Executor,
+  receipt: BankReceipt,
+  readings: Reading[],
+  typed: number | null,
+): Promise<number> {
   const min = Number(receipt.requiredMinC);
   const max = Number(receipt.requiredMaxC);
   let count = 0;
@@ -149,7 +217,13 @@ async function flagTransportDeviations(tx: Executor, receipt: BankReceipt, readi
     count++;
   }
   if (typed !== null && (typed < min || typed > max)) {
-    await tx.insert(bankDeviations).values({ batchId: receipt.batchId, source: 'receipt_temperature', receiptId: receipt.id, description: `typed transport temperature ${typed} °C outside the required range (${min} to ${max} °C)`, extremeC: String(typed) });
+    await tx.insert(bankDeviations).values({
+      batchId: receipt.batchId,
+      source: 'receipt_temperature',
+      receiptId: receipt.id,
+      description: `typed transport temperature ${typed} °C outside the required range (${min} to ${max} °C)`,
+      extremeC: String(typed),
+    });
     count++;
   }
   return count;

@@ -32,16 +32,42 @@ export async function receiptRegisterCsv(db: Executor, from: string, to: string,
       (SELECT string_agg(d.description || CASE WHEN d.closed_at IS NULL THEN ' [open]' ELSE ' [closed: ' || d.assessment || ']' END, '; ' ORDER BY d.id) FROM bank_deviations d WHERE d.receipt_id = r.id) AS deviations
     FROM bank_receipts r WHERE r.handover_at >= ${from}::date AND r.handover_at < (${to}::date + 1) ORDER BY r.handover_at, r.id`);
   const head = headers(locale, [
-    'bank.field.handoverAt', 'bank.field.handoverPlace', 'bank.field.dispatchedAt', 'bank.field.arrivedAt', 'bank.field.transportTemp', 'bank.field.loggerFile',
-    'bank.field.requiredMin', 'bank.field.requiredMax', 'bank.field.cellType', 'bank.field.batchNumber', 'bank.field.vials', 'bank.field.cells',
-    'bank.field.courier', 'bank.field.receiver', 'bank.field.reviewer', 'bank.signatures', 'bank.deviations',
+    'bank.field.handoverAt',
+    'bank.field.handoverPlace',
+    'bank.field.dispatchedAt',
+    'bank.field.arrivedAt',
+    'bank.field.transportTemp',
+    'bank.field.loggerFile',
+    'bank.field.requiredMin',
+    'bank.field.requiredMax',
+    'bank.field.cellType',
+    'bank.field.batchNumber',
+    'bank.field.vials',
+    'bank.field.cells',
+    'bank.field.courier',
+    'bank.field.receiver',
+    'bank.field.reviewer',
+    'bank.signatures',
+    'bank.deviations',
   ]);
   const body = rows.rows.map((r) => [
-    iso(r.handover_at), str(r.handover_place), iso(r.dispatched_at), iso(r.arrived_at),
+    iso(r.handover_at),
+    str(r.handover_place),
+    iso(r.dispatched_at),
+    iso(r.arrived_at),
     r.transport_temp_c !== null ? str(r.transport_temp_c) : `${r.readings} readings, ${r.min_c} … ${r.max_c} °C`,
     r.logger_file_name ? `${r.logger_file_name} (SHA-256 ${r.logger_file_sha256})` : '',
-    str(r.required_min_c), str(r.required_max_c), str(r.cell_type), str(r.batch_number), str(r.vials), str(r.cells),
-    str(r.courier), str(r.operator_name), str(r.reviewer_name), str(r.signatures), str(r.deviations),
+    str(r.required_min_c),
+    str(r.required_max_c),
+    str(r.cell_type),
+    str(r.batch_number),
+    str(r.vials),
+    str(r.cells),
+    str(r.courier),
+    str(r.operator_name),
+    str(r.reviewer_name),
+    str(r.signatures),
+    str(r.deviations),
   ]);
   return toCsv([head, ...body]);
 }
@@ -58,8 +84,28 @@ export async function storageRegisterCsv(db: Executor, from: string, to: string,
     FROM storage_operations o JOIN batches b ON b.id = o.batch_id JOIN storage_units u ON u.id = o.unit_id
     WHERE o.started_at >= ${from}::date AND o.started_at < (${to}::date + 1) ORDER BY o.started_at, o.id`);
   const t = translator(locale);
-  const head = headers(locale, ['bank.field.batchNumber', 'bank.field.envTemp', 'bank.field.startedAt', 'bank.field.endedAt', 'bank.field.unit', 'bank.field.positions', 'bank.field.operator', 'bank.field.reviewer', 'bank.signatures']);
-  const body = rows.rows.map((r) => [str(r.number), str(r.env_temp_c), iso(r.started_at), iso(r.ended_at), `${r.unit} (${t(`bank.unitKind.${r.unit_kind as 'tank'}`)})`, str(r.positions), str(r.operator_name), str(r.reviewer_name), str(r.signatures)]);
+  const head = headers(locale, [
+    'bank.field.batchNumber',
+    'bank.field.envTemp',
+    'bank.field.startedAt',
+    'bank.field.endedAt',
+    'bank.field.unit',
+    'bank.field.positions',
+    'bank.field.operator',
+    'bank.field.reviewer',
+    'bank.signatures',
+  ]);
+  const body = rows.rows.map((r) => [
+    str(r.number),
+    str(r.env_temp_c),
+    iso(r.started_at),
+    iso(r.ended_at),
+    `${r.unit} (${t(`bank.unitKind.${r.unit_kind as 'tank'}`)})`,
+    str(r.positions),
+    str(r.operator_name),
+    str(r.reviewer_name),
+    str(r.signatures),
+  ]);
   return toCsv([head, ...body]);
 }
 
@@ -69,7 +115,33 @@ export async function releaseRegisterCsv(db: Executor, from: string, to: string,
       (SELECT string_agg(i.item || ' (' || i.method || '): ' || i.result || ' [' || i.specification || ']' || CASE WHEN i.within_spec THEN '' ELSE ' OOS' END, '; ' ORDER BY i.position) FROM bank_test_items i WHERE i.release_test_id = r.id) AS items
     FROM release_tests r WHERE r.tested_at >= ${from}::date AND r.tested_at < (${to}::date + 1) ORDER BY r.tested_at, r.id`);
   const t = translator(locale);
-  const head = headers(locale, ['bank.field.cellType', 'bank.field.batchNumber', 'bank.field.productionDate', 'bank.field.releaseQuantity', 'bank.field.basis', 'bank.field.items', 'bank.field.testedAt', 'bank.field.conclusion', 'bank.coaVersion', 'bank.field.operator', 'bank.field.reviewer', 'bank.signatures']);
-  const body = rows.rows.map((r) => [str(r.cell_type), str(r.batch_number), str(r.production_date), str(r.release_quantity), str(r.basis), str(r.items), iso(r.tested_at), t(`bank.conclusion.${r.conclusion as 'pass'}`), str(r.coa_version), str(r.operator_name), str(r.reviewer_name), str(r.signatures)]);
+  const head = headers(locale, [
+    'bank.field.cellType',
+    'bank.field.batchNumber',
+    'bank.field.productionDate',
+    'bank.field.releaseQuantity',
+    'bank.field.basis',
+    'bank.field.items',
+    'bank.field.testedAt',
+    'bank.field.conclusion',
+    'bank.coaVersion',
+    'bank.field.operator',
+    'bank.field.reviewer',
+    'bank.signatures',
+  ]);
+  const body = rows.rows.map((r) => [
+    str(r.cell_type),
+    str(r.batch_number),
+    str(r.production_date),
+    str(r.release_quantity),
+    str(r.basis),
+    str(r.items),
+    iso(r.tested_at),
+    t(`bank.conclusion.${r.conclusion as 'pass'}`),
+    str(r.coa_version),
+    str(r.operator_name),
+    str(r.reviewer_name),
+    str(r.signatures),
+  ]);
   return toCsv([head, ...body]);
 }

@@ -38,13 +38,21 @@ export interface TimelineEntry {
   href?: string;
 }
 
-const sigs = (idsExpr: string) => `(SELECT coalesce(json_agg(json_build_object('name', s.signer_name, 'meaning', s.meaning, 'at', s.signed_at) ORDER BY s.id), '[]') FROM signatures s WHERE s.id IN (${idsExpr}))`;
+const sigs = (idsExpr: string) =>
+  `(SELECT coalesce(json_agg(json_build_object('name', s.signer_name, 'meaning', s.meaning, 'at', s.signed_at) ORDER BY s.id), '[]') FROM signatures s WHERE s.id IN (${idsExpr}))`;
 
 /** The batch's timeline, oldest first. */
 export async function batchTimeline(db: Executor, batchId: number): Promise<TimelineEntry[]> {
   // The id is interpolated into one raw statement: only ever an integer.
   if (!Number.isSafeInteger(batchId)) return [];
-  const r = await db.execute<{ at: Date; kind: TimelineKind; record: string; summary: string; signatures: { name: string; meaning: string; at: string }[]; href: string | null }>(
+  const r = await db.execute<{
+    at: Date;
+    kind: TimelineKind;
+    record: string;
+    summary: string;
+    signatures: { name: string; meaning: string; at: string }[];
+    href: string | null;
+  }>(
     sql.raw(`
     SELECT handover_at AS at, 'receipt' AS kind, 'bank_receipts#' || id AS record,
       vials || ' vials; ' || handover_place || '; courier ' || courier || coalesce('; logger ' || logger_file_name, '') || coalesce('; ' || transport_temp_c || ' °C', '') AS summary,
@@ -93,7 +101,14 @@ export async function batchTimeline(db: Executor, batchId: number): Promise<Time
     SELECT destroyed_at, 'destruction', 'destructions#' || id, quantity || ' vial(s): ' || reason, ${sigs('operator_signature_id, reviewer_signature_id')}, NULL FROM destructions WHERE batch_id = ${batchId}
     ORDER BY 1, 3`),
   );
-  return r.rows.map((x) => ({ at: new Date(x.at), kind: x.kind, record: x.record, summary: x.summary, signatures: x.signatures.map((s) => ({ name: s.name, meaning: s.meaning, at: new Date(s.at) })), href: x.href ?? undefined }));
+  return r.rows.map((x) => ({
+    at: new Date(x.at),
+    kind: x.kind,
+    record: x.record,
+    summary: x.summary,
+    signatures: x.signatures.map((s) => ({ name: s.name, meaning: s.meaning, at: new Date(s.at) })),
+    href: x.href ?? undefined,
+  }));
 }
 
 /** Last handling of a batch and the date its records must be kept to (seed 002 五: at least 30 years). */
@@ -106,7 +121,17 @@ export function retentionUntil(timeline: TimelineEntry[]): { lastHandling: Date;
 }
 
 export interface Trace {
-  vial?: { label: string; state: string; unit: string | null; rack: string | null; box: string | null; boxId: number | null; row: number | null; col: number | null; requestId: number | null };
+  vial?: {
+    label: string;
+    state: string;
+    unit: string | null;
+    rack: string | null;
+    box: string | null;
+    boxId: number | null;
+    row: number | null;
+    col: number | null;
+    requestId: number | null;
+  };
   batch: { id: number; number: string; status: string; qcSource: string };
   line: { name: string };
   /** The bank's pseudonymous donor code (staff only). */
@@ -124,8 +149,23 @@ export async function traceVial(db: Executor, label: string): Promise<Trace | un
   const x = r.rows[0];
   if (!x) return undefined;
   return {
-    vial: { label: String(x.label), state: String(x.state), unit: (x.unit as string) ?? null, rack: (x.rack as string) ?? null, box: (x.box as string) ?? null, boxId: (x.box_id as number) ?? null, row: (x.row as number) ?? null, col: (x.col as number) ?? null, requestId: x.request_id == null ? null : Number(x.request_id) },
-    batch: { id: Number(x.batch_id), number: String(x.number), status: String(x.release_status), qcSource: String(x.qc_source) },
+    vial: {
+      label: String(x.label),
+      state: String(x.state),
+      unit: (x.unit as string) ?? null,
+      rack: (x.rack as string) ?? null,
+      box: (x.box as string) ?? null,
+      boxId: (x.box_id as number) ?? null,
+      row: (x.row as number) ?? null,
+      col: (x.col as number) ?? null,
+      requestId: x.request_id == null ? null : Number(x.request_id),
+    },
+    batch: {
+      id: Number(x.batch_id),
+      number: String(x.number),
+      status: String(x.release_status),
+      qcSource: String(x.qc_source),
+    },
     line: { name: String(x.line) },
     donorCode: (x.donor as string) ?? null,
   };
@@ -138,5 +178,14 @@ export async function traceRequest(db: Executor, requestId: number): Promise<Tra
     FROM request_items i JOIN batches b ON b.id = i.batch_id JOIN lines l ON l.id = b.line_id LEFT JOIN donors d ON d.id = l.donor_id
     WHERE i.request_id = ${requestId}
     ORDER BY b.number`);
-  return r.rows.map((x) => ({ batch: { id: Number(x.batch_id), number: String(x.number), status: String(x.release_status), qcSource: String(x.qc_source) }, line: { name: String(x.line) }, donorCode: (x.donor as string) ?? null }));
+  return r.rows.map((x) => ({
+    batch: {
+      id: Number(x.batch_id),
+      number: String(x.number),
+      status: String(x.release_status),
+      qcSource: String(x.qc_source),
+    },
+    line: { name: String(x.line) },
+    donorCode: (x.donor as string) ?? null,
+  }));
 }

@@ -20,6 +20,10 @@ export async function markPickedVialsShipped(tx: Executor, requestId: number): P
 
 /** Vials picked for a request whose reservation was released go back to the shelf's pool (position unchanged). */
 export async function unpickVials(tx: Executor, requestId: number): Promise<number> {
-  const r = await tx.update(vials).set({ requestId: null, updatedAt: new Date() }).where(and(eq(vials.requestId, requestId), eq(vials.state, 'in_bank'))).returning({ id: vials.id });
+  const r = await tx
+    .update(vials)
+    .set({ requestId: null, updatedAt: new Date() })
+    .where(and(eq(vials.requestId, requestId), eq(vials.state, 'in_bank')))
+    .returning({ id: vials.id });
   return r.length;
 }

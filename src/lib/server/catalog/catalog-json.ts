@@ -77,12 +77,31 @@ export function lineJson(page: LinePage, origin: string) {
     identifiers: page.identifiers.map((i) => ({ source: i.source, value: i.value, url: i.url ?? null })),
     provider: page.provider && { name: page.provider.name, country: page.provider.country, url: page.provider.url },
     provenance: { ...page.provenance },
-    donor: page.donor && { sex: page.donor.sex, ageBand: page.donor.ageBand, ethnicity: page.donor.ethnicity, hla: page.donor.hla },
+    donor: page.donor && {
+      sex: page.donor.sex,
+      ageBand: page.donor.ageBand,
+      ethnicity: page.donor.ethnicity,
+      hla: page.donor.hla,
+    },
     diseases: page.diseases.map((d) => ({ name: d.name, nameZh: d.nameZh, ontologyId: d.ontologyId, note: d.note })),
-    modifications: page.modifications.map((m) => ({ type: m.type, gene: m.gene, variant: m.variant, zygosity: m.zygosity })),
-    characterisations: page.characterisations.map((c) => ({ test: c.test, method: c.method, result: c.result, passed: c.passed })),
+    modifications: page.modifications.map((m) => ({
+      type: m.type,
+      gene: m.gene,
+      variant: m.variant,
+      zygosity: m.zygosity,
+    })),
+    characterisations: page.characterisations.map((c) => ({
+      test: c.test,
+      method: c.method,
+      result: c.result,
+      passed: c.passed,
+    })),
     culture: { ...page.culture },
-    terms: { consentScope: page.terms.consentScope, useRestrictions: page.terms.useRestrictions, agreement: page.terms.agreement },
+    terms: {
+      consentScope: page.terms.consentScope,
+      useRestrictions: page.terms.useRestrictions,
+      agreement: page.terms.agreement,
+    },
     publications: page.publications.map((p) => ({ reference: p.reference, title: p.title, url: p.url ?? null })),
     parent: page.parent && { name: page.parent.name, url: origin + linePath(page.parent.name) },
     derived: page.derived.map((d) => ({ name: d.name, category: d.category, url: origin + linePath(d.name) })),
@@ -99,7 +118,12 @@ export function batchJson(page: BatchPage, origin: string) {
   return {
     ...batchFields(page, origin),
     parentBatch: page.parentBatch,
-    line: { name: page.line.name, category: page.line.category, demo: page.line.demo, url: origin + linePath(page.line.name) },
+    line: {
+      name: page.line.name,
+      category: page.line.category,
+      demo: page.line.demo,
+      url: origin + linePath(page.line.name),
+    },
   };
 }
 
@@ -107,7 +131,11 @@ export function batchJson(page: BatchPage, origin: string) {
  * The API's answer for a located record: its JSON, a 308 to the standard
  * address (308 keeps the method, unlike 301), or a JSON 404.
  */
-export function recordResponse<T>(found: Located<T>, movedTo: (to: string) => string, toJson: (page: T) => unknown): Response {
+export function recordResponse<T>(
+  found: Located<T>,
+  movedTo: (to: string) => string,
+  toJson: (page: T) => unknown,
+): Response {
   if (found.status === 'moved') return new Response(null, { status: 308, headers: { Location: movedTo(found.to) } });
   if (found.status === 'missing') return jsonError(404, 'not_found', 'No public record answers to this name.');
   return jsonOk(toJson(found.page));
@@ -134,7 +162,13 @@ export function lineJsonLd(page: LinePage, origin: string): string {
       ...(i.url ? { url: i.url } : {}),
     })),
     ...(page.diseases.length
-      ? { associatedDisease: page.diseases.map((d) => ({ '@type': 'MedicalCondition', name: d.name, ...(d.ontologyId ? { code: d.ontologyId } : {}) })) }
+      ? {
+          associatedDisease: page.diseases.map((d) => ({
+            '@type': 'MedicalCondition',
+            name: d.name,
+            ...(d.ontologyId ? { code: d.ontologyId } : {}),
+          })),
+        }
       : {}),
   };
   // `<` escaped so no value can close the <script> element it is embedded in.

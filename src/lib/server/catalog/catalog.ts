@@ -28,7 +28,11 @@ const ci = (column: typeof lines.name, text: string) => sql`lower(${column}) = l
 
 /** A published line by its standard name, any case. */
 export async function findLineByName(db: Database, name: string): Promise<{ id: number; name: string } | undefined> {
-  const [row] = await db.select({ id: lines.id, name: lines.name }).from(lines).where(and(published, ci(lines.name, name))).limit(1);
+  const [row] = await db
+    .select({ id: lines.id, name: lines.name })
+    .from(lines)
+    .where(and(published, ci(lines.name, name)))
+    .limit(1);
   return row;
 }
 
@@ -46,7 +50,10 @@ export async function resolveLineIdentifier(db: Database, text: string): Promise
   const prefixed = /^([A-Za-z]+):\s*(.+)$/.exec(value);
   const candidates = [value, ...(prefixed ? [prefixed[2]!] : [])];
   const matchesAny = (column: Column) =>
-    sql`lower(${column}) IN (${sql.join(candidates.map((c) => sql`lower(${c})`), sql`, `)})`;
+    sql`lower(${column}) IN (${sql.join(
+      candidates.map((c) => sql`lower(${c})`),
+      sql`, `,
+    )})`;
   // One set of ids (UNION), not `id IN (…) OR id IN (…)`: the OR made PostgreSQL
   // filter every line against both lists, 130-150 ms for a name that does not exist.
   const rows = await db
@@ -114,7 +121,6 @@ const qcColumns = {
   testedBy: true,
   reviewedBy: true,
 } as const;
-
 
 type BatchRow = Omit<BatchSummary, 'qc' | 'vialsRequestable'> & { id: number; lineId: number; qcResults: QcRow[] };
 
@@ -189,17 +195,25 @@ export async function getLinePage(db: Database, name: string): Promise<LinePage 
       provider: { columns: { name: true, country: true, url: true } },
       donor: { columns: { sex: true, ageBand: true, ethnicity: true, hla: true } },
       parent: { columns: { name: true, category: true, status: true } },
-      derived: { columns: { name: true, category: true }, where: (t, { eq }) => eq(t.status, 'published'), orderBy: (t, { asc }) => asc(t.name) },
+      derived: {
+        columns: { name: true, category: true },
+        where: (t, { eq }) => eq(t.status, 'published'),
+        orderBy: (t, { asc }) => asc(t.name),
+      },
       synonyms: { columns: { synonym: true }, orderBy: (t, { asc }) => asc(t.synonym) },
       identifiers: { columns: { source: true, value: true }, orderBy: (t, { asc }) => [asc(t.source), asc(t.value)] },
-      diseases: { columns: { note: true }, with: { disease: { columns: { nameEn: true, nameZh: true, ontologyId: true } } } },
+      diseases: {
+        columns: { note: true },
+        with: { disease: { columns: { nameEn: true, nameZh: true, ontologyId: true } } },
+      },
       modifications: { columns: { type: true, gene: true, variant: true, zygosity: true } },
       characterisations: { columns: { test: true, method: true, result: true, passed: true } },
       publications: { columns: { reference: true, title: true } },
     },
   });
   if (!line) return undefined;
-  const parent = line.parent?.status === 'published' ? { name: line.parent.name, category: line.parent.category } : null;
+  const parent =
+    line.parent?.status === 'published' ? { name: line.parent.name, category: line.parent.category } : null;
   const diseaseNames = line.diseases.map((d) => d.disease.nameEn);
   const [lineBatches, clinical] = await Promise.all([
     db.query.batches.findMany({
@@ -237,7 +251,12 @@ export async function getLinePage(db: Database, name: string): Promise<LinePage 
     },
     donor: line.donor ?? null,
     diseases: line.diseases
-      .map((d) => ({ name: d.disease.nameEn, nameZh: d.disease.nameZh, ontologyId: d.disease.ontologyId, note: d.note }))
+      .map((d) => ({
+        name: d.disease.nameEn,
+        nameZh: d.disease.nameZh,
+        ontologyId: d.disease.ontologyId,
+        note: d.note,
+      }))
       .sort((a, b) => a.name.localeCompare(b.name)),
     modifications: line.modifications,
     characterisations: line.characterisations,
@@ -275,7 +294,7 @@ export async function getBatchPage(db: Database, number: string): Promise<BatchP
       qcResults: { columns: qcColumns, orderBy: (t, { asc }) => [asc(t.position), asc(t.id)] },
     },
   });
-  if (!batch || batch.line.status !== 'published') return undefined;
+  if (batch?.line.status !== 'published') return undefined;
   const { line, parent, ...rest } = batch;
   return {
     ...toBatchSummary(rest),
@@ -342,7 +361,12 @@ export async function getCatalogStatistics(db: Database): Promise<CatalogStatist
       .select({ lines: n, batches: sql<number>`(SELECT count(*)::int FROM ${publishedBatches})` })
       .from(lines)
       .where(published),
-    db.select({ key: lines.category, count: n }).from(lines).where(published).groupBy(lines.category).orderBy(sql`2 DESC`, sql`1`),
+    db
+      .select({ key: lines.category, count: n })
+      .from(lines)
+      .where(published)
+      .groupBy(lines.category)
+      .orderBy(sql`2 DESC`, sql`1`),
     // Lines with no disease recorded count under `null` (healthy donors and unannotated lines).
     db
       .select({ key: diseases.nameEn, labelZh: diseases.nameZh, count: sql<number>`count(DISTINCT ${lines.id})::int` })
@@ -359,7 +383,11 @@ export async function getCatalogStatistics(db: Database): Promise<CatalogStatist
       .where(published)
       .groupBy(providers.name)
       .orderBy(sql`2 DESC`, sql`1 NULLS LAST`),
-    db.select({ key: publishedBatches.grade, count: n }).from(publishedBatches).groupBy(publishedBatches.grade).orderBy(sql`2 DESC`, sql`1`),
+    db
+      .select({ key: publishedBatches.grade, count: n })
+      .from(publishedBatches)
+      .groupBy(publishedBatches.grade)
+      .orderBy(sql`2 DESC`, sql`1`),
     availabilityCounts(db),
   ]);
   return {
@@ -375,7 +403,10 @@ export async function getCatalogStatistics(db: Database): Promise<CatalogStatist
 
 /** Lines by what the catalog says of their availability: the same rule as search and the line page. */
 async function availabilityCounts(db: Database): Promise<Count[]> {
-  const rows = await db.execute<{ availability: string; stock: { releaseStatus: string; vialsAvailable: number }[] | null }>(sql`
+  const rows = await db.execute<{
+    availability: string;
+    stock: { releaseStatus: string; vialsAvailable: number }[] | null;
+  }>(sql`
     SELECT l.availability,
            (SELECT json_agg(json_build_object('releaseStatus', b.release_status, 'vialsAvailable', b.vials_available)) FROM batches b WHERE b.line_id = l.id) AS stock
     FROM lines l WHERE l.status = 'published'`);
@@ -384,5 +415,8 @@ async function availabilityCounts(db: Database): Promise<Count[]> {
     const { status } = deriveAvailability(r.availability, r.stock ?? []);
     counts.set(status, (counts.get(status) ?? 0) + 1);
   }
-  return stockAvailabilities.filter((k) => counts.has(k)).map((key) => ({ key, count: counts.get(key)! })).sort((a, b) => b.count - a.count);
+  return stockAvailabilities
+    .filter((k) => counts.has(k))
+    .map((key) => ({ key, count: counts.get(key)! }))
+    .sort((a, b) => b.count - a.count);
 }

@@ -35,7 +35,12 @@ export function rridOf(identifiers: { source: string; value: string }[]): string
 /** BibTeX braces and backslashes escaped; keys keep letters and digits only. */
 const bib = (s: string) => s.replace(/[\\{}]/g, (c) => `\\${c}`);
 
-export function citeLine(page: LinePage, origin: string, accessed: Date, publisher = 'Stem Cell Resource Portal'): Citation {
+export function citeLine(
+  page: LinePage,
+  origin: string,
+  accessed: Date,
+  publisher = 'Stem Cell Resource Portal',
+): Citation {
   const url = origin + linePath(page.name);
   const rrid = rridOf(page.identifiers);
   const day = accessed.toISOString().slice(0, 10);

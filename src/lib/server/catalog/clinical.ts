@@ -20,9 +20,16 @@ export async function loadClinicalProducts(pool: pg.Pool, tsv: string): Promise<
   const h = head!.cells;
   const records = rows.map((r) => Object.fromEntries(h.map((c, i) => [c, (r.cells[i] ?? '').trim()])));
   const values = records.map((r) => [
-    r.product!, r.product_type!, r.source!, r.indication!, r.sponsor || null, r.trial_id || null,
-    r.trial_id ? (trialRegistry(r.trial_id)?.name ?? null) : null, r.phase || null,
-    countryCodes[r.nation!.toUpperCase()] ?? r.nation!.toUpperCase(), r.start_year ? Number(r.start_year) : null,
+    r.product!,
+    r.product_type!,
+    r.source!,
+    r.indication!,
+    r.sponsor || null,
+    r.trial_id || null,
+    r.trial_id ? (trialRegistry(r.trial_id)?.name ?? null) : null,
+    r.phase || null,
+    countryCodes[r.nation!.toUpperCase()] ?? r.nation!.toUpperCase(),
+    r.start_year ? Number(r.start_year) : null,
     r.table ? Number(r.table) : null,
   ]);
   const result = await pool.query(
@@ -49,13 +56,16 @@ export interface ClinicalFilters {
 export function englishDiseaseWords(text: string): string[] {
   if (!/\p{Script=Han}/u.test(text)) return [];
   const han = (w: string) => /\p{Script=Han}/u.test(w);
-  const named = diseaseVocabulary.filter((d) => [d.zh, ...d.synonyms].some((w) => han(w) && (text.includes(w) || w.includes(text.trim()))));
+  const named = diseaseVocabulary.filter((d) =>
+    [d.zh, ...d.synonyms].some((w) => han(w) && (text.includes(w) || w.includes(text.trim()))),
+  );
   // Whole names and abbreviations (Parkinson's disease, PD), not single words: "sclerosis" alone would also find multiple sclerosis.
   return diseaseNamesForTrials(named.map((d) => d.en));
 }
 
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-const indicationNames = (names: string[]) => sql`${clinicalProducts.indication} ~* ${`\\m(${names.map(escapeRegExp).join('|')})\\M`}`;
+const indicationNames = (names: string[]) =>
+  sql`${clinicalProducts.indication} ~* ${`\\m(${names.map(escapeRegExp).join('|')})\\M`}`;
 
 /** A product as shown: a trial number the source gives for two different products identifies neither, so it is withheld. */
 export type ClinicalProductView = ClinicalProduct & { trialIdShared: boolean };
@@ -74,7 +84,12 @@ async function withoutSharedTrialIds(db: Database, rows: ClinicalProduct[]): Pro
   const shared = rows.some((r) => r.trialId) ? await sharedTrialIds(db) : new Set<string>();
   return rows.map((r) => {
     const isShared = !!r.trialId && shared.has(r.trialId);
-    return { ...r, trialId: isShared ? null : r.trialId, registry: isShared ? null : r.registry, trialIdShared: isShared };
+    return {
+      ...r,
+      trialId: isShared ? null : r.trialId,
+      registry: isShared ? null : r.registry,
+      trialIdShared: isShared,
+    };
   });
 }
 
@@ -83,7 +98,16 @@ export async function listClinicalProducts(db: Database, f: ClinicalFilters): Pr
   if (f.q) {
     const like = `%${f.q.replace(/[%_\\]/g, '\\$&')}%`;
     const zhWords = englishDiseaseWords(f.q);
-    where.push(or(ilike(clinicalProducts.product, like), ilike(clinicalProducts.indication, like), ilike(clinicalProducts.sponsor, like), ilike(clinicalProducts.productType, like), ilike(clinicalProducts.trialId, like), ...(zhWords.length ? [indicationNames(zhWords)] : []))!);
+    where.push(
+      or(
+        ilike(clinicalProducts.product, like),
+        ilike(clinicalProducts.indication, like),
+        ilike(clinicalProducts.sponsor, like),
+        ilike(clinicalProducts.productType, like),
+        ilike(clinicalProducts.trialId, like),
+        ...(zhWords.length ? [indicationNames(zhWords)] : []),
+      )!,
+    );
   }
   if (f.indication) {
     const zhWords = englishDiseaseWords(f.indication);
@@ -102,8 +126,12 @@ export async function listClinicalProducts(db: Database, f: ClinicalFilters): Pr
 
 /** Distinct values for the filter menus. */
 export async function clinicalFacets(db: Database) {
-  const distinct = async (column: typeof clinicalProducts.phase | typeof clinicalProducts.sourceCellType | typeof clinicalProducts.country) =>
-    (await db.selectDistinct({ v: column }).from(clinicalProducts).orderBy(asc(column))).map((r) => r.v).filter((v): v is string => !!v);
+  const distinct = async (
+    column: typeof clinicalProducts.phase | typeof clinicalProducts.sourceCellType | typeof clinicalProducts.country,
+  ) =>
+    (await db.selectDistinct({ v: column }).from(clinicalProducts).orderBy(asc(column)))
+      .map((r) => r.v)
+      .filter((v): v is string => !!v);
   return {
     source: await distinct(clinicalProducts.sourceCellType),
     phase: await distinct(clinicalProducts.phase),
@@ -155,7 +183,9 @@ export async function relatedClinicalProducts(
   limit = 10,
 ): Promise<RelatedClinicalProducts> {
   const category = line.category === 'derived' ? line.parentCategory : line.category;
-  const sources = category ? (sourcesByCategory[category] ?? []) : [...sourcesByCategory.hesc!, ...sourcesByCategory.ipsc!];
+  const sources = category
+    ? (sourcesByCategory[category] ?? [])
+    : [...sourcesByCategory.hesc!, ...sourcesByCategory.ipsc!];
   const sameSource = sources.length ? inArray(clinicalProducts.sourceCellType, sources) : sql`false`;
   const names = diseaseNamesForTrials(line.diseases);
   let basis: RelatedClinicalProducts['basis'] = 'none';

@@ -22,7 +22,11 @@ const repeatable = (name: string, description: string, values?: readonly string[
 const error = {
   type: 'object',
   required: ['error', 'message'],
-  properties: { error: { type: 'string' }, message: { type: 'string' }, parameter: { type: 'string', description: 'The parameter at fault (400 only).' } },
+  properties: {
+    error: { type: 'string' },
+    message: { type: 'string' },
+    parameter: { type: 'string', description: 'The parameter at fault (400 only).' },
+  },
 };
 
 const lineHit = {
@@ -38,7 +42,11 @@ const lineHit = {
     country: { type: ['string', 'null'] },
     sex: { type: 'string', enum: [...sexes] },
     age_band: { type: ['string', 'null'] },
-    availability: { type: 'string', enum: [...stockAvailabilities], description: 'Derived from the stock: `available` only when a released batch has vials.' },
+    availability: {
+      type: 'string',
+      enum: [...stockAvailabilities],
+      description: 'Derived from the stock: `available` only when a released batch has vials.',
+    },
     grades: { type: 'array', items: { type: 'string', enum: [...grades] } },
     available_vials: { type: 'integer' },
     demo: { type: 'boolean', description: 'Demonstration data, not a real holding.' },
@@ -50,7 +58,13 @@ const lineHit = {
 
 export function openApiDocument(origin: string) {
   const searchParameters = [
-    { name: 'q', in: 'query', description: 'Words, typo-tolerant, in English or Chinese; or an identifier (standard name, synonym, Cellosaurus, BioSamples, catalogue or batch number).', schema: { type: 'string', maxLength: 200 } },
+    {
+      name: 'q',
+      in: 'query',
+      description:
+        'Words, typo-tolerant, in English or Chinese; or an identifier (standard name, synonym, Cellosaurus, BioSamples, catalogue or batch number).',
+      schema: { type: 'string', maxLength: 200 },
+    },
     repeatable('category', 'Cell type.', lineCategories),
     repeatable('disease', 'Disease (English name as in the `disease` facet).'),
     repeatable('gene', 'Gene symbol of a genetic modification.'),
@@ -58,14 +72,24 @@ export function openApiDocument(origin: string) {
     repeatable('sex', 'Donor sex.', sexes),
     repeatable('age_band', 'Donor age band, such as 45-49.'),
     repeatable('grade', 'Grade of a released batch.', grades),
-    repeatable('availability', 'Availability of the line, derived from the stock (`available`: a released batch has vials).', stockAvailabilities),
+    repeatable(
+      'availability',
+      'Availability of the line, derived from the stock (`available`: a released batch has vials).',
+      stockAvailabilities,
+    ),
     repeatable('provider', 'Provider or bank.'),
     repeatable('country', 'Country (ISO 3166-1 alpha-2).'),
     { name: 'sort', in: 'query', schema: { type: 'string', enum: [...sorts], default: 'relevance' } },
     { name: 'page', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 500, default: 1 } },
     { name: 'per_page', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100, default: 20 } },
     { name: 'lang', in: 'query', schema: { type: 'string', enum: ['en', 'zh'], default: 'en' } },
-    { name: 'literal', in: 'query', description: '`1`: search the words as typed; otherwise words naming a facet value (cell type, sex, grade, country, disease) act as filters.', schema: { type: 'string', enum: ['0', '1'], default: '0' } },
+    {
+      name: 'literal',
+      in: 'query',
+      description:
+        '`1`: search the words as typed; otherwise words naming a facet value (cell type, sex, grade, country, disease) act as filters.',
+      schema: { type: 'string', enum: ['0', '1'], default: '0' },
+    },
   ];
   const notFound = { description: 'Unknown', content: { 'application/json': { schema: error } } };
   const redirect = { description: 'A synonym, identifier or case variant: redirect to the standard name.' };
@@ -75,7 +99,12 @@ export function openApiDocument(origin: string) {
   const registerParams = [
     { name: 'from', in: 'query', required: true, schema: { type: 'string', format: 'date' } },
     { name: 'to', in: 'query', required: true, schema: { type: 'string', format: 'date' } },
-    { name: 'lang', in: 'query', schema: { type: 'string', enum: ['en', 'zh'], default: 'en' }, description: 'Language of the column headers.' },
+    {
+      name: 'lang',
+      in: 'query',
+      schema: { type: 'string', enum: ['en', 'zh'], default: 'en' },
+      description: 'Language of the column headers.',
+    },
   ];
   const requestSchema = {
     type: 'object',
@@ -98,10 +127,20 @@ export function openApiDocument(origin: string) {
     info: {
       title: 'Stem Cell Resource Portal API',
       version,
-      description: 'Public, read-only access to the catalog of human stem cell lines and batches (no key needed), and, for signed-in accounts, their own requests (staff: the review queue and registers). Staff-only fields (storage locations, donor codes) are never part of any public answer.',
+      description:
+        'Public, read-only access to the catalog of human stem cell lines and batches (no key needed), and, for signed-in accounts, their own requests (staff: the review queue and registers). Staff-only fields (storage locations, donor codes) are never part of any public answer.',
     },
     servers: [{ url: origin }],
-    components: { securitySchemes: { session: { type: 'apiKey', in: 'cookie', name: 'session', description: 'The session cookie of a signed-in account (`__Host-session` in production).' } } },
+    components: {
+      securitySchemes: {
+        session: {
+          type: 'apiKey',
+          in: 'cookie',
+          name: 'session',
+          description: 'The session cookie of a signed-in account (`__Host-session` in production).',
+        },
+      },
+    },
     paths: {
       '/api/v1/search': {
         get: {
@@ -122,26 +161,49 @@ export function openApiDocument(origin: string) {
                       per_page: { type: 'integer' },
                       facets: {
                         type: 'object',
-                        description: 'Counts per value, keyed by the filter parameter name; a filtered field still counts its other values.',
+                        description:
+                          'Counts per value, keyed by the filter parameter name; a filtered field still counts its other values.',
                         additionalProperties: { type: 'object', additionalProperties: { type: 'integer' } },
                       },
                       understood: {
                         type: 'array',
                         description: 'Words of `q` read as filters and applied as such (empty with `literal=1`).',
-                        items: { type: 'object', properties: { facet: { type: 'string' }, value: { type: 'string' }, words: { type: 'string' } } },
+                        items: {
+                          type: 'object',
+                          properties: {
+                            facet: { type: 'string' },
+                            value: { type: 'string' },
+                            words: { type: 'string' },
+                          },
+                        },
                       },
-                      words: { type: 'string', description: 'The words searched once facet words, filler and registry prefixes (RRID:, Cellosaurus:, hPSCreg:) are out.' },
+                      words: {
+                        type: 'string',
+                        description:
+                          'The words searched once facet words, filler and registry prefixes (RRID:, Cellosaurus:, hPSCreg:) are out.',
+                      },
                       suggestions: {
                         type: 'array',
                         description: 'Only when nothing matched: other queries and how many lines they find.',
-                        items: { type: 'object', properties: { kind: { type: 'string', enum: ['spelling', 'broader', 'without_filters', 'literal'] }, q: { type: 'string' }, keepFilters: { type: 'boolean' }, total: { type: 'integer' } } },
+                        items: {
+                          type: 'object',
+                          properties: {
+                            kind: { type: 'string', enum: ['spelling', 'broader', 'without_filters', 'literal'] },
+                            q: { type: 'string' },
+                            keepFilters: { type: 'boolean' },
+                            total: { type: 'integer' },
+                          },
+                        },
                       },
                     },
                   },
                 },
               },
             },
-            '400': { description: 'A bad parameter, named in `parameter`', content: { 'application/json': { schema: error } } },
+            '400': {
+              description: 'A bad parameter, named in `parameter`',
+              content: { 'application/json': { schema: error } },
+            },
           },
         },
       },
@@ -149,14 +211,21 @@ export function openApiDocument(origin: string) {
         get: {
           summary: 'The same search as CSV (up to 10,000 rows)',
           parameters: searchParameters.filter((p) => p.name !== 'page' && p.name !== 'per_page'),
-          responses: { '200': { description: 'CSV', content: { 'text/csv': { schema: { type: 'string' } } } }, '400': { description: 'A bad parameter', content: { 'application/json': { schema: error } } } },
+          responses: {
+            '200': { description: 'CSV', content: { 'text/csv': { schema: { type: 'string' } } } },
+            '400': { description: 'A bad parameter', content: { 'application/json': { schema: error } } },
+          },
         },
       },
       '/api/v1/lines/{name}': {
         get: {
           summary: 'One line, with its batches and QC results',
           parameters: [{ name: 'name', in: 'path', required: true, schema: { type: 'string' } }],
-          responses: { '200': { description: 'The line', content: { 'application/json': { schema: { type: 'object' } } } }, '308': redirect, '404': notFound },
+          responses: {
+            '200': { description: 'The line', content: { 'application/json': { schema: { type: 'object' } } } },
+            '308': redirect,
+            '404': notFound,
+          },
         },
       },
       '/api/v1/lines/{name}/citation.{format}': {
@@ -167,7 +236,13 @@ export function openApiDocument(origin: string) {
             { name: 'format', in: 'path', required: true, schema: { type: 'string', enum: ['ris', 'bib'] } },
           ],
           responses: {
-            '200': { description: 'RIS or BibTeX', content: { 'application/x-research-info-systems': { schema: { type: 'string' } }, 'application/x-bibtex': { schema: { type: 'string' } } } },
+            '200': {
+              description: 'RIS or BibTeX',
+              content: {
+                'application/x-research-info-systems': { schema: { type: 'string' } },
+                'application/x-bibtex': { schema: { type: 'string' } },
+              },
+            },
             '308': redirect,
             '404': notFound,
           },
@@ -177,7 +252,11 @@ export function openApiDocument(origin: string) {
         get: {
           summary: 'One batch, with its QC results',
           parameters: [{ name: 'number', in: 'path', required: true, schema: { type: 'string' } }],
-          responses: { '200': { description: 'The batch', content: { 'application/json': { schema: { type: 'object' } } } }, '308': redirect, '404': notFound },
+          responses: {
+            '200': { description: 'The batch', content: { 'application/json': { schema: { type: 'object' } } } },
+            '308': redirect,
+            '404': notFound,
+          },
         },
       },
       '/api/v1/account/requests': {
@@ -185,15 +264,26 @@ export function openApiDocument(origin: string) {
           summary: "The signed-in account's own requests",
           description: 'Authenticated by the session cookie. A requester only ever sees their own requests.',
           security: [{ session: [] }],
-          responses: { '200': { description: 'Requests, newest first: id, project_title, state, holder, lines, state_changed_at', content: { 'application/json': { schema: { type: 'object' } } } }, '401': unauthorized },
+          responses: {
+            '200': {
+              description: 'Requests, newest first: id, project_title, state, holder, lines, state_changed_at',
+              content: { 'application/json': { schema: { type: 'object' } } },
+            },
+            '401': unauthorized,
+          },
         },
       },
       '/api/v1/account/requests/{id}': {
         get: {
-          summary: 'One of the account\'s own requests, with its items, agreements, signatures, timeline, outbound and transport records and deviations',
+          summary:
+            "One of the account's own requests, with its items, agreements, signatures, timeline, outbound and transport records and deviations",
           security: [{ session: [] }],
           parameters: [idParam],
-          responses: { '200': { description: 'The request', content: { 'application/json': { schema: requestSchema } } }, '401': unauthorized, '404': notFound },
+          responses: {
+            '200': { description: 'The request', content: { 'application/json': { schema: requestSchema } } },
+            '401': unauthorized,
+            '404': notFound,
+          },
         },
       },
       '/api/v1/staff/requests': {
@@ -206,7 +296,14 @@ export function openApiDocument(origin: string) {
             { name: 'institution', in: 'query', schema: { type: 'string' } },
             { name: 'olderThanDays', in: 'query', schema: { type: 'integer', minimum: 0 } },
           ],
-          responses: { '200': { description: 'Requests, oldest in their state first, with age_days and stale', content: { 'application/json': { schema: { type: 'object' } } } }, '401': unauthorized, '403': forbidden },
+          responses: {
+            '200': {
+              description: 'Requests, oldest in their state first, with age_days and stale',
+              content: { 'application/json': { schema: { type: 'object' } } },
+            },
+            '401': unauthorized,
+            '403': forbidden,
+          },
         },
       },
       '/api/v1/staff/requests/{id}': {
@@ -214,7 +311,12 @@ export function openApiDocument(origin: string) {
           summary: 'Any request with its whole record (staff and admins), internal notes marked',
           security: [{ session: [] }],
           parameters: [idParam],
-          responses: { '200': { description: 'The request', content: { 'application/json': { schema: requestSchema } } }, '401': unauthorized, '403': forbidden, '404': notFound },
+          responses: {
+            '200': { description: 'The request', content: { 'application/json': { schema: requestSchema } } },
+            '401': unauthorized,
+            '403': forbidden,
+            '404': notFound,
+          },
         },
       },
       '/api/v1/staff/registers/outbound.csv': {
@@ -222,7 +324,12 @@ export function openApiDocument(origin: string) {
           summary: 'The outbound register (出库) of a date range as CSV, UTF-8 with BOM',
           security: [{ session: [] }],
           parameters: registerParams,
-          responses: { '200': { description: 'CSV', content: { 'text/csv': {} } }, '400': { description: 'A bad date', content: { 'application/json': { schema: error } } }, '401': unauthorized, '403': forbidden },
+          responses: {
+            '200': { description: 'CSV', content: { 'text/csv': {} } },
+            '400': { description: 'A bad date', content: { 'application/json': { schema: error } } },
+            '401': unauthorized,
+            '403': forbidden,
+          },
         },
       },
       '/api/v1/staff/registers/transport.csv': {
@@ -230,13 +337,21 @@ export function openApiDocument(origin: string) {
           summary: 'The transport register (运输) of a date range as CSV, UTF-8 with BOM',
           security: [{ session: [] }],
           parameters: registerParams,
-          responses: { '200': { description: 'CSV', content: { 'text/csv': {} } }, '400': { description: 'A bad date', content: { 'application/json': { schema: error } } }, '401': unauthorized, '403': forbidden },
+          responses: {
+            '200': { description: 'CSV', content: { 'text/csv': {} } },
+            '400': { description: 'A bad date', content: { 'application/json': { schema: error } } },
+            '401': unauthorized,
+            '403': forbidden,
+          },
         },
       },
       '/api/health': {
         get: {
           summary: 'Whether PostgreSQL and Meilisearch answer',
-          responses: { '200': { description: 'Both answer' }, '503': { description: 'One does not; the body names it' } },
+          responses: {
+            '200': { description: 'Both answer' },
+            '503': { description: 'One does not; the body names it' },
+          },
         },
       },
     },

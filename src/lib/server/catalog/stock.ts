@@ -29,7 +29,10 @@ export interface BatchStock {
   shipped: number;
 }
 
-export type MoveResult = { ok: true; stock: BatchStock } | { ok: false; reason: 'no_batch' } | { ok: false; reason: 'insufficient'; stock: BatchStock };
+export type MoveResult =
+  | { ok: true; stock: BatchStock }
+  | { ok: false; reason: 'no_batch' }
+  | { ok: false; reason: 'insufficient'; stock: BatchStock };
 
 /** Needs of each kind: how many vials must be in which counter before it applies. */
 const source: Partial<Record<MovementKind, keyof Pick<BatchStock, 'available' | 'reserved' | 'shipped'>>> = {
@@ -44,27 +47,58 @@ const source: Partial<Record<MovementKind, keyof Pick<BatchStock, 'available' | 
  * that the vials are there, appends the movement and queues the search update.
  */
 export async function moveStock(tx: Executor, m: Movement): Promise<MoveResult> {
-  const locked = await tx.execute<{ id: number; number: string; line_id: number; vials_total: number; vials_available: number; vials_reserved: number; vials_shipped: number }>(
+  const locked = await tx.execute<{
+    id: number;
+    number: string;
+    line_id: number;
+    vials_total: number;
+    vials_available: number;
+    vials_reserved: number;
+    vials_shipped: number;
+  }>(
     sql`SELECT id, number, line_id, vials_total, vials_available, vials_reserved, vials_shipped FROM batches WHERE id = ${m.batchId} FOR UPDATE`,
   );
   const row = locked.rows[0];
   if (!row) return { ok: false, reason: 'no_batch' };
-  const before: BatchStock = { id: row.id, number: row.number, lineId: row.line_id, total: row.vials_total, available: row.vials_available, reserved: row.vials_reserved, shipped: row.vials_shipped };
+  const before: BatchStock = {
+    id: row.id,
+    number: row.number,
+    lineId: row.line_id,
+    total: row.vials_total,
+    available: row.vials_available,
+    reserved: row.vials_reserved,
+    shipped: row.vials_shipped,
+  };
   const from = source[m.kind];
-  if ((from && before[from] < m.quantity) || (m.kind === 'adjusted' && before.available + m.quantity < 0)) return { ok: false, reason: 'insufficient', stock: before };
+  if ((from && before[from] < m.quantity) || (m.kind === 'adjusted' && before.available + m.quantity < 0))
+    return { ok: false, reason: 'insufficient', stock: before };
   await tx.execute(
     sql`INSERT INTO stock_movements (batch_id, kind, quantity, request_id, actor, reason) VALUES (${m.batchId}, ${m.kind}, ${m.quantity}, ${m.requestId ?? null}, ${m.actor}, ${m.reason ?? null})`,
   );
   await queueStockSearchUpdate(tx, before.id, before.lineId);
-  const after = await tx.execute<{ vials_total: number; vials_available: number; vials_reserved: number; vials_shipped: number }>(
-    sql`SELECT vials_total, vials_available, vials_reserved, vials_shipped FROM batches WHERE id = ${m.batchId}`,
-  );
+  const after = await tx.execute<{
+    vials_total: number;
+    vials_available: number;
+    vials_reserved: number;
+    vials_shipped: number;
+  }>(sql`SELECT vials_total, vials_available, vials_reserved, vials_shipped FROM batches WHERE id = ${m.batchId}`);
   const a = after.rows[0]!;
-  return { ok: true, stock: { ...before, total: a.vials_total, available: a.vials_available, reserved: a.vials_reserved, shipped: a.vials_shipped } };
+  return {
+    ok: true,
+    stock: {
+      ...before,
+      total: a.vials_total,
+      available: a.vials_available,
+      reserved: a.vials_reserved,
+      shipped: a.vials_shipped,
+    },
+  };
 }
 
 async function queueStockSearchUpdate(tx: Executor, batchId: number, lineId: number) {
-  await tx.execute(sql`INSERT INTO search_outbox (entity_type, entity_id, op) VALUES ('batch', ${String(batchId)}, 'upsert'), ('line', ${String(lineId)}, 'upsert')`);
+  await tx.execute(
+    sql`INSERT INTO search_outbox (entity_type, entity_id, op) VALUES ('batch', ${String(batchId)}, 'upsert'), ('line', ${String(lineId)}, 'upsert')`,
+  );
 }
 
 /** Many movements in one statement (the importer's opening balances); the caller queues search updates. */
@@ -73,7 +107,14 @@ export async function appendMovementsBulk(client: pg.ClientBase, movements: Move
   await client.query(
     `INSERT INTO stock_movements (batch_id, kind, quantity, request_id, actor, reason)
      SELECT * FROM unnest($1::int[], $2::text[], $3::int[], $4::bigint[], $5::text[], $6::text[])`,
-    [movements.map((m) => m.batchId), movements.map((m) => m.kind), movements.map((m) => m.quantity), movements.map((m) => m.requestId ?? null), movements.map((m) => m.actor), movements.map((m) => m.reason ?? null)],
+    [
+      movements.map((m) => m.batchId),
+      movements.map((m) => m.kind),
+      movements.map((m) => m.quantity),
+      movements.map((m) => m.requestId ?? null),
+      movements.map((m) => m.actor),
+      movements.map((m) => m.reason ?? null),
+    ],
   );
 }
 

@@ -20,7 +20,14 @@ export default function portalLogDestination(config) {
   return {
     /** @param {{ level: string; label: string | null; message: string }} event */
     write(event) {
-      const level = event.level === 'error' ? 'error' : event.level === 'warn' ? 'warn' : event.level === 'debug' ? 'debug' : 'info';
+      const level =
+        event.level === 'error'
+          ? 'error'
+          : event.level === 'warn'
+            ? 'warn'
+            : event.level === 'debug'
+              ? 'debug'
+              : 'info';
       log[level]({ label: event.label ?? undefined }, redactText(event.message.replace(ansi, '')));
     },
   };

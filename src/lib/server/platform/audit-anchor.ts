@@ -44,7 +44,9 @@ export interface AnchorStore {
 export function anchorStore(config: Pick<Config, 'DATA_DIR' | 'AUDIT_ANCHOR_FILE' | 'AUDIT_ANCHOR_KEY'>): AnchorStore {
   const dataDir = path.resolve(config.DATA_DIR);
   const file = path.resolve(config.AUDIT_ANCHOR_FILE ?? path.join(dataDir, 'audit-anchors.log'));
-  const key = config.AUDIT_ANCHOR_KEY ? Buffer.from(config.AUDIT_ANCHOR_KEY, 'utf8') : readOrCreateKey(path.join(dataDir, 'audit-anchor-key'));
+  const key = config.AUDIT_ANCHOR_KEY
+    ? Buffer.from(config.AUDIT_ANCHOR_KEY, 'utf8')
+    : readOrCreateKey(path.join(dataDir, 'audit-anchor-key'));
   return { file, key };
 }
 
@@ -53,7 +55,7 @@ function readOrCreateKey(file: string): Buffer {
   if (!existsSync(file)) {
     mkdirSync(path.dirname(file), { recursive: true });
     try {
-      writeFileSync(file, randomBytes(32).toString('base64url') + '\n', { mode: 0o600, flag: 'wx' });
+      writeFileSync(file, `${randomBytes(32).toString('base64url')}\n`, { mode: 0o600, flag: 'wx' });
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
@@ -63,7 +65,9 @@ function readOrCreateKey(file: string): Buffer {
 }
 
 function mac(key: Buffer, a: Anchor): string {
-  return createHmac('sha256', key).update(`audit-anchor v1\n${a.events}\n${a.lastId ?? ''}\n${a.hash ?? ''}\n${a.at}`).digest('hex');
+  return createHmac('sha256', key)
+    .update(`audit-anchor v1\n${a.events}\n${a.lastId ?? ''}\n${a.hash ?? ''}\n${a.at}`)
+    .digest('hex');
 }
 
 /** The chain head now, read in one statement (one snapshot). */
@@ -74,14 +78,19 @@ export async function readChainHead(db: Executor): Promise<Anchor> {
            h.hash, now() AS at
     FROM audit_chain_head h`);
   const row = rows[0]!;
-  return { events: Number(row.events), lastId: row.last_id === null ? null : Number(row.last_id), hash: row.hash, at: new Date(row.at).toISOString() };
+  return {
+    events: Number(row.events),
+    lastId: row.last_id === null ? null : Number(row.last_id),
+    hash: row.hash,
+    at: new Date(row.at).toISOString(),
+  };
 }
 
 /** Appends one signed line (O_APPEND: whole lines, even with several processes writing). */
 export function appendAnchor(store: AnchorStore, anchor: Anchor): string {
   const line = JSON.stringify({ ...anchor, mac: mac(store.key, anchor) });
   mkdirSync(path.dirname(store.file), { recursive: true });
-  appendFileSync(store.file, line + '\n', { mode: 0o600, flag: 'a' });
+  appendFileSync(store.file, `${line}\n`, { mode: 0o600, flag: 'a' });
   return line;
 }
 
@@ -132,18 +141,29 @@ export function checkAnchors(chain: ChainLink[], text: string, key: Buffer): Anc
       problems.push({ line, kind: 'unreadable', message: `anchor line ${line} is not an anchor` });
       continue;
     }
-    const anchor: Anchor = { events: Number(parsed.events), lastId: parsed.lastId ?? null, hash: parsed.hash ?? null, at: String(parsed.at) };
+    const anchor: Anchor = {
+      events: Number(parsed.events),
+      lastId: parsed.lastId ?? null,
+      hash: parsed.hash ?? null,
+      at: String(parsed.at),
+    };
     const expected = Buffer.from(mac(key, anchor), 'hex');
     const given = Buffer.from(typeof parsed.mac === 'string' ? parsed.mac : '', 'hex');
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-      problems.push({ line, kind: 'forged', message: `anchor line ${line} (${anchor.at}) is forged or damaged: its signature does not match` });
+      problems.push({
+        line,
+        kind: 'forged',
+        message: `anchor line ${line} (${anchor.at}) is forged or damaged: its signature does not match`,
+      });
       continue;
     }
     if (anchor.events === 0) {
       held++;
       continue;
     }
-    const since = lastHeld ? ` (the chain still agrees with the anchor of line ${lastHeld.line}, ${lastHeld.anchor.at}, at event ${lastHeld.anchor.events})` : '';
+    const since = lastHeld
+      ? ` (the chain still agrees with the anchor of line ${lastHeld.line}, ${lastHeld.anchor.at}, at event ${lastHeld.anchor.events})`
+      : '';
     let problem: AnchorProblem | undefined;
     if (chain.length < anchor.events) {
       problem = {
@@ -181,7 +201,12 @@ export function readAnchors(store: AnchorStore): string {
  * The server's schedule: an anchor at start and every `intervalSeconds`,
  * skipped while the head has not moved since this process's last one.
  */
-export function startAnchorWorker(options: { db: Executor; store: AnchorStore; intervalSeconds: number; log?: (line: string) => void }): { stop(): void } {
+export function startAnchorWorker(options: {
+  db: Executor;
+  store: AnchorStore;
+  intervalSeconds: number;
+  log?: (line: string) => void;
+}): { stop(): void } {
   const log = options.log ?? ((line: string) => console.error(line));
   let last: string | undefined;
   let running = false;

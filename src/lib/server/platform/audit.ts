@@ -55,9 +55,19 @@ function toRow(e: AuditInput) {
   const entityId = String(e.entityId);
   const shape = entityKinds[e.entityType];
   if (!shape) throw new AuditRuleError(`audit: unknown entity type "${e.entityType}"`);
-  if (!shape.test(entityId)) throw new AuditRuleError(`audit: ${e.entityType} id "${entityId}" is not the entity's primary key`);
-  if (!/^[a-z_]+\.[a-z_]+$/.test(e.action)) throw new AuditRuleError(`audit: action "${e.action}" is not dotted verb-first (entity.verb)`);
-  return { actor: e.actor, action: e.action, entityType: e.entityType, entityId, before: e.before ?? null, after: e.after ?? null, reason: e.reason ?? null };
+  if (!shape.test(entityId))
+    throw new AuditRuleError(`audit: ${e.entityType} id "${entityId}" is not the entity's primary key`);
+  if (!/^[a-z_]+\.[a-z_]+$/.test(e.action))
+    throw new AuditRuleError(`audit: action "${e.action}" is not dotted verb-first (entity.verb)`);
+  return {
+    actor: e.actor,
+    action: e.action,
+    entityType: e.entityType,
+    entityId,
+    before: e.before ?? null,
+    after: e.after ?? null,
+    reason: e.reason ?? null,
+  };
 }
 
 /** One event, through drizzle (a service's transaction). */
@@ -74,7 +84,15 @@ export async function recordAuditBulk(client: pg.ClientBase, events: AuditInput[
     `INSERT INTO audit_events (actor, action, entity_type, entity_id, before, after, reason)
      SELECT a, b, c, d, e::jsonb, f::jsonb, g
      FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[]) AS u(a, b, c, d, e, f, g)`,
-    [rows.map((r) => r.actor), rows.map((r) => r.action), rows.map((r) => r.entityType), rows.map((r) => r.entityId), rows.map((r) => json(r.before)), rows.map((r) => json(r.after)), rows.map((r) => r.reason)],
+    [
+      rows.map((r) => r.actor),
+      rows.map((r) => r.action),
+      rows.map((r) => r.entityType),
+      rows.map((r) => r.entityId),
+      rows.map((r) => json(r.before)),
+      rows.map((r) => json(r.after)),
+      rows.map((r) => r.reason),
+    ],
   );
 }
 
@@ -99,8 +117,14 @@ export interface ChainLink {
  * an edit, or cut short, is consistent in itself and only they can tell.
  */
 export async function verifyAuditChain(tx: Executor): Promise<ChainReport>;
-export async function verifyAuditChain(tx: Executor, options: { withChain: true }): Promise<ChainReport & { chain: ChainLink[] }>;
-export async function verifyAuditChain(tx: Executor, options: { withChain?: boolean } = {}): Promise<ChainReport & { chain?: ChainLink[] }> {
+export async function verifyAuditChain(
+  tx: Executor,
+  options: { withChain: true },
+): Promise<ChainReport & { chain: ChainLink[] }>;
+export async function verifyAuditChain(
+  tx: Executor,
+  options: { withChain?: boolean } = {},
+): Promise<ChainReport & { chain?: ChainLink[] }> {
   const result = await tx.execute<{ id: string; prev_hash: string | null; hash: string; expected: string }>(
     sql`SELECT id, prev_hash, hash, audit_event_digest(prev_hash, e) AS expected FROM audit_events e ORDER BY id`,
   );
@@ -108,7 +132,8 @@ export async function verifyAuditChain(tx: Executor, options: { withChain?: bool
   const byPrev = new Map<string, (typeof rows)[number]>();
   let brokenAt: ChainReport['brokenAt'];
   for (const row of rows) {
-    if (!brokenAt && row.hash !== row.expected) brokenAt = { id: Number(row.id), problem: 'content does not match its hash' };
+    if (!brokenAt && row.hash !== row.expected)
+      brokenAt = { id: Number(row.id), problem: 'content does not match its hash' };
     const key = row.prev_hash ?? '';
     if (byPrev.has(key)) {
       brokenAt ??= { id: Number(row.id), problem: 'two events claim the same predecessor' };
@@ -124,11 +149,20 @@ export async function verifyAuditChain(tx: Executor, options: { withChain?: bool
   }
   const withChain = <T extends ChainReport>(report: T) => (options.withChain ? { ...report, chain } : report);
   if (brokenAt) return withChain({ events: rows.length, ok: false, brokenAt });
-  if (chain.length !== rows.length) return withChain({ events: rows.length, ok: false, brokenAt: { id: 0, problem: `${rows.length - chain.length} events are not linked into the chain` } });
+  if (chain.length !== rows.length)
+    return withChain({
+      events: rows.length,
+      ok: false,
+      brokenAt: { id: 0, problem: `${rows.length - chain.length} events are not linked into the chain` },
+    });
   // The head names the last event: cutting events off the end is noticed too.
   const head = await tx.execute<{ hash: string | null }>(sql`SELECT hash FROM audit_chain_head`);
   if ((head.rows[0]?.hash ?? null) !== (last?.hash ?? null)) {
-    return withChain({ events: rows.length, ok: false, brokenAt: { id: last ? Number(last.id) : 0, problem: 'the chain head does not name the last event' } });
+    return withChain({
+      events: rows.length,
+      ok: false,
+      brokenAt: { id: last ? Number(last.id) : 0, problem: 'the chain head does not name the last event' },
+    });
   }
   return withChain({ events: rows.length, ok: true });
 }

@@ -71,6 +71,8 @@ function digestStream() {
 
 async function digestFile(file: string): Promise<{ bytes: number; sha256: string }> {
   const d = digestStream();
+  // A sink: the digest stream only needs to be drained (an async generator is what pipeline takes as a final step).
+  // biome-ignore lint/correctness/useYield: a sink yields nothing
   await pipeline(createReadStream(file), d.stream, async function* (source) {
     for await (const _ of source);
   });
@@ -116,7 +118,8 @@ export interface BackupOptions {
 
 export async function createBackup(options: BackupOptions): Promise<Manifest> {
   const { dir } = options;
-  if (existsSync(dir) && (await readdir(dir)).length) throw new BackupError(`${dir} is not empty: back up into a new directory`);
+  if (existsSync(dir) && (await readdir(dir)).length)
+    throw new BackupError(`${dir} is not empty: back up into a new directory`);
   await mkdir(path.join(dir, 'tables'), { recursive: true });
   const client = await options.pool.connect();
   try {
@@ -148,9 +151,16 @@ export async function createBackup(options: BackupOptions): Promise<Manifest> {
     if (options.meili) {
       const { results } = await options.meili.client.getIndexes({ limit: 1000 });
       const ours = results.filter((ix) => ix.uid.startsWith(options.meili!.prefix) && !ix.uid.endsWith('_tmp'));
-      const settings = Object.fromEntries(await Promise.all(ours.map(async (ix) => [ix.uid, { primaryKey: ix.primaryKey, settings: await options.meili!.client.index(ix.uid).getSettings() }])));
+      const settings = Object.fromEntries(
+        await Promise.all(
+          ours.map(async (ix) => [
+            ix.uid,
+            { primaryKey: ix.primaryKey, settings: await options.meili!.client.index(ix.uid).getSettings() },
+          ]),
+        ),
+      );
       const file = 'search-settings.json';
-      await writeFile(path.join(dir, file), JSON.stringify(settings, null, 2) + '\n', { mode: 0o600 });
+      await writeFile(path.join(dir, file), `${JSON.stringify(settings, null, 2)}\n`, { mode: 0o600 });
       files.push({ file, ...(await digestFile(path.join(dir, file))) });
     }
     for (const name of await anchorFiles(options.dataDir)) {
@@ -170,7 +180,7 @@ export async function createBackup(options: BackupOptions): Promise<Manifest> {
       sequences,
       files,
     };
-    await writeFile(path.join(dir, MANIFEST), JSON.stringify(manifest, null, 2) + '\n', { mode: 0o600 });
+    await writeFile(path.join(dir, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`, { mode: 0o600 });
     return manifest;
   } catch (error) {
     await client.query('ROLLBACK').catch(() => {});
@@ -211,7 +221,8 @@ export async function verifyBackup(dir: string, onProgress?: Progress): Promise<
       continue;
     }
     const { sha256 } = await digestFile(file);
-    if (sha256 !== entry.sha256) problems.push(`${entry.file}: SHA-256 ${sha256} does not match the manifest (${entry.sha256})`);
+    if (sha256 !== entry.sha256)
+      problems.push(`${entry.file}: SHA-256 ${sha256} does not match the manifest (${entry.sha256})`);
   }
   if (problems.length) throw new BackupError(`the backup does not match its manifest:\n  ${problems.join('\n  ')}`);
   return manifest;
@@ -238,20 +249,26 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRep
   const { pool, dir } = options;
   const manifest = await verifyBackup(dir, options.onProgress);
   if (manifest.migrations > options.knownMigrations) {
-    throw new BackupError(`the backup comes from a newer portal (${manifest.migrations} migrations, this code knows ${options.knownMigrations}): restore with that version`);
+    throw new BackupError(
+      `the backup comes from a newer portal (${manifest.migrations} migrations, this code knows ${options.knownMigrations}): restore with that version`,
+    );
   }
   const { rows: existing } = await pool.query<{ n: number }>(
     `SELECT count(*)::int AS n FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname IN ('public', 'drizzle') AND c.relkind IN ('r', 'p')`,
   );
   if (existing[0]!.n > 0) {
-    throw new BackupError('the database is not empty (it has tables): restore only into a new database, e.g. stop the portal and move DATA_DIR aside, or create a new database for DATABASE_URL');
+    throw new BackupError(
+      'the database is not empty (it has tables): restore only into a new database, e.g. stop the portal and move DATA_DIR aside, or create a new database for DATABASE_URL',
+    );
   }
   // Anchors are checked before anything is written, like the rest.
   const anchorTargets = manifest.files.filter((f) => f.file.startsWith('anchors/'));
-  if (anchorTargets.length && !options.dataDir) throw new BackupError('the backup holds audit anchors but no DATA_DIR was given to restore them into');
+  if (anchorTargets.length && !options.dataDir)
+    throw new BackupError('the backup holds audit anchors but no DATA_DIR was given to restore them into');
   for (const f of anchorTargets) {
     const target = path.join(options.dataDir!, path.basename(f.file));
-    if (existsSync(target) && (await digestFile(target)).sha256 !== f.sha256) throw new BackupError(`${target} exists and differs from the backup's: move it aside first`);
+    if (existsSync(target) && (await digestFile(target)).sha256 !== f.sha256)
+      throw new BackupError(`${target} exists and differs from the backup's: move it aside first`);
   }
 
   const before = await schemaObjects(pool);
@@ -259,7 +276,9 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRep
     return await migrateAndLoad(options, manifest, anchorTargets);
   } catch (error) {
     // Leave the database as empty as it was, so the next attempt is not refused as "not empty".
-    await dropCreatedObjects(pool, before).catch((e) => console.error(`could not undo the schema of the failed restore: ${(e as Error).message}`));
+    await dropCreatedObjects(pool, before).catch((e) =>
+      console.error(`could not undo the schema of the failed restore: ${(e as Error).message}`),
+    );
     throw error;
   }
 }
@@ -286,28 +305,43 @@ async function dropCreatedObjects(pool: pg.Pool, before: SchemaObject[]): Promis
   const created = (await schemaObjects(pool)).filter((o) => !known.has(o.oid));
   await pool.query('DROP SCHEMA IF EXISTS drizzle CASCADE');
   const statement = (o: SchemaObject) =>
-    o.kind === 'proc' ? `DROP ROUTINE IF EXISTS ${o.name} CASCADE`
-    : o.kind === 'type' ? `DROP TYPE IF EXISTS ${o.name} CASCADE`
-    : `DROP ${o.sub === 'S' ? 'SEQUENCE' : o.sub === 'v' ? 'VIEW' : o.sub === 'm' ? 'MATERIALIZED VIEW' : 'TABLE'} IF EXISTS ${o.name} CASCADE`;
+    o.kind === 'proc'
+      ? `DROP ROUTINE IF EXISTS ${o.name} CASCADE`
+      : o.kind === 'type'
+        ? `DROP TYPE IF EXISTS ${o.name} CASCADE`
+        : `DROP ${o.sub === 'S' ? 'SEQUENCE' : o.sub === 'v' ? 'VIEW' : o.sub === 'm' ? 'MATERIALIZED VIEW' : 'TABLE'} IF EXISTS ${o.name} CASCADE`;
   // Tables first (their sequences, triggers and row types go with them), then the rest.
-  for (const o of [...created.filter((o) => o.kind === 'class'), ...created.filter((o) => o.kind !== 'class')]) await pool.query(statement(o));
+  for (const o of [...created.filter((o) => o.kind === 'class'), ...created.filter((o) => o.kind !== 'class')])
+    await pool.query(statement(o));
 }
 
-async function migrateAndLoad(options: RestoreOptions, manifest: Manifest, anchorTargets: FileEntry[]): Promise<RestoreReport> {
+async function migrateAndLoad(
+  options: RestoreOptions,
+  manifest: Manifest,
+  anchorTargets: FileEntry[],
+): Promise<RestoreReport> {
   const { pool, dir } = options;
   await options.migrate(pool);
-  const tables = new Map((await (async () => {
-    const client = await pool.connect();
-    try {
-      return await userTables(client);
-    } finally {
-      client.release();
-    }
-  })()).map((t) => [t.name, t]));
+  const tables = new Map(
+    (
+      await (async () => {
+        const client = await pool.connect();
+        try {
+          return await userTables(client);
+        } finally {
+          client.release();
+        }
+      })()
+    ).map((t) => [t.name, t]),
+  );
   for (const t of manifest.tables) {
-    if (!tables.has(t.name)) throw new BackupError(`table ${t.name} of the backup does not exist in this version's schema`);
+    if (!tables.has(t.name))
+      throw new BackupError(`table ${t.name} of the backup does not exist in this version's schema`);
     const missing = t.columns.filter((c) => !tables.get(t.name)!.columns.includes(c));
-    if (missing.length) throw new BackupError(`table ${t.name}: columns ${missing.join(', ')} of the backup do not exist in this version's schema`);
+    if (missing.length)
+      throw new BackupError(
+        `table ${t.name}: columns ${missing.join(', ')} of the backup do not exist in this version's schema`,
+      );
   }
 
   const client = await pool.connect();
@@ -321,7 +355,9 @@ async function migrateAndLoad(options: RestoreOptions, manifest: Manifest, ancho
     try {
       await client.query('SET LOCAL session_replication_role = replica');
     } catch (error) {
-      throw new BackupError(`cannot load rows without triggers: ${(error as Error).message} (run restore as a superuser, or GRANT SET ON PARAMETER session_replication_role to the database owner)`);
+      throw new BackupError(
+        `cannot load rows without triggers: ${(error as Error).message} (run restore as a superuser, or GRANT SET ON PARAMETER session_replication_role to the database owner)`,
+      );
     }
     // What the migrations wrote (e.g. the empty audit chain head) gives way to the backup's rows.
     await client.query(`TRUNCATE ${manifest.tables.map((t) => ident(t.name)).join(', ')}`);
@@ -329,7 +365,8 @@ async function migrateAndLoad(options: RestoreOptions, manifest: Manifest, ancho
       options.onProgress?.(`table ${t.name}`, i, manifest.tables.length);
       const copy = client.query(copyFrom(`COPY ${ident(t.name)} (${t.columns.map(ident).join(', ')}) FROM STDIN`));
       await pipeline(createReadStream(path.join(dir, t.file)), copy);
-      if (copy.rowCount !== t.rows) throw new BackupError(`table ${t.name}: loaded ${copy.rowCount} rows, the manifest says ${t.rows}`);
+      if (copy.rowCount !== t.rows)
+        throw new BackupError(`table ${t.name}: loaded ${copy.rowCount} rows, the manifest says ${t.rows}`);
       rows += copy.rowCount;
     }
     for (const s of manifest.sequences) {

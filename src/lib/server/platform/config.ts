@@ -54,7 +54,12 @@ export const configSchema = z
     /** Proxies in front of the portal that append to X-Forwarded-For; 0 = the socket's address is the client. */
     TRUSTED_PROXIES: z.coerce.number().int().min(0).max(10).default(0),
     /** Largest request body accepted on any path (413 beyond it, before anything reads the body). */
-    MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(16 * 1024 * 1024).default(1024 * 1024),
+    MAX_BODY_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .max(16 * 1024 * 1024)
+      .default(1024 * 1024),
     /** Public API requests per client address and minute (in-process: per portal process). */
     API_RATE_LIMIT: z.coerce.number().int().min(1).default(300),
     /** CSV exports per client address and minute, and at most this many running at once per process. */
@@ -74,10 +79,18 @@ export const configSchema = z
   .superRefine((c, ctx) => {
     // Links in mail (password reset!) must not be built from a Host header an attacker chooses.
     if (c.NODE_ENV === 'production' && !c.PUBLIC_URL) {
-      ctx.addIssue({ code: 'custom', path: ['PUBLIC_URL'], message: 'is required in production (the origin users reach, e.g. https://cells.example.org)' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['PUBLIC_URL'],
+        message: 'is required in production (the origin users reach, e.g. https://cells.example.org)',
+      });
     }
     if (c.DATABASE_OWNER_URL && !c.DATABASE_URL) {
-      ctx.addIssue({ code: 'custom', path: ['DATABASE_URL'], message: 'is required when DATABASE_OWNER_URL is set (the app role\'s URL)' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['DATABASE_URL'],
+        message: "is required when DATABASE_OWNER_URL is set (the app role's URL)",
+      });
     }
     if (c.MEILI_URL && !c.MEILI_MASTER_KEY) {
       ctx.addIssue({ code: 'custom', path: ['MEILI_MASTER_KEY'], message: 'is required when MEILI_URL is set' });
@@ -126,8 +139,13 @@ const loopbackAddress = (address: string) => /^(127\.\d+\.\d+\.\d+|::1|::ffff:12
  * connects from loopback too, but says whom it forwards for; a development
  * portal must never be exposed (README).
  */
-export function servesDevMailbox(c: Pick<Config, 'HOST' | 'NODE_ENV' | 'EMBEDDED_SERVICES' | 'TRUSTED_PROXIES'>, connectionAddress: string, headers: Headers): boolean {
-  if (c.NODE_ENV === 'production' || !c.EMBEDDED_SERVICES || !listensOnLoopbackOnly(c) || c.TRUSTED_PROXIES > 0) return false;
+export function servesDevMailbox(
+  c: Pick<Config, 'HOST' | 'NODE_ENV' | 'EMBEDDED_SERVICES' | 'TRUSTED_PROXIES'>,
+  connectionAddress: string,
+  headers: Headers,
+): boolean {
+  if (c.NODE_ENV === 'production' || !c.EMBEDDED_SERVICES || !listensOnLoopbackOnly(c) || c.TRUSTED_PROXIES > 0)
+    return false;
   if (['x-forwarded-for', 'forwarded', 'x-real-ip', 'x-forwarded-host'].some((h) => headers.has(h))) return false;
   return loopbackAddress(connectionAddress);
 }
@@ -139,7 +157,11 @@ export function servesDevMailbox(c: Pick<Config, 'HOST' | 'NODE_ENV' | 'EMBEDDED
 export function configuredOrigin(c: Pick<Config, 'PUBLIC_URL' | 'HOST' | 'PORT'>): string {
   if (c.PUBLIC_URL) return new URL(c.PUBLIC_URL).origin;
   // An unspecified address (0.0.0.0, ::) is no place to send a browser to.
-  const host = ['0.0.0.0', '::', '[::]'].includes(c.HOST) ? 'localhost' : c.HOST.includes(':') && !c.HOST.startsWith('[') ? `[${c.HOST}]` : c.HOST;
+  const host = ['0.0.0.0', '::', '[::]'].includes(c.HOST)
+    ? 'localhost'
+    : c.HOST.includes(':') && !c.HOST.startsWith('[')
+      ? `[${c.HOST}]`
+      : c.HOST;
   return `http://${host}:${c.PORT}`;
 }
 

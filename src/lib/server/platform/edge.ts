@@ -6,7 +6,13 @@
 import { Readable } from 'node:stream';
 import busboy from 'busboy';
 import type { Pool } from 'pg';
-import { RateLimiterMemory, RateLimiterPostgres, RateLimiterRes, RLWrapperTimeouts, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import {
+  RateLimiterMemory,
+  RateLimiterPostgres,
+  RateLimiterRes,
+  RLWrapperTimeouts,
+  type RateLimiterAbstract,
+} from 'rate-limiter-flexible';
 import type { Role } from '#db/schema/accounts.ts';
 import { decideAccess } from '#server/accounts/authorize.ts';
 import type { Config } from './config.ts';
@@ -128,7 +134,8 @@ export interface BodyInspection {
 export async function inspectBody(request: Request): Promise<BodyInspection> {
   if (!request.body) return { fields: [] };
   const type = request.headers.get('content-type') ?? '';
-  if (/application\/json/i.test(type)) return { bad: badJson(new Uint8Array(await request.clone().arrayBuffer())), fields: [] };
+  if (/application\/json/i.test(type))
+    return { bad: badJson(new Uint8Array(await request.clone().arrayBuffer())), fields: [] };
   if (/multipart\/form-data|application\/x-www-form-urlencoded/i.test(type)) return inspectForm(request, type);
   return { fields: [] };
 }
@@ -143,7 +150,8 @@ function badJson(bytes: Uint8Array): BadInput | undefined {
   for (let i = 0; i < bytes.length; i++) {
     const c = bytes[i]!;
     if (inString) {
-      if (c === 0x5c) i++; // backslash: skip the escaped byte
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped byte
       else if (c === 0x22) inString = false;
       continue;
     }
@@ -178,7 +186,13 @@ function inspectForm(request: Request, type: string): Promise<BodyInspection> {
     parser = busboy({
       headers: { 'content-type': type },
       defParamCharset: 'utf8',
-      limits: { fields: bodyShape.fields, fieldSize: bodyShape.fieldBytes, fieldNameSize: bodyShape.fieldNameBytes, parts: bodyShape.parts, files: bodyShape.files },
+      limits: {
+        fields: bodyShape.fields,
+        fieldSize: bodyShape.fieldBytes,
+        fieldNameSize: bodyShape.fieldNameBytes,
+        parts: bodyShape.parts,
+        files: bodyShape.files,
+      },
     });
   } catch {
     // No boundary, a charset nobody knows.
@@ -299,7 +313,16 @@ function limiter(pool: Pool | undefined, keyPrefix: string, points: number): Bud
   const memory = new RateLimiterMemory({ keyPrefix, points, duration: 60 });
   if (!pool) return memory;
   // The table is made by migration 0030 (the app role may not create tables); expired rows are cleared hourly.
-  const shared = new RateLimiterPostgres({ storeClient: pool, storeType: 'pool', tableName: 'rate_limits', tableCreated: true, keyPrefix, points, duration: 60, insuranceLimiter: memory });
+  const shared = new RateLimiterPostgres({
+    storeClient: pool,
+    storeType: 'pool',
+    tableName: 'rate_limits',
+    tableCreated: true,
+    keyPrefix,
+    points,
+    duration: 60,
+    insuranceLimiter: memory,
+  });
   // A hung PostgreSQL must not add its query deadline to every API call: past a
   // short wait the process counts in memory, and the request goes on to its own deadline.
   return new RLWrapperTimeouts({ limiter: shared, timeoutMs: STORE_WAIT_MS, insuranceLimiter: memory });

@@ -65,17 +65,39 @@ export async function auditAnchorAge(dataDir: string, now = Date.now()): Promise
   } catch {
     return null;
   }
-  const times = await Promise.all(names.map((n) => stat(path.join(dataDir, n)).then((s) => s.mtimeMs, () => undefined)));
+  const times = await Promise.all(
+    names.map((n) =>
+      stat(path.join(dataDir, n)).then(
+        (s) => s.mtimeMs,
+        () => undefined,
+      ),
+    ),
+  );
   const newest = Math.max(...times.filter((t): t is number => t !== undefined));
   return Number.isFinite(newest) ? Math.max(0, Math.round((now - newest) / 100) / 10) : null;
 }
 
-export async function checkHealth(deps: { pool: pg.Pool; meili: Meilisearch; version: string; dataDir?: string }): Promise<Health> {
+export async function checkHealth(deps: {
+  pool: pg.Pool;
+  meili: Meilisearch;
+  version: string;
+  dataDir?: string;
+}): Promise<Health> {
   const [db, search, audit_anchor_age_s] = await Promise.all([
     probe(() => deps.pool.query('SELECT 1')),
     probe(() => deps.meili.health()),
     deps.dataDir ? auditAnchorAge(deps.dataDir) : null,
   ]);
-  const outbox = db === 'ok' ? await outboxLags(deps.pool).catch(() => ({ search_lag_s: null, mail_lag_s: null })) : { search_lag_s: null, mail_lag_s: null };
-  return { status: db === 'ok' && search === 'ok' ? 'ok' : 'degraded', db, search, version: deps.version, outbox, audit_anchor_age_s };
+  const outbox =
+    db === 'ok'
+      ? await outboxLags(deps.pool).catch(() => ({ search_lag_s: null, mail_lag_s: null }))
+      : { search_lag_s: null, mail_lag_s: null };
+  return {
+    status: db === 'ok' && search === 'ok' ? 'ok' : 'degraded',
+    db,
+    search,
+    version: deps.version,
+    outbox,
+    audit_anchor_age_s,
+  };
 }

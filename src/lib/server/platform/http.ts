@@ -1,5 +1,10 @@
 /** JSON answers of the public API: one shape for every error. */
-export function jsonError(status: number, error: string, message: string, extra: Record<string, unknown> = {}): Response {
+export function jsonError(
+  status: number,
+  error: string,
+  message: string,
+  extra: Record<string, unknown> = {},
+): Response {
   return Response.json({ error, message, ...extra }, { status, headers: { 'Cache-Control': 'no-store' } });
 }
 
@@ -8,8 +13,11 @@ export function jsonOk(body: unknown, init: ResponseInit = {}): Response {
 }
 
 /** The API's answer to a failed search: 400 naming the parameter, or 503 with Retry-After. */
-export function searchFailureResponse(failure: { kind: 'bad_parameter'; parameter: string; message: string } | { kind: 'unavailable' }): Response {
-  if (failure.kind === 'bad_parameter') return jsonError(400, 'bad_parameter', failure.message, { parameter: failure.parameter });
+export function searchFailureResponse(
+  failure: { kind: 'bad_parameter'; parameter: string; message: string } | { kind: 'unavailable' },
+): Response {
+  if (failure.kind === 'bad_parameter')
+    return jsonError(400, 'bad_parameter', failure.message, { parameter: failure.parameter });
   const response = jsonError(503, 'search_unavailable', 'Search is unavailable at the moment; try again shortly.');
   response.headers.set('Retry-After', '5');
   return response;
@@ -18,6 +26,10 @@ export function searchFailureResponse(failure: { kind: 'bad_parameter'; paramete
 /** A CSV download (attachment, never cached). */
 export function csvDownload(csv: string, filename: string): Response {
   return new Response(csv, {
-    headers: { 'Content-Type': 'text/csv; charset=utf-8', 'Content-Disposition': `attachment; filename="${filename.replace(/[^\w.-]/g, '_')}"`, 'Cache-Control': 'no-store' },
+    headers: {
+      'Content-Type': 'text/csv; charset=utf-8',
+      'Content-Disposition': `attachment; filename="${filename.replace(/[^\w.-]/g, '_')}"`,
+      'Cache-Control': 'no-store',
+    },
   });
 }

@@ -17,9 +17,25 @@ export interface RequestContext {
 // One store per process, shared by every copy of this module (Vite may bundle it more than once).
 const storeKey = Symbol.for('stem-cell-portal.request-context');
 const globals = globalThis as typeof globalThis & { [storeKey]?: AsyncLocalStorage<RequestContext> };
-export const requestContext: AsyncLocalStorage<RequestContext> = (globals[storeKey] ??= new AsyncLocalStorage<RequestContext>());
+globals[storeKey] ??= new AsyncLocalStorage<RequestContext>();
+export const requestContext: AsyncLocalStorage<RequestContext> = globals[storeKey];
 
-const redactedFields = ['cookie', 'cookies', 'authorization', 'token', 'sessionId', 'session', 'password', 'query', 'headers.cookie', 'headers.authorization', '*.cookie', '*.token', '*.sessionId', '*.password'];
+const redactedFields = [
+  'cookie',
+  'cookies',
+  'authorization',
+  'token',
+  'sessionId',
+  'session',
+  'password',
+  'query',
+  'headers.cookie',
+  'headers.authorization',
+  '*.cookie',
+  '*.token',
+  '*.sessionId',
+  '*.password',
+];
 
 export const log = pino({
   base: undefined,

@@ -12,7 +12,14 @@ import nodemailer, { type Transporter } from 'nodemailer';
 import { desc } from 'drizzle-orm';
 import type pg from 'pg';
 import type { Executor } from '#db/client.ts';
-import { claimDue, inOutboxTransaction, markFailed, markProcessed, startOutboxWorker, type PassResult } from '#db/outbox.ts';
+import {
+  claimDue,
+  inOutboxTransaction,
+  markFailed,
+  markProcessed,
+  startOutboxWorker,
+  type PassResult,
+} from '#db/outbox.ts';
 import { mailOutbox, type MailMessage } from '#db/schema/outbox.ts';
 import { getConfig } from './config.ts';
 import { log as serverLog } from './log.ts';
@@ -33,21 +40,34 @@ export interface MailTransport {
 }
 
 /** SMTP when configured; otherwise the log (the whole message on a local portal, tokens masked elsewhere). */
-export function createMailTransport(options: { smtpUrl?: string; from: string; logBodies: boolean; log?: (text: string) => void }): MailTransport {
+export function createMailTransport(options: {
+  smtpUrl?: string;
+  from: string;
+  logBodies: boolean;
+  log?: (text: string) => void;
+}): MailTransport {
   const { smtpUrl, from, logBodies, log = console.log } = options;
   if (smtpUrl) {
     const smtp: Transporter = nodemailer.createTransport(withTimeouts(smtpUrl));
-    return { send: async (mail) => void (await smtp.sendMail({ from, to: mail.to, subject: mail.subject, text: mail.body })) };
+    return {
+      send: async (mail) => void (await smtp.sendMail({ from, to: mail.to, subject: mail.subject, text: mail.body })),
+    };
   }
   return {
-    send: async (mail) => log(`[mail] to ${mail.to}: ${mail.subject}\n${logBodies ? mail.body : redactTokens(mail.body)}\n`),
+    send: async (mail) =>
+      log(`[mail] to ${mail.to}: ${mail.subject}\n${logBodies ? mail.body : redactTokens(mail.body)}\n`),
   };
 }
 
 /** A dead SMTP server must fail a delivery pass in seconds, not hang the worker. */
 function withTimeouts(url: string): string {
   const u = new URL(url);
-  for (const [k, v] of [['connectionTimeout', '10000'], ['greetingTimeout', '10000'], ['socketTimeout', '30000']]) if (!u.searchParams.has(k!)) u.searchParams.set(k!, v!);
+  for (const [k, v] of [
+    ['connectionTimeout', '10000'],
+    ['greetingTimeout', '10000'],
+    ['socketTimeout', '30000'],
+  ])
+    if (!u.searchParams.has(k!)) u.searchParams.set(k!, v!);
   return u.toString();
 }
 
@@ -67,7 +87,11 @@ function transportFromConfig(): MailTransport {
 type MailRow = { id: string; to: string; subject: string; body: string };
 
 /** One pass: sends up to `batchSize` due messages; stops at the first failure (the peer is likely down). */
-export async function deliverMail(pool: pg.Pool, transport: MailTransport = transportFromConfig(), batchSize = 20): Promise<PassResult & { sent: number }> {
+export async function deliverMail(
+  pool: pg.Pool,
+  transport: MailTransport = transportFromConfig(),
+  batchSize = 20,
+): Promise<PassResult & { sent: number }> {
   return inOutboxTransaction(pool, async (client) => {
     const rows = await claimDue<MailRow>(client, 'mail_outbox', 'id, "to", subject, body', batchSize);
     const sent: number[] = [];
@@ -100,7 +124,12 @@ export async function deliverAllMail(pool: pg.Pool, transport?: MailTransport): 
   }
 }
 
-export function startMailWorker(pool: pg.Pool, transport?: MailTransport, intervalMs = 1_000, log?: (line: string) => void) {
+export function startMailWorker(
+  pool: pg.Pool,
+  transport?: MailTransport,
+  intervalMs = 1_000,
+  log?: (line: string) => void,
+) {
   return startOutboxWorker({ name: 'mail', drain: () => deliverAllMail(pool, transport), intervalMs, log });
 }
 

@@ -11,7 +11,16 @@ import { jsonError } from './http.ts';
 export const RETRY_AFTER_S = 10;
 
 /** Socket-level failures: the server is not there, or went away mid-query. */
-const networkCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+const networkCodes = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
 /**
  * PostgreSQL SQLSTATEs meaning "the server cannot serve now": connection
  * exceptions (08…), shutdown and start-up (57P01-57P03), too many connections,
@@ -20,7 +29,8 @@ const networkCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE'
  * and a statement the server cancelled at `statement_timeout` (57014).
  */
 const postgresCodes = /^(08...|57P0[1-3]|57014|53300|40P01|40001)$/;
-const pgMessages = /Query read timeout|Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|Client was closed and is not queryable|is not queryable|Connection is closed|the database system is (starting up|shutting down|not yet accepting connections|in recovery mode)/i;
+const pgMessages =
+  /Query read timeout|Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|Client was closed and is not queryable|is not queryable|Connection is closed|the database system is (starting up|shutting down|not yet accepting connections|in recovery mode)/i;
 
 /**
  * Whether an error (or any error it wraps: drizzle's DrizzleQueryError keeps
@@ -61,7 +71,11 @@ export function unavailablePage(locale: Locale, path: string): Response {
   const html = `<!doctype html>\n<html lang="${languageTag[locale]}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${t('outage.title')} · ${t('site.name')}</title></head><body><main>\n${sections}\n</main></body></html>\n`;
   return new Response(html, {
     status: 503,
-    headers: { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store', 'Retry-After': String(RETRY_AFTER_S) },
+    headers: {
+      'Content-Type': 'text/html; charset=utf-8',
+      'Cache-Control': 'no-store',
+      'Retry-After': String(RETRY_AFTER_S),
+    },
   });
 }
 
@@ -71,7 +85,12 @@ export function unavailablePage(locale: Locale, path: string): Response {
  * timeouts normally answer first). Only reads: an upload or a signed step
  * must finish or fail on its own, never be reported lost while it commits.
  */
-export async function withinDeadline(request: Request, ms: number, work: Promise<Response>, late: () => Response): Promise<Response> {
+export async function withinDeadline(
+  request: Request,
+  ms: number,
+  work: Promise<Response>,
+  late: () => Response,
+): Promise<Response> {
   if (ms <= 0 || (request.method !== 'GET' && request.method !== 'HEAD')) return work;
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<Response>((resolve) => {

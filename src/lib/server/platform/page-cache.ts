@@ -80,9 +80,18 @@ const VERSION_READ_MS = 500;
  */
 async function readVersion(): Promise<string> {
   if (!client) {
-    const c = new pg.Client({ connectionString: getConfig().DATABASE_URL, application_name: 'stem-cell-portal cache', keepAlive: true, connectionTimeoutMillis: VERSION_READ_MS, query_timeout: VERSION_READ_MS });
-    c.on('error', () => client === c && (client = undefined));
-    c.on('end', () => client === c && (client = undefined));
+    const c = new pg.Client({
+      connectionString: getConfig().DATABASE_URL,
+      application_name: 'stem-cell-portal cache',
+      keepAlive: true,
+      connectionTimeoutMillis: VERSION_READ_MS,
+      query_timeout: VERSION_READ_MS,
+    });
+    const forget = () => {
+      if (client === c) client = undefined;
+    };
+    c.on('error', forget);
+    c.on('end', forget);
     client = c;
     await c.connect().catch((error: Error) => {
       if (client === c) client = undefined;
@@ -91,7 +100,9 @@ async function readVersion(): Promise<string> {
   }
   const c = client;
   try {
-    const { rows } = await c.query<{ version: string }>('SELECT version::text AS version FROM catalog_version WHERE id = 1');
+    const { rows } = await c.query<{ version: string }>(
+      'SELECT version::text AS version FROM catalog_version WHERE id = 1',
+    );
     return rows[0]?.version ?? '0';
   } catch (error) {
     if (client === c) client = undefined;
@@ -122,7 +133,7 @@ function answer(entry: Entry, request: Request, state: 'hit' | 'miss'): Response
   headers.set('Vary', 'Cookie');
   headers.set('X-Cache', state);
   const match = request.headers.get('if-none-match');
-  if (match && match.split(/\s*,\s*/).includes(entry.etag)) return new Response(null, { status: 304, headers });
+  if (match?.split(/\s*,\s*/).includes(entry.etag)) return new Response(null, { status: 304, headers });
   return new Response(entry.body, { status: entry.status, headers });
 }
 

@@ -58,7 +58,13 @@ export function getSearchClient(): Promise<Meilisearch> {
     const { results } = await admin.getKeys({ limit: 1000 });
     const key =
       results.find((k) => k.name === name && k.actions.length === 1 && k.actions[0] === 'search') ??
-      (await admin.createKey({ name, description: 'Read path of the portal', actions: ['search'], indexes: [`${prefix}*`], expiresAt: null }));
+      (await admin.createKey({
+        name,
+        description: 'Read path of the portal',
+        actions: ['search'],
+        indexes: [`${prefix}*`],
+        expiresAt: null,
+      }));
     const { MEILI_URL } = getConfig();
     return createSearchClient({ url: MEILI_URL!, apiKey: key.key, timeoutMs: SEARCH_TIMEOUT_MS });
   })().catch((error) => {

@@ -14,7 +14,12 @@ import type { SecurityEventKind } from '#db/schema/security.ts';
 
 export const RETENTION_DAYS = 30;
 
-export async function noteSecurityEvent(db: Executor, kind: SecurityEventKind, key: string, now = new Date()): Promise<void> {
+export async function noteSecurityEvent(
+  db: Executor,
+  kind: SecurityEventKind,
+  key: string,
+  now = new Date(),
+): Promise<void> {
   const result = await db.execute<{ inserted: boolean }>(sql`
     INSERT INTO security_events AS s (kind, key, window_start, count, last_at)
     VALUES (${kind}, ${key}, date_trunc('hour', ${now}::timestamptz), 1, ${now})
@@ -22,6 +27,8 @@ export async function noteSecurityEvent(db: Executor, kind: SecurityEventKind, k
     RETURNING (xmax = 0) AS inserted`);
   if (result.rows[0]?.inserted) {
     // A new window: the moment to let old ones go.
-    await db.execute(sql`DELETE FROM security_events WHERE window_start < ${now}::timestamptz - make_interval(days => ${RETENTION_DAYS})`);
+    await db.execute(
+      sql`DELETE FROM security_events WHERE window_start < ${now}::timestamptz - make_interval(days => ${RETENTION_DAYS})`,
+    );
   }
 }

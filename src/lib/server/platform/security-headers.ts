@@ -23,7 +23,12 @@ export const baseDirectives = [
 ];
 
 const strictFallback = [...baseDirectives, "script-src 'self'", "style-src 'self'"].join('; ');
-const devFallback = [...baseDirectives, "script-src 'self' 'unsafe-inline'", "style-src 'self' 'unsafe-inline'", "connect-src 'self' ws: wss:"].join('; ');
+const devFallback = [
+  ...baseDirectives,
+  "script-src 'self' 'unsafe-inline'",
+  "style-src 'self' 'unsafe-inline'",
+  "connect-src 'self' ws: wss:",
+].join('; ');
 
 export function securityHeaders(existing: Headers, options: HeaderOptions): Record<string, string> {
   const headers: Record<string, string> = {
@@ -49,7 +54,11 @@ export function withSecurityHeaders(response: Response, options: HeaderOptions):
     for (const [name, value] of Object.entries(extra)) response.headers.set(name, value);
     return response;
   } catch {
-    const copy = new Response(response.body, { status: response.status, statusText: response.statusText, headers: response.headers });
+    const copy = new Response(response.body, {
+      status: response.status,
+      statusText: response.statusText,
+      headers: response.headers,
+    });
     for (const [name, value] of Object.entries(extra)) copy.headers.set(name, value);
     return copy;
   }

@@ -23,7 +23,11 @@ export function sha256Hex(text: string): string {
 }
 
 /** The version in effect today of each agreement code (the newest effective one). */
-export async function currentAgreements(db: Executor, codes?: string[], today = new Date().toISOString().slice(0, 10)): Promise<Map<string, Agreement>> {
+export async function currentAgreements(
+  db: Executor,
+  codes?: string[],
+  today = new Date().toISOString().slice(0, 10),
+): Promise<Map<string, Agreement>> {
   const rows = await db
     .select()
     .from(agreements)
@@ -45,7 +49,10 @@ export async function findAgreement(db: Executor, id: number): Promise<Agreement
 
 /** A line's `agreement` (a name such as "WiCell MTA") -> the code of the agreement documents: `wicell-mta`. */
 export function agreementCode(name: string | null | undefined): string {
-  const slug = (name ?? '').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '');
+  const slug = (name ?? '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '');
   return slug || STANDARD_AGREEMENT;
 }
 
@@ -70,7 +77,10 @@ export interface AgreementStatus {
 }
 
 /** For each agreement the request needs: its current version and whether that version was accepted. */
-export async function agreementStatusOf(db: Executor, requestId: number): Promise<{ statuses: AgreementStatus[]; missing: string[] }> {
+export async function agreementStatusOf(
+  db: Executor,
+  requestId: number,
+): Promise<{ statuses: AgreementStatus[]; missing: string[] }> {
   const codes = await agreementCodesOf(db, requestId);
   const current = await currentAgreements(db, codes);
   const accepted = await db.select().from(agreementAcceptances).where(eq(agreementAcceptances.requestId, requestId));
@@ -89,11 +99,26 @@ export async function agreementStatusOf(db: Executor, requestId: number): Promis
 }
 
 /** Records acceptance of the current version of every agreement the request needs. */
-export async function acceptAgreements(tx: Executor, requestId: number, caller: Caller): Promise<Result<AgreementStatus[]>> {
+export async function acceptAgreements(
+  tx: Executor,
+  requestId: number,
+  caller: Caller,
+): Promise<Result<AgreementStatus[]>> {
   const { statuses, missing } = await agreementStatusOf(tx, requestId);
-  if (missing.length) return fail({ code: 'invalid', field: 'agreement', message: `no agreement "${missing[0]}" is in effect; the bank must publish it first` });
+  if (missing.length)
+    return fail({
+      code: 'invalid',
+      field: 'agreement',
+      message: `no agreement "${missing[0]}" is in effect; the bank must publish it first`,
+    });
   for (const s of statuses.filter((x) => !x.accepted)) {
-    await tx.insert(agreementAcceptances).values({ requestId, agreementId: s.agreement.id, version: s.agreement.version, sha256: s.agreement.sha256, acceptedBy: caller.id });
+    await tx.insert(agreementAcceptances).values({
+      requestId,
+      agreementId: s.agreement.id,
+      version: s.agreement.version,
+      sha256: s.agreement.sha256,
+      acceptedBy: caller.id,
+    });
     await recordAudit(tx, {
       actor: caller.id,
       action: 'request.agreement_accepted',
@@ -101,7 +126,13 @@ export async function acceptAgreements(tx: Executor, requestId: number, caller: 
       entityId: requestId,
       after: { agreement: s.agreement.code, version: s.agreement.version, sha256: s.agreement.sha256 },
     });
-    await addEvent(tx, { requestId, kind: 'notice', caller, body: `${s.agreement.title} ${s.agreement.version}`, data: { agreementAccepted: s.agreement.code, version: s.agreement.version, sha256: s.agreement.sha256 } });
+    await addEvent(tx, {
+      requestId,
+      kind: 'notice',
+      caller,
+      body: `${s.agreement.title} ${s.agreement.version}`,
+      data: { agreementAccepted: s.agreement.code, version: s.agreement.version, sha256: s.agreement.sha256 },
+    });
   }
   return ok((await agreementStatusOf(tx, requestId)).statuses);
 }
@@ -118,19 +149,46 @@ export interface NewAgreementVersion {
  * Publishes a version. Open requests under this agreement that accepted an
  * older version are told (timeline and mail) that they must accept again.
  */
-export async function publishAgreement(db: Database, caller: Caller, input: NewAgreementVersion): Promise<Result<Agreement>> {
+export async function publishAgreement(
+  db: Database,
+  caller: Caller,
+  input: NewAgreementVersion,
+): Promise<Result<Agreement>> {
   return transact(db, async (tx) => {
-    const [exists] = await tx.select({ id: agreements.id }).from(agreements).where(and(eq(agreements.code, input.code), eq(agreements.version, input.version)));
-    if (exists) return fail({ code: 'invalid', field: 'version', message: `version ${input.version} of ${input.code} exists already; versions are never overwritten` });
-    const [row] = await tx.insert(agreements).values({ ...input, sha256: sha256Hex(input.body), createdBy: caller.id }).returning();
-    await recordAudit(tx, { actor: caller.id, action: 'agreement.published', entityType: 'agreement', entityId: row!.id, after: { code: row!.code, version: row!.version, effectiveDate: row!.effectiveDate, sha256: row!.sha256 } });
+    const [exists] = await tx
+      .select({ id: agreements.id })
+      .from(agreements)
+      .where(and(eq(agreements.code, input.code), eq(agreements.version, input.version)));
+    if (exists)
+      return fail({
+        code: 'invalid',
+        field: 'version',
+        message: `version ${input.version} of ${input.code} exists already; versions are never overwritten`,
+      });
+    const [row] = await tx
+      .insert(agreements)
+      .values({ ...input, sha256: sha256Hex(input.body), createdBy: caller.id })
+      .returning();
+    await recordAudit(tx, {
+      actor: caller.id,
+      action: 'agreement.published',
+      entityType: 'agreement',
+      entityId: row!.id,
+      after: { code: row!.code, version: row!.version, effectiveDate: row!.effectiveDate, sha256: row!.sha256 },
+    });
     const affected = await tx.execute<{ id: number; email: string; locale: string; state: string }>(sql`
       SELECT DISTINCT r.id, a.email, a.locale, r.state FROM requests r
       JOIN accounts a ON a.id = r.requester_id
       JOIN agreement_acceptances aa ON aa.request_id = r.id
       JOIN agreements old ON old.id = aa.agreement_id AND old.code = ${input.code} AND old.id <> ${row!.id}`);
     for (const r of affected.rows.filter((x) => isOpen(x.state as never))) {
-      await addEvent(tx, { requestId: Number(r.id), kind: 'notice', caller, body: `${row!.title} ${row!.version}`, data: { agreementChanged: row!.code, version: row!.version } });
+      await addEvent(tx, {
+        requestId: Number(r.id),
+        kind: 'notice',
+        caller,
+        body: `${row!.title} ${row!.version}`,
+        data: { agreementChanged: row!.code, version: row!.version },
+      });
       await notify(tx, r, (t, locale) => ({
         subject: t('request.mail.agreementSubject', { id: String(r.id) }),
         body: `${t('request.mail.agreementBody', { title: row!.title, version: row!.version })}\n\n${requestLink(locale, Number(r.id))}`,
@@ -146,7 +204,10 @@ export async function publishAgreement(db: Database, caller: Caller, input: NewA
  * texts say they are demonstration texts; a bank publishes its own in /admin/agreements.
  */
 export async function ensureDemoAgreements(db: Executor, actor = 'system'): Promise<void> {
-  const named = await db.selectDistinct({ name: lines.agreement }).from(lines).where(sql`coalesce(${lines.agreement}, '') <> ''`);
+  const named = await db
+    .selectDistinct({ name: lines.agreement })
+    .from(lines)
+    .where(sql`coalesce(${lines.agreement}, '') <> ''`);
   const wanted = new Map<string, string>([[STANDARD_AGREEMENT, 'Standard material transfer agreement']]);
   for (const { name } of named) wanted.set(agreementCode(name), name!);
   const existing = new Set((await db.selectDistinct({ code: agreements.code }).from(agreements)).map((r) => r.code));
@@ -159,7 +220,24 @@ export async function ensureDemoAgreements(db: Executor, actor = 'system'): Prom
 3. The material will not be transferred to third parties without the bank's written consent. 未经资源库书面同意，不得向第三方转让材料。
 4. Publications cite the line by its standard name and RRID. 发表成果时须注明细胞系标准名称及 RRID。
 5. Recalls notified by the bank are acknowledged and acted on. 收到资源库召回通知后须确认并执行。`;
-    const [row] = await db.insert(agreements).values({ code, title, version: '1.0', effectiveDate: '2025-01-01', body, sha256: sha256Hex(body), createdBy: actor }).returning();
-    await recordAudit(db, { actor, action: 'agreement.published', entityType: 'agreement', entityId: row!.id, after: { code: row!.code, version: row!.version, sha256: row!.sha256 } });
+    const [row] = await db
+      .insert(agreements)
+      .values({
+        code,
+        title,
+        version: '1.0',
+        effectiveDate: '2025-01-01',
+        body,
+        sha256: sha256Hex(body),
+        createdBy: actor,
+      })
+      .returning();
+    await recordAudit(db, {
+      actor,
+      action: 'agreement.published',
+      entityType: 'agreement',
+      entityId: row!.id,
+      after: { code: row!.code, version: row!.version, sha256: row!.sha256 },
+    });
   }
 }

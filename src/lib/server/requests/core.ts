@@ -8,7 +8,14 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { Database, Executor } from '#db/client.ts';
 import { accounts } from '#db/schema/accounts.ts';
-import { requestEvents, requests, signatures, type Request, type RequestEvent, type RequestState } from '#db/schema/requests.ts';
+import {
+  requestEvents,
+  requests,
+  signatures,
+  type Request,
+  type RequestEvent,
+  type RequestState,
+} from '#db/schema/requests.ts';
 import { recordAudit } from '#server/platform/audit.ts';
 import { decideTransition, type Actor, type TransitionError, type TransitionFacts } from './states.ts';
 import { notifyStateChange } from './notifications.ts';
@@ -65,12 +72,23 @@ export async function transact<T>(db: Database, work: (tx: Executor) => Promise<
  * so every audit event is written after the stock moves). A service that may
  * move stock calls this instead of `lockRequest`.
  */
-export async function lockBatchesThenRequest(tx: Executor, id: number, caller: Caller, extraBatchIds: number[] = []): Promise<Request | undefined> {
+export async function lockBatchesThenRequest(
+  tx: Executor,
+  id: number,
+  caller: Caller,
+  extraBatchIds: number[] = [],
+): Promise<Request | undefined> {
   const items = await tx.execute<{ batch_id: number }>(sql`
     SELECT batch_id FROM request_items WHERE request_id = ${id} AND batch_id IS NOT NULL
     UNION SELECT batch_id FROM stock_movements WHERE request_id = ${id}`);
   const ids = [...new Set([...items.rows.map((r) => Number(r.batch_id)), ...extraBatchIds])].sort((a, b) => a - b);
-  if (ids.length) await tx.execute(sql`SELECT id FROM batches WHERE id IN (${sql.join(ids.map((b) => sql`${b}`), sql`, `)}) ORDER BY id FOR UPDATE`);
+  if (ids.length)
+    await tx.execute(
+      sql`SELECT id FROM batches WHERE id IN (${sql.join(
+        ids.map((b) => sql`${b}`),
+        sql`, `,
+      )}) ORDER BY id FOR UPDATE`,
+    );
   return lockRequest(tx, id, caller);
 }
 
@@ -100,7 +118,10 @@ export function actorKind(caller: Caller, request: Pick<Request, 'requesterId'>)
  * locked (`lockBatchesThenRequest`), so a recall committing meanwhile waits
  * for this transaction or is seen by it: a recalled batch never leaves.
  */
-export async function unreleasedBatchOf(tx: Executor, requestId: number): Promise<{ number: string; status: string } | undefined> {
+export async function unreleasedBatchOf(
+  tx: Executor,
+  requestId: number,
+): Promise<{ number: string; status: string } | undefined> {
   const r = await tx.execute<{ number: string; status: string }>(sql`
     SELECT b.number, b.release_status AS status FROM batches b
     WHERE b.release_status <> 'released' AND b.id IN (
@@ -123,14 +144,16 @@ export async function lockRequest(tx: Executor, id: number, caller: Caller): Pro
 
 /** Read without locking, same ownership rule. */
 export async function findRequest(db: Executor, id: number, caller: Caller): Promise<Request | undefined> {
-  const where = caller.role === 'requester' ? and(eq(requests.id, id), eq(requests.requesterId, caller.id)) : eq(requests.id, id);
+  const where =
+    caller.role === 'requester' ? and(eq(requests.id, id), eq(requests.requesterId, caller.id)) : eq(requests.id, id);
   const [row] = await db.select().from(requests).where(where);
   return row;
 }
 
 export async function addEvent(
   tx: Executor,
-  event: Pick<RequestEvent, 'requestId' | 'kind'> & Partial<Pick<RequestEvent, 'fromState' | 'toState' | 'body' | 'visibleToRequester' | 'data'>> & { caller: Caller },
+  event: Pick<RequestEvent, 'requestId' | 'kind'> &
+    Partial<Pick<RequestEvent, 'fromState' | 'toState' | 'body' | 'visibleToRequester' | 'data'>> & { caller: Caller },
 ): Promise<void> {
   const { caller, ...rest } = event;
   await tx.insert(requestEvents).values({ ...rest, actor: caller.id, actorName: caller.name });
@@ -142,14 +165,22 @@ export async function addEvent(
  * earlier read): deviations awaiting assessment, vials that left, the
  * dispatch and the arrival of the transport record.
  */
-export async function chainFacts(tx: Executor, requestId: number): Promise<Required<Pick<TransitionFacts, 'openDeviations' | 'vialsLeft' | 'dispatchRecorded' | 'arrivalRecorded'>>> {
+export async function chainFacts(
+  tx: Executor,
+  requestId: number,
+): Promise<Required<Pick<TransitionFacts, 'openDeviations' | 'vialsLeft' | 'dispatchRecorded' | 'arrivalRecorded'>>> {
   const r = await tx.execute<{ open_deviations: number; vials_left: boolean; dispatch: boolean; arrival: boolean }>(sql`
     SELECT (SELECT open_deviations FROM requests WHERE id = ${requestId}) AS open_deviations,
       EXISTS (SELECT 1 FROM stock_movements WHERE request_id = ${requestId} AND kind = 'shipped') AS vials_left,
       EXISTS (SELECT 1 FROM shipments WHERE request_id = ${requestId} AND dispatch_place <> '') AS dispatch,
       EXISTS (SELECT 1 FROM shipments WHERE request_id = ${requestId} AND arrival_at IS NOT NULL AND coalesce(arrival_place, '') <> '' AND arrival_temp_c IS NOT NULL AND coalesce(receiver, '') <> '') AS arrival`);
   const row = r.rows[0]!;
-  return { openDeviations: Number(row.open_deviations ?? 0), vialsLeft: row.vials_left, dispatchRecorded: row.dispatch, arrivalRecorded: row.arrival };
+  return {
+    openDeviations: Number(row.open_deviations ?? 0),
+    vialsLeft: row.vials_left,
+    dispatchRecorded: row.dispatch,
+    arrivalRecorded: row.arrival,
+  };
 }
 
 /**
@@ -165,10 +196,20 @@ export async function changeState(
   to: RequestState,
   caller: Caller,
   facts: TransitionFacts,
-  options: { comment?: string | null; set?: Partial<Request>; data?: Record<string, unknown>; notify?: boolean; signer?: Signer } = {},
+  options: {
+    comment?: string | null;
+    set?: Partial<Request>;
+    data?: Record<string, unknown>;
+    notify?: boolean;
+    signer?: Signer;
+  } = {},
 ): Promise<Result<Request>> {
   const known = await chainFacts(tx, request.id);
-  const decision = decideTransition(request.state, to, actorKind(caller, request), { ...facts, ...known, signed: facts.signed || Boolean(options.signer) });
+  const decision = decideTransition(request.state, to, actorKind(caller, request), {
+    ...facts,
+    ...known,
+    signed: facts.signed || Boolean(options.signer),
+  });
   if (!decision.ok) return fail({ code: 'transition', error: decision.error });
   let data = options.data ?? null;
   const meaning = decision.rule.signature;
@@ -176,7 +217,14 @@ export async function changeState(
     // The signature step of the move: written in the move's transaction, so a refused move signs nothing.
     const [signature] = await tx
       .insert(signatures)
-      .values({ entityType: 'request', entityId: String(request.id), signerId: options.signer.id, signerName: options.signer.name, meaning, comment: options.comment ?? null })
+      .values({
+        entityType: 'request',
+        entityId: String(request.id),
+        signerId: options.signer.id,
+        signerName: options.signer.name,
+        meaning,
+        comment: options.comment ?? null,
+      })
       .returning({ id: signatures.id });
     data = { ...data, signature: signature!.id };
   }
@@ -186,7 +234,15 @@ export async function changeState(
     .set({ ...options.set, state: to, stateChangedAt: now, lastReminderAt: null, escalatedAt: null })
     .where(eq(requests.id, request.id))
     .returning();
-  await addEvent(tx, { requestId: request.id, kind: 'state', fromState: request.state, toState: to, body: options.comment ?? facts.reason ?? null, caller, data });
+  await addEvent(tx, {
+    requestId: request.id,
+    kind: 'state',
+    fromState: request.state,
+    toState: to,
+    body: options.comment ?? facts.reason ?? null,
+    caller,
+    data,
+  });
   await recordAudit(tx, {
     actor: caller.id,
     action: `request.${to}`,
@@ -197,7 +253,10 @@ export async function changeState(
     reason: facts.reason ?? options.comment ?? null,
   });
   if (options.notify !== false && to !== 'draft') {
-    const [requester] = await tx.select({ email: accounts.email, locale: accounts.locale }).from(accounts).where(eq(accounts.id, request.requesterId));
+    const [requester] = await tx
+      .select({ email: accounts.email, locale: accounts.locale })
+      .from(accounts)
+      .where(eq(accounts.id, request.requesterId));
     if (requester) await notifyStateChange(tx, after!, requester, to, options.comment ?? facts.reason);
   }
   return ok(after!);
@@ -208,13 +267,38 @@ function pick<T extends object>(o: T, keys: (keyof T)[]): Partial<T> {
 }
 
 /** Corrections of a request's fields keep the old value, who, when and why (audit + timeline). */
-export async function correctFields(tx: Executor, request: Request, caller: Caller, changes: Partial<Request>, reason: string | null, visible = true): Promise<Request> {
-  const changed = (Object.keys(changes) as (keyof Request)[]).filter((k) => JSON.stringify(changes[k]) !== JSON.stringify(request[k]));
+export async function correctFields(
+  tx: Executor,
+  request: Request,
+  caller: Caller,
+  changes: Partial<Request>,
+  reason: string | null,
+  visible = true,
+): Promise<Request> {
+  const changed = (Object.keys(changes) as (keyof Request)[]).filter(
+    (k) => JSON.stringify(changes[k]) !== JSON.stringify(request[k]),
+  );
   if (!changed.length) return request;
   const before = pick(request, changed);
   const after = pick(changes as Request, changed);
   const [row] = await tx.update(requests).set(after).where(eq(requests.id, request.id)).returning();
-  await recordAudit(tx, { actor: caller.id, action: 'request.corrected', entityType: 'request', entityId: request.id, before, after, reason });
-  if (request.state !== 'draft') await addEvent(tx, { requestId: request.id, kind: 'correction', caller, body: reason, data: { before, after }, visibleToRequester: visible });
+  await recordAudit(tx, {
+    actor: caller.id,
+    action: 'request.corrected',
+    entityType: 'request',
+    entityId: request.id,
+    before,
+    after,
+    reason,
+  });
+  if (request.state !== 'draft')
+    await addEvent(tx, {
+      requestId: request.id,
+      kind: 'correction',
+      caller,
+      body: reason,
+      data: { before, after },
+      visibleToRequester: visible,
+    });
   return row!;
 }

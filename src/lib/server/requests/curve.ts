@@ -43,7 +43,11 @@ interface PointRow extends Record<string, unknown> {
 }
 
 /** The shipment's curve, or null when it has no readings. */
-export async function curveOf(db: Executor, shipmentId: number, intervals = CURVE_INTERVALS): Promise<TemperatureCurve | null> {
+export async function curveOf(
+  db: Executor,
+  shipmentId: number,
+  intervals = CURVE_INTERVALS,
+): Promise<TemperatureCurve | null> {
   const summary = await db.execute<SummaryRow>(sql`
     SELECT count(*) AS n, min(at) AS first, max(at) AS last, min(temp_c) AS lo, max(temp_c) AS hi
     FROM temperature_readings WHERE shipment_id = ${shipmentId}`);

@@ -59,9 +59,15 @@ function parsePortalCsv(text: string): LoggerParse {
     firstData = i;
     break;
   }
-  if (firstData < 0) return { ok: false, line: rows.length, message: 'no column header (timestamp,temperature_c) and no readings' };
+  if (firstData < 0)
+    return { ok: false, line: rows.length, message: 'no column header (timestamp,temperature_c) and no readings' };
   const head = rows[firstData]!.trim().toLowerCase().replace(/\s/g, '');
-  if (head !== 'timestamp,temperature_c') return { ok: false, line: firstData + 1, message: `expected the header "timestamp,temperature_c", found "${rows[firstData]!.trim().slice(0, 60)}"` };
+  if (head !== 'timestamp,temperature_c')
+    return {
+      ok: false,
+      line: firstData + 1,
+      message: `expected the header "timestamp,temperature_c", found "${rows[firstData]!.trim().slice(0, 60)}"`,
+    };
   const number = (key: string): number | undefined | 'bad' => {
     if (header[key] === undefined || header[key] === '') return undefined;
     const n = Number(header[key]);
@@ -78,14 +84,27 @@ function parsePortalCsv(text: string): LoggerParse {
     const row = rows[i]!.trim();
     if (!row || row.startsWith('#')) continue;
     const [ts, temp, extra] = row.split(',');
-    if (extra !== undefined || temp === undefined) return { ok: false, line: i + 1, message: 'a reading is "timestamp,temperature_c" (two cells)' };
+    if (extra !== undefined || temp === undefined)
+      return { ok: false, line: i + 1, message: 'a reading is "timestamp,temperature_c" (two cells)' };
     const at = parseIsoTimestamp(ts!.trim());
-    if (!at) return { ok: false, line: i + 1, message: `timestamp: "${ts!.trim().slice(0, 40)}" is not ISO 8601 with a time zone (e.g. 2026-11-20T08:00:00Z)` };
+    if (!at)
+      return {
+        ok: false,
+        line: i + 1,
+        message: `timestamp: "${ts!.trim().slice(0, 40)}" is not ISO 8601 with a time zone (e.g. 2026-11-20T08:00:00Z)`,
+      };
     const t = Number(temp.trim());
-    if (temp.trim() === '' || !Number.isFinite(t) || t < -273.15 || t > 200) return { ok: false, line: i + 1, message: `temperature_c: "${temp.trim().slice(0, 20)}" is not a temperature in °C` };
-    if (readings.length && at <= readings[readings.length - 1]!.at) return { ok: false, line: i + 1, message: 'timestamp: readings must be in time order, without repeats' };
+    if (temp.trim() === '' || !Number.isFinite(t) || t < -273.15 || t > 200)
+      return {
+        ok: false,
+        line: i + 1,
+        message: `temperature_c: "${temp.trim().slice(0, 20)}" is not a temperature in °C`,
+      };
+    if (readings.length && at <= readings[readings.length - 1]!.at)
+      return { ok: false, line: i + 1, message: 'timestamp: readings must be in time order, without repeats' };
     readings.push({ at, tempC: t });
-    if (readings.length > MAX_READINGS) return { ok: false, line: i + 1, message: `more than ${MAX_READINGS.toLocaleString('en')} readings` };
+    if (readings.length > MAX_READINGS)
+      return { ok: false, line: i + 1, message: `more than ${MAX_READINGS.toLocaleString('en')} readings` };
   }
   if (!readings.length) return { ok: false, line: firstData + 1, message: 'the file has no readings' };
   const min = number('required_min_c');
@@ -121,33 +140,47 @@ function parseHobo(text: string): LoggerParse {
   }
   const title = records[0];
   const head = records[1];
-  if (!head) return { ok: false, line: 2, message: 'expected the HOBO column header ("#","Date Time, GMT…","Temp, °C …")' };
+  if (!head)
+    return { ok: false, line: 2, message: 'expected the HOBO column header ("#","Date Time, GMT…","Temp, °C …")' };
   const dateCol = head.cells.findIndex((c) => /^Date Time/i.test(c));
   const tempCol = head.cells.findIndex((c) => /^Temp/i.test(c));
-  if (dateCol < 0 || tempCol < 0) return { ok: false, line: head.line, message: 'expected "Date Time, GMT…" and "Temp, °C …" columns' };
-  if (/°F|Â°F/.test(head.cells[tempCol]!)) return { ok: false, line: head.line, message: 'temperatures are in °F: export in °C' };
+  if (dateCol < 0 || tempCol < 0)
+    return { ok: false, line: head.line, message: 'expected "Date Time, GMT…" and "Temp, °C …" columns' };
+  if (/°F|Â°F/.test(head.cells[tempCol]!))
+    return { ok: false, line: head.line, message: 'temperatures are in °F: export in °C' };
   const zone = /GMT([+-])(\d{2}):?(\d{2})/.exec(head.cells[dateCol]!);
   const offsetMin = zone ? (zone[1] === '-' ? -1 : 1) * (Number(zone[2]) * 60 + Number(zone[3])) : 0;
-  const serial = /LGR S\/N:\s*([^,)\s]+)/.exec(head.cells[tempCol]!)?.[1] ?? /Plot Title:\s*(\S+)/.exec(title?.cells[0] ?? '')?.[1];
+  const serial =
+    /LGR S\/N:\s*([^,)\s]+)/.exec(head.cells[tempCol]!)?.[1] ?? /Plot Title:\s*(\S+)/.exec(title?.cells[0] ?? '')?.[1];
   const readings: Reading[] = [];
   for (const r of records.slice(2)) {
     const dateText = r.cells[dateCol]?.trim() ?? '';
     const tempText = r.cells[tempCol]?.trim() ?? '';
     if (!dateText && !tempText) continue;
     const m = /^(\d{1,2})\/(\d{1,2})\/(\d{2,4}) (\d{1,2}):(\d{2})(?::(\d{2}))? ?(AM|PM)?$/i.exec(dateText);
-    if (!m) return { ok: false, line: r.line, message: `Date Time: "${dateText.slice(0, 40)}" is not MM/DD/YY hh:mm:ss AM/PM` };
+    if (!m)
+      return {
+        ok: false,
+        line: r.line,
+        message: `Date Time: "${dateText.slice(0, 40)}" is not MM/DD/YY hh:mm:ss AM/PM`,
+      };
     let hour = Number(m[4]);
     if (m[7]) hour = (hour % 12) + (m[7].toUpperCase() === 'PM' ? 12 : 0);
     const year = m[3]!.length === 2 ? 2000 + Number(m[3]) : Number(m[3]);
     // A day that exists (Date.UTC would roll 13/45 over into the next year), in years PostgreSQL can store.
-    if (!isCalendarDate(`${String(year).padStart(4, '0')}-${m[1]!.padStart(2, '0')}-${m[2]!.padStart(2, '0')}`)) return { ok: false, line: r.line, message: `Date Time: "${dateText.slice(0, 40)}" is not a day that exists` };
-    const utc = Date.UTC(year, Number(m[1]) - 1, Number(m[2]), hour, Number(m[5]), Number(m[6] ?? 0)) - offsetMin * 60_000;
+    if (!isCalendarDate(`${String(year).padStart(4, '0')}-${m[1]!.padStart(2, '0')}-${m[2]!.padStart(2, '0')}`))
+      return { ok: false, line: r.line, message: `Date Time: "${dateText.slice(0, 40)}" is not a day that exists` };
+    const utc =
+      Date.UTC(year, Number(m[1]) - 1, Number(m[2]), hour, Number(m[5]), Number(m[6] ?? 0)) - offsetMin * 60_000;
     const t = Number(tempText);
-    if (tempText === '' || !Number.isFinite(t)) return { ok: false, line: r.line, message: `Temp: "${tempText.slice(0, 20)}" is not a temperature in °C` };
+    if (tempText === '' || !Number.isFinite(t))
+      return { ok: false, line: r.line, message: `Temp: "${tempText.slice(0, 20)}" is not a temperature in °C` };
     const at = new Date(utc);
-    if (readings.length && at <= readings[readings.length - 1]!.at) return { ok: false, line: r.line, message: 'Date Time: readings must be in time order, without repeats' };
+    if (readings.length && at <= readings[readings.length - 1]!.at)
+      return { ok: false, line: r.line, message: 'Date Time: readings must be in time order, without repeats' };
     readings.push({ at, tempC: t });
-    if (readings.length > MAX_READINGS) return { ok: false, line: r.line, message: `more than ${MAX_READINGS.toLocaleString('en')} readings` };
+    if (readings.length > MAX_READINGS)
+      return { ok: false, line: r.line, message: `more than ${MAX_READINGS.toLocaleString('en')} readings` };
   }
   if (!readings.length) return { ok: false, line: head.line + 1, message: 'the file has no readings' };
   return { ok: true, file: { format: 'hobo-csv', serial, readings } };

@@ -45,17 +45,31 @@ export async function notifyStateChange(
     t('request.mail.link'),
     requestLink(locale, request.id),
   ];
-  await queueMail(tx, { to: requester.email, subject: t('request.mail.subject', { id: String(request.id), state: t(`request.state.${to}`) }), body: lines.join('\n') });
+  await queueMail(tx, {
+    to: requester.email,
+    subject: t('request.mail.subject', { id: String(request.id), state: t(`request.state.${to}`) }),
+    body: lines.join('\n'),
+  });
 }
 
 /** A notice to every active staff member, each in their own language (submissions, the official's answer). */
-export async function mailStaff(tx: Executor, compose: (t: ReturnType<typeof translator>, locale: Locale) => { subject: string; body: string }): Promise<void> {
-  const staff = await tx.select({ email: accounts.email, locale: accounts.locale }).from(accounts).where(and(inArray(accounts.role, ['staff', 'admin']), eq(accounts.status, 'active')));
+export async function mailStaff(
+  tx: Executor,
+  compose: (t: ReturnType<typeof translator>, locale: Locale) => { subject: string; body: string },
+): Promise<void> {
+  const staff = await tx
+    .select({ email: accounts.email, locale: accounts.locale })
+    .from(accounts)
+    .where(and(inArray(accounts.role, ['staff', 'admin']), eq(accounts.status, 'active')));
   for (const to of staff) await notify(tx, to, compose);
 }
 
 /** A plain notice (message from staff, recall, reminder) in the recipient's language. */
-export async function notify(tx: Executor, to: { email: string; locale: string }, compose: (t: ReturnType<typeof translator>, locale: Locale) => { subject: string; body: string }) {
+export async function notify(
+  tx: Executor,
+  to: { email: string; locale: string },
+  compose: (t: ReturnType<typeof translator>, locale: Locale) => { subject: string; body: string },
+) {
   const locale = asLocale(to.locale);
   await queueMail(tx, { to: to.email, ...compose(translator(locale), locale) });
 }

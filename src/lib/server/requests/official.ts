@@ -46,7 +46,10 @@ function officialMailKeys(requesterId: string, email: string): ThrottleKey[] {
  * and `liwei@gmail.com` are one person.
  */
 export function mailbox(email: string): string {
-  const [local = '', domain = ''] = email.trim().toLowerCase().split(/@(?=[^@]*$)/);
+  const [local = '', domain = ''] = email
+    .trim()
+    .toLowerCase()
+    .split(/@(?=[^@]*$)/);
   const base = local.split('+')[0]!;
   const dotless = ['gmail.com', 'googlemail.com'].includes(domain) ? base.replaceAll('.', '') : base;
   return `${dotless}@${domain === 'googlemail.com' ? 'gmail.com' : domain}`;
@@ -57,7 +60,10 @@ export function domainOf(email: string): string {
 }
 
 /** Why an official's address cannot be used, if it cannot: it is the requester's own (any alias of it). */
-export function officialEmailProblem(officialEmail: string, requesterEmails: string[]): 'official_is_requester' | undefined {
+export function officialEmailProblem(
+  officialEmail: string,
+  requesterEmails: string[],
+): 'official_is_requester' | undefined {
   if (!officialEmail.trim()) return undefined;
   const official = mailbox(officialEmail);
   return requesterEmails.some((e) => e.trim() && mailbox(e) === official) ? 'official_is_requester' : undefined;
@@ -70,7 +76,13 @@ export async function officialDigest(db: Executor, request: Request): Promise<st
     .from(requestItems)
     .where(and(eq(requestItems.requestId, request.id), eq(requestItems.active, true)))
     .orderBy(asc(requestItems.id));
-  const content = { purpose: request.purpose, use: request.useCategory, title: request.projectTitle, official: [request.officialName.trim(), mailbox(request.officialEmail)], items };
+  const content = {
+    purpose: request.purpose,
+    use: request.useCategory,
+    title: request.projectTitle,
+    official: [request.officialName.trim(), mailbox(request.officialEmail)],
+    items,
+  };
   return createHash('sha256').update(JSON.stringify(content)).digest('hex');
 }
 
@@ -78,7 +90,8 @@ export type OfficialStatus = 'confirmed' | 'lapsed' | 'declined' | 'pending';
 
 /** Whether the official confirmed the request as it is now. */
 export async function officialStatusOf(db: Executor, request: Request): Promise<OfficialStatus> {
-  if (request.officialConfirmedAt) return request.officialConfirmedDigest === (await officialDigest(db, request)) ? 'confirmed' : 'lapsed';
+  if (request.officialConfirmedAt)
+    return request.officialConfirmedDigest === (await officialDigest(db, request)) ? 'confirmed' : 'lapsed';
   return request.officialDeclinedAt ? 'declined' : 'pending';
 }
 
@@ -90,11 +103,21 @@ export async function officialStatusOf(db: Executor, request: Request): Promise<
 export async function mailOfficial(tx: Executor, request: Request): Promise<boolean> {
   const allowed = await takeMailAllowance(tx, officialMailKeys(request.requesterId, request.officialEmail));
   if (!allowed) {
-    await addEvent(tx, { requestId: request.id, kind: 'notice', caller: { id: 'system', name: 'system', role: 'staff' }, data: { officialMailWithheld: true } });
+    await addEvent(tx, {
+      requestId: request.id,
+      kind: 'notice',
+      caller: { id: 'system', name: 'system', role: 'staff' },
+      data: { officialMailWithheld: true },
+    });
     return false;
   }
   const { id, token, secretHash } = issueToken();
-  await tx.insert(officialConfirmationTokens).values({ id, secretHash: secretHash.toString('hex'), requestId: request.id, expiresAt: new Date(Date.now() + OFFICIAL_LINK_LIFETIME_MS) });
+  await tx.insert(officialConfirmationTokens).values({
+    id,
+    secretHash: secretHash.toString('hex'),
+    requestId: request.id,
+    expiresAt: new Date(Date.now() + OFFICIAL_LINK_LIFETIME_MS),
+  });
   const link = `${portalOrigin()}${request.locale === 'zh' ? '/zh' : ''}/confirm-request?token=${encodeURIComponent(token)}`;
   // Nothing the requester typed goes into this mail: the official reads the request on the portal's page.
   await notify(tx, { email: request.officialEmail, locale: request.locale }, (t) => ({
@@ -140,7 +163,11 @@ export interface OfficialView {
 export async function officialView(db: Executor, token: string): Promise<OfficialView> {
   const check = await checkToken(db, token, false);
   if (!check.ok) return { status: check.why };
-  const [row] = await db.select({ request: requests, requester: accounts.displayName }).from(requests).innerJoin(accounts, eq(accounts.id, requests.requesterId)).where(eq(requests.id, check.row.requestId));
+  const [row] = await db
+    .select({ request: requests, requester: accounts.displayName })
+    .from(requests)
+    .innerJoin(accounts, eq(accounts.id, requests.requesterId))
+    .where(eq(requests.id, check.row.requestId));
   if (!row) return { status: 'invalid' };
   const r = row.request;
   if (hasEnded(r.state) || r.state === 'draft') return { status: 'ended' };
@@ -170,15 +197,22 @@ export async function officialView(db: Executor, token: string): Promise<Officia
   };
 }
 
-export type OfficialAnswer = { decision: 'confirm'; digest: string } | { decision: 'decline'; digest: string; reason: string };
+export type OfficialAnswer =
+  | { decision: 'confirm'; digest: string }
+  | { decision: 'decline'; digest: string; reason: string };
 
 /**
  * The official's answer behind the link's buttons: confirms the content the
  * page showed (refused when the request changed since, or ended), or
  * declines with a reason. The link works once; staff are mailed either way.
  */
-export async function answerAsOfficial(db: Database, token: string, answer: OfficialAnswer): Promise<Result<{ requestId: number }>> {
-  if (answer.decision === 'decline' && !answer.reason.trim()) return fail({ code: 'invalid', field: 'reason', message: 'give the reason', key: 'required' });
+export async function answerAsOfficial(
+  db: Database,
+  token: string,
+  answer: OfficialAnswer,
+): Promise<Result<{ requestId: number }>> {
+  if (answer.decision === 'decline' && !answer.reason.trim())
+    return fail({ code: 'invalid', field: 'reason', message: 'give the reason', key: 'required' });
   return transact(db, async (tx) => {
     const check = await checkToken(tx, token, true);
     if (!check.ok) return fail({ code: 'link', why: check.why });
@@ -188,16 +222,37 @@ export async function answerAsOfficial(db: Database, token: string, answer: Offi
     const digest = await officialDigest(tx, request);
     if (digest !== answer.digest) return fail({ code: 'link', why: 'changed' });
     const now = new Date();
-    await tx.update(officialConfirmationTokens).set({ usedAt: now }).where(eq(officialConfirmationTokens.id, check.row.id));
+    await tx
+      .update(officialConfirmationTokens)
+      .set({ usedAt: now })
+      .where(eq(officialConfirmationTokens.id, check.row.id));
     const official: Caller = { id: `official:${request.officialEmail}`, name: request.officialName, role: 'requester' };
     const confirmed = answer.decision === 'confirm';
     const set = confirmed
-      ? { officialConfirmedAt: now, officialConfirmedDigest: digest, officialDeclinedAt: null, officialDeclineReason: null }
-      : { officialConfirmedAt: null, officialConfirmedDigest: null, officialDeclinedAt: now, officialDeclineReason: answer.reason.trim() };
+      ? {
+          officialConfirmedAt: now,
+          officialConfirmedDigest: digest,
+          officialDeclinedAt: null,
+          officialDeclineReason: null,
+        }
+      : {
+          officialConfirmedAt: null,
+          officialConfirmedDigest: null,
+          officialDeclinedAt: now,
+          officialDeclineReason: answer.reason.trim(),
+        };
     await tx.update(requests).set(set).where(eq(requests.id, request.id));
-    await addEvent(tx, { requestId: request.id, kind: 'signature', caller: official, body: confirmed ? null : answer.reason.trim(), data: confirmed ? { officialConfirmed: true, digest } : { officialDeclined: true } });
+    await addEvent(tx, {
+      requestId: request.id,
+      kind: 'signature',
+      caller: official,
+      body: confirmed ? null : answer.reason.trim(),
+      data: confirmed ? { officialConfirmed: true, digest } : { officialDeclined: true },
+    });
     await mailStaff(tx, (t, locale) => ({
-      subject: t(confirmed ? 'request.mail.officialConfirmedSubject' : 'request.mail.officialDeclinedSubject', { id: String(request.id) }),
+      subject: t(confirmed ? 'request.mail.officialConfirmedSubject' : 'request.mail.officialDeclinedSubject', {
+        id: String(request.id),
+      }),
       body: `${t(confirmed ? 'request.mail.officialConfirmedSubject' : 'request.mail.officialDeclinedSubject', { id: String(request.id) })}\n\n${portalOrigin()}${locale === 'zh' ? '/zh' : ''}/staff/requests/${request.id}`,
     }));
     await recordAudit(tx, {
@@ -205,8 +260,16 @@ export async function answerAsOfficial(db: Database, token: string, answer: Offi
       action: confirmed ? 'request.official_confirmed' : 'request.official_declined',
       entityType: 'request',
       entityId: request.id,
-      before: { officialConfirmedAt: request.officialConfirmedAt?.toISOString() ?? null, officialDeclinedAt: request.officialDeclinedAt?.toISOString() ?? null },
-      after: { ...set, officialConfirmedAt: set.officialConfirmedAt?.toISOString() ?? null, officialDeclinedAt: set.officialDeclinedAt?.toISOString() ?? null, officialName: request.officialName },
+      before: {
+        officialConfirmedAt: request.officialConfirmedAt?.toISOString() ?? null,
+        officialDeclinedAt: request.officialDeclinedAt?.toISOString() ?? null,
+      },
+      after: {
+        ...set,
+        officialConfirmedAt: set.officialConfirmedAt?.toISOString() ?? null,
+        officialDeclinedAt: set.officialDeclinedAt?.toISOString() ?? null,
+        officialName: request.officialName,
+      },
       reason: confirmed ? null : answer.reason.trim(),
     });
     return ok({ requestId: request.id });
@@ -216,7 +279,8 @@ export async function answerAsOfficial(db: Database, token: string, answer: Offi
 /** The confirmation of the request as it stands (used by tests and scripts that hold a token). */
 export async function confirmAsOfficial(db: Database, token: string): Promise<Result<{ requestId: number }>> {
   const view = await officialView(db, token);
-  if (view.status !== 'open' || !view.request) return fail({ code: 'link', why: view.status === 'open' ? 'invalid' : view.status });
+  if (view.status !== 'open' || !view.request)
+    return fail({ code: 'link', why: view.status === 'open' ? 'invalid' : view.status });
   return answerAsOfficial(db, token, { decision: 'confirm', digest: view.request.digest });
 }
 

@@ -14,11 +14,21 @@ export interface Price {
   currency: string;
 }
 
-export async function priceFor(db: Executor, lineId: number, batchId: number | null, use: UseCategory): Promise<Price | undefined> {
+export async function priceFor(
+  db: Executor,
+  lineId: number,
+  batchId: number | null,
+  use: UseCategory,
+): Promise<Price | undefined> {
   const rows = await db
     .select()
     .from(prices)
-    .where(and(eq(prices.useCategory, use), batchId ? or(eq(prices.lineId, lineId), eq(prices.batchId, batchId)) : eq(prices.lineId, lineId)))
+    .where(
+      and(
+        eq(prices.useCategory, use),
+        batchId ? or(eq(prices.lineId, lineId), eq(prices.batchId, batchId)) : eq(prices.lineId, lineId),
+      ),
+    )
     .orderBy(desc(prices.id));
   const chosen = rows.find((r) => r.batchId !== null) ?? rows[0];
   return chosen ? { amount: chosen.amount, currency: chosen.currency } : undefined;
@@ -36,12 +46,28 @@ export async function pricesOfBatch(db: Executor, batchId: number) {
 }
 
 /** Sets the price per vial of a batch, or of its whole line, for one use category (audited; the old price stays on record). */
-export async function setPrice(db: Database, caller: Caller, input: { lineId: number; batchId: number; wholeLine: boolean; useCategory: UseCategory; amount: string; currency: string }): Promise<Result<void>> {
-  if (!/^\d{1,9}(\.\d{1,2})?$/.test(input.amount)) return fail({ code: 'invalid', field: 'amount', message: 'a price like 1200 or 1200.50' });
-  if (!/^[A-Z]{3}$/.test(input.currency)) return fail({ code: 'invalid', field: 'currency', message: 'a currency code like CNY' });
+export async function setPrice(
+  db: Database,
+  caller: Caller,
+  input: {
+    lineId: number;
+    batchId: number;
+    wholeLine: boolean;
+    useCategory: UseCategory;
+    amount: string;
+    currency: string;
+  },
+): Promise<Result<void>> {
+  if (!/^\d{1,9}(\.\d{1,2})?$/.test(input.amount))
+    return fail({ code: 'invalid', field: 'amount', message: 'a price like 1200 or 1200.50' });
+  if (!/^[A-Z]{3}$/.test(input.currency))
+    return fail({ code: 'invalid', field: 'currency', message: 'a currency code like CNY' });
   return transact(db, async (tx) => {
     const target = input.wholeLine ? { lineId: input.lineId, batchId: null } : { lineId: null, batchId: input.batchId };
-    const [row] = await tx.insert(prices).values({ ...target, useCategory: input.useCategory, amount: input.amount, currency: input.currency }).returning();
+    const [row] = await tx
+      .insert(prices)
+      .values({ ...target, useCategory: input.useCategory, amount: input.amount, currency: input.currency })
+      .returning();
     await recordAudit(tx, {
       actor: caller.id,
       action: 'price.set',

@@ -7,7 +7,15 @@ import type { Executor } from '#db/client.ts';
 import { accounts } from '#db/schema/accounts.ts';
 import { batches } from '#db/schema/batches.ts';
 import { lines } from '#db/schema/catalog.ts';
-import { outboundRecords, requestEvents, requestItems, requests, requestStates, type Request, type RequestState } from '#db/schema/requests.ts';
+import {
+  outboundRecords,
+  requestEvents,
+  requestItems,
+  requests,
+  requestStates,
+  type Request,
+  type RequestState,
+} from '#db/schema/requests.ts';
 import { getConfig } from '#server/platform/config.ts';
 import { actorKind, chainFacts, findRequest, type Caller } from './core.ts';
 import { agreementStatusOf } from './agreements.ts';
@@ -47,16 +55,32 @@ export interface QueueFilters {
 
 const DAY = 86_400_000;
 
-export async function listRequests(db: Executor, filters: QueueFilters, now = new Date(), limit = 200): Promise<RequestSummary[]> {
+export async function listRequests(
+  db: Executor,
+  filters: QueueFilters,
+  now = new Date(),
+  limit = 200,
+): Promise<RequestSummary[]> {
   const where: SQL[] = [];
   if (filters.requesterId) where.push(eq(requests.requesterId, filters.requesterId));
   else where.push(sql`${requests.state} <> 'draft'`);
   if (filters.state) where.push(eq(requests.state, filters.state));
   // In the query, not after it: a page of the oldest rows must not be all finished ones.
-  else if (filters.openOnly) where.push(inArray(requests.state, requestStates.filter((s) => s !== 'draft' && isOpen(s))));
-  if (filters.institution) where.push(sql`${requests.institution} ILIKE ${'%' + filters.institution.replace(/[%_\\]/g, '\\$&') + '%'}`);
-  if (filters.olderThanDays) where.push(sql`${requests.stateChangedAt} <= ${new Date(now.getTime() - filters.olderThanDays * DAY)}`);
-  if (filters.line) where.push(sql`EXISTS (SELECT 1 FROM request_items i JOIN lines l ON l.id = i.line_id WHERE i.request_id = ${requests.id} AND i.active AND lower(l.name) LIKE lower(${filters.line.replace(/[%_\\]/g, '\\$&') + '%'}))`);
+  else if (filters.openOnly)
+    where.push(
+      inArray(
+        requests.state,
+        requestStates.filter((s) => s !== 'draft' && isOpen(s)),
+      ),
+    );
+  if (filters.institution)
+    where.push(sql`${requests.institution} ILIKE ${`%${filters.institution.replace(/[%_\\]/g, '\\$&')}%`}`);
+  if (filters.olderThanDays)
+    where.push(sql`${requests.stateChangedAt} <= ${new Date(now.getTime() - filters.olderThanDays * DAY)}`);
+  if (filters.line)
+    where.push(
+      sql`EXISTS (SELECT 1 FROM request_items i JOIN lines l ON l.id = i.line_id WHERE i.request_id = ${requests.id} AND i.active AND lower(l.name) LIKE lower(${`${filters.line.replace(/[%_\\]/g, '\\$&')}%`}))`,
+    );
   const rows = await db
     .select({ r: requests, requester: accounts.displayName })
     .from(requests)
@@ -67,7 +91,12 @@ export async function listRequests(db: Executor, filters: QueueFilters, now = ne
   const ids = rows.map((x) => x.r.id);
   const lineNames = ids.length
     ? await db
-        .select({ requestId: requestItems.requestId, name: lines.name, batch: batches.number, batchStatus: batches.releaseStatus })
+        .select({
+          requestId: requestItems.requestId,
+          name: lines.name,
+          batch: batches.number,
+          batchStatus: batches.releaseStatus,
+        })
         .from(requestItems)
         .innerJoin(lines, eq(lines.id, requestItems.lineId))
         .leftJoin(batches, eq(batches.id, requestItems.batchId))
@@ -89,13 +118,19 @@ export async function listRequests(db: Executor, filters: QueueFilters, now = ne
       stale: holderOf[r.state] === 'bank' && ageDays >= reminderDays,
       openDeviations: r.openDeviations,
       lines: lineNames.filter((l) => l.requestId === r.id).map((l) => l.name),
-      withdrawnBatches: isOpen(r.state) ? lineNames.filter((l) => l.requestId === r.id && l.batch && l.batchStatus !== 'released').map((l) => l.batch!) : [],
+      withdrawnBatches: isOpen(r.state)
+        ? lineNames.filter((l) => l.requestId === r.id && l.batch && l.batchStatus !== 'released').map((l) => l.batch!)
+        : [],
     };
   });
 }
 
 /** The staff queue, for the page and the API alike: open requests oldest first (or one state when asked). */
-export async function staffQueue(db: Executor, filters: Omit<QueueFilters, 'requesterId' | 'openOnly'>, now = new Date()): Promise<RequestSummary[]> {
+export async function staffQueue(
+  db: Executor,
+  filters: Omit<QueueFilters, 'requesterId' | 'openOnly'>,
+  now = new Date(),
+): Promise<RequestSummary[]> {
   return listRequests(db, { ...filters, openOnly: true }, now);
 }
 
@@ -144,7 +179,12 @@ export async function timelineOf(db: Executor, requestId: number, forRequester: 
   return db
     .select()
     .from(requestEvents)
-    .where(and(eq(requestEvents.requestId, requestId), forRequester ? eq(requestEvents.visibleToRequester, true) : undefined))
+    .where(
+      and(
+        eq(requestEvents.requestId, requestId),
+        forRequester ? eq(requestEvents.visibleToRequester, true) : undefined,
+      ),
+    )
     .orderBy(asc(requestEvents.id));
 }
 
@@ -155,10 +195,17 @@ export async function requestDetail(db: Executor, id: number, caller: Caller) {
   const request = await findRequest(db, id, caller);
   if (!request) return undefined;
   const forRequester = caller.role === 'requester' || caller.id === request.requesterId;
-  const [requester] = await db.select({ name: accounts.displayName, email: accounts.email }).from(accounts).where(eq(accounts.id, request.requesterId));
-  const [approver] = request.approvedBy ? await db.select({ name: accounts.displayName }).from(accounts).where(eq(accounts.id, request.approvedBy)) : [];
+  const [requester] = await db
+    .select({ name: accounts.displayName, email: accounts.email })
+    .from(accounts)
+    .where(eq(accounts.id, request.requesterId));
+  const [approver] = request.approvedBy
+    ? await db.select({ name: accounts.displayName }).from(accounts).where(eq(accounts.id, request.approvedBy))
+    : [];
   const shipment = await shipmentOf(db, id);
-  const recalls = forRequester ? (await recallNoticesForRequester(db, request.requesterId)).filter((n) => n.requestId === id) : [];
+  const recalls = forRequester
+    ? (await recallNoticesForRequester(db, request.requesterId)).filter((n) => n.requestId === id)
+    : [];
   const agreements = await agreementStatusOf(db, id);
   const facts: MoveFacts = {
     ...(await chainFacts(db, id)),
@@ -166,7 +213,9 @@ export async function requestDetail(db: Executor, id: number, caller: Caller) {
     loggerStored: Boolean(shipment?.loggerFileSha256),
     agreementOutdated: agreements.statuses.some((s) => !s.accepted),
   };
-  const [preparer] = request.outboundPreparedBy ? await db.select({ name: accounts.displayName }).from(accounts).where(eq(accounts.id, request.outboundPreparedBy)) : [];
+  const [preparer] = request.outboundPreparedBy
+    ? await db.select({ name: accounts.displayName }).from(accounts).where(eq(accounts.id, request.outboundPreparedBy))
+    : [];
   return {
     /** The steps the caller may take now (states.ts): pages build their forms from it. */
     moves: allowedMoves(request.state, actorKind(caller, request), facts),
@@ -183,7 +232,11 @@ export async function requestDetail(db: Executor, id: number, caller: Caller) {
     agreements,
     /** Every signature of the record: the request's own and its deviations' assessments, in the order signed. */
     signatures: await signaturesOfRecord(db, id),
-    outbound: await db.select().from(outboundRecords).where(eq(outboundRecords.requestId, id)).orderBy(asc(outboundRecords.id)),
+    outbound: await db
+      .select()
+      .from(outboundRecords)
+      .where(eq(outboundRecords.requestId, id))
+      .orderBy(asc(outboundRecords.id)),
     shipment,
     curve: shipment ? await curveOf(db, shipment.id) : null,
     deviations: await deviationsOf(db, id),
@@ -208,15 +261,59 @@ export function requestJson(d: RequestDetail, forRequester: boolean) {
     shipping_address: r.shippingAddress,
     contact_phone: r.contactPhone,
     contact_email: r.contactEmail,
-    official: { name: r.officialName, email: r.officialEmail, status: d.official, confirmed_at: r.officialConfirmedAt?.toISOString() ?? null, declined_at: r.officialDeclinedAt?.toISOString() ?? null, decline_reason: r.officialDeclineReason },
+    official: {
+      name: r.officialName,
+      email: r.officialEmail,
+      status: d.official,
+      confirmed_at: r.officialConfirmedAt?.toISOString() ?? null,
+      declined_at: r.officialDeclinedAt?.toISOString() ?? null,
+      decline_reason: r.officialDeclineReason,
+    },
     submitted_at: r.submittedAt?.toISOString() ?? null,
     reservation_expires_at: r.reservationExpiresAt?.toISOString() ?? null,
     open_deviations: r.openDeviations,
-    items: d.items.map((i) => ({ id: i.id, line: i.lineName, batch: i.batchNumber, batch_status: i.batchStatus, quantity: i.quantity, approved_quantity: i.approvedQuantity, price_per_vial: i.pricePerVial, currency: i.currency, coa_version: i.coaVersion })),
-    agreements: d.agreements.statuses.map((s) => ({ code: s.agreement.code, title: s.agreement.title, version: s.agreement.version, sha256: s.agreement.sha256, accepted: s.accepted, accepted_at: s.acceptedAt?.toISOString() ?? null })),
-    signatures: d.signatures.map((s) => ({ signer: s.signerName, meaning: s.meaning, signed_at: s.signedAt.toISOString(), on: s.entityType === 'deviation' ? `deviation ${s.entityId}` : 'request' })),
-    timeline: d.timeline.map((e) => ({ at: e.occurredAt.toISOString(), kind: e.kind, from: e.fromState, to: e.toState, actor: e.actorName, body: e.body, ...(forRequester ? {} : { internal: !e.visibleToRequester }) })),
-    outbound: d.outbound.map((o) => ({ batch: o.batchNumber, quantity: o.quantity, planned_date: o.plannedDate, actual_date: o.actualDate, operator: o.operatorName, reviewer: o.reviewerName })),
+    items: d.items.map((i) => ({
+      id: i.id,
+      line: i.lineName,
+      batch: i.batchNumber,
+      batch_status: i.batchStatus,
+      quantity: i.quantity,
+      approved_quantity: i.approvedQuantity,
+      price_per_vial: i.pricePerVial,
+      currency: i.currency,
+      coa_version: i.coaVersion,
+    })),
+    agreements: d.agreements.statuses.map((s) => ({
+      code: s.agreement.code,
+      title: s.agreement.title,
+      version: s.agreement.version,
+      sha256: s.agreement.sha256,
+      accepted: s.accepted,
+      accepted_at: s.acceptedAt?.toISOString() ?? null,
+    })),
+    signatures: d.signatures.map((s) => ({
+      signer: s.signerName,
+      meaning: s.meaning,
+      signed_at: s.signedAt.toISOString(),
+      on: s.entityType === 'deviation' ? `deviation ${s.entityId}` : 'request',
+    })),
+    timeline: d.timeline.map((e) => ({
+      at: e.occurredAt.toISOString(),
+      kind: e.kind,
+      from: e.fromState,
+      to: e.toState,
+      actor: e.actorName,
+      body: e.body,
+      ...(forRequester ? {} : { internal: !e.visibleToRequester }),
+    })),
+    outbound: d.outbound.map((o) => ({
+      batch: o.batchNumber,
+      quantity: o.quantity,
+      planned_date: o.plannedDate,
+      actual_date: o.actualDate,
+      operator: o.operatorName,
+      reviewer: o.reviewerName,
+    })),
     transport: d.shipment
       ? {
           dispatch_at: d.shipment.dispatchAt.toISOString(),
@@ -232,14 +329,31 @@ export function requestJson(d: RequestDetail, forRequester: boolean) {
           readings: d.curve?.count ?? 0,
         }
       : null,
-    deviations: d.deviations.map((x) => ({ id: x.id, source: x.source, description: x.description, started_at: x.startedAt?.toISOString() ?? null, ended_at: x.endedAt?.toISOString() ?? null, extreme_c: x.extremeC === null ? null : Number(x.extremeC), closed_at: x.closedAt?.toISOString() ?? null, closed_by: x.closedByName, assessment: x.assessment })),
+    deviations: d.deviations.map((x) => ({
+      id: x.id,
+      source: x.source,
+      description: x.description,
+      started_at: x.startedAt?.toISOString() ?? null,
+      ended_at: x.endedAt?.toISOString() ?? null,
+      extreme_c: x.extremeC === null ? null : Number(x.extremeC),
+      closed_at: x.closedAt?.toISOString() ?? null,
+      closed_by: x.closedByName,
+      assessment: x.assessment,
+    })),
   };
 }
 
 /** Released batches of a line with vials, for the basket page (public fields only). */
 export async function batchesForBasket(db: Executor, lineId: number) {
   return db
-    .select({ id: batches.id, number: batches.number, grade: batches.grade, type: batches.type, available: batches.vialsAvailable, status: batches.releaseStatus })
+    .select({
+      id: batches.id,
+      number: batches.number,
+      grade: batches.grade,
+      type: batches.type,
+      available: batches.vialsAvailable,
+      status: batches.releaseStatus,
+    })
     .from(batches)
     .where(and(eq(batches.lineId, lineId), eq(batches.releaseStatus, 'released')))
     .orderBy(desc(batches.vialsAvailable));
@@ -248,7 +362,13 @@ export async function batchesForBasket(db: Executor, lineId: number) {
 /** The public facts of a line the basket page shows (published lines only). */
 export async function lineForBasket(db: Executor, name: string) {
   const [line] = await db
-    .select({ id: lines.id, name: lines.name, category: lines.category, useRestrictions: lines.useRestrictions, agreement: lines.agreement })
+    .select({
+      id: lines.id,
+      name: lines.name,
+      category: lines.category,
+      useRestrictions: lines.useRestrictions,
+      agreement: lines.agreement,
+    })
     .from(lines)
     .where(and(sql`lower(${lines.name}) = lower(${name})`, eq(lines.status, 'published')));
   return line;

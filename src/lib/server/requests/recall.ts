@@ -9,7 +9,7 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { Database, Executor } from '#db/client.ts';
 import { accounts } from '#db/schema/accounts.ts';
-import { batches, releaseStatuses } from '#db/schema/batches.ts';
+import { batches, type releaseStatuses } from '#db/schema/batches.ts';
 import { recallNotices, requests } from '#db/schema/requests.ts';
 import { recordAudit } from '#server/platform/audit.ts';
 import { addEvent, fail, ok, transact, type Caller, type Result } from './core.ts';
@@ -26,7 +26,12 @@ const allowed: Record<ReleaseStatus, ReleaseStatus[]> = {
   recalled: [],
 };
 
-export async function setBatchStatus(db: Database, caller: Caller, batchId: number, input: { status: ReleaseStatus; reason: string; password: string }): Promise<Result<{ notified: number }>> {
+export async function setBatchStatus(
+  db: Database,
+  caller: Caller,
+  batchId: number,
+  input: { status: ReleaseStatus; reason: string; password: string },
+): Promise<Result<{ notified: number }>> {
   if (!input.reason.trim()) return fail({ code: 'invalid', field: 'reason', message: 'give the reason' });
   const signer = await checkPassword(db, caller, input.password);
   if (!signer.ok) return signer;
@@ -34,15 +39,44 @@ export async function setBatchStatus(db: Database, caller: Caller, batchId: numb
     // Lock order of the chain (core.ts): the batch row, then the requests concerned, the audit head last.
     const [batch] = await tx.select().from(batches).where(eq(batches.id, batchId)).for('update');
     if (!batch) return fail({ code: 'not_found' });
-    if (!allowed[batch.releaseStatus].includes(input.status)) return fail({ code: 'invalid', field: 'status', message: `a batch cannot go from "${batch.releaseStatus}" to "${input.status}"` });
+    if (!allowed[batch.releaseStatus].includes(input.status))
+      return fail({
+        code: 'invalid',
+        field: 'status',
+        message: `a batch cannot go from "${batch.releaseStatus}" to "${input.status}"`,
+      });
     // A bank batch is released only by its signed release test (src/lib/server/bank/testing.ts; the database refuses it too).
-    if (input.status === 'released' && batch.qcSource === 'bank') return fail({ code: 'invalid', field: 'status', message: 'a batch recorded by the bank is released by signing its release test', key: 'bank.error.releaseThroughTest' });
+    if (input.status === 'released' && batch.qcSource === 'bank')
+      return fail({
+        code: 'invalid',
+        field: 'status',
+        message: 'a batch recorded by the bank is released by signing its release test',
+        key: 'bank.error.releaseThroughTest',
+      });
     const concerned = input.status === 'recalled' ? await requestsConcerned(tx, batchId) : [];
     const signature = await sign(tx, signer.value, 'batch_status', { type: 'batch', id: batchId }, input.reason);
-    await tx.update(batches).set({ releaseStatus: input.status, updatedAt: new Date(), entryVersion: sql`${batches.entryVersion} + 1` }).where(eq(batches.id, batchId));
-    await tx.execute(sql`INSERT INTO search_outbox (entity_type, entity_id, op) VALUES ('batch', ${String(batchId)}, 'upsert'), ('line', ${String(batch.lineId)}, 'upsert')`);
+    await tx
+      .update(batches)
+      .set({ releaseStatus: input.status, updatedAt: new Date(), entryVersion: sql`${batches.entryVersion} + 1` })
+      .where(eq(batches.id, batchId));
+    await tx.execute(
+      sql`INSERT INTO search_outbox (entity_type, entity_id, op) VALUES ('batch', ${String(batchId)}, 'upsert'), ('line', ${String(batch.lineId)}, 'upsert')`,
+    );
     await lookBack(tx, caller, batch, input.reason, concerned);
-    await recordAudit(tx, { actor: caller.id, action: 'batch.status_changed', entityType: 'batch', entityId: batchId, before: { number: batch.number, releaseStatus: batch.releaseStatus }, after: { number: batch.number, releaseStatus: input.status, signature: signature.id, lookBack: concerned.map((c) => ({ request: c.requestId, kind: c.kind })) }, reason: input.reason });
+    await recordAudit(tx, {
+      actor: caller.id,
+      action: 'batch.status_changed',
+      entityType: 'batch',
+      entityId: batchId,
+      before: { number: batch.number, releaseStatus: batch.releaseStatus },
+      after: {
+        number: batch.number,
+        releaseStatus: input.status,
+        signature: signature.id,
+        lookBack: concerned.map((c) => ({ request: c.requestId, kind: c.kind })),
+      },
+      reason: input.reason,
+    });
     return ok({ notified: concerned.length });
   });
 }
@@ -61,7 +95,14 @@ interface Concerned {
  * and stops those about to leave.
  */
 async function requestsConcerned(tx: Executor, batchId: number): Promise<Concerned[]> {
-  const r = await tx.execute<{ request_id: number; requester_id: string; email: string; locale: string; shipped: number; held: number }>(sql`
+  const r = await tx.execute<{
+    request_id: number;
+    requester_id: string;
+    email: string;
+    locale: string;
+    shipped: number;
+    held: number;
+  }>(sql`
     WITH m AS (
       SELECT request_id,
         sum(CASE kind WHEN 'shipped' THEN quantity WHEN 'returned' THEN -quantity ELSE 0 END) AS shipped,
@@ -71,14 +112,35 @@ async function requestsConcerned(tx: Executor, batchId: number): Promise<Concern
     FROM m JOIN requests r ON r.id = m.request_id JOIN accounts a ON a.id = r.requester_id
     WHERE m.shipped > 0 OR m.held > 0
     ORDER BY r.id FOR UPDATE OF r`);
-  return r.rows.map((x) => ({ requestId: Number(x.request_id), requesterId: x.requester_id, email: x.email, locale: x.locale, kind: x.shipped > 0 ? 'received' : 'reserved' }));
+  return r.rows.map((x) => ({
+    requestId: Number(x.request_id),
+    requesterId: x.requester_id,
+    email: x.email,
+    locale: x.locale,
+    kind: x.shipped > 0 ? 'received' : 'reserved',
+  }));
 }
 
 /** Notice, timeline and mail for every request concerned; staff see the reserved ones flagged. */
-async function lookBack(tx: Executor, caller: Caller, batch: { id: number; number: string }, reason: string, concerned: Concerned[]): Promise<void> {
+async function lookBack(
+  tx: Executor,
+  caller: Caller,
+  batch: { id: number; number: string },
+  reason: string,
+  concerned: Concerned[],
+): Promise<void> {
   for (const r of concerned) {
-    await tx.insert(recallNotices).values({ batchId: batch.id, requestId: r.requestId, requesterId: r.requesterId, reason, kind: r.kind }).onConflictDoNothing();
-    await addEvent(tx, { requestId: r.requestId, kind: 'notice', caller, body: reason, data: { recall: batch.number, holding: r.kind } });
+    await tx
+      .insert(recallNotices)
+      .values({ batchId: batch.id, requestId: r.requestId, requesterId: r.requesterId, reason, kind: r.kind })
+      .onConflictDoNothing();
+    await addEvent(tx, {
+      requestId: r.requestId,
+      kind: 'notice',
+      caller,
+      body: reason,
+      data: { recall: batch.number, holding: r.kind },
+    });
     await notify(tx, r, (t, locale) => ({
       subject: t('request.mail.recallSubject', { batch: batch.number }),
       body: `${t(r.kind === 'received' ? 'request.mail.recallBody' : 'request.mail.recallHeldBody', { batch: batch.number, reason })}\n\n${requestLink(locale, r.requestId)}`,
@@ -88,13 +150,28 @@ async function lookBack(tx: Executor, caller: Caller, batch: { id: number; numbe
 
 export async function acknowledgeRecall(db: Database, caller: Caller, noticeId: number): Promise<Result<void>> {
   return transact(db, async (tx) => {
-    const [notice] = await tx.select().from(recallNotices).where(and(eq(recallNotices.id, noticeId), eq(recallNotices.requesterId, caller.id))).for('update');
+    const [notice] = await tx
+      .select()
+      .from(recallNotices)
+      .where(and(eq(recallNotices.id, noticeId), eq(recallNotices.requesterId, caller.id)))
+      .for('update');
     if (!notice) return fail({ code: 'not_found' });
     if (notice.acknowledgedAt) return ok(undefined);
     const now = new Date();
     await tx.update(recallNotices).set({ acknowledgedAt: now }).where(eq(recallNotices.id, noticeId));
-    await recordAudit(tx, { actor: caller.id, action: 'request.recall_acknowledged', entityType: 'request', entityId: notice.requestId, after: { batch: notice.batchId, acknowledgedAt: now.toISOString() } });
-    await addEvent(tx, { requestId: notice.requestId, kind: 'notice', caller, data: { recallAcknowledged: notice.batchId } });
+    await recordAudit(tx, {
+      actor: caller.id,
+      action: 'request.recall_acknowledged',
+      entityType: 'request',
+      entityId: notice.requestId,
+      after: { batch: notice.batchId, acknowledgedAt: now.toISOString() },
+    });
+    await addEvent(tx, {
+      requestId: notice.requestId,
+      kind: 'notice',
+      caller,
+      data: { recallAcknowledged: notice.batchId },
+    });
     return ok(undefined);
   });
 }
@@ -102,7 +179,17 @@ export async function acknowledgeRecall(db: Database, caller: Caller, noticeId: 
 /** The look-back list of a batch, for staff: who received it, notified when, acknowledged when. */
 export async function recallNoticesOf(db: Executor, batchId: number) {
   return db
-    .select({ id: recallNotices.id, requestId: recallNotices.requestId, kind: recallNotices.kind, state: requests.state, requester: accounts.displayName, email: accounts.email, institution: requests.institution, notifiedAt: recallNotices.notifiedAt, acknowledgedAt: recallNotices.acknowledgedAt })
+    .select({
+      id: recallNotices.id,
+      requestId: recallNotices.requestId,
+      kind: recallNotices.kind,
+      state: requests.state,
+      requester: accounts.displayName,
+      email: accounts.email,
+      institution: requests.institution,
+      notifiedAt: recallNotices.notifiedAt,
+      acknowledgedAt: recallNotices.acknowledgedAt,
+    })
     .from(recallNotices)
     .innerJoin(accounts, eq(accounts.id, recallNotices.requesterId))
     .innerJoin(requests, eq(requests.id, recallNotices.requestId))
@@ -111,7 +198,14 @@ export async function recallNoticesOf(db: Executor, batchId: number) {
 
 export async function recallNoticesForRequester(db: Executor, requesterId: string) {
   return db
-    .select({ id: recallNotices.id, requestId: recallNotices.requestId, batch: batches.number, reason: recallNotices.reason, notifiedAt: recallNotices.notifiedAt, acknowledgedAt: recallNotices.acknowledgedAt })
+    .select({
+      id: recallNotices.id,
+      requestId: recallNotices.requestId,
+      batch: batches.number,
+      reason: recallNotices.reason,
+      notifiedAt: recallNotices.notifiedAt,
+      acknowledgedAt: recallNotices.acknowledgedAt,
+    })
     .from(recallNotices)
     .innerJoin(batches, eq(batches.id, recallNotices.batchId))
     .where(eq(recallNotices.requesterId, requesterId));
@@ -120,7 +214,14 @@ export async function recallNoticesForRequester(db: Executor, requesterId: strin
 /** A batch as staff see it on its status page (counters included). */
 export async function batchForStaff(db: Executor, number: string) {
   const [batch] = await db
-    .select({ id: batches.id, number: batches.number, status: batches.releaseStatus, available: batches.vialsAvailable, reserved: batches.vialsReserved, shipped: batches.vialsShipped })
+    .select({
+      id: batches.id,
+      number: batches.number,
+      status: batches.releaseStatus,
+      available: batches.vialsAvailable,
+      reserved: batches.vialsReserved,
+      shipped: batches.vialsShipped,
+    })
     .from(batches)
     .where(sql`lower(${batches.number}) = lower(${number})`);
   return batch;

@@ -13,18 +13,28 @@ export interface DeviationFacts {
   description: string;
 }
 
-const num = (v: string | number | null | undefined) => (v === null || v === undefined || v === '' ? undefined : Number(v));
+const num = (v: string | number | null | undefined) =>
+  v === null || v === undefined || v === '' ? undefined : Number(v);
 const temp = (v: number) => String(Number(v.toFixed(2)));
 
 /** A deviation as the reader reads it; the stored description (English) when the range is unknown. */
-export function deviationText(t: Translate, d: DeviationFacts, range: { requiredMinC: string | number; requiredMaxC: string | number } | null | undefined): string {
+export function deviationText(
+  t: Translate,
+  d: DeviationFacts,
+  range: { requiredMinC: string | number; requiredMaxC: string | number } | null | undefined,
+): string {
   const extreme = num(d.extremeC);
   if (!range || extreme === undefined) return d.description;
   const min = Number(range.requiredMinC);
   const max = Number(range.requiredMaxC);
-  if (d.source === 'dispatch' || d.source === 'arrival') return t(`request.deviationText.${d.source}`, { temp: temp(extreme), min: temp(min), max: temp(max) });
+  if (d.source === 'dispatch' || d.source === 'arrival')
+    return t(`request.deviationText.${d.source}`, { temp: temp(extreme), min: temp(min), max: temp(max) });
   const above = extreme > max;
-  return t(above ? 'request.deviationText.above' : 'request.deviationText.below', { limit: temp(above ? max : min), minutes: String(Math.round((d.durationSeconds ?? 0) / 60)), temp: temp(extreme) });
+  return t(above ? 'request.deviationText.above' : 'request.deviationText.below', {
+    limit: temp(above ? max : min),
+    minutes: String(Math.round((d.durationSeconds ?? 0) / 60)),
+    temp: temp(extreme),
+  });
 }
 
 /** The cell type of an outbound line: its name and its category in the reader's language. */

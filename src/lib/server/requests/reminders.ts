@@ -34,26 +34,85 @@ export async function sendReminders(db: Database, now = new Date()): Promise<Rem
     const due = await tx
       .select()
       .from(requests)
-      .where(and(inArray(requests.state, bankStates), lte(requests.stateChangedAt, new Date(now.getTime() - REMINDER_DAYS * DAY)), or(isNull(requests.lastReminderAt), lte(requests.lastReminderAt, new Date(now.getTime() - DAY)))))
+      .where(
+        and(
+          inArray(requests.state, bankStates),
+          lte(requests.stateChangedAt, new Date(now.getTime() - REMINDER_DAYS * DAY)),
+          or(isNull(requests.lastReminderAt), lte(requests.lastReminderAt, new Date(now.getTime() - DAY))),
+        ),
+      )
       .for('update', { skipLocked: true });
-    const escalate = due.filter((r) => !r.escalatedAt && r.stateChangedAt.getTime() <= now.getTime() - ESCALATION_DAYS * DAY);
-    const recipients = async (roles: string[]) => tx.select({ email: accounts.email, locale: accounts.locale }).from(accounts).where(and(sql`${accounts.role} IN ${roles}`, eq(accounts.status, 'active')));
-    const list = (rs: typeof due) => rs.map((r) => `#${r.id} ${r.projectTitle} (${r.state}, ${Math.floor((now.getTime() - r.stateChangedAt.getTime()) / DAY)} d) ${portalOrigin()}/staff/requests/${r.id}`).join('\n');
+    const escalate = due.filter(
+      (r) => !r.escalatedAt && r.stateChangedAt.getTime() <= now.getTime() - ESCALATION_DAYS * DAY,
+    );
+    const recipients = async (roles: string[]) =>
+      tx
+        .select({ email: accounts.email, locale: accounts.locale })
+        .from(accounts)
+        .where(and(sql`${accounts.role} IN ${roles}`, eq(accounts.status, 'active')));
+    const list = (rs: typeof due) =>
+      rs
+        .map(
+          (r) =>
+            `#${r.id} ${r.projectTitle} (${r.state}, ${Math.floor((now.getTime() - r.stateChangedAt.getTime()) / DAY)} d) ${portalOrigin()}/staff/requests/${r.id}`,
+        )
+        .join('\n');
     if (due.length) {
       for (const to of await recipients(['staff', 'admin'])) {
         const t = translator(to.locale === 'zh' ? 'zh' : 'en');
-        await queueMail(tx, { to: to.email, subject: t('request.mail.reminderSubject', { count: String(due.length) }), body: `${t('request.mail.reminderBody', { days: String(REMINDER_DAYS) })}\n\n${list(due)}` });
+        await queueMail(tx, {
+          to: to.email,
+          subject: t('request.mail.reminderSubject', { count: String(due.length) }),
+          body: `${t('request.mail.reminderBody', { days: String(REMINDER_DAYS) })}\n\n${list(due)}`,
+        });
       }
-      await tx.update(requests).set({ lastReminderAt: now }).where(inArray(requests.id, due.map((r) => r.id)));
-      for (const r of due) await addEvent(tx, { requestId: r.id, kind: 'notice', caller: systemCaller, body: 'staff reminded', visibleToRequester: false });
+      await tx
+        .update(requests)
+        .set({ lastReminderAt: now })
+        .where(
+          inArray(
+            requests.id,
+            due.map((r) => r.id),
+          ),
+        );
+      for (const r of due)
+        await addEvent(tx, {
+          requestId: r.id,
+          kind: 'notice',
+          caller: systemCaller,
+          body: 'staff reminded',
+          visibleToRequester: false,
+        });
     }
     if (escalate.length) {
       for (const to of await recipients(['admin'])) {
         const t = translator(to.locale === 'zh' ? 'zh' : 'en');
-        await queueMail(tx, { to: to.email, subject: t('request.mail.escalationSubject', { count: String(escalate.length), days: String(ESCALATION_DAYS) }), body: list(escalate) });
+        await queueMail(tx, {
+          to: to.email,
+          subject: t('request.mail.escalationSubject', {
+            count: String(escalate.length),
+            days: String(ESCALATION_DAYS),
+          }),
+          body: list(escalate),
+        });
       }
-      await tx.update(requests).set({ escalatedAt: now }).where(inArray(requests.id, escalate.map((r) => r.id)));
-      for (const r of escalate) await addEvent(tx, { requestId: r.id, kind: 'notice', caller: systemCaller, body: 'escalated to admins', visibleToRequester: false });
+      await tx
+        .update(requests)
+        .set({ escalatedAt: now })
+        .where(
+          inArray(
+            requests.id,
+            escalate.map((r) => r.id),
+          ),
+        );
+      for (const r of escalate)
+        await addEvent(tx, {
+          requestId: r.id,
+          kind: 'notice',
+          caller: systemCaller,
+          body: 'escalated to admins',
+          visibleToRequester: false,
+        });
     }
     return { reminded: due.map((r) => r.id), escalated: escalate.map((r) => r.id), lapsed };
   });

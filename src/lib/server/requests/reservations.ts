@@ -13,7 +13,16 @@ import { batches } from '#db/schema/batches.ts';
 import { requestItems, requests, type Request } from '#db/schema/requests.ts';
 import { moveStock } from '#server/catalog/stock.ts';
 import { getConfig } from '#server/platform/config.ts';
-import { addEvent, changeState, fail, lockBatchesThenRequest, systemCaller, transact, type Caller, type Result } from './core.ts';
+import {
+  addEvent,
+  changeState,
+  fail,
+  lockBatchesThenRequest,
+  systemCaller,
+  transact,
+  type Caller,
+  type Result,
+} from './core.ts';
 
 export function reservationDays(): number {
   return getConfig().RESERVATION_DAYS;
@@ -32,56 +41,119 @@ export async function heldByRequest(db: Executor, requestId: number): Promise<Ma
  * batch for items that did not ask for one). All or nothing: one batch short
  * and nothing is reserved.
  */
-export async function reserveRequest(db: Database, caller: Caller, requestId: number, choices: Record<number, number> = {}): Promise<Result<Request>> {
+export async function reserveRequest(
+  db: Database,
+  caller: Caller,
+  requestId: number,
+  choices: Record<number, number> = {},
+): Promise<Result<Request>> {
   return transact(db, async (tx) => {
     const request = await lockBatchesThenRequest(tx, requestId, caller, Object.values(choices));
     if (!request) return fail({ code: 'not_found' });
-    if (request.state !== 'approved') return fail({ code: 'transition', error: { code: 'illegal', from: request.state, to: 'reserved' } });
-    const items = await tx.select().from(requestItems).where(and(eq(requestItems.requestId, requestId), eq(requestItems.active, true)));
+    if (request.state !== 'approved')
+      return fail({ code: 'transition', error: { code: 'illegal', from: request.state, to: 'reserved' } });
+    const items = await tx
+      .select()
+      .from(requestItems)
+      .where(and(eq(requestItems.requestId, requestId), eq(requestItems.active, true)));
     for (const item of items) {
       const wanted = item.approvedQuantity ?? 0;
       if (wanted === 0) continue;
       const batchId = item.batchId ?? choices[item.id];
-      if (!batchId) return fail({ code: 'invalid', field: `batch-${item.id}`, message: 'choose the batch to reserve from' });
-      const [batch] = await tx.select({ lineId: batches.lineId, status: batches.releaseStatus, number: batches.number }).from(batches).where(eq(batches.id, batchId));
-      if (!batch || batch.lineId !== item.lineId) return fail({ code: 'invalid', field: `batch-${item.id}`, message: 'the batch is not a batch of this line' });
-      if (batch.status !== 'released') return fail({ code: 'invalid', field: `batch-${item.id}`, message: `batch ${batch.number} is not released` });
-      const moved = await moveStock(tx, { batchId, kind: 'reserved', quantity: wanted, requestId, actor: caller.id, reason: `request ${requestId}` });
+      if (!batchId)
+        return fail({ code: 'invalid', field: `batch-${item.id}`, message: 'choose the batch to reserve from' });
+      const [batch] = await tx
+        .select({ lineId: batches.lineId, status: batches.releaseStatus, number: batches.number })
+        .from(batches)
+        .where(eq(batches.id, batchId));
+      if (!batch || batch.lineId !== item.lineId)
+        return fail({ code: 'invalid', field: `batch-${item.id}`, message: 'the batch is not a batch of this line' });
+      if (batch.status !== 'released')
+        return fail({ code: 'invalid', field: `batch-${item.id}`, message: `batch ${batch.number} is not released` });
+      const moved = await moveStock(tx, {
+        batchId,
+        kind: 'reserved',
+        quantity: wanted,
+        requestId,
+        actor: caller.id,
+        reason: `request ${requestId}`,
+      });
       // One batch short and nothing is reserved: transact rolls back the items before this one too.
-      if (!moved.ok) return fail(moved.reason === 'insufficient' ? { code: 'insufficient_stock', batch: moved.stock.number, available: moved.stock.available, wanted } : { code: 'insufficient_stock', batch: String(batchId), available: 0, wanted });
+      if (!moved.ok)
+        return fail(
+          moved.reason === 'insufficient'
+            ? { code: 'insufficient_stock', batch: moved.stock.number, available: moved.stock.available, wanted }
+            : { code: 'insufficient_stock', batch: String(batchId), available: 0, wanted },
+        );
       if (!item.batchId) await tx.update(requestItems).set({ batchId }).where(eq(requestItems.id, item.id));
     }
     const expires = new Date(Date.now() + reservationDays() * 86_400_000);
-    return changeState(tx, request, 'reserved', caller, {}, { set: { reservationExpiresAt: expires }, data: { reservedUntil: expires.toISOString() } });
+    return changeState(
+      tx,
+      request,
+      'reserved',
+      caller,
+      {},
+      { set: { reservationExpiresAt: expires }, data: { reservedUntil: expires.toISOString() } },
+    );
   });
 }
 
 /** Returns every vial a request still holds to available stock (rejection, withdrawal, cancellation, lapse). */
-export async function releaseReservations(tx: Executor, request: Pick<Request, 'id'>, caller: Caller, why: string): Promise<number> {
+export async function releaseReservations(
+  tx: Executor,
+  request: Pick<Request, 'id'>,
+  caller: Caller,
+  why: string,
+): Promise<number> {
   let returned = 0;
   for (const [batchId, held] of await heldByRequest(tx, request.id)) {
-    const moved = await moveStock(tx, { batchId, kind: 'released', quantity: held, requestId: request.id, actor: caller.id, reason: why });
+    const moved = await moveStock(tx, {
+      batchId,
+      kind: 'released',
+      quantity: held,
+      requestId: request.id,
+      actor: caller.id,
+      reason: why,
+    });
     if (moved.ok) returned += held;
   }
   // Vials picked from the bank's positions for this request go back to the pool (they stay where they are).
   await unpickVials(tx, request.id);
-  if (returned) await addEvent(tx, { requestId: request.id, kind: 'reservation', caller, body: why, data: { returnedVials: returned } });
+  if (returned)
+    await addEvent(tx, {
+      requestId: request.id,
+      kind: 'reservation',
+      caller,
+      body: why,
+      data: { returnedVials: returned },
+    });
   return returned;
 }
 
 /** Reservations past their time go back to stock; the request returns to approved (to be reserved again). */
 export async function lapseExpiredReservations(db: Database, now = new Date()): Promise<number[]> {
-  const due = await db.select({ id: requests.id }).from(requests).where(and(eq(requests.state, 'reserved'), lte(requests.reservationExpiresAt, now)));
+  const due = await db
+    .select({ id: requests.id })
+    .from(requests)
+    .where(and(eq(requests.state, 'reserved'), lte(requests.reservationExpiresAt, now)));
   const lapsed: number[] = [];
   for (const { id } of due) {
     const done = await transact(db, async (tx) => {
       const request = await lockBatchesThenRequest(tx, id, systemCaller);
-      if (!request || request.state !== 'reserved' || !request.reservationExpiresAt || request.reservationExpiresAt > now) return fail({ code: 'conflict', message: 'no longer due' });
+      if (request?.state !== 'reserved' || !request.reservationExpiresAt || request.reservationExpiresAt > now)
+        return fail({ code: 'conflict', message: 'no longer due' });
       await releaseReservations(tx, request, systemCaller, 'reservation lapsed');
-      return changeState(tx, request, 'approved', systemCaller, {}, { comment: 'reservation lapsed', set: { reservationExpiresAt: null } });
+      return changeState(
+        tx,
+        request,
+        'approved',
+        systemCaller,
+        {},
+        { comment: 'reservation lapsed', set: { reservationExpiresAt: null } },
+      );
     });
     if (done.ok) lapsed.push(id);
   }
   return lapsed;
 }
-

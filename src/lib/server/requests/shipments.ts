@@ -6,12 +6,22 @@
  * assessment.
  */
 import { createHash } from 'node:crypto';
-import { and, asc, desc, eq, getTableColumns, sql } from 'drizzle-orm';
+import { asc, desc, eq, getTableColumns, sql } from 'drizzle-orm';
 import type { Database, Executor } from '#db/client.ts';
 import { accounts } from '#db/schema/accounts.ts';
 import { deviations, requests, shipments, type Shipment } from '#db/schema/requests.ts';
 import { recordAudit } from '#server/platform/audit.ts';
-import { addEvent, chainFacts, changeState, fail, lockRequest, ok, transact, type Caller, type Result } from './core.ts';
+import {
+  addEvent,
+  chainFacts,
+  changeState,
+  fail,
+  lockRequest,
+  ok,
+  transact,
+  type Caller,
+  type Result,
+} from './core.ts';
 import { findExcursions, parseLoggerFile } from './logger-file.ts';
 import { checkPassword, sign } from './signatures.ts';
 
@@ -38,13 +48,35 @@ export interface ArrivalInput {
   receiver: string;
 }
 
-const outside = (t: number, s: { requiredMinC: string | number; requiredMaxC: string | number }) => t < Number(s.requiredMinC) || t > Number(s.requiredMaxC);
+const outside = (t: number, s: { requiredMinC: string | number; requiredMaxC: string | number }) =>
+  t < Number(s.requiredMinC) || t > Number(s.requiredMaxC);
 
 async function openDeviation(tx: Executor, caller: Caller, requestId: number, d: typeof deviations.$inferInsert) {
   const [row] = await tx.insert(deviations).values(d).returning();
-  await tx.update(requests).set({ openDeviations: sql`${requests.openDeviations} + 1` }).where(eq(requests.id, requestId));
-  await recordAudit(tx, { actor: caller.id, action: 'deviation.flagged', entityType: 'deviation', entityId: row!.id, after: { request: requestId, source: d.source, description: d.description, extremeC: d.extremeC ?? null } });
-  await addEvent(tx, { requestId, kind: 'deviation', caller, body: d.description, data: { deviation: row!.id, source: d.source, extremeC: d.extremeC ?? null, startedAt: d.startedAt ?? null, endedAt: d.endedAt ?? null } });
+  await tx
+    .update(requests)
+    .set({ openDeviations: sql`${requests.openDeviations} + 1` })
+    .where(eq(requests.id, requestId));
+  await recordAudit(tx, {
+    actor: caller.id,
+    action: 'deviation.flagged',
+    entityType: 'deviation',
+    entityId: row!.id,
+    after: { request: requestId, source: d.source, description: d.description, extremeC: d.extremeC ?? null },
+  });
+  await addEvent(tx, {
+    requestId,
+    kind: 'deviation',
+    caller,
+    body: d.description,
+    data: {
+      deviation: row!.id,
+      source: d.source,
+      extremeC: d.extremeC ?? null,
+      startedAt: d.startedAt ?? null,
+      endedAt: d.endedAt ?? null,
+    },
+  });
 }
 
 /**
@@ -52,23 +84,58 @@ async function openDeviation(tx: Executor, caller: Caller, requestId: number, d:
  * request shipped: the state module refuses it until the reviewed outbound
  * let the vials leave. A dispatch temperature out of range is a deviation.
  */
-export async function recordTransport(db: Database, caller: Caller, requestId: number, input: TransportInput): Promise<Result<Shipment>> {
-  if (input.requiredMinC >= input.requiredMaxC) return fail({ code: 'invalid', field: 'requiredMaxC', message: 'the upper limit must be above the lower limit' });
+export async function recordTransport(
+  db: Database,
+  caller: Caller,
+  requestId: number,
+  input: TransportInput,
+): Promise<Result<Shipment>> {
+  if (input.requiredMinC >= input.requiredMaxC)
+    return fail({ code: 'invalid', field: 'requiredMaxC', message: 'the upper limit must be above the lower limit' });
   return transact(db, async (tx) => {
     const request = await lockRequest(tx, requestId, caller);
     if (!request) return fail({ code: 'not_found' });
-    if (!['released', 'shipped', 'received'].includes(request.state)) return fail({ code: 'conflict', message: 'transport is recorded once the request is released' });
-    if (request.state === 'released' && !(await chainFacts(tx, requestId)).vialsLeft) return fail({ code: 'transition', error: { code: 'outbound_not_reviewed', from: 'released', to: 'shipped' } });
+    if (!['released', 'shipped', 'received'].includes(request.state))
+      return fail({ code: 'conflict', message: 'transport is recorded once the request is released' });
+    if (request.state === 'released' && !(await chainFacts(tx, requestId)).vialsLeft)
+      return fail({ code: 'transition', error: { code: 'outbound_not_reviewed', from: 'released', to: 'shipped' } });
     const [existing] = await tx.select({ id: shipments.id }).from(shipments).where(eq(shipments.requestId, requestId));
-    if (existing) return fail({ code: 'conflict', message: 'this request already has a transport record; correct it instead' });
+    if (existing)
+      return fail({ code: 'conflict', message: 'this request already has a transport record; correct it instead' });
     const [row] = await tx
       .insert(shipments)
-      .values({ requestId, ...input, dispatchTempC: String(input.dispatchTempC), requiredMinC: String(input.requiredMinC), requiredMaxC: String(input.requiredMaxC), recordedBy: caller.id })
+      .values({
+        requestId,
+        ...input,
+        dispatchTempC: String(input.dispatchTempC),
+        requiredMinC: String(input.requiredMinC),
+        requiredMaxC: String(input.requiredMaxC),
+        recordedBy: caller.id,
+      })
       .returning();
-    await recordAudit(tx, { actor: caller.id, action: 'shipment.recorded', entityType: 'shipment', entityId: row!.id, after: { ...input, request: requestId } });
-    await addEvent(tx, { requestId, kind: 'notice', caller, body: `${input.carrier} · ${input.deviceNumber}`, data: { shipment: row!.id, dispatchAt: input.dispatchAt.toISOString(), dispatchPlace: input.dispatchPlace } });
+    await recordAudit(tx, {
+      actor: caller.id,
+      action: 'shipment.recorded',
+      entityType: 'shipment',
+      entityId: row!.id,
+      after: { ...input, request: requestId },
+    });
+    await addEvent(tx, {
+      requestId,
+      kind: 'notice',
+      caller,
+      body: `${input.carrier} · ${input.deviceNumber}`,
+      data: { shipment: row!.id, dispatchAt: input.dispatchAt.toISOString(), dispatchPlace: input.dispatchPlace },
+    });
     if (outside(input.dispatchTempC, row!)) {
-      await openDeviation(tx, caller, requestId, { requestId, shipmentId: row!.id, source: 'dispatch', description: `dispatch temperature ${input.dispatchTempC} °C outside ${input.requiredMinC}…${input.requiredMaxC} °C`, extremeC: String(input.dispatchTempC), startedAt: input.dispatchAt });
+      await openDeviation(tx, caller, requestId, {
+        requestId,
+        shipmentId: row!.id,
+        source: 'dispatch',
+        description: `dispatch temperature ${input.dispatchTempC} °C outside ${input.requiredMinC}…${input.requiredMaxC} °C`,
+        extremeC: String(input.dispatchTempC),
+        startedAt: input.dispatchAt,
+      });
     }
     if (request.state === 'released') {
       const shipped = await changeState(tx, request, 'shipped', caller, {}, { data: { shipment: row!.id } });
@@ -79,19 +146,53 @@ export async function recordTransport(db: Database, caller: Caller, requestId: n
 }
 
 /** Arrival fields, filled once on arrival (audited); an arrival temperature out of range is a deviation. */
-export async function recordArrival(db: Database, caller: Caller, requestId: number, input: ArrivalInput): Promise<Result<Shipment>> {
+export async function recordArrival(
+  db: Database,
+  caller: Caller,
+  requestId: number,
+  input: ArrivalInput,
+): Promise<Result<Shipment>> {
   return transact(db, async (tx) => {
     const request = await lockRequest(tx, requestId, caller);
     if (!request) return fail({ code: 'not_found' });
     // A closed request may not get an open deviation (the database refuses it): say so, naming the field.
-    if (request.state === 'closed') return fail({ code: 'invalid', field: 'requestId', message: 'the request is closed; a deviation cannot be added to it' });
+    if (request.state === 'closed')
+      return fail({
+        code: 'invalid',
+        field: 'requestId',
+        message: 'the request is closed; a deviation cannot be added to it',
+      });
     const [shipment] = await tx.select().from(shipments).where(eq(shipments.requestId, requestId)).for('update');
     if (!shipment) return fail({ code: 'conflict', message: 'record the dispatch first' });
-    const before = { arrivalAt: shipment.arrivalAt, arrivalPlace: shipment.arrivalPlace, arrivalTempC: shipment.arrivalTempC, receiver: shipment.receiver };
-    const [row] = await tx.update(shipments).set({ ...input, arrivalTempC: String(input.arrivalTempC) }).where(eq(shipments.id, shipment.id)).returning();
-    await recordAudit(tx, { actor: caller.id, action: 'shipment.arrived', entityType: 'shipment', entityId: shipment.id, before, after: input, reason: shipment.arrivalAt ? 'correction of the arrival record' : null });
+    const before = {
+      arrivalAt: shipment.arrivalAt,
+      arrivalPlace: shipment.arrivalPlace,
+      arrivalTempC: shipment.arrivalTempC,
+      receiver: shipment.receiver,
+    };
+    const [row] = await tx
+      .update(shipments)
+      .set({ ...input, arrivalTempC: String(input.arrivalTempC) })
+      .where(eq(shipments.id, shipment.id))
+      .returning();
+    await recordAudit(tx, {
+      actor: caller.id,
+      action: 'shipment.arrived',
+      entityType: 'shipment',
+      entityId: shipment.id,
+      before,
+      after: input,
+      reason: shipment.arrivalAt ? 'correction of the arrival record' : null,
+    });
     if (outside(input.arrivalTempC, shipment)) {
-      await openDeviation(tx, caller, requestId, { requestId, shipmentId: shipment.id, source: 'arrival', description: `arrival temperature ${input.arrivalTempC} °C outside ${shipment.requiredMinC}…${shipment.requiredMaxC} °C`, extremeC: String(input.arrivalTempC), startedAt: input.arrivalAt });
+      await openDeviation(tx, caller, requestId, {
+        requestId,
+        shipmentId: shipment.id,
+        source: 'arrival',
+        description: `arrival temperature ${input.arrivalTempC} °C outside ${shipment.requiredMinC}…${shipment.requiredMaxC} °C`,
+        extremeC: String(input.arrivalTempC),
+        startedAt: input.arrivalAt,
+      });
     }
     return ok(row!);
   });
@@ -104,19 +205,40 @@ export type LoggerUpload = Result<{ readings: number; excursions: number }>;
  * every excursion outside the required range as a deviation. A bad file
  * changes nothing and says which line.
  */
-export async function uploadLoggerFile(db: Database, caller: Caller, requestId: number, file: { name: string; text: string }): Promise<LoggerUpload> {
+export async function uploadLoggerFile(
+  db: Database,
+  caller: Caller,
+  requestId: number,
+  file: { name: string; text: string },
+): Promise<LoggerUpload> {
   const parsed = parseLoggerFile(file.text);
-  if (!parsed.ok) return fail({ code: 'invalid', field: 'loggerFile', message: `${file.name}:${parsed.line}: ${parsed.message}` });
+  if (!parsed.ok)
+    return fail({ code: 'invalid', field: 'loggerFile', message: `${file.name}:${parsed.line}: ${parsed.message}` });
   return transact(db, async (tx) => {
     const request = await lockRequest(tx, requestId, caller);
     if (!request) return fail({ code: 'not_found' });
     // A closed request may not get an open deviation (the database refuses it): say so, naming the field.
-    if (request.state === 'closed') return fail({ code: 'invalid', field: 'requestId', message: 'the request is closed; a deviation cannot be added to it' });
+    if (request.state === 'closed')
+      return fail({
+        code: 'invalid',
+        field: 'requestId',
+        message: 'the request is closed; a deviation cannot be added to it',
+      });
     const [shipment] = await tx.select().from(shipments).where(eq(shipments.requestId, requestId)).for('update');
     if (!shipment) return fail({ code: 'conflict', message: 'record the dispatch first' });
-    if (shipment.loggerFileSha256) return fail({ code: 'conflict', message: 'a logger file is already stored for this shipment' });
+    if (shipment.loggerFileSha256)
+      return fail({ code: 'conflict', message: 'a logger file is already stored for this shipment' });
     const sha256 = createHash('sha256').update(file.text, 'utf8').digest('hex');
-    await tx.update(shipments).set({ loggerFileName: file.name, loggerFile: file.text, loggerFileSha256: sha256, loggerSerial: parsed.file.serial ?? null, loggerFormat: parsed.file.format }).where(eq(shipments.id, shipment.id));
+    await tx
+      .update(shipments)
+      .set({
+        loggerFileName: file.name,
+        loggerFile: file.text,
+        loggerFileSha256: sha256,
+        loggerSerial: parsed.file.serial ?? null,
+        loggerFormat: parsed.file.format,
+      })
+      .where(eq(shipments.id, shipment.id));
     const readings = parsed.file.readings;
     for (let i = 0; i < readings.length; i += 5_000) {
       const part = readings.slice(i, i + 5_000);
@@ -126,7 +248,20 @@ export async function uploadLoggerFile(db: Database, caller: Caller, requestId: 
         SELECT ${shipment.id}, (r->>'at')::timestamptz, (r->>'t')::numeric FROM jsonb_array_elements(${json}::jsonb) AS r`);
     }
     const excursions = findExcursions(readings, Number(shipment.requiredMinC), Number(shipment.requiredMaxC));
-    await recordAudit(tx, { actor: caller.id, action: 'shipment.logger_uploaded', entityType: 'shipment', entityId: shipment.id, after: { file: file.name, sha256, serial: parsed.file.serial ?? null, format: parsed.file.format, readings: readings.length, excursions: excursions.length } });
+    await recordAudit(tx, {
+      actor: caller.id,
+      action: 'shipment.logger_uploaded',
+      entityType: 'shipment',
+      entityId: shipment.id,
+      after: {
+        file: file.name,
+        sha256,
+        serial: parsed.file.serial ?? null,
+        format: parsed.file.format,
+        readings: readings.length,
+        excursions: excursions.length,
+      },
+    });
     for (const e of excursions) {
       await openDeviation(tx, caller, requestId, {
         requestId,
@@ -144,7 +279,12 @@ export async function uploadLoggerFile(db: Database, caller: Caller, requestId: 
 }
 
 /** Closes a deviation with a signed assessment (meaning: deviation closed). */
-export async function closeDeviation(db: Database, caller: Caller, deviationId: number, input: { assessment: string; password: string }): Promise<Result<void>> {
+export async function closeDeviation(
+  db: Database,
+  caller: Caller,
+  deviationId: number,
+  input: { assessment: string; password: string },
+): Promise<Result<void>> {
   if (!input.assessment.trim()) return fail({ code: 'invalid', field: 'assessment', message: 'write the assessment' });
   const signer = await checkPassword(db, caller, input.password);
   if (!signer.ok) return signer;
@@ -154,12 +294,37 @@ export async function closeDeviation(db: Database, caller: Caller, deviationId: 
     const request = await lockRequest(tx, deviation.requestId, caller);
     if (!request) return fail({ code: 'not_found' });
     if (deviation.closedAt) return fail({ code: 'conflict', message: 'this deviation is already closed' });
-    const signature = await sign(tx, signer.value, 'deviation_closed', { type: 'deviation', id: deviationId }, input.assessment);
+    const signature = await sign(
+      tx,
+      signer.value,
+      'deviation_closed',
+      { type: 'deviation', id: deviationId },
+      input.assessment,
+    );
     const now = new Date();
-    await tx.update(deviations).set({ assessment: input.assessment, closedBy: caller.id, closedAt: now }).where(eq(deviations.id, deviationId));
-    await tx.update(requests).set({ openDeviations: sql`${requests.openDeviations} - 1` }).where(eq(requests.id, request.id));
-    await recordAudit(tx, { actor: caller.id, action: 'deviation.closed', entityType: 'deviation', entityId: deviationId, before: { assessment: null, closedAt: null }, after: { assessment: input.assessment, closedAt: now.toISOString(), signature: signature.id } });
-    await addEvent(tx, { requestId: request.id, kind: 'signature', caller, body: input.assessment, data: { deviationClosed: deviationId, signature: signature.id } });
+    await tx
+      .update(deviations)
+      .set({ assessment: input.assessment, closedBy: caller.id, closedAt: now })
+      .where(eq(deviations.id, deviationId));
+    await tx
+      .update(requests)
+      .set({ openDeviations: sql`${requests.openDeviations} - 1` })
+      .where(eq(requests.id, request.id));
+    await recordAudit(tx, {
+      actor: caller.id,
+      action: 'deviation.closed',
+      entityType: 'deviation',
+      entityId: deviationId,
+      before: { assessment: null, closedAt: null },
+      after: { assessment: input.assessment, closedAt: now.toISOString(), signature: signature.id },
+    });
+    await addEvent(tx, {
+      requestId: request.id,
+      kind: 'signature',
+      caller,
+      body: input.assessment,
+      data: { deviationClosed: deviationId, signature: signature.id },
+    });
     return ok(undefined);
   });
 }
@@ -168,7 +333,12 @@ export async function closeDeviation(db: Database, caller: Caller, deviationId: 
 const { loggerFile: _file, ...shownColumns } = getTableColumns(shipments);
 
 export async function shipmentOf(db: Executor, requestId: number): Promise<Omit<Shipment, 'loggerFile'> | undefined> {
-  const [row] = await db.select(shownColumns).from(shipments).where(eq(shipments.requestId, requestId)).orderBy(desc(shipments.id)).limit(1);
+  const [row] = await db
+    .select(shownColumns)
+    .from(shipments)
+    .where(eq(shipments.requestId, requestId))
+    .orderBy(desc(shipments.id))
+    .limit(1);
   return row;
 }
 

@@ -15,7 +15,13 @@
 import { and, eq, inArray, or, sql } from 'drizzle-orm';
 import type { Database, Executor } from '#db/client.ts';
 import { accounts } from '#db/schema/accounts.ts';
-import { deviations, signatures, type Signature, type SignatureEntityType, type SignatureMeaning } from '#db/schema/requests.ts';
+import {
+  deviations,
+  signatures,
+  type Signature,
+  type SignatureEntityType,
+  type SignatureMeaning,
+} from '#db/schema/requests.ts';
 import { verifyPassword } from '#server/accounts/password.ts';
 import { clearThrottle, passwordCheckKeys, recordFailure, throttleWait } from '#server/accounts/throttle.ts';
 import type { Caller, RequestFailure } from './core.ts';
@@ -27,13 +33,20 @@ export interface Signer {
   readonly checked: true;
 }
 
-export async function checkPassword(db: Database, caller: Caller, password: string): Promise<{ ok: true; value: Signer } | { ok: false; failure: RequestFailure }> {
+export async function checkPassword(
+  db: Database,
+  caller: Caller,
+  password: string,
+): Promise<{ ok: true; value: Signer } | { ok: false; failure: RequestFailure }> {
   const keys = passwordCheckKeys(caller.id);
   return db.transaction(async (tx) => {
     const wait = await throttleWait(tx, keys);
     if (wait > 0) return { ok: false as const, failure: { code: 'throttled' as const, retryAfterSeconds: wait } };
-    const [account] = await tx.select({ passwordHash: accounts.passwordHash, displayName: accounts.displayName, status: accounts.status }).from(accounts).where(eq(accounts.id, caller.id));
-    if (!account || account.status !== 'active' || !(await verifyPassword(account.passwordHash, password))) {
+    const [account] = await tx
+      .select({ passwordHash: accounts.passwordHash, displayName: accounts.displayName, status: accounts.status })
+      .from(accounts)
+      .where(eq(accounts.id, caller.id));
+    if (account?.status !== 'active' || !(await verifyPassword(account.passwordHash, password))) {
       await recordFailure(tx, keys);
       return { ok: false as const, failure: { code: 'bad_password' as const } };
     }
@@ -43,16 +56,33 @@ export async function checkPassword(db: Database, caller: Caller, password: stri
 }
 
 /** Writes a signature of a checked signer on a batch, deviation or bank record (request moves sign through `changeState`). */
-export async function sign(tx: Executor, signer: Signer, meaning: SignatureMeaning, entity: { type: SignatureEntityType; id: number }, comment?: string | null): Promise<Signature> {
+export async function sign(
+  tx: Executor,
+  signer: Signer,
+  meaning: SignatureMeaning,
+  entity: { type: SignatureEntityType; id: number },
+  comment?: string | null,
+): Promise<Signature> {
   const [row] = await tx
     .insert(signatures)
-    .values({ entityType: entity.type, entityId: String(entity.id), signerId: signer.id, signerName: signer.name, meaning, comment: comment ?? null })
+    .values({
+      entityType: entity.type,
+      entityId: String(entity.id),
+      signerId: signer.id,
+      signerName: signer.name,
+      meaning,
+      comment: comment ?? null,
+    })
     .returning();
   return row!;
 }
 
 export async function signaturesOf(db: Executor, type: SignatureEntityType, id: number): Promise<Signature[]> {
-  return db.select().from(signatures).where(and(eq(signatures.entityType, type), eq(signatures.entityId, String(id)))).orderBy(signatures.id);
+  return db
+    .select()
+    .from(signatures)
+    .where(and(eq(signatures.entityType, type), eq(signatures.entityId, String(id))))
+    .orderBy(signatures.id);
 }
 
 /** The signatures of a request's record: on the request itself and on each of its deviations. */
@@ -63,7 +93,16 @@ export async function signaturesOfRecord(db: Executor, requestId: number): Promi
     .where(
       or(
         and(eq(signatures.entityType, 'request'), eq(signatures.entityId, String(requestId))),
-        and(eq(signatures.entityType, 'deviation'), inArray(signatures.entityId, db.select({ id: sql<string>`${deviations.id}::text` }).from(deviations).where(eq(deviations.requestId, requestId)))),
+        and(
+          eq(signatures.entityType, 'deviation'),
+          inArray(
+            signatures.entityId,
+            db
+              .select({ id: sql<string>`${deviations.id}::text` })
+              .from(deviations)
+              .where(eq(deviations.requestId, requestId)),
+          ),
+        ),
       ),
     )
     .orderBy(signatures.id);

@@ -30,8 +30,26 @@ export interface Rule {
   signature?: SignatureMeaning;
 }
 
-const openStates: readonly RequestState[] = ['draft', 'submitted', 'under_review', 'information_requested', 'approved', 'reserved', 'released', 'shipped', 'received'];
-const beforeShipping: readonly RequestState[] = ['draft', 'submitted', 'under_review', 'information_requested', 'approved', 'reserved', 'released'];
+const openStates: readonly RequestState[] = [
+  'draft',
+  'submitted',
+  'under_review',
+  'information_requested',
+  'approved',
+  'reserved',
+  'released',
+  'shipped',
+  'received',
+];
+const beforeShipping: readonly RequestState[] = [
+  'draft',
+  'submitted',
+  'under_review',
+  'information_requested',
+  'approved',
+  'reserved',
+  'released',
+];
 
 const forward: Partial<Record<RequestState, Rule[]>> = {
   draft: [{ to: 'submitted', by: 'requester' }],
@@ -100,20 +118,35 @@ export type TransitionError =
   | { code: 'reason_required'; from: RequestState; to: RequestState }
   | { code: 'signature_required'; from: RequestState; to: RequestState; meaning: SignatureMeaning }
   | {
-      code: 'checklist_incomplete' | 'agreement_outdated' | 'nothing_approved' | 'official_not_confirmed' | 'incomplete' | 'open_deviation' | 'vials_left' | 'outbound_not_reviewed' | 'transport_incomplete';
+      code:
+        | 'checklist_incomplete'
+        | 'agreement_outdated'
+        | 'nothing_approved'
+        | 'official_not_confirmed'
+        | 'incomplete'
+        | 'open_deviation'
+        | 'vials_left'
+        | 'outbound_not_reviewed'
+        | 'transport_incomplete';
       from: RequestState;
       to: RequestState;
     };
 
 export type TransitionDecision = { ok: true; rule: Rule } | { ok: false; error: TransitionError };
 
-export function decideTransition(from: RequestState, to: RequestState, by: Actor, facts: TransitionFacts = {}): TransitionDecision {
+export function decideTransition(
+  from: RequestState,
+  to: RequestState,
+  by: Actor,
+  facts: TransitionFacts = {},
+): TransitionDecision {
   const candidates = rulesFrom(from).filter((r) => r.to === to);
   if (!candidates.length) return { ok: false, error: { code: 'illegal', from, to } };
   const rule = candidates.find((r) => r.by === by);
   if (!rule) return { ok: false, error: { code: 'not_yours', from, to, by } };
   if (rule.reason && !facts.reason?.trim()) return { ok: false, error: { code: 'reason_required', from, to } };
-  if (rule.signature && !facts.signed) return { ok: false, error: { code: 'signature_required', from, to, meaning: rule.signature } };
+  if (rule.signature && !facts.signed)
+    return { ok: false, error: { code: 'signature_required', from, to, meaning: rule.signature } };
   if (to === 'submitted' && !facts.complete) return { ok: false, error: { code: 'incomplete', from, to } };
   if (to === 'approved' && by === 'staff') {
     if (!facts.officialConfirmed) return { ok: false, error: { code: 'official_not_confirmed', from, to } };
@@ -121,10 +154,13 @@ export function decideTransition(from: RequestState, to: RequestState, by: Actor
     if (!facts.checklistComplete) return { ok: false, error: { code: 'checklist_incomplete', from, to } };
     if (!facts.anythingApproved) return { ok: false, error: { code: 'nothing_approved', from, to } };
   }
-  if ((to === 'withdrawn' || to === 'cancelled') && facts.vialsLeft) return { ok: false, error: { code: 'vials_left', from, to } };
-  if (hasEnded(to) && (facts.openDeviations ?? 0) > 0) return { ok: false, error: { code: 'open_deviation', from, to } };
+  if ((to === 'withdrawn' || to === 'cancelled') && facts.vialsLeft)
+    return { ok: false, error: { code: 'vials_left', from, to } };
+  if (hasEnded(to) && (facts.openDeviations ?? 0) > 0)
+    return { ok: false, error: { code: 'open_deviation', from, to } };
   if (to === 'shipped' && !facts.vialsLeft) return { ok: false, error: { code: 'outbound_not_reviewed', from, to } };
-  if (to === 'closed' && !(facts.dispatchRecorded && facts.arrivalRecorded)) return { ok: false, error: { code: 'transport_incomplete', from, to } };
+  if (to === 'closed' && !(facts.dispatchRecorded && facts.arrivalRecorded))
+    return { ok: false, error: { code: 'transport_incomplete', from, to } };
   return { ok: true, rule };
 }
 
@@ -172,7 +208,8 @@ export const steps = [
 export type Step = (typeof steps)[number];
 
 /** What `allowedMoves` needs to know beyond the state: the chain facts, plus the records in progress. */
-export interface MoveFacts extends Pick<TransitionFacts, 'openDeviations' | 'vialsLeft' | 'dispatchRecorded' | 'arrivalRecorded'> {
+export interface MoveFacts
+  extends Pick<TransitionFacts, 'openDeviations' | 'vialsLeft' | 'dispatchRecorded' | 'arrivalRecorded'> {
   /** The operator prepared the outbound record; it waits for a second person's review. */
   outboundPrepared?: boolean;
   /** The data logger's file is stored. */
@@ -190,7 +227,15 @@ export interface MoveFacts extends Pick<TransitionFacts, 'openDeviations' | 'via
  * to come: the form asks for them.
  */
 export function allowedMoves(state: RequestState, actor: Actor, facts: MoveFacts = {}): Set<Step> {
-  const supplied: TransitionFacts = { reason: 'given', signed: true, complete: true, checklistComplete: true, agreementsCurrent: true, anythingApproved: true, officialConfirmed: true };
+  const supplied: TransitionFacts = {
+    reason: 'given',
+    signed: true,
+    complete: true,
+    checklistComplete: true,
+    agreementsCurrent: true,
+    anythingApproved: true,
+    officialConfirmed: true,
+  };
   const may = (to: RequestState) => decideTransition(state, to, actor, { ...supplied, ...facts }).ok;
   const out = new Set<Step>();
   const add = (step: Step, when: boolean) => when && out.add(step);
@@ -201,7 +246,10 @@ export function allowedMoves(state: RequestState, actor: Actor, facts: MoveFacts
     add('answer', may('under_review') && state === 'information_requested');
     add('withdraw', may('withdrawn'));
     add('confirmReceipt', may('received'));
-    add('reacceptAgreements', Boolean(facts.agreementOutdated) && isOpen(state) && state !== 'draft' && !facts.vialsLeft);
+    add(
+      'reacceptAgreements',
+      Boolean(facts.agreementOutdated) && isOpen(state) && state !== 'draft' && !facts.vialsLeft,
+    );
   }
   if (actor === 'staff') {
     add('startReview', may('under_review') && state === 'submitted');
@@ -213,7 +261,10 @@ export function allowedMoves(state: RequestState, actor: Actor, facts: MoveFacts
     add('release', may('released'));
     add('prepareOutbound', state === 'released' && !facts.vialsLeft && !facts.outboundPrepared);
     add('reviewOutbound', state === 'released' && !facts.vialsLeft && Boolean(facts.outboundPrepared));
-    add('recordTransport', Boolean(facts.vialsLeft) && !dispatched && (state === 'released' || state === 'shipped' || state === 'received'));
+    add(
+      'recordTransport',
+      Boolean(facts.vialsLeft) && !dispatched && (state === 'released' || state === 'shipped' || state === 'received'),
+    );
     add('uploadLogger', dispatched && !facts.loggerStored && isOpen(state));
     add('recordArrival', dispatched && !facts.arrivalRecorded && (state === 'shipped' || state === 'received'));
     add('assessDeviation', (facts.openDeviations ?? 0) > 0);

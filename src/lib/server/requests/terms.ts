@@ -19,9 +19,12 @@ export function checkTerms(use: UseCategory, items: ItemTerms[]): TermsProblem[]
   const problems: TermsProblem[] = [];
   for (const item of items) {
     const r = item.useRestrictions;
-    if (use !== 'research' && r.includes('research_only')) problems.push({ line: item.lineName, code: 'research_only' });
-    else if (use === 'commercial' && r.includes('no_commercial')) problems.push({ line: item.lineName, code: 'no_commercial' });
-    if (use === 'clinical' && item.batchGrade !== 'clinical') problems.push({ line: item.lineName, code: 'clinical_grade_needed' });
+    if (use !== 'research' && r.includes('research_only'))
+      problems.push({ line: item.lineName, code: 'research_only' });
+    else if (use === 'commercial' && r.includes('no_commercial'))
+      problems.push({ line: item.lineName, code: 'no_commercial' });
+    if (use === 'clinical' && item.batchGrade !== 'clinical')
+      problems.push({ line: item.lineName, code: 'clinical_grade_needed' });
   }
   return problems;
 }

@@ -3,13 +3,25 @@ import type { Locale } from '#i18n/index.ts';
 import type { SavedSearch } from '#db/schema/saved-searches.ts';
 import type { Mail } from '#server/platform/mail.ts';
 
-const lineUrl = (origin: string, locale: Locale, name: string) => `${origin}${locale === 'zh' ? '/zh' : ''}/lines/${encodeURIComponent(name)}`;
+const lineUrl = (origin: string, locale: Locale, name: string) =>
+  `${origin}${locale === 'zh' ? '/zh' : ''}/lines/${encodeURIComponent(name)}`;
 
-export function alertMail(a: { to: string; locale: Locale; search: Pick<SavedSearch, 'name' | 'query'>; newLines: string[]; newlyAvailable: string[]; origin: string }): Mail {
+export function alertMail(a: {
+  to: string;
+  locale: Locale;
+  search: Pick<SavedSearch, 'name' | 'query'>;
+  newLines: string[];
+  newlyAvailable: string[];
+  origin: string;
+}): Mail {
   const prefix = a.locale === 'zh' ? '/zh' : '';
   const searchUrl = `${a.origin}${prefix}/search${a.search.query ? `?${a.search.query}` : ''}`;
   const manage = `${a.origin}${prefix}/account/saved-searches`;
-  const list = (names: string[]) => names.slice(0, 50).map((n) => `- ${n}: ${lineUrl(a.origin, a.locale, n)}`).join('\n') + (names.length > 50 ? `\n- … (+${names.length - 50})` : '');
+  const list = (names: string[]) =>
+    names
+      .slice(0, 50)
+      .map((n) => `- ${n}: ${lineUrl(a.origin, a.locale, n)}`)
+      .join('\n') + (names.length > 50 ? `\n- … (+${names.length - 50})` : '');
   if (a.locale === 'zh') {
     const parts = [
       ...(a.newLines.length ? [`新匹配的细胞系（${a.newLines.length}）：\n${list(a.newLines)}`] : []),

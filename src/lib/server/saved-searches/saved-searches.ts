@@ -30,7 +30,10 @@ export const saveSearchInput = z.object({
 });
 export const savedSearchIdInput = z.object({ id });
 
-export type SaveResult = { ok: true; id: number } | { ok: false; reason: 'bad_query'; parameter: string } | { ok: false; reason: 'too_many' };
+export type SaveResult =
+  | { ok: true; id: number }
+  | { ok: false; reason: 'bad_query'; parameter: string }
+  | { ok: false; reason: 'too_many' };
 
 /** The query string, normalised: validated like a search, without paging. */
 function normaliseQuery(query: string): string {
@@ -40,7 +43,11 @@ function normaliseQuery(query: string): string {
   return params.toString();
 }
 
-export async function saveSearch(db: Database, accountId: string, input: z.output<typeof saveSearchInput>): Promise<SaveResult> {
+export async function saveSearch(
+  db: Database,
+  accountId: string,
+  input: z.output<typeof saveSearchInput>,
+): Promise<SaveResult> {
   let query: string;
   try {
     query = normaliseQuery(input.query);
@@ -51,24 +58,42 @@ export async function saveSearch(db: Database, accountId: string, input: z.outpu
   return db.transaction(async (tx) => {
     // Serialise saves of one account so the limit holds under concurrent posts.
     await tx.execute(sql`SELECT id FROM accounts WHERE id = ${accountId} FOR UPDATE`);
-    const [{ n }] = (await tx.select({ n: sql<number>`count(*)::int` }).from(savedSearches).where(eq(savedSearches.accountId, accountId))) as [{ n: number }];
+    const [{ n }] = (await tx
+      .select({ n: sql<number>`count(*)::int` })
+      .from(savedSearches)
+      .where(eq(savedSearches.accountId, accountId))) as [{ n: number }];
     if (n >= MAX_SAVED_SEARCHES) return { ok: false, reason: 'too_many' } as const;
-    const [row] = await tx.insert(savedSearches).values({ accountId, name: input.name, query }).returning({ id: savedSearches.id });
+    const [row] = await tx
+      .insert(savedSearches)
+      .values({ accountId, name: input.name, query })
+      .returning({ id: savedSearches.id });
     return { ok: true, id: row!.id } as const;
   });
 }
 
 export function listSavedSearches(db: Database, accountId: string): Promise<SavedSearch[]> {
-  return db.select().from(savedSearches).where(eq(savedSearches.accountId, accountId)).orderBy(asc(savedSearches.createdAt), asc(savedSearches.id));
+  return db
+    .select()
+    .from(savedSearches)
+    .where(eq(savedSearches.accountId, accountId))
+    .orderBy(asc(savedSearches.createdAt), asc(savedSearches.id));
 }
 
 /** Only the owner's: another account's id changes nothing (false). */
 export async function deleteSavedSearch(db: Database, accountId: string, id: number): Promise<boolean> {
-  const rows = await db.delete(savedSearches).where(and(eq(savedSearches.id, id), eq(savedSearches.accountId, accountId))).returning({ id: savedSearches.id });
+  const rows = await db
+    .delete(savedSearches)
+    .where(and(eq(savedSearches.id, id), eq(savedSearches.accountId, accountId)))
+    .returning({ id: savedSearches.id });
   return rows.length > 0;
 }
 
-export async function setSavedSearchAlert(db: Database, accountId: string, id: number, alert: boolean): Promise<boolean> {
+export async function setSavedSearchAlert(
+  db: Database,
+  accountId: string,
+  id: number,
+  alert: boolean,
+): Promise<boolean> {
   const rows = await db
     .update(savedSearches)
     .set({ alert, ...(alert ? { checkedAt: null } : {}) }) // re-enabled: take a fresh baseline, do not mail the backlog
@@ -110,13 +135,22 @@ async function currentMatches(deps: AlertDeps, query: string): Promise<{ lines: 
  * mails what is new. The mail and the new "seen" sets are written in one
  * transaction, so a line is announced once.
  */
-export async function checkAlerts(deps: AlertDeps, options: { olderThan?: Date; limit?: number } = {}): Promise<AlertCheck> {
+export async function checkAlerts(
+  deps: AlertDeps,
+  options: { olderThan?: Date; limit?: number } = {},
+): Promise<AlertCheck> {
   const olderThan = options.olderThan ?? new Date();
   const due = await deps.db
     .select({ search: savedSearches, email: accounts.email, locale: accounts.locale })
     .from(savedSearches)
     .innerJoin(accounts, eq(accounts.id, savedSearches.accountId))
-    .where(and(eq(savedSearches.alert, true), eq(accounts.status, 'active'), or(isNull(savedSearches.checkedAt), lt(savedSearches.checkedAt, olderThan))))
+    .where(
+      and(
+        eq(savedSearches.alert, true),
+        eq(accounts.status, 'active'),
+        or(isNull(savedSearches.checkedAt), lt(savedSearches.checkedAt, olderThan)),
+      ),
+    )
     .orderBy(sql`${savedSearches.checkedAt} NULLS FIRST`, asc(savedSearches.id))
     .limit(options.limit ?? 100);
   const result: AlertCheck = { checked: 0, mailed: 0 };
@@ -147,8 +181,12 @@ export async function checkAlerts(deps: AlertDeps, options: { olderThan?: Date; 
       const newLines = first ? [] : now.lines.filter((n) => !seen.has(n));
       const newlyAvailable = first ? [] : now.available.filter((n) => !seenAvailable.has(n) && seen.has(n));
       const mailed = newLines.length > 0 || newlyAvailable.length > 0;
-      if (mailed) await queueMail(tx, alertMail({ to: email, locale, search, newLines, newlyAvailable, origin: deps.origin }));
-      await tx.update(savedSearches).set({ seenLines: now.lines, seenAvailable: now.available, checkedAt: new Date() }).where(eq(savedSearches.id, search.id));
+      if (mailed)
+        await queueMail(tx, alertMail({ to: email, locale, search, newLines, newlyAvailable, origin: deps.origin }));
+      await tx
+        .update(savedSearches)
+        .set({ seenLines: now.lines, seenAvailable: now.available, checkedAt: new Date() })
+        .where(eq(savedSearches.id, search.id));
       return mailed ? ('mailed' as const) : ('checked' as const);
     });
     if (outcome === 'skipped') continue;

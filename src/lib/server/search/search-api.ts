@@ -27,16 +27,28 @@ export type SearchFailure = { kind: 'bad_parameter'; parameter: string; message:
 
 export type Searched = { ok: true; params: SearchParams; result: SearchResult } | { ok: false; failure: SearchFailure };
 
-export async function searchFromUrl(url: URL, overrides: Partial<SearchParams> = {}, options: SearchOptions = {}): Promise<Searched> {
+export async function searchFromUrl(
+  url: URL,
+  overrides: Partial<SearchParams> = {},
+  options: SearchOptions = {},
+): Promise<Searched> {
   let params: SearchParams;
   try {
     params = { ...parseSearchParams(url.searchParams), ...overrides };
   } catch (error) {
-    if (error instanceof SearchParamsError) return { ok: false, failure: { kind: 'bad_parameter', parameter: error.parameter, message: error.message } };
+    if (error instanceof SearchParamsError)
+      return { ok: false, failure: { kind: 'bad_parameter', parameter: error.parameter, message: error.message } };
     throw error;
   }
   try {
-    return { ok: true, params, result: await within((async () => searchLines(await getSearchClient(), getIndexPrefix(), params, options))(), SEARCH_DEADLINE_MS) };
+    return {
+      ok: true,
+      params,
+      result: await within(
+        (async () => searchLines(await getSearchClient(), getIndexPrefix(), params, options))(),
+        SEARCH_DEADLINE_MS,
+      ),
+    };
   } catch (error) {
     log.error({ error: { message: redactText(String((error as Error).message)) } }, 'search unavailable');
     return { ok: false, failure: { kind: 'unavailable' } };

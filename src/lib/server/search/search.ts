@@ -121,7 +121,12 @@ async function knownValues(meili: Meilisearch, uid: string): Promise<KnownValues
  * facet words become filters unless the reader has set that filter or asked for `literal`.
  * When nothing matches, says what would (spelling, fewer words, no filters).
  */
-export async function searchLines(meili: Meilisearch, prefix: string, p: SearchParams, options: SearchOptions = {}): Promise<SearchResult> {
+export async function searchLines(
+  meili: Meilisearch,
+  prefix: string,
+  p: SearchParams,
+  options: SearchOptions = {},
+): Promise<SearchResult> {
   const uid = indexUid(prefix, LINES);
   const known = await knownValues(meili, uid);
   const understood = p.literal ? { q: stripRegistryPrefixes(p.q).trim(), filters: [] } : understandQuery(p.q, known);
@@ -130,7 +135,8 @@ export async function searchLines(meili: Meilisearch, prefix: string, p: SearchP
   for (const f of applied) (effective[f.facet] as string[]) = [f.value];
   const result = await runSearch(meili, uid, effective, options);
   const out: SearchResult = { ...result, understood: applied, words: understood.q, suggestions: [] };
-  if (result.total === 0 && !options.withoutFacets && p.page === 1) out.suggestions = await suggest(meili, uid, p, effective, applied, known);
+  if (result.total === 0 && !options.withoutFacets && p.page === 1)
+    out.suggestions = await suggest(meili, uid, p, effective, applied, known);
   return out;
 }
 
@@ -138,7 +144,14 @@ async function countOf(meili: Meilisearch, uid: string, p: SearchParams): Promis
   return (await runSearch(meili, uid, { ...p, page: 1, per_page: 1 }, { withoutFacets: true })).total;
 }
 
-async function suggest(meili: Meilisearch, uid: string, asked: SearchParams, effective: SearchParams, applied: UnderstoodFilter[], known: KnownValues): Promise<Suggestion[]> {
+async function suggest(
+  meili: Meilisearch,
+  uid: string,
+  asked: SearchParams,
+  effective: SearchParams,
+  applied: UnderstoodFilter[],
+  known: KnownValues,
+): Promise<Suggestion[]> {
   const out: Suggestion[] = [];
   const explicitFilters = filterNames.some((n) => (asked[n] as string[]).length > 0);
   const none = Object.fromEntries(filterNames.map((n) => [n, []]));
@@ -168,7 +181,12 @@ async function suggest(meili: Meilisearch, uid: string, asked: SearchParams, eff
   return out;
 }
 
-async function runSearch(meili: Meilisearch, uid: string, p: SearchParams, options: SearchOptions = {}): Promise<Omit<SearchResult, 'understood' | 'words' | 'suggestions'>> {
+async function runSearch(
+  meili: Meilisearch,
+  uid: string,
+  p: SearchParams,
+  options: SearchOptions = {},
+): Promise<Omit<SearchResult, 'understood' | 'words' | 'suggestions'>> {
   const filter = buildFilter(p);
   const main: MeiliSearchParams & { indexUid: string } = {
     indexUid: uid,
@@ -178,7 +196,25 @@ async function runSearch(meili: Meilisearch, uid: string, p: SearchParams, optio
     page: p.page,
     hitsPerPage: p.per_page,
     sort: sortRules[p.sort],
-    attributesToRetrieve: ['id', 'name', 'category', 'diseases', 'synonyms', 'identifiers', 'genes', 'modification_types', 'provider', 'country', 'sex', 'age_band', 'availability', 'grades', 'available_vials', 'demo', 'synthetic'],
+    attributesToRetrieve: [
+      'id',
+      'name',
+      'category',
+      'diseases',
+      'synonyms',
+      'identifiers',
+      'genes',
+      'modification_types',
+      'provider',
+      'country',
+      'sex',
+      'age_band',
+      'availability',
+      'grades',
+      'available_vials',
+      'demo',
+      'synthetic',
+    ],
     attributesToHighlight: ['name', 'synonyms', 'diseases'],
     highlightPreTag: PRE,
     highlightPostTag: POST,
@@ -192,9 +228,22 @@ async function runSearch(meili: Meilisearch, uid: string, p: SearchParams, optio
   const singleToken = term !== '' && !/\s/.test(term);
   const identifierLike = singleToken && /\d/.test(term) && term.length >= 2;
   const queries: (MeiliSearchParams & { indexUid: string })[] = [main];
-  if (identifierLike) queries.push({ ...main, q: '', filter: [...filter, [`exact_keys STARTS WITH ${quote(term)}`]], sort: main.sort ?? ['name:asc'], attributesToHighlight: [] });
+  if (identifierLike)
+    queries.push({
+      ...main,
+      q: '',
+      filter: [...filter, [`exact_keys STARTS WITH ${quote(term)}`]],
+      sort: main.sort ?? ['name:asc'],
+      attributesToHighlight: [],
+    });
   if (identifierLike && p.page === 1) {
-    queries.push({ indexUid: uid, q: '', filter: [...filter, [`exact_keys = ${quote(term)}`]], limit: 5, attributesToRetrieve: main.attributesToRetrieve });
+    queries.push({
+      indexUid: uid,
+      q: '',
+      filter: [...filter, [`exact_keys = ${quote(term)}`]],
+      limit: 5,
+      attributesToRetrieve: main.attributesToRetrieve,
+    });
   }
   // Disjunctive facets: a filtered field counts its values as if it were not
   // filtered, so the other values stay visible and each count says how many
@@ -203,8 +252,22 @@ async function runSearch(meili: Meilisearch, uid: string, p: SearchParams, optio
   const activeFacets = options.withoutFacets ? [] : filterNames.filter((name) => (p[name] as string[]).length > 0);
   for (const name of activeFacets) {
     const others = buildFilter({ ...p, [name]: [] } as SearchParams);
-    queries.push({ indexUid: uid, q: p.q, filter: others, facets: [lineFacets[name]], limit: 0, ...(main.locales ? { locales: main.locales } : {}) });
-    if (identifierLike) queries.push({ indexUid: uid, q: '', filter: [...others, [`exact_keys STARTS WITH ${quote(term)}`]], facets: [lineFacets[name]], limit: 0 });
+    queries.push({
+      indexUid: uid,
+      q: p.q,
+      filter: others,
+      facets: [lineFacets[name]],
+      limit: 0,
+      ...(main.locales ? { locales: main.locales } : {}),
+    });
+    if (identifierLike)
+      queries.push({
+        indexUid: uid,
+        q: '',
+        filter: [...others, [`exact_keys STARTS WITH ${quote(term)}`]],
+        facets: [lineFacets[name]],
+        limit: 0,
+      });
   }
   const response = await meili.multiSearch({ queries });
   const [rankedResult, ...rest] = response.results;
@@ -221,11 +284,17 @@ async function runSearch(meili: Meilisearch, uid: string, p: SearchParams, optio
   );
   const exactIds = new Set((exact?.hits ?? []).map((h) => (h as LineDocument).id));
   const rankedHits = ranked!.hits as (LineDocument & { _formatted?: Partial<Record<string, unknown>> })[];
-  const ordered = [...(exact?.hits ?? []), ...rankedHits.filter((h) => !exactIds.has((h as LineDocument).id))].slice(0, p.per_page);
+  const ordered = [...(exact?.hits ?? []), ...rankedHits.filter((h) => !exactIds.has((h as LineDocument).id))].slice(
+    0,
+    p.per_page,
+  );
   const formattedById = new Map(rankedHits.map((h) => [h.id, h._formatted]));
 
   const facets = Object.fromEntries(
-    (Object.entries(lineFacets) as [LineFacet, string][]).map(([name, attribute]) => [name, disjunctive.get(name) ?? ranked!.facetDistribution?.[attribute] ?? {}]),
+    (Object.entries(lineFacets) as [LineFacet, string][]).map(([name, attribute]) => [
+      name,
+      disjunctive.get(name) ?? ranked!.facetDistribution?.[attribute] ?? {},
+    ]),
   ) as Record<LineFacet, Record<string, number>>;
 
   return {

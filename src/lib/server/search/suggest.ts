@@ -12,8 +12,27 @@ import type { KnownValues } from './understand.ts';
 const fixedWords = [
   ...Object.values(categoryTerms).flat(),
   ...diseaseVocabulary.flatMap((d) => [d.en, ...d.synonyms]),
-  'GFP', 'RFP', 'YFP', 'CFP', 'mEGFP', 'mCherry', 'reporter', 'knock-in', 'knock-out', 'isogenic', 'control', 'corrected', 'fibroblast', 'fibroblasts',
-  'skin', 'blood', 'female', 'male', 'clinical', 'research', 'grade',
+  'GFP',
+  'RFP',
+  'YFP',
+  'CFP',
+  'mEGFP',
+  'mCherry',
+  'reporter',
+  'knock-in',
+  'knock-out',
+  'isogenic',
+  'control',
+  'corrected',
+  'fibroblast',
+  'fibroblasts',
+  'skin',
+  'blood',
+  'female',
+  'male',
+  'clinical',
+  'research',
+  'grade',
 ];
 
 function vocabulary(known: KnownValues): Map<string, string> {
@@ -29,20 +48,23 @@ export function suggestSpelling(q: string, known: KnownValues): string | undefin
   const words = vocabulary(known);
   const list = [...words.keys()];
   let changed = false;
-  const out = q.split(/\s+/).filter(Boolean).map((w) => {
-    const lower = w.toLowerCase();
-    if (!/^[a-z'-]{4,}$/i.test(w) || words.has(lower)) return w;
-    const limit = lower.length <= 5 ? 2 : 3;
-    let best: string | undefined;
-    let bestDistance = limit + 1;
-    for (const candidate of list) {
-      if (Math.abs(candidate.length - lower.length) > limit) continue;
-      const d = distance(lower, candidate);
-      if (d < bestDistance) [best, bestDistance] = [candidate, d];
-    }
-    if (!best) return w;
-    changed = true;
-    return words.get(best)!;
-  });
+  const out = q
+    .split(/\s+/)
+    .filter(Boolean)
+    .map((w) => {
+      const lower = w.toLowerCase();
+      if (!/^[a-z'-]{4,}$/i.test(w) || words.has(lower)) return w;
+      const limit = lower.length <= 5 ? 2 : 3;
+      let best: string | undefined;
+      let bestDistance = limit + 1;
+      for (const candidate of list) {
+        if (Math.abs(candidate.length - lower.length) > limit) continue;
+        const d = distance(lower, candidate);
+        if (d < bestDistance) [best, bestDistance] = [candidate, d];
+      }
+      if (!best) return w;
+      changed = true;
+      return words.get(best)!;
+    });
   return changed ? out.join(' ') : undefined;
 }

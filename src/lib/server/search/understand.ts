@@ -38,7 +38,8 @@ export interface KnownValues {
 }
 
 /** Registries whose prefix people write before an identifier (methods sections, RRID portal). */
-const registryPrefix = /\b(?:RRID|Cellosaurus|CVCL|hPSCreg|BioSamples|EBiSC|ECACC|HipSci|Coriell|WiCell|ATCC)\s*:\s*(?=\S)/gi;
+const registryPrefix =
+  /\b(?:RRID|Cellosaurus|CVCL|hPSCreg|BioSamples|EBiSC|ECACC|HipSci|Coriell|WiCell|ATCC)\s*:\s*(?=\S)/gi;
 
 /** Removes `RRID:`-style prefixes, keeping the identifier (`RRID:CVCL_9773` -> `CVCL_9773`). */
 export function stripRegistryPrefixes(q: string): string {
@@ -51,27 +52,62 @@ type Phrase = { words: string; facet: FilterName; value: string };
 const categoryPhrases: Phrase[] = Object.entries(categoryTerms).flatMap(([value, terms]) =>
   value === 'other'
     ? []
-    : [...terms, ...terms.filter((t) => /[a-z]$/i.test(t) && !/s$/i.test(t) && t.length > 4).map((t) => `${t}s`)].map((words) => ({ words, facet: 'category' as const, value })),
+    : [...terms, ...terms.filter((t) => /[a-z]$/i.test(t) && !/s$/i.test(t) && t.length > 4).map((t) => `${t}s`)].map(
+        (words) => ({ words, facet: 'category' as const, value }),
+      ),
 );
 
 const extraCategoryPhrases: Phrase[] = [
-  ['induced pluripotent stem cells', 'ipsc'], ['induced pluripotent stem cell lines', 'ipsc'], ['ips cells', 'ipsc'], ['ipsc lines', 'ipsc'], ['诱导性多能干细胞', 'ipsc'], ['iPS细胞', 'ipsc'],
-  ['embryonic stem cells', 'hesc'], ['human embryonic stem cells', 'hesc'], ['es cells', 'hesc'], ['胚胎干细胞系', 'hesc'],
-  ['mesenchymal stem cells', 'msc'], ['mesenchymal stromal cells', 'msc'], ['间充质细胞', 'msc'],
+  ['induced pluripotent stem cells', 'ipsc'],
+  ['induced pluripotent stem cell lines', 'ipsc'],
+  ['ips cells', 'ipsc'],
+  ['ipsc lines', 'ipsc'],
+  ['诱导性多能干细胞', 'ipsc'],
+  ['iPS细胞', 'ipsc'],
+  ['embryonic stem cells', 'hesc'],
+  ['human embryonic stem cells', 'hesc'],
+  ['es cells', 'hesc'],
+  ['胚胎干细胞系', 'hesc'],
+  ['mesenchymal stem cells', 'msc'],
+  ['mesenchymal stromal cells', 'msc'],
+  ['间充质细胞', 'msc'],
 ].map(([words, value]) => ({ words: words!, facet: 'category' as const, value: value! }));
 
 const sexPhrases: Phrase[] = [
-  ['female', 'female'], ['females', 'female'], ['woman', 'female'], ['women', 'female'], ['女性', 'female'], ['女性供者', 'female'],
-  ['male', 'male'], ['males', 'male'], ['man', 'male'], ['men', 'male'], ['男性', 'male'], ['男性供者', 'male'],
+  ['female', 'female'],
+  ['females', 'female'],
+  ['woman', 'female'],
+  ['women', 'female'],
+  ['女性', 'female'],
+  ['女性供者', 'female'],
+  ['male', 'male'],
+  ['males', 'male'],
+  ['man', 'male'],
+  ['men', 'male'],
+  ['男性', 'male'],
+  ['男性供者', 'male'],
 ].map(([words, value]) => ({ words: words!, facet: 'sex' as const, value: value! }));
 
 const gradePhrases: Phrase[] = [
-  ['clinical grade', 'clinical'], ['clinical-grade', 'clinical'], ['GMP', 'clinical'], ['GMP grade', 'clinical'], ['GMP-grade', 'clinical'], ['临床级', 'clinical'], ['临床级别', 'clinical'],
-  ['research grade', 'research'], ['research-grade', 'research'], ['科研级', 'research'], ['研究级', 'research'],
+  ['clinical grade', 'clinical'],
+  ['clinical-grade', 'clinical'],
+  ['GMP', 'clinical'],
+  ['GMP grade', 'clinical'],
+  ['GMP-grade', 'clinical'],
+  ['临床级', 'clinical'],
+  ['临床级别', 'clinical'],
+  ['research grade', 'research'],
+  ['research-grade', 'research'],
+  ['科研级', 'research'],
+  ['研究级', 'research'],
 ].map(([words, value]) => ({ words: words!, facet: 'grade' as const, value: value! }));
 
 const availabilityPhrases: Phrase[] = [
-  ['in stock', 'available'], ['available now', 'available'], ['有现货', 'available'], ['现货', 'available'], ['有库存', 'available'],
+  ['in stock', 'available'],
+  ['available now', 'available'],
+  ['有现货', 'available'],
+  ['现货', 'available'],
+  ['有库存', 'available'],
 ].map(([words, value]) => ({ words: words!, facet: 'availability' as const, value: value! }));
 
 /** Other names of countries people type, beyond what Intl gives. */
@@ -85,8 +121,33 @@ const countryAliases: Record<string, string[]> = {
 
 /** Filler that says nothing once the facet words are read ("lines from donors with …"). */
 const fillerWords = new Set([
-  'line', 'lines', 'cell', 'cells', 'stem', 'from', 'with', 'of', 'a', 'an', 'the', 'for', 'in', 'and', 'donor', 'donors', 'patient', 'patients', 'human', 'derived',
-  '细胞系', '细胞', '的', '来自', '供者', '患者', '病人',
+  'line',
+  'lines',
+  'cell',
+  'cells',
+  'stem',
+  'from',
+  'with',
+  'of',
+  'a',
+  'an',
+  'the',
+  'for',
+  'in',
+  'and',
+  'donor',
+  'donors',
+  'patient',
+  'patients',
+  'human',
+  'derived',
+  '细胞系',
+  '细胞',
+  '的',
+  '来自',
+  '供者',
+  '患者',
+  '病人',
 ]);
 
 const hasHan = (s: string) => /\p{Script=Han}/u.test(s);
@@ -100,7 +161,9 @@ function find(text: string, phrase: string): RegExpExecArray | null {
   const body = escapeRegExp(phrase).replace(/\\?[ -]/g, '[\\s-]+');
   // Two capitals (UK, US) must be typed as such: "us" and "uk" are also words.
   const flags = /^[A-Z]{2}$/.test(phrase) ? 'u' : 'iu';
-  const re = hasHan(phrase) ? new RegExp(body, flags) : new RegExp(`(?<![\\p{L}\\p{N}_])${body}(?![\\p{L}\\p{N}_])`, flags);
+  const re = hasHan(phrase)
+    ? new RegExp(body, flags)
+    : new RegExp(`(?<![\\p{L}\\p{N}_])${body}(?![\\p{L}\\p{N}_])`, flags);
   return re.exec(text);
 }
 
@@ -117,7 +180,8 @@ function countryPhrases(codes: readonly string[]): Phrase[] {
       }
     }
   }
-  for (const code of codes) for (const alias of countryAliases[code] ?? []) out.push({ words: alias, facet: 'country', value: code });
+  for (const code of codes)
+    for (const alias of countryAliases[code] ?? []) out.push({ words: alias, facet: 'country', value: code });
   return out;
 }
 
@@ -145,7 +209,15 @@ function diseasePhrases(stored: readonly string[]): Phrase[] {
 export function understandQuery(raw: string, known: KnownValues): UnderstoodQuery {
   const q = stripRegistryPrefixes(raw).trim();
   if (!q || (!/\s/.test(q) && /\d/.test(q) && !hasHan(q))) return { q, filters: [] };
-  const phrases = [...extraCategoryPhrases, ...categoryPhrases, ...sexPhrases, ...gradePhrases, ...availabilityPhrases, ...countryPhrases(known.countries), ...diseasePhrases(known.diseases)]
+  const phrases = [
+    ...extraCategoryPhrases,
+    ...categoryPhrases,
+    ...sexPhrases,
+    ...gradePhrases,
+    ...availabilityPhrases,
+    ...countryPhrases(known.countries),
+    ...diseasePhrases(known.diseases),
+  ]
     // Longest first: "induced pluripotent stem cells" before "induced pluripotent", "female" before "male".
     .sort((a, b) => b.words.length - a.words.length);
   let rest = q;
@@ -159,7 +231,8 @@ export function understandQuery(raw: string, known: KnownValues): UnderstoodQuer
   }
   const words = rest.split(/[\s,;()]+/).filter((w) => w && !fillerWords.has(w.toLowerCase()));
   let remaining = words.join(' ');
-  if (hasHan(remaining)) for (const f of fillerWords) if (hasHan(f) && f.length > 1) remaining = remaining.replaceAll(f, ' ');
+  if (hasHan(remaining))
+    for (const f of fillerWords) if (hasHan(f) && f.length > 1) remaining = remaining.replaceAll(f, ' ');
   remaining = remaining.replace(/\s+/g, ' ').trim();
   // What a phrase leaves of a Chinese compound (系 of 细胞系, 株 of 细胞株) says nothing alone.
   if (/^\p{Script=Han}$/u.test(remaining)) remaining = '';

@@ -9,12 +9,46 @@ const MAX_ROWS = 10_000;
 const PAGE = 1_000;
 
 export const GET: APIRoute = async ({ url }) => {
-  const rows: string[][] = [['name', 'category', 'diseases', 'synonyms', 'identifiers', 'genes', 'provider', 'country', 'sex', 'age_band', 'availability', 'grades', 'available_vials', 'demo', 'url']];
+  const rows: string[][] = [
+    [
+      'name',
+      'category',
+      'diseases',
+      'synonyms',
+      'identifiers',
+      'genes',
+      'provider',
+      'country',
+      'sex',
+      'age_band',
+      'availability',
+      'grades',
+      'available_vials',
+      'demo',
+      'url',
+    ],
+  ];
   for (let page = 1; rows.length - 1 < MAX_ROWS; page++) {
     const searched = await searchFromUrl(url, { page, per_page: PAGE }, { withoutFacets: true });
     if (!searched.ok) return searchFailureResponse(searched.failure);
     for (const h of searched.result.hits) {
-      rows.push([h.name, h.category, h.diseases.join('; '), h.synonyms.join('; '), h.identifiers.join('; '), h.genes.join('; '), h.provider ?? '', h.country ?? '', h.sex, h.age_band ?? '', h.availability, h.grades.join('; '), String(h.available_vials), h.demo ? 'yes' : 'no', publicOrigin(url) + linePath(h.name)]);
+      rows.push([
+        h.name,
+        h.category,
+        h.diseases.join('; '),
+        h.synonyms.join('; '),
+        h.identifiers.join('; '),
+        h.genes.join('; '),
+        h.provider ?? '',
+        h.country ?? '',
+        h.sex,
+        h.age_band ?? '',
+        h.availability,
+        h.grades.join('; '),
+        String(h.available_vials),
+        h.demo ? 'yes' : 'no',
+        publicOrigin(url) + linePath(h.name),
+      ]);
     }
     if (page * PAGE >= Math.min(searched.result.total, MAX_ROWS)) break;
   }

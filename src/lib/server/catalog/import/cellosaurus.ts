@@ -26,7 +26,25 @@ export interface CellosaurusProblem {
  * Anything else inside a record means the file is not what we think it is:
  * an error, never silently ignored.
  */
-const lineCodes = new Set(['ID', 'AC', 'AS', 'SY', 'DR', 'RX', 'WW', 'CC', 'ST', 'DI', 'OX', 'HI', 'OI', 'SX', 'AG', 'CA', 'DT']);
+const lineCodes = new Set([
+  'ID',
+  'AC',
+  'AS',
+  'SY',
+  'DR',
+  'RX',
+  'WW',
+  'CC',
+  'ST',
+  'DI',
+  'OX',
+  'HI',
+  'OI',
+  'SX',
+  'AG',
+  'CA',
+  'DT',
+]);
 /** Codes every entry carries exactly once. */
 const requiredOnce = ['ID', 'AC', 'OX', 'CA'] as const;
 
@@ -48,11 +66,15 @@ export function parseCellosaurusEntries(text: string): { entries: CellosaurusEnt
       inHeader = false;
       continue;
     }
-    const m = /^([A-Z]{2})   (.*)$/.exec(row);
+    const m = /^([A-Z]{2}) {3}(.*)$/.exec(row);
     if (!m) {
       if (inHeader && !current) continue; // the file header
       if (row.trim() === '' && !current) continue; // blank lines between records
-      problems.push({ line: lineNo, field: 'line', message: `"${row.slice(0, 40)}" is not a Cellosaurus line (two-letter code, three spaces, value)` });
+      problems.push({
+        line: lineNo,
+        field: 'line',
+        message: `"${row.slice(0, 40)}" is not a Cellosaurus line (two-letter code, three spaces, value)`,
+      });
       continue;
     }
     const [, code, value] = m as unknown as [string, string, string];
@@ -72,23 +94,37 @@ export function parseCellosaurusEntries(text: string): { entries: CellosaurusEnt
     current.lines.set(code, at);
   }
   if (current) {
-    problems.push({ line: current.line, field: '//', message: 'the last record is not closed by "//": the file looks truncated' });
+    problems.push({
+      line: current.line,
+      field: '//',
+      message: 'the last record is not closed by "//": the file looks truncated',
+    });
   }
   const wellFormed: CellosaurusEntry[] = [];
   for (const entry of entries) {
     const before = problems.length;
     for (const code of requiredOnce) {
       const values = entry.fields.get(code) ?? [];
-      if (!values.length || values.every((v) => v === '')) problems.push({ line: entry.line, field: code, message: 'missing' });
-      else if (values.length > 1 && code !== 'OX') problems.push({ line: entry.lines.get(code)![1]!, field: code, message: 'appears twice in one record' });
+      if (!values.length || values.every((v) => v === ''))
+        problems.push({ line: entry.line, field: code, message: 'missing' });
+      else if (values.length > 1 && code !== 'OX')
+        problems.push({ line: entry.lines.get(code)![1]!, field: code, message: 'appears twice in one record' });
     }
     const sx = entry.fields.get('SX') ?? [];
     if (sx.length && sexOf(sx[0]!) === undefined) {
-      problems.push({ line: entry.lines.get('SX')![0]!, field: 'SX', message: `"${sx[0]}" is not a Cellosaurus sex (${cellosaurusSexes.join(', ')})` });
+      problems.push({
+        line: entry.lines.get('SX')![0]!,
+        field: 'SX',
+        message: `"${sx[0]}" is not a Cellosaurus sex (${cellosaurusSexes.join(', ')})`,
+      });
     }
     const ag = entry.fields.get('AG') ?? [];
     if (ag.length && !isCellosaurusAge(ag[0]!)) {
-      problems.push({ line: entry.lines.get('AG')![0]!, field: 'AG', message: `"${ag[0]}" is not a Cellosaurus age (such as 30Y, 30Y6M, 20Y-29Y, Fetus at 12W, Blastocyst stage, Age unspecified)` });
+      problems.push({
+        line: entry.lines.get('AG')![0]!,
+        field: 'AG',
+        message: `"${ag[0]}" is not a Cellosaurus age (such as 30Y, 30Y6M, 20Y-29Y, Fetus at 12W, Blastocyst stage, Age unspecified)`,
+      });
     }
     if (problems.length === before) wellFormed.push(entry);
   }
@@ -194,7 +230,10 @@ export function mapCellosaurus(entries: CellosaurusEntry[]): CellosaurusResult {
       [...rx.matchAll(/(PubMed|DOI)=([^;]+);/g)].map((m) => (m[1] === 'PubMed' ? `PMID:${m[2]}` : `doi:${m[2]}`)),
     );
     const parent = get('HI')[0]?.split('!')[1]?.trim();
-    const population = get('CC').find((cc) => cc.startsWith('Population:'))?.replace(/^Population:\s*/, '').replace(/\.$/, '');
+    const population = get('CC')
+      .find((cc) => cc.startsWith('Population:'))
+      ?.replace(/^Population:\s*/, '')
+      .replace(/\.$/, '');
     const age = get('AG')[0];
     // Cellosaurus names are not unique (many labs have an "iPS-1"); the
     // accession tells same-named lines apart.
@@ -209,7 +248,10 @@ export function mapCellosaurus(entries: CellosaurusEntry[]): CellosaurusResult {
       input: {
         name,
         category,
-        synonyms: get('SY').flatMap((sy) => sy.split(';')).map((s) => s.trim()).filter(Boolean),
+        synonyms: get('SY')
+          .flatMap((sy) => sy.split(';'))
+          .map((s) => s.trim())
+          .filter(Boolean),
         identifiers,
         diseases,
         sex: sexOf(get('SX')[0] ?? 'Sex unspecified') ?? 'unknown',

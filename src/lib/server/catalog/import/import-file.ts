@@ -88,7 +88,12 @@ function rowsFromDelimited(records: DelimitedRecord[], problems: Problem[]): Row
   const kind = kindOfHeader(header);
   const known = new Set(columnsByKind[kind]);
   header.forEach((column, i) => {
-    if (!known.has(column)) problems.push({ line: head.line, field: column || `column ${i + 1}`, message: `unknown column for a ${kind} file (see docs/import-format.md)` });
+    if (!known.has(column))
+      problems.push({
+        line: head.line,
+        field: column || `column ${i + 1}`,
+        message: `unknown column for a ${kind} file (see docs/import-format.md)`,
+      });
   });
   const seen = new Set<string>();
   for (const column of header) {
@@ -97,7 +102,11 @@ function rowsFromDelimited(records: DelimitedRecord[], problems: Problem[]): Row
   }
   return body.map((r) => {
     if (r.cells.length > header.length) {
-      problems.push({ line: r.line, field: 'row', message: `has ${r.cells.length} cells but the header has ${header.length} columns` });
+      problems.push({
+        line: r.line,
+        field: 'row',
+        message: `has ${r.cells.length} cells but the header has ${header.length} columns`,
+      });
     }
     return { line: r.line, kind, cells: Object.fromEntries(header.map((h, i) => [h, r.cells[i] ?? ''])) };
   });
@@ -113,22 +122,33 @@ function rowsFromJson(text: string, problems: Problem[]): Row[] {
     const line = text.slice(0, pos).split('\n').length;
     // A file cut short (an interrupted copy) is the usual cause: say so.
     const truncated = pos >= text.trimEnd().length;
-    problems.push({ line, field: 'json', message: truncated ? `the file ends in the middle of a value: it looks truncated (${message})` : message });
+    problems.push({
+      line,
+      field: 'json',
+      message: truncated ? `the file ends in the middle of a value: it looks truncated (${message})` : message,
+    });
     return [];
   }
   const groups: [Kind, unknown][] = Array.isArray(data)
     ? [['lines', data]]
     : data && typeof data === 'object'
-      ? (['lines', 'batches', 'qc'] as const).filter((k) => k in data).map((k) => [k, (data as Record<string, unknown>)[k]])
+      ? (['lines', 'batches', 'qc'] as const)
+          .filter((k) => k in data)
+          .map((k) => [k, (data as Record<string, unknown>)[k]])
       : [];
   if (data && typeof data === 'object' && !Array.isArray(data)) {
     // Like an unknown CSV column: a misspelt group would otherwise vanish.
     for (const key of Object.keys(data)) {
-      if (!['lines', 'batches', 'qc'].includes(key)) problems.push({ line: 1, field: key, message: 'unknown group (expected "lines", "batches" or "qc")' });
+      if (!['lines', 'batches', 'qc'].includes(key))
+        problems.push({ line: 1, field: key, message: 'unknown group (expected "lines", "batches" or "qc")' });
     }
   }
   if (!groups.length) {
-    problems.push({ line: 1, field: 'json', message: 'expected an array of lines or an object with "lines", "batches" and/or "qc" arrays' });
+    problems.push({
+      line: 1,
+      field: 'json',
+      message: 'expected an array of lines or an object with "lines", "batches" and/or "qc" arrays',
+    });
     return [];
   }
   const positions = jsonElementLines(text);
@@ -151,7 +171,8 @@ function rowsFromJson(text: string, problems: Problem[]): Row[] {
       const qc = kind === 'batches' ? inlineQc : undefined;
       const known = new Set(columnsByKind[kind]);
       for (const key of Object.keys(item)) {
-        if (!known.has(key) && !(kind === 'batches' && key === 'qc')) problems.push({ line, field: key, message: `unknown field for ${kind} (see docs/import-format.md)` });
+        if (!known.has(key) && !(kind === 'batches' && key === 'qc'))
+          problems.push({ line, field: key, message: `unknown field for ${kind} (see docs/import-format.md)` });
       }
       rows.push({ line, kind, cells: stringify(cells) });
       if (kind === 'batches' && qc !== undefined) {
@@ -159,7 +180,15 @@ function rowsFromJson(text: string, problems: Problem[]): Row[] {
           problems.push({ line, field: 'qc', message: 'must be an array of objects' });
           return;
         }
-        for (const q of qc) rows.push({ line, kind: 'qc', cells: { batch_number: (cells as Record<string, unknown>).batch_number, ...stringify(q as Record<string, unknown>) } });
+        for (const q of qc)
+          rows.push({
+            line,
+            kind: 'qc',
+            cells: {
+              batch_number: (cells as Record<string, unknown>).batch_number,
+              ...stringify(q as Record<string, unknown>),
+            },
+          });
       }
     });
   }
@@ -169,7 +198,10 @@ function rowsFromJson(text: string, problems: Problem[]): Row[] {
 /** JSON numbers and booleans are accepted where files carry text. */
 function stringify(cells: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(
-    Object.entries(cells).map(([k, v]) => [k, typeof v === 'number' || typeof v === 'boolean' ? String(v) : v === null ? '' : v]),
+    Object.entries(cells).map(([k, v]) => [
+      k,
+      typeof v === 'number' || typeof v === 'boolean' ? String(v) : v === null ? '' : v,
+    ]),
   );
 }
 
@@ -189,12 +221,19 @@ export async function importFile(pool: pg.Pool, file: string, options: ImportOpt
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
-    throw new ImportUsageError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    throw new ImportUsageError(
+      `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    );
   }
   return importText(pool, file, text, options);
 }
 
-export async function importText(pool: pg.Pool, file: string, text: string, options: ImportOptions = {}): Promise<ImportReport> {
+export async function importText(
+  pool: pg.Pool,
+  file: string,
+  text: string,
+  options: ImportOptions = {},
+): Promise<ImportReport> {
   const format = options.format ?? detectFormat(file, text);
   const problems: Problem[] = [];
   const warnings: string[] = [];
@@ -265,17 +304,29 @@ export async function importText(pool: pg.Pool, file: string, text: string, opti
       } else firstLineOf.set(key, line);
     }
     const fileLines = new Set(firstLineOf.keys());
-    const referencedLines = [...lines.flatMap((l) => (l.record.parent_line ? [l.record.parent_line] : [])), ...batches.map((b) => b.record.line)];
-    const knownLines = await lineIdsByName(client, referencedLines.filter((n) => !fileLines.has(n.toLowerCase())));
+    const referencedLines = [
+      ...lines.flatMap((l) => (l.record.parent_line ? [l.record.parent_line] : [])),
+      ...batches.map((b) => b.record.line),
+    ];
+    const knownLines = await lineIdsByName(
+      client,
+      referencedLines.filter((n) => !fileLines.has(n.toLowerCase())),
+    );
     const lineExists = (name: string) => fileLines.has(name.toLowerCase()) || knownLines.has(name.toLowerCase());
     for (const { line, record } of lines) {
       if (!record.parent_line || lineExists(record.parent_line)) continue;
       if (cellosaurus) {
-        warnings.push(`${file}:${line}: parent_line: "${record.parent_line}" is not in the catalog; the link is left out`);
+        warnings.push(
+          `${file}:${line}: parent_line: "${record.parent_line}" is not in the catalog; the link is left out`,
+        );
         record.parent_line = undefined;
       } else {
         badRows.add(line);
-        problems.push({ line, field: 'parent_line', message: `"${record.parent_line}" is neither in this file nor in the catalog` });
+        problems.push({
+          line,
+          field: 'parent_line',
+          message: `"${record.parent_line}" is neither in this file nor in the catalog`,
+        });
       }
     }
     const batchFirstLine = new Map<string, number>();
@@ -284,25 +335,40 @@ export async function importText(pool: pg.Pool, file: string, text: string, opti
       const first = batchFirstLine.get(key);
       if (first !== undefined) {
         badRows.add(line);
-        problems.push({ line, field: 'batch_number', message: `duplicate: "${record.batch_number}" is already on line ${first}` });
+        problems.push({
+          line,
+          field: 'batch_number',
+          message: `duplicate: "${record.batch_number}" is already on line ${first}`,
+        });
       } else batchFirstLine.set(key, line);
       if (!lineExists(record.line)) {
         badRows.add(line);
         problems.push({ line, field: 'line', message: `"${record.line}" is neither in this file nor in the catalog` });
       }
     }
-    const knownBatches = await existingBatchNumbers(client, [...qc.map((q) => q.record.batch_number), ...batches.flatMap((b) => (b.record.parent_batch ? [b.record.parent_batch] : []))]);
+    const knownBatches = await existingBatchNumbers(client, [
+      ...qc.map((q) => q.record.batch_number),
+      ...batches.flatMap((b) => (b.record.parent_batch ? [b.record.parent_batch] : [])),
+    ]);
     const batchExists = (n: string) => batchFirstLine.has(n.toLowerCase()) || knownBatches.has(n.toLowerCase());
     for (const { line, record } of batches) {
       if (record.parent_batch && !batchExists(record.parent_batch)) {
         badRows.add(line);
-        problems.push({ line, field: 'parent_batch', message: `"${record.parent_batch}" is neither in this file nor in the catalog` });
+        problems.push({
+          line,
+          field: 'parent_batch',
+          message: `"${record.parent_batch}" is neither in this file nor in the catalog`,
+        });
       }
     }
     for (const { line, record } of qc) {
       if (!batchExists(record.batch_number)) {
         badRows.add(line);
-        problems.push({ line, field: 'batch_number', message: `"${record.batch_number}" is neither in this file nor in the catalog` });
+        problems.push({
+          line,
+          field: 'batch_number',
+          message: `"${record.batch_number}" is neither in this file nor in the catalog`,
+        });
       }
     }
 
@@ -332,22 +398,32 @@ export async function importText(pool: pg.Pool, file: string, text: string, opti
     const actor = options.actor ?? 'import';
     await client.query('BEGIN');
     try {
-      const lineCounts = await writeLines(client, lines.map((l) => l.record), {
-        actor,
-        onProgress: (done) => options.onProgress?.('writing', done, total),
-      });
+      const lineCounts = await writeLines(
+        client,
+        lines.map((l) => l.record),
+        {
+          actor,
+          onProgress: (done) => options.onProgress?.('writing', done, total),
+        },
+      );
       const qcByBatch = new Map<string, QcRecord[]>();
       for (const { record } of qc) {
         const list = qcByBatch.get(record.batch_number) ?? [];
         list.push(record);
         qcByBatch.set(record.batch_number, list);
       }
-      const batchCounts = await writeBatches(client, batches.map((b) => b.record), qcByBatch, {
-        actor,
-        adjustStock: options.adjustStock,
-        onProgress: (done) => options.onProgress?.('writing', lines.length + done, total),
-      });
-      for (const key of ['inserted', 'updated', 'unchanged'] as const) report.counts[key] = lineCounts[key] + batchCounts[key];
+      const batchCounts = await writeBatches(
+        client,
+        batches.map((b) => b.record),
+        qcByBatch,
+        {
+          actor,
+          adjustStock: options.adjustStock,
+          onProgress: (done) => options.onProgress?.('writing', lines.length + done, total),
+        },
+      );
+      for (const key of ['inserted', 'updated', 'unchanged'] as const)
+        report.counts[key] = lineCounts[key] + batchCounts[key];
       await client.query(options.dryRun ? 'ROLLBACK' : 'COMMIT');
     } catch (error) {
       await client.query('ROLLBACK').catch(() => {});
@@ -359,7 +435,13 @@ export async function importText(pool: pg.Pool, file: string, text: string, opti
   }
 }
 
-type StockRow = { number: string; imported_stock: Record<string, number> | null; vials_available: number; vials_reserved: number; vials_shipped: number };
+type StockRow = {
+  number: string;
+  imported_stock: Record<string, number> | null;
+  vials_available: number;
+  vials_reserved: number;
+  vials_shipped: number;
+};
 
 /**
  * Compares each existing batch's stock in the file with what the last import
@@ -368,7 +450,11 @@ type StockRow = { number: string; imported_stock: Record<string, number> | null;
  * then only available vials (and the total with them) can be adjusted:
  * reserved and shipped vials belong to requests.
  */
-async function checkStockChanges(client: pg.ClientBase, batches: { line: number; record: BatchRecord }[], adjustStock: string | undefined): Promise<Problem[]> {
+async function checkStockChanges(
+  client: pg.ClientBase,
+  batches: { line: number; record: BatchRecord }[],
+  adjustStock: string | undefined,
+): Promise<Problem[]> {
   if (!batches.length) return [];
   const { rows } = await client.query<StockRow>(
     'SELECT number, imported_stock, vials_available, vials_reserved, vials_shipped FROM batches WHERE lower(number) = ANY($1::text[])',
@@ -386,16 +472,32 @@ async function checkStockChanges(client: pg.ClientBase, batches: { line: number;
     const name = `batch "${record.batch_number}"`;
     const said = changed.map((k) => `${k} ${was[k]} -> ${now[k]}`).join(', ');
     if (!adjustStock) {
-      problems.push({ line, field: changed[0]!, message: `${name}: the file changes its stock (${said}) since the last import; stock moves through the ledger (live: ${old.vials_available} available, ${old.vials_reserved} reserved, ${old.vials_shipped} shipped), so an import does not overwrite it. To add or remove vials, import again with --adjust-stock "REASON"` });
+      problems.push({
+        line,
+        field: changed[0]!,
+        message: `${name}: the file changes its stock (${said}) since the last import; stock moves through the ledger (live: ${old.vials_available} available, ${old.vials_reserved} reserved, ${old.vials_shipped} shipped), so an import does not overwrite it. To add or remove vials, import again with --adjust-stock "REASON"`,
+      });
       continue;
     }
     const delta = now.vials_available - was.vials_available!;
     if (now.vials_reserved !== was.vials_reserved || now.vials_shipped !== was.vials_shipped) {
-      problems.push({ line, field: now.vials_reserved !== was.vials_reserved ? 'vials_reserved' : 'vials_shipped', message: `${name}: reserved and shipped vials belong to requests; an import cannot change them (${said})` });
+      problems.push({
+        line,
+        field: now.vials_reserved !== was.vials_reserved ? 'vials_reserved' : 'vials_shipped',
+        message: `${name}: reserved and shipped vials belong to requests; an import cannot change them (${said})`,
+      });
     } else if (now.vials_total - was.vials_total! !== delta) {
-      problems.push({ line, field: 'vials_total', message: `${name}: vials_total and vials_available must change by the same number to adjust stock (${said})` });
+      problems.push({
+        line,
+        field: 'vials_total',
+        message: `${name}: vials_total and vials_available must change by the same number to adjust stock (${said})`,
+      });
     } else if (old.vials_available + delta < 0) {
-      problems.push({ line, field: 'vials_available', message: `${name}: removing ${-delta} vials would leave ${old.vials_available + delta} available (live: ${old.vials_available} available)` });
+      problems.push({
+        line,
+        field: 'vials_available',
+        message: `${name}: removing ${-delta} vials would leave ${old.vials_available + delta} available (live: ${old.vials_available} available)`,
+      });
     }
   }
   return problems;

@@ -20,10 +20,23 @@ import type { WriteContext, WriteCounts } from './write-lines.ts';
 const text = (name: string): Column => ({ name, type: 'text' });
 const int = (name: string): Column => ({ name, type: 'int' });
 
-type ExistingBatch = { id: number; number: string; line_id: number; record_digest: string; qc_digest: string | null; imported_stock: ImportedStock | null; record: unknown };
+type ExistingBatch = {
+  id: number;
+  number: string;
+  line_id: number;
+  record_digest: string;
+  qc_digest: string | null;
+  imported_stock: ImportedStock | null;
+  record: unknown;
+};
 
 export function stockOf(b: BatchRecord): ImportedStock {
-  return { vials_total: b.vials_total, vials_available: b.vials_available, vials_reserved: b.vials_reserved, vials_shipped: b.vials_shipped };
+  return {
+    vials_total: b.vials_total,
+    vials_available: b.vials_available,
+    vials_reserved: b.vials_reserved,
+    vials_shipped: b.vials_shipped,
+  };
 }
 
 export async function writeBatches(
@@ -43,7 +56,10 @@ export async function writeBatches(
     [numbers.map((n) => n.toLowerCase())],
   );
   const existing = new Map(existingRows.map((r) => [r.number.toLowerCase(), r]));
-  const lineIds = await lineIdsByName(client, batches.map((b) => b.line));
+  const lineIds = await lineIdsByName(
+    client,
+    batches.map((b) => b.line),
+  );
 
   const touched = new Map<string, number>();
   const audit: AuditInput[] = [];
@@ -54,8 +70,18 @@ export async function writeBatches(
     if (old && old.record_digest === digest) continue;
     const stock = stockOf(b);
     const values = [
-      b.batch_number, lineIds.get(b.line.toLowerCase()), b.type, b.passage ?? null, b.production_date ?? null, b.grade,
-      b.release_status, b.storage_location ?? null, b.demo, b.synthetic, digest, JSON.stringify(stock),
+      b.batch_number,
+      lineIds.get(b.line.toLowerCase()),
+      b.type,
+      b.passage ?? null,
+      b.production_date ?? null,
+      b.grade,
+      b.release_status,
+      b.storage_location ?? null,
+      b.demo,
+      b.synthetic,
+      digest,
+      JSON.stringify(stock),
     ];
     if (!old) {
       const { rows } = await client.query<{ id: number }>(
@@ -79,9 +105,24 @@ export async function writeBatches(
       );
       // Validation refused a changed stock without --adjust-stock; with it, the difference is one movement.
       const delta = stock.vials_available - (old.imported_stock?.vials_available ?? stock.vials_available);
-      if (delta !== 0 && ctx.adjustStock) movements.push({ batchId: old.id, kind: 'adjusted', quantity: delta, actor: ctx.actor, reason: ctx.adjustStock });
+      if (delta !== 0 && ctx.adjustStock)
+        movements.push({
+          batchId: old.id,
+          kind: 'adjusted',
+          quantity: delta,
+          actor: ctx.actor,
+          reason: ctx.adjustStock,
+        });
       touched.set(b.batch_number.toLowerCase(), old.id);
-      audit.push({ actor: ctx.actor, action: 'batch.updated', entityType: 'batch', entityId: old.id, before: old.record, after: b, reason: delta !== 0 ? (ctx.adjustStock ?? null) : null });
+      audit.push({
+        actor: ctx.actor,
+        action: 'batch.updated',
+        entityType: 'batch',
+        entityId: old.id,
+        before: old.record,
+        after: b,
+        reason: delta !== 0 ? (ctx.adjustStock ?? null) : null,
+      });
       counts.updated++;
     }
   }
@@ -104,16 +145,51 @@ export async function writeBatches(
     if (id === undefined) continue; // validation guarantees the batch exists
     const digest = digestOf(results);
     if (existing.get(key)?.qc_digest === digest) continue;
-    const { rows: before } = await client.query('SELECT test, method, specification, result, outcome, tested_on, tested_by, reviewed_by FROM qc_results WHERE batch_id = $1 ORDER BY position', [id]);
+    const { rows: before } = await client.query(
+      'SELECT test, method, specification, result, outcome, tested_on, tested_by, reviewed_by FROM qc_results WHERE batch_id = $1 ORDER BY position',
+      [id],
+    );
     await client.query('DELETE FROM qc_results WHERE batch_id = $1', [id]);
     await insertRows(
       client,
       'qc_results',
-      [int('batch_id'), text('test'), text('method'), text('specification'), text('result'), text('outcome'), { name: 'tested_on', type: 'date' }, text('tested_by'), text('reviewed_by'), int('position')],
-      results.map((q, i) => [id, q.test, q.method ?? null, q.specification ?? null, q.result, q.outcome, q.tested_on ?? null, q.tested_by ?? null, q.reviewed_by ?? null, i]),
+      [
+        int('batch_id'),
+        text('test'),
+        text('method'),
+        text('specification'),
+        text('result'),
+        text('outcome'),
+        { name: 'tested_on', type: 'date' },
+        text('tested_by'),
+        text('reviewed_by'),
+        int('position'),
+      ],
+      results.map((q, i) => [
+        id,
+        q.test,
+        q.method ?? null,
+        q.specification ?? null,
+        q.result,
+        q.outcome,
+        q.tested_on ?? null,
+        q.tested_by ?? null,
+        q.reviewed_by ?? null,
+        i,
+      ]),
     );
-    await client.query('UPDATE batches SET qc_digest = $1, entry_version = entry_version + CASE WHEN $3 THEN 1 ELSE 0 END, updated_at = now() WHERE id = $2', [digest, id, !touched.has(key)]);
-    audit.push({ actor: ctx.actor, action: 'batch.qc_recorded', entityType: 'batch', entityId: id, before: before.length ? before : null, after: { batch_number: number, qc: results } });
+    await client.query(
+      'UPDATE batches SET qc_digest = $1, entry_version = entry_version + CASE WHEN $3 THEN 1 ELSE 0 END, updated_at = now() WHERE id = $2',
+      [digest, id, !touched.has(key)],
+    );
+    audit.push({
+      actor: ctx.actor,
+      action: 'batch.qc_recorded',
+      entityType: 'batch',
+      entityId: id,
+      before: before.length ? before : null,
+      after: { batch_number: number, qc: results },
+    });
     touched.set(key, id);
     if (!batches.some((b) => b.batch_number.toLowerCase() === key)) counts.updated++;
   }
@@ -121,22 +197,36 @@ export async function writeBatches(
   await recordAuditBulk(client, audit);
   if (touched.size) {
     // A batch changes its line's search document too (grades, available vials).
-    const { rows } = await client.query<{ line_id: number }>('SELECT DISTINCT line_id FROM batches WHERE id = ANY($1::int[])', [[...touched.values()]]);
-    await insertRows(client, 'search_outbox', [text('entity_type'), text('entity_id'), text('op')], [
-      ...[...touched.values()].map((id) => ['batch', String(id), 'upsert']),
-      ...rows.map((r) => ['line', String(r.line_id), 'upsert']),
-    ]);
+    const { rows } = await client.query<{ line_id: number }>(
+      'SELECT DISTINCT line_id FROM batches WHERE id = ANY($1::int[])',
+      [[...touched.values()]],
+    );
+    await insertRows(
+      client,
+      'search_outbox',
+      [text('entity_type'), text('entity_id'), text('op')],
+      [
+        ...[...touched.values()].map((id) => ['batch', String(id), 'upsert']),
+        ...rows.map((r) => ['line', String(r.line_id), 'upsert']),
+      ],
+    );
   }
   ctx.onProgress?.(batches.length + qcByBatch.size);
   return counts;
 }
 
 export async function lineIdsByName(client: pg.ClientBase, names: string[]): Promise<Map<string, number>> {
-  const { rows } = await client.query<{ id: number; key: string }>('SELECT id, lower(name) AS key FROM lines WHERE lower(name) = ANY($1::text[])', [[...new Set(names.map((n) => n.toLowerCase()))]]);
+  const { rows } = await client.query<{ id: number; key: string }>(
+    'SELECT id, lower(name) AS key FROM lines WHERE lower(name) = ANY($1::text[])',
+    [[...new Set(names.map((n) => n.toLowerCase()))]],
+  );
   return new Map(rows.map((r) => [r.key, r.id]));
 }
 
 export async function existingBatchNumbers(client: pg.ClientBase, numbers: string[]): Promise<Set<string>> {
-  const { rows } = await client.query<{ key: string }>('SELECT lower(number) AS key FROM batches WHERE lower(number) = ANY($1::text[])', [[...new Set(numbers.map((n) => n.toLowerCase()))]]);
+  const { rows } = await client.query<{ key: string }>(
+    'SELECT lower(number) AS key FROM batches WHERE lower(number) = ANY($1::text[])',
+    [[...new Set(numbers.map((n) => n.toLowerCase()))]],
+  );
   return new Set(rows.map((r) => r.key));
 }

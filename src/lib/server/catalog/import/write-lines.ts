@@ -37,12 +37,36 @@ const bool = (name: string): Column => ({ name, type: 'bool' });
 
 /** Columns of `lines` written from a record, with the unnest type each travels as. */
 const lineColumns: Column[] = [
-  text('name'), text('category'), text('status'), text('availability'), int('provider_id'), text('depositor'),
-  text('generating_institute'), text('country'), text('derivation_date'), int('donor_id'), text('source_tissue'),
-  text('source_cell_type'), text('cell_type_ontology_id'), text('reprogramming_method'), text('vector_type'), bool('gmp'),
-  bool('xeno_free'), text('culture_medium'), text('culture_matrix'), text('feeder'), text('passage_method'), text('karyotype'),
-  text('consent_scope'), text('use_restrictions'), text('agreement'), text('data_source'), bool('demo'), bool('synthetic'),
-  text('record'), text('record_digest'),
+  text('name'),
+  text('category'),
+  text('status'),
+  text('availability'),
+  int('provider_id'),
+  text('depositor'),
+  text('generating_institute'),
+  text('country'),
+  text('derivation_date'),
+  int('donor_id'),
+  text('source_tissue'),
+  text('source_cell_type'),
+  text('cell_type_ontology_id'),
+  text('reprogramming_method'),
+  text('vector_type'),
+  bool('gmp'),
+  bool('xeno_free'),
+  text('culture_medium'),
+  text('culture_matrix'),
+  text('feeder'),
+  text('passage_method'),
+  text('karyotype'),
+  text('consent_scope'),
+  text('use_restrictions'),
+  text('agreement'),
+  text('data_source'),
+  bool('demo'),
+  bool('synthetic'),
+  text('record'),
+  text('record_digest'),
 ];
 const lineValue = (c: Column) =>
   c.name === 'use_restrictions' ? splitList(`u.${c.name}`) : c.name === 'record' ? 'u.record::jsonb' : `u.${c.name}`;
@@ -58,7 +82,11 @@ export async function findExistingLines(client: pg.ClientBase, names: string[]):
   return new Map(rows.map((r) => [r.name.toLowerCase(), r]));
 }
 
-export async function writeLines(client: pg.ClientBase, records: LineRecord[], ctx: WriteContext): Promise<WriteCounts> {
+export async function writeLines(
+  client: pg.ClientBase,
+  records: LineRecord[],
+  ctx: WriteContext,
+): Promise<WriteCounts> {
   const counts: WriteCounts = { inserted: 0, updated: 0, unchanged: 0 };
   let done = 0;
   for (const part of chunk(records, CHUNK)) {
@@ -71,7 +99,10 @@ export async function writeLines(client: pg.ClientBase, records: LineRecord[], c
 }
 
 async function writeChunk(client: pg.ClientBase, records: LineRecord[], ctx: WriteContext, counts: WriteCounts) {
-  const existing = await findExistingLines(client, records.map((r) => r.name));
+  const existing = await findExistingLines(
+    client,
+    records.map((r) => r.name),
+  );
   const inserts: { record: LineRecord; digest: string }[] = [];
   const updates: { record: LineRecord; digest: string; before: LineRecord }[] = [];
   for (const record of records) {
@@ -89,11 +120,36 @@ async function writeChunk(client: pg.ClientBase, records: LineRecord[], ctx: Wri
   const diseaseIds = await upsertDiseases(client, touched);
 
   const rowOf = ({ record: r, digest }: { record: LineRecord; digest: string }) => [
-    r.name, r.category, r.status, r.availability, r.provider ? providerIds.get(r.provider.toLowerCase()) : null,
-    r.depositor, r.generating_institute, r.country, r.derivation_date, donorIds.get(donorKey(r)) ?? null,
-    r.source_tissue, r.source_cell_type, r.cell_type_ontology_id, r.reprogramming_method, r.vector_type, r.gmp,
-    r.xeno_free, r.culture_medium, r.culture_matrix, r.feeder, r.passage_method, r.karyotype, r.consent_scope,
-    r.use_restrictions.join(UNIT), r.agreement, r.data_source, r.demo, r.synthetic, JSON.stringify(r), digest,
+    r.name,
+    r.category,
+    r.status,
+    r.availability,
+    r.provider ? providerIds.get(r.provider.toLowerCase()) : null,
+    r.depositor,
+    r.generating_institute,
+    r.country,
+    r.derivation_date,
+    donorIds.get(donorKey(r)) ?? null,
+    r.source_tissue,
+    r.source_cell_type,
+    r.cell_type_ontology_id,
+    r.reprogramming_method,
+    r.vector_type,
+    r.gmp,
+    r.xeno_free,
+    r.culture_medium,
+    r.culture_matrix,
+    r.feeder,
+    r.passage_method,
+    r.karyotype,
+    r.consent_scope,
+    r.use_restrictions.join(UNIT),
+    r.agreement,
+    r.data_source,
+    r.demo,
+    r.synthetic,
+    JSON.stringify(r),
+    digest,
   ];
   const params = (rows: { record: LineRecord; digest: string }[]) => {
     const values = rows.map(rowOf);
@@ -128,23 +184,51 @@ async function writeChunk(client: pg.ClientBase, records: LineRecord[], ctx: Wri
   // records the whole record before and after.
   const idOf = (name: string) => ids.get(name.toLowerCase())!;
   await recordAuditBulk(client, [
-    ...inserts.map((t) => ({ actor: ctx.actor, action: 'line.created', entityType: 'line' as const, entityId: idOf(t.record.name), after: { name: t.record.name, entry_version: 1, record_digest: t.digest } })),
-    ...updates.map((t) => ({ actor: ctx.actor, action: 'line.updated', entityType: 'line' as const, entityId: idOf(t.record.name), before: t.before, after: t.record })),
+    ...inserts.map((t) => ({
+      actor: ctx.actor,
+      action: 'line.created',
+      entityType: 'line' as const,
+      entityId: idOf(t.record.name),
+      after: { name: t.record.name, entry_version: 1, record_digest: t.digest },
+    })),
+    ...updates.map((t) => ({
+      actor: ctx.actor,
+      action: 'line.updated',
+      entityType: 'line' as const,
+      entityId: idOf(t.record.name),
+      before: t.before,
+      after: t.record,
+    })),
   ]);
-  await insertRows(client, 'search_outbox', [text('entity_type'), text('entity_id'), text('op')], [...ids.values()].map((id) => ['line', String(id), 'upsert']));
+  await insertRows(
+    client,
+    'search_outbox',
+    [text('entity_type'), text('entity_id'), text('op')],
+    [...ids.values()].map((id) => ['line', String(id), 'upsert']),
+  );
 }
 
 /** Ids by lower-cased key, inserting the missing ones first. */
 async function idsByKey(client: pg.ClientBase, select: string, keys: string[]): Promise<Map<string, number>> {
-  const { rows } = await client.query<{ id: number; key: string }>(select, [[...new Set(keys.map((k) => k.toLowerCase()))]]);
+  const { rows } = await client.query<{ id: number; key: string }>(select, [
+    [...new Set(keys.map((k) => k.toLowerCase()))],
+  ]);
   return new Map(rows.map((r) => [r.key, r.id]));
 }
 
 async function upsertProviders(client: pg.ClientBase, records: LineRecord[]) {
   const byName = new Map(records.filter((r) => r.provider).map((r) => [r.provider!, r.provider_country ?? null]));
   if (!byName.size) return new Map<string, number>();
-  await insertRows(client, 'providers', [text('name'), text('country')], [...byName].map(([n, c]) => [n, c]), 'ON CONFLICT DO NOTHING');
-  return idsByKey(client, 'SELECT id, lower(name) AS key FROM providers WHERE lower(name) = ANY($1::text[])', [...byName.keys()]);
+  await insertRows(
+    client,
+    'providers',
+    [text('name'), text('country')],
+    [...byName].map(([n, c]) => [n, c]),
+    'ON CONFLICT DO NOTHING',
+  );
+  return idsByKey(client, 'SELECT id, lower(name) AS key FROM providers WHERE lower(name) = ANY($1::text[])', [
+    ...byName.keys(),
+  ]);
 }
 
 function canonicalDiseaseName(name: string): string {
@@ -168,7 +252,9 @@ async function upsertDiseases(client: pg.ClientBase, records: LineRecord[]) {
      ON CONFLICT DO NOTHING`,
     [0, 1, 2, 3].map((k) => rows.map((r) => r[k])),
   );
-  return idsByKey(client, 'SELECT id, lower(name_en) AS key FROM diseases WHERE lower(name_en) = ANY($1::text[])', [...byName.keys()]);
+  return idsByKey(client, 'SELECT id, lower(name_en) AS key FROM diseases WHERE lower(name_en) = ANY($1::text[])', [
+    ...byName.keys(),
+  ]);
 }
 
 /** Lines without a donor code get a per-line pseudonym so sex and age band still have a home. */
@@ -189,7 +275,13 @@ async function upsertDonors(client: pg.ClientBase, records: LineRecord[]): Promi
     if (!r.donor_code && r.sex === 'unknown' && !r.age_band && !r.ethnicity && !r.hla) continue;
     const d = byKey.get(donorKey(r));
     if (!d) {
-      byKey.set(donorKey(r), { code: donorCode(r), sex: r.sex, age_band: r.age_band, ethnicity: r.ethnicity, hla: r.hla });
+      byKey.set(donorKey(r), {
+        code: donorCode(r),
+        sex: r.sex,
+        age_band: r.age_band,
+        ethnicity: r.ethnicity,
+        hla: r.hla,
+      });
       continue;
     }
     if (d.sex === 'unknown') d.sex = r.sex;
@@ -207,7 +299,13 @@ async function upsertDonors(client: pg.ClientBase, records: LineRecord[]): Promi
        age_band = coalesce(excluded.age_band, donors.age_band),
        ethnicity = coalesce(excluded.ethnicity, donors.ethnicity), hla = coalesce(excluded.hla, donors.hla)
      RETURNING id, lower(code) AS key`,
-    [donors.map((d) => d.code), donors.map((d) => d.sex), donors.map((d) => d.age_band ?? null), donors.map((d) => d.ethnicity ?? null), donors.map((d) => d.hla ?? null)],
+    [
+      donors.map((d) => d.code),
+      donors.map((d) => d.sex),
+      donors.map((d) => d.age_band ?? null),
+      donors.map((d) => d.ethnicity ?? null),
+      donors.map((d) => d.hla ?? null),
+    ],
   );
   return new Map(rows.map((r) => [r.key, r.id]));
 }
@@ -220,7 +318,14 @@ async function replaceChildren(
   donorIds: Map<string, number>,
 ) {
   const lineIds = [...ids.values()];
-  for (const table of ['line_synonyms', 'line_identifiers', 'line_diseases', 'genetic_modifications', 'characterisations', 'publications']) {
+  for (const table of [
+    'line_synonyms',
+    'line_identifiers',
+    'line_diseases',
+    'genetic_modifications',
+    'characterisations',
+    'publications',
+  ]) {
     await client.query(`DELETE FROM ${table} WHERE line_id = ANY($1::int[])`, [lineIds]);
   }
   const idOf = (r: LineRecord) => ids.get(r.name.toLowerCase())!;
@@ -228,9 +333,21 @@ async function replaceChildren(
   const insert = (table: string, columns: Column[], rows: unknown[][]) =>
     rows.length ? insertRows(client, table, columns, rows, 'ON CONFLICT DO NOTHING') : undefined;
 
-  await insert('line_synonyms', [int('line_id'), text('synonym')], touched.flatMap((r) => r.synonyms.filter((s) => s !== r.name).map((s) => [idOf(r), s])));
-  await insert('line_identifiers', [int('line_id'), text('source'), text('value')], touched.flatMap((r) => r.identifiers.map((x) => [idOf(r), x.source, x.value])));
-  await insert('line_diseases', [int('line_id'), int('disease_id'), text('note')], touched.flatMap((r) => r.diseases.map((d) => [idOf(r), diseaseOf(d.name), d.note ?? null])));
+  await insert(
+    'line_synonyms',
+    [int('line_id'), text('synonym')],
+    touched.flatMap((r) => r.synonyms.filter((s) => s !== r.name).map((s) => [idOf(r), s])),
+  );
+  await insert(
+    'line_identifiers',
+    [int('line_id'), text('source'), text('value')],
+    touched.flatMap((r) => r.identifiers.map((x) => [idOf(r), x.source, x.value])),
+  );
+  await insert(
+    'line_diseases',
+    [int('line_id'), int('disease_id'), text('note')],
+    touched.flatMap((r) => r.diseases.map((d) => [idOf(r), diseaseOf(d.name), d.note ?? null])),
+  );
   await insert(
     'donor_diseases',
     [int('donor_id'), int('disease_id')],
@@ -239,9 +356,25 @@ async function replaceChildren(
       return donor ? r.diseases.map((d) => [donor, diseaseOf(d.name)]) : [];
     }),
   );
-  await insert('genetic_modifications', [int('line_id'), text('type'), text('gene'), text('variant'), text('zygosity')], touched.flatMap((r) => r.modifications.map((m) => [idOf(r), m.type, m.gene ?? null, m.variant ?? null, m.zygosity])));
-  await insert('characterisations', [int('line_id'), text('test'), text('method'), text('result'), bool('passed')], touched.flatMap((r) => r.characterisation.map((c) => [idOf(r), c.test, c.method ?? null, c.result, c.passed ?? null])));
-  await insert('publications', [int('line_id'), text('reference')], touched.flatMap((r) => r.publications.map((p) => [idOf(r), p])));
+  await insert(
+    'genetic_modifications',
+    [int('line_id'), text('type'), text('gene'), text('variant'), text('zygosity')],
+    touched.flatMap((r) =>
+      r.modifications.map((m) => [idOf(r), m.type, m.gene ?? null, m.variant ?? null, m.zygosity]),
+    ),
+  );
+  await insert(
+    'characterisations',
+    [int('line_id'), text('test'), text('method'), text('result'), bool('passed')],
+    touched.flatMap((r) =>
+      r.characterisation.map((c) => [idOf(r), c.test, c.method ?? null, c.result, c.passed ?? null]),
+    ),
+  );
+  await insert(
+    'publications',
+    [int('line_id'), text('reference')],
+    touched.flatMap((r) => r.publications.map((p) => [idOf(r), p])),
+  );
 }
 
 /** Parent links by name, once every line of the file exists. */
@@ -256,6 +389,9 @@ async function linkParents(client: pg.ClientBase, records: LineRecord[]) {
   }
   const orphans = records.filter((r) => !r.parent_line).map((r) => r.name.toLowerCase());
   if (orphans.length) {
-    await client.query('UPDATE lines SET parent_line_id = NULL WHERE lower(name) = ANY($1::text[]) AND parent_line_id IS NOT NULL', [orphans]);
+    await client.query(
+      'UPDATE lines SET parent_line_id = NULL WHERE lower(name) = ANY($1::text[]) AND parent_line_id IS NOT NULL',
+      [orphans],
+    );
   }
 }

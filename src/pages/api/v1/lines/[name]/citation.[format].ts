@@ -19,11 +19,19 @@ export const GET: APIRoute = async ({ params, request, url }) => {
   // From the address as sent, decoded once (params are decoded with decodeURI: `SECTEST%2BA1` would stay encoded).
   const name = lineNameParam.safeParse(segmentAt(request, 3));
   const found = name.success ? await locateLine(getDb(), name.data) : ({ status: 'missing' } as const);
-  if (found.status === 'moved') return new Response(null, { status: 308, headers: { Location: `${lineApiPath(found.to)}/citation.${params.format}` } });
+  if (found.status === 'moved')
+    return new Response(null, {
+      status: 308,
+      headers: { Location: `${lineApiPath(found.to)}/citation.${params.format}` },
+    });
   if (found.status === 'missing') return jsonError(404, 'not_found', 'No public record answers to this name.');
   const citation = citeLine(found.page, publicOrigin(url), new Date());
   const file = `${found.page.name.replace(/[^A-Za-z0-9._-]/g, '_')}.${params.format}`;
   return new Response(citation[format.field], {
-    headers: { 'Content-Type': format.type, 'Content-Disposition': `attachment; filename="${file}"`, 'Cache-Control': 'no-store' },
+    headers: {
+      'Content-Type': format.type,
+      'Content-Disposition': `attachment; filename="${file}"`,
+      'Cache-Control': 'no-store',
+    },
   });
 };

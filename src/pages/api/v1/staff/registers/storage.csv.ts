@@ -7,7 +7,10 @@ import { storageRegisterCsv } from '#server/bank/registers.ts';
 /** The bank's storage register of a date range as CSV, headers in both languages (staff only: the middleware guards /api/v1/staff). */
 export const GET: APIRoute = async ({ url }) => {
   const parsed = registerRangeInput.safeParse(Object.fromEntries(url.searchParams));
-  if (!parsed.success) return jsonError(400, 'bad_parameter', 'from and to must be dates (YYYY-MM-DD), lang en or zh', { parameter: String(parsed.error.issues[0]!.path[0]) });
+  if (!parsed.success)
+    return jsonError(400, 'bad_parameter', 'from and to must be dates (YYYY-MM-DD), lang en or zh', {
+      parameter: String(parsed.error.issues[0]!.path[0]),
+    });
   const { from, to, lang } = parsed.data;
   return csvDownload(await storageRegisterCsv(getDb(), from, to, lang), `storage-register-${from}-${to}.csv`);
 };

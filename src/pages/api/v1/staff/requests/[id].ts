@@ -7,7 +7,9 @@ import { requestDetail, requestJson } from '#server/requests/queries.ts';
 export const GET: APIRoute = async ({ params, locals }) => {
   const user = locals.user!;
   const id = /^\d{1,15}$/.test(params.id ?? '') ? Number(params.id) : NaN;
-  const detail = Number.isFinite(id) ? await requestDetail(getDb(), id, { id: user.id, name: user.displayName, role: user.role }) : undefined;
+  const detail = Number.isFinite(id)
+    ? await requestDetail(getDb(), id, { id: user.id, name: user.displayName, role: user.role })
+    : undefined;
   if (!detail) return jsonError(404, 'not_found', 'No such request.');
   return jsonOk(requestJson(detail, false));
 };

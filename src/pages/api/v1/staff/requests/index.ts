@@ -8,5 +8,20 @@ import { staffQueue } from '#server/requests/queries.ts';
 export const GET: APIRoute = async ({ url }) => {
   const filters = queueFiltersInput.parse(Object.fromEntries(url.searchParams));
   const rows = await staffQueue(getDb(), filters);
-  return jsonOk({ requests: rows.map((r) => ({ id: r.id, project_title: r.projectTitle, state: r.state, holder: r.holder, requester: r.requester, institution: r.institution, lines: r.lines, age_days: r.ageDays, stale: r.stale, open_deviations: r.openDeviations, withdrawn_batches: r.withdrawnBatches, state_changed_at: r.stateChangedAt.toISOString() })) });
+  return jsonOk({
+    requests: rows.map((r) => ({
+      id: r.id,
+      project_title: r.projectTitle,
+      state: r.state,
+      holder: r.holder,
+      requester: r.requester,
+      institution: r.institution,
+      lines: r.lines,
+      age_days: r.ageDays,
+      stale: r.stale,
+      open_deviations: r.openDeviations,
+      withdrawn_batches: r.withdrawnBatches,
+      state_changed_at: r.stateChangedAt.toISOString(),
+    })),
+  });
 };
