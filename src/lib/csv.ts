@@ -5,8 +5,11 @@
  */
 export function toCsv(rows: string[][]): string {
   const cell = (v: string) => {
-    // A plain (negative) number is data, not a formula: -190.5 stays a number.
-    const safe = /^[=+\-@\t\r]/.test(v) && !/^-?\d+(\.\d+)?$/.test(v) ? `'${v}` : v;
+    // Only a cell that could run something is defused. Digits with spaces and
+    // phone punctuation (-190.5, +44 20 7946 0958, +86 (10) 6275-1234) name no
+    // function or cell, so a reader sees them as written, with no apostrophe.
+    const harmless = /^[+-]?[\d\s().\-/]*\d[\d\s().\-/]*$/.test(v);
+    const safe = /^[=+\-@\t\r]/.test(v) && !harmless ? `'${v}` : v;
     return /[",;\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
   };
   return `\uFEFF${rows.map((r) => r.map(cell).join(',')).join('\r\n')}\r\n`;
