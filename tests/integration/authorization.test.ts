@@ -35,6 +35,7 @@ const routeMatrix: Record<string, Access> = {
   '/account/requests': 'user',
   '/staff/requests': 'staff',
   '/staff/registers': 'staff',
+  '/staff/help/logger-files': 'staff',
   '/api/v1/account/requests': 'user',
   '/api/v1/staff/requests': 'staff',
   '/account/saved-searches': 'user',

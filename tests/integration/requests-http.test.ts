@@ -90,3 +90,24 @@ test("the official's page shows what is confirmed; a GET never confirms; a used 
   expect(againHtml).toContain('This link has been used already');
   expect(againHtml).not.toContain('Confirm for my institution</button>');
 });
+
+test.each([
+  ['', 'Temperature data logger files', 'HOBOware CSV'],
+  ['/zh', '温度记录仪文件', '摄氏度'],
+])(
+  'the logger upload hint links to a staff page explaining the formats%s, not into the code repository',
+  async (locale, title, words) => {
+    const page = await fetch(`${portal.server.url}${locale}/staff/requests/${requestId}`, {
+      headers: { cookie: staffCookie },
+    });
+    expect(await page.text()).not.toContain('docs/logger-format.md');
+    const help = await fetch(`${portal.server.url}${locale}/staff/help/logger-files`, {
+      headers: { cookie: staffCookie },
+    });
+    const html = await help.text();
+    expect(help.status).toBe(200);
+    expect(html).toContain(title);
+    expect(html).toContain(words);
+    expect(html).toContain('timestamp,temperature_c');
+  },
+);

@@ -244,8 +244,12 @@ describe('CSV cells and caching (issue 16, finding 8)', () => {
   });
 
   test('CSV defuses formulas but shows phone numbers and negative numbers as written', () => {
-    expect(toCsv([['+44 20 7946 0958', '+86 (10) 6275-1234', '-190.5', '-150']])).toBe('\uFEFF+44 20 7946 0958,+86 (10) 6275-1234,-190.5,-150\r\n');
-    expect(toCsv([['=1+2', '+SUM(A1)', '-2+3*cmd|calc', '@A1', '+44 20 HYPERLINK(x)']])).toBe("\uFEFF'=1+2,'+SUM(A1),'-2+3*cmd|calc,'@A1,'+44 20 HYPERLINK(x)\r\n");
+    expect(toCsv([['+44 20 7946 0958', '+86 (10) 6275-1234', '-190.5', '-150']])).toBe(
+      '\uFEFF+44 20 7946 0958,+86 (10) 6275-1234,-190.5,-150\r\n',
+    );
+    expect(toCsv([['=1+2', '+SUM(A1)', '-2+3*cmd|calc', '@A1', '+44 20 HYPERLINK(x)']])).toBe(
+      "\uFEFF'=1+2,'+SUM(A1),'-2+3*cmd|calc,'@A1,'+44 20 HYPERLINK(x)\r\n",
+    );
   });
   test("a signed-in account's responses are never stored", () => {
     expect(securityHeaders(new Headers(), { production: false, dev: false, signedIn: true })['Cache-Control']).toBe(

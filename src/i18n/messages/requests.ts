@@ -259,7 +259,22 @@ export const requests = defineMessages({
     'request.deviationText.below': 'Below {limit} °C for {minutes} min, extreme {temp} °C',
     'request.transport.logger': 'Logger file {name}, {count} readings, SHA-256 {sha}',
     'request.transport.loggerHint':
-      'Upload the export of the data logger: the portal CSV (docs/logger-format.md) or a HOBOware CSV. It is stored as it is, with its SHA-256.',
+      'Upload the export of the data logger: the portal CSV or a HOBOware CSV (at most 200,000 readings, 5 MiB). It is stored as it is, with its SHA-256.',
+    'request.transport.loggerHelpLink': 'Which logger files the portal reads',
+    'request.loggerHelp.title': 'Temperature data logger files',
+    'request.loggerHelp.intro':
+      "Upload the export of the shipment's data logger on the request page. The portal stores the file as it is (with its SHA-256), reads every reading, draws the curve against the required range and flags every excursion as a deviation. A file with any problem is refused with its line number, and nothing is stored.",
+    'request.loggerHelp.portalHeading': 'The portal CSV',
+    'request.loggerHelp.portalText':
+      'UTF-8 text. Optional header lines start with # and give key: value (logger_serial, interval_s, required_min_c, required_max_c); the required range of the transport record decides what is an excursion. Then the column header timestamp,temperature_c and one reading per line.',
+    'request.loggerHelp.portalRules':
+      'timestamp: ISO 8601 with a time zone (Z or +08:00), strictly increasing. temperature_c: degrees Celsius, a decimal number. At most 200,000 readings and 5 MiB.',
+    'request.loggerHelp.hoboHeading': 'HOBOware CSV (Onset HOBO loggers)',
+    'request.loggerHelp.hoboText':
+      'The "Export Table Data" CSV of HOBOware: a "Plot Title:" line, then the header "#","Date Time, GMT+08:00","Temp, °C (LGR S/N: …)", then one row per reading. The time zone is taken from the header and the logger serial from LGR S/N. Temperatures in °F are refused: export in °C.',
+    'request.loggerHelp.excursionHeading': 'Excursions',
+    'request.loggerHelp.excursionText':
+      'An excursion starts at the first reading outside the required range and ends at the first reading back inside it (or the last reading). Its start, end, duration and extreme are recorded as a deviation, which stays open until a staff member signs an assessment.',
     'request.curve.title': 'Temperature in transit against the required range',
     'request.curve.summary':
       '{count} readings from {start} to {end}; lowest {min} °C, highest {max} °C; required {low} to {high} °C.',
@@ -615,7 +630,22 @@ export const requests = defineMessages({
     'request.deviationText.below': '低于 {limit} °C 持续 {minutes} 分钟，极值 {temp} °C',
     'request.transport.logger': '记录仪文件 {name}，{count} 个读数，SHA-256 {sha}',
     'request.transport.loggerHint':
-      '上传温度记录仪导出的文件：门户 CSV 格式（docs/logger-format.md）或 HOBOware CSV。文件按原样保存，并记录 SHA-256。',
+      '上传温度记录仪导出的文件：门户 CSV 格式或 HOBOware CSV（最多 200,000 个读数、5 MiB）。文件按原样保存，并记录 SHA-256。',
+    'request.transport.loggerHelpLink': '门户可读取哪些温度记录仪文件',
+    'request.loggerHelp.title': '温度记录仪文件',
+    'request.loggerHelp.intro':
+      '在申请页面上传本次运输的温度记录仪导出文件。门户按原样保存文件（并记录 SHA-256），读取每个读数，对照要求范围绘制温度曲线，并将每次超温记录为偏差。文件有任何问题都会被拒绝并指出行号，且不保存任何内容。',
+    'request.loggerHelp.portalHeading': '门户 CSV 格式',
+    'request.loggerHelp.portalText':
+      'UTF-8 文本。可选的表头行以 # 开头，格式为 key: value（logger_serial、interval_s、required_min_c、required_max_c）；是否超温以运输记录中的要求范围为准。随后是列标题 timestamp,temperature_c，每行一个读数。',
+    'request.loggerHelp.portalRules':
+      'timestamp：带时区的 ISO 8601 时间（Z 或 +08:00），严格递增。temperature_c：摄氏度，十进制数。最多 200,000 个读数、5 MiB。',
+    'request.loggerHelp.hoboHeading': 'HOBOware CSV（Onset HOBO 记录仪）',
+    'request.loggerHelp.hoboText':
+      'HOBOware 的“导出表格数据”CSV：一行 "Plot Title:"，然后是表头 "#","Date Time, GMT+08:00","Temp, °C (LGR S/N: …)"，之后每行一个读数。时区取自表头，记录仪序列号取自 LGR S/N。以 °F 记录的温度会被拒绝：请以 °C 导出。',
+    'request.loggerHelp.excursionHeading': '超温',
+    'request.loggerHelp.excursionText':
+      '超温从第一个超出要求范围的读数开始，到第一个回到范围内的读数（或最后一个读数）结束。其开始、结束、持续时间和极值记录为偏差，在工作人员签署评估之前保持未关闭。',
     'request.curve.title': '运输过程温度与要求范围',
     'request.curve.summary':
       '{count} 个读数，自 {start} 至 {end}；最低 {min} °C，最高 {max} °C；要求 {low} 至 {high} °C。',
