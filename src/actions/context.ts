@@ -23,11 +23,6 @@ export function clientOf(context: ActionAPIContext) {
   };
 }
 
-/** The origin links in mail point to: PUBLIC_URL, else the configured HOST:PORT; never the request's Host. */
-export function publicOrigin(_context: ActionAPIContext): string {
-  return configuredOrigin(getConfig());
-}
-
 export function isProduction(): boolean {
   return getConfig().NODE_ENV === 'production';
 }

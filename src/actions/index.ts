@@ -30,7 +30,8 @@ import {
 } from '#server/accounts/session.ts';
 import { deviceCookieName } from '#server/accounts/trust.ts';
 import { mailKeys, throttleWait } from '#server/accounts/throttle.ts';
-import { answerUnexpected, clientOf, isProduction, publicOrigin, requireUser } from './context.ts';
+import { answerUnexpected, clientOf, isProduction, requireUser } from './context.ts';
+import { publicOrigin } from '#server/platform/config.ts';
 import * as requests from './requests.ts';
 import * as bank from './bank.ts';
 import { deleteSavedSearch, saveSearch, setSearchAlert } from './saved-searches.ts';
@@ -57,7 +58,7 @@ const register = defineAction({
   handler: async (input, context) => {
     await limitRegistration(input.email, context);
     const { next, ...account } = input;
-    await registerAccount(getDb(), account, publicOrigin(context), clientOf(context), safeReturnPath(next));
+    await registerAccount(getDb(), account, publicOrigin(), clientOf(context), safeReturnPath(next));
     return { registered: true };
   },
 });
@@ -82,7 +83,7 @@ const signIn = defineAction({
       throw new ActionError({ code: 'TOO_MANY_REQUESTS', message: String(result.retryAfterSeconds) });
     }
     if (result.reason === 'unverified') {
-      await sendEmailVerification(getDb(), result.account, publicOrigin(context));
+      await sendEmailVerification(getDb(), result.account, publicOrigin());
       throw new ActionError({ code: 'FORBIDDEN', message: 'auth.error.unverified' });
     }
     throw new ActionError({ code: 'UNAUTHORIZED', message: 'auth.error.invalidCredentials' });
@@ -115,7 +116,7 @@ const requestPasswordResetAction = defineAction({
   input: forgotPasswordInput,
   handler: async (input, context) => {
     // Never refused: past the limits the mail is dropped silently (password-reset.ts), the answer is the same.
-    await requestPasswordReset(getDb(), input.email, publicOrigin(context), clientOf(context));
+    await requestPasswordReset(getDb(), input.email, publicOrigin(), clientOf(context));
     return { sent: true };
   },
 });

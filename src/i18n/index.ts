@@ -39,3 +39,36 @@ export function localizePath(locale: Locale, path: string): string {
 }
 
 export type { MessageKey };
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+/**
+ * The one way a page shows a moment: in the reader's language, with the time
+ * zone named (UTC, the zone of every stored record), so a printed record is
+ * never ambiguous. Exports keep ISO 8601. `dateOnly` for a day.
+ */
+export function dateTimeFormat(locale: Locale, options: { dateOnly?: boolean } = {}): Intl.DateTimeFormat {
+  const key = `${locale}:${options.dateOnly ? 'date' : 'time'}`;
+  let format = formatters.get(key);
+  if (!format) {
+    const tag = locale === 'zh' ? 'zh-CN' : 'en-GB';
+    format = options.dateOnly
+      ? new Intl.DateTimeFormat(tag, { dateStyle: 'medium', timeZone: 'UTC' })
+      : new Intl.DateTimeFormat(tag, {
+          year: 'numeric',
+          month: 'short',
+          day: 'numeric',
+          hour: '2-digit',
+          minute: '2-digit',
+          timeZone: 'UTC',
+          timeZoneName: 'short',
+        });
+    formatters.set(key, format);
+  }
+  return format;
+}
+
+/** A moment as pages show it (see `dateTimeFormat`). */
+export function formatDateTime(value: Date | string, locale: Locale, options: { dateOnly?: boolean } = {}): string {
+  return dateTimeFormat(locale, options).format(typeof value === 'string' ? new Date(value) : value);
+}

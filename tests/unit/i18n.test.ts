@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { en, zh as zhCN } from '#i18n/messages/index.ts';
-import { localizePath, splitLocale, translator } from '#i18n/index.ts';
+import { formatDateTime, localizePath, splitLocale, translator } from '#i18n/index.ts';
 
 describe('i18n', () => {
   test('every English string has a non-empty Chinese twin', () => {
@@ -24,4 +24,12 @@ describe('i18n', () => {
     expect(localizePath('zh', '/lines/WAe009-A')).toBe('/zh/lines/WAe009-A');
     expect(localizePath('en', '/search')).toBe('/search');
   });
+});
+
+test("one date format for pages: the reader's language, the time zone named, a day alone when asked", () => {
+  const at = new Date('2026-12-04T06:55:00Z');
+  expect(formatDateTime(at, 'en')).toBe('4 Dec 2026, 06:55 UTC');
+  expect(formatDateTime(at, 'zh')).toMatch(/^2026年12月4日 .*06:55/);
+  expect(formatDateTime(at, 'zh')).toContain('UTC');
+  expect(formatDateTime('2026-12-04T23:30:00Z', 'en', { dateOnly: true })).toBe('4 Dec 2026');
 });

@@ -12,7 +12,7 @@ import { serverDeadlines } from '#db/client.ts';
 import { startOutboxWorker } from '#db/outbox.ts';
 import { startSyncWorker } from '#search/sync.ts';
 import { anchorStore, startAnchorWorker } from '#server/platform/audit-anchor.ts';
-import { configuredOrigin, getConfig } from '#server/platform/config.ts';
+import { getConfig, publicOrigin } from '#server/platform/config.ts';
 import { log } from '#server/platform/log.ts';
 import { startMailWorker } from '#server/platform/mail.ts';
 import { getDb, getIndexPrefix, getMeili, getPool } from '#server/platform/runtime.ts';
@@ -69,7 +69,7 @@ function startRequestSchedule(): Loop {
 
 /** Saved-search alerts: every minute, each search with alerts on is re-run at most every 15 minutes. */
 function startAlertWorker(): Loop {
-  const origin = configuredOrigin(getConfig());
+  const origin = publicOrigin();
   return startOutboxWorker({
     name: 'alerts',
     intervalMs: 60_000,

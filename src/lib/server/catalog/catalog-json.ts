@@ -8,11 +8,6 @@ import type { BatchPage, BatchSummary, LinePage, Located, QcRow } from './catalo
 import { configuredOrigin, getConfig } from '#server/platform/config.ts';
 import { jsonError, jsonOk } from '#server/platform/http.ts';
 
-/** Absolute URLs use PUBLIC_URL, else the configured HOST:PORT; never the Host header a client sends. */
-export function publicOrigin(_requestUrl: URL): string {
-  return configuredOrigin(getConfig());
-}
-
 export const linePath = (name: string) => `/lines/${encodeURIComponent(name)}`;
 export const batchPath = (number: string) => `/batches/${encodeURIComponent(number)}`;
 export const lineApiPath = (name: string) => `/api/v1${linePath(name)}`;

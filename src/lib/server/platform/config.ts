@@ -165,6 +165,11 @@ export function configuredOrigin(c: Pick<Config, 'PUBLIC_URL' | 'HOST' | 'PORT'>
   return `http://${host}:${c.PORT}`;
 }
 
+/** The portal's public origin (the one rule above, on this process's configuration): every absolute link uses it. */
+export function publicOrigin(): string {
+  return configuredOrigin(getConfig());
+}
+
 let cached: Config | undefined;
 
 /** The validated configuration of this process (parsed on first use, then cached). */

@@ -8,17 +8,11 @@ import type { Executor } from '#db/client.ts';
 import { accounts } from '#db/schema/accounts.ts';
 import type { RequestState } from '#db/schema/requests.ts';
 import { translator, type Locale } from '#i18n/index.ts';
-import { getConfig } from '#server/platform/config.ts';
+import { getConfig, publicOrigin } from '#server/platform/config.ts';
 import { queueMail } from '#server/platform/mail.ts';
 
-/** The portal's public origin for links in mail: PUBLIC_URL, else the local address. */
-export function portalOrigin(): string {
-  const c = getConfig();
-  return (c.PUBLIC_URL ?? `http://${c.HOST}:${c.PORT}`).replace(/\/$/, '');
-}
-
 export function requestLink(locale: Locale, requestId: number): string {
-  return `${portalOrigin()}${locale === 'zh' ? '/zh' : ''}/account/requests/${requestId}`;
+  return `${publicOrigin()}${locale === 'zh' ? '/zh' : ''}/account/requests/${requestId}`;
 }
 
 export function asLocale(value: string): Locale {

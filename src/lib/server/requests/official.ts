@@ -21,7 +21,8 @@ import { takeMailAllowance, type ThrottleKey } from '#server/accounts/throttle.t
 import { recordAudit } from '#server/platform/audit.ts';
 import { agreementStatusOf } from './agreements.ts';
 import { addEvent, fail, ok, transact, type Caller, type Result } from './core.ts';
-import { mailStaff, notify, portalOrigin } from './notifications.ts';
+import { mailStaff, notify } from './notifications.ts';
+import { publicOrigin } from '#server/platform/config.ts';
 import { hasEnded } from './states.ts';
 
 export const OFFICIAL_LINK_LIFETIME_MS = 14 * 24 * 60 * 60 * 1000;
@@ -118,7 +119,7 @@ export async function mailOfficial(tx: Executor, request: Request): Promise<bool
     requestId: request.id,
     expiresAt: new Date(Date.now() + OFFICIAL_LINK_LIFETIME_MS),
   });
-  const link = `${portalOrigin()}${request.locale === 'zh' ? '/zh' : ''}/confirm-request?token=${encodeURIComponent(token)}`;
+  const link = `${publicOrigin()}${request.locale === 'zh' ? '/zh' : ''}/confirm-request?token=${encodeURIComponent(token)}`;
   // Nothing the requester typed goes into this mail: the official reads the request on the portal's page.
   await notify(tx, { email: request.officialEmail, locale: request.locale }, (t) => ({
     subject: t('request.mail.officialSubject', { id: String(request.id) }),
@@ -253,7 +254,7 @@ export async function answerAsOfficial(
       subject: t(confirmed ? 'request.mail.officialConfirmedSubject' : 'request.mail.officialDeclinedSubject', {
         id: String(request.id),
       }),
-      body: `${t(confirmed ? 'request.mail.officialConfirmedSubject' : 'request.mail.officialDeclinedSubject', { id: String(request.id) })}\n\n${portalOrigin()}${locale === 'zh' ? '/zh' : ''}/staff/requests/${request.id}`,
+      body: `${t(confirmed ? 'request.mail.officialConfirmedSubject' : 'request.mail.officialDeclinedSubject', { id: String(request.id) })}\n\n${publicOrigin()}${locale === 'zh' ? '/zh' : ''}/staff/requests/${request.id}`,
     }));
     await recordAudit(tx, {
       actor: official.id,

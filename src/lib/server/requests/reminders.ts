@@ -14,7 +14,7 @@ import { getConfig } from '#server/platform/config.ts';
 import { queueMail } from '#server/platform/mail.ts';
 import { translator } from '#i18n/index.ts';
 import { addEvent, systemCaller } from './core.ts';
-import { portalOrigin } from './notifications.ts';
+import { publicOrigin } from '#server/platform/config.ts';
 import { lapseExpiredReservations } from './reservations.ts';
 import { holderOf } from './states.ts';
 
@@ -54,7 +54,7 @@ export async function sendReminders(db: Database, now = new Date()): Promise<Rem
       rs
         .map(
           (r) =>
-            `#${r.id} ${r.projectTitle} (${r.state}, ${Math.floor((now.getTime() - r.stateChangedAt.getTime()) / DAY)} d) ${portalOrigin()}/staff/requests/${r.id}`,
+            `#${r.id} ${r.projectTitle} (${r.state}, ${Math.floor((now.getTime() - r.stateChangedAt.getTime()) / DAY)} d) ${publicOrigin()}/staff/requests/${r.id}`,
         )
         .join('\n');
     if (due.length) {

@@ -24,7 +24,8 @@ import {
   type Caller,
   type Result,
 } from './core.ts';
-import { mailStaff, portalOrigin } from './notifications.ts';
+import { mailStaff } from './notifications.ts';
+import { publicOrigin } from '#server/platform/config.ts';
 import { mailOfficial, officialEmailProblem, officialStatusOf } from './official.ts';
 import { priceFor } from './prices.ts';
 import { releaseReservations } from './reservations.ts';
@@ -359,7 +360,7 @@ export async function submitRequest(
     await mailOfficial(tx, changed.value);
     await mailStaff(tx, (t, locale) => ({
       subject: t('request.mail.submittedSubject', { id: String(requestId) }),
-      body: `${t('request.mail.submittedBody', { id: String(requestId), institution: request.institution })}\n\n${portalOrigin()}${locale === 'zh' ? '/zh' : ''}/staff/requests/${requestId}`,
+      body: `${t('request.mail.submittedBody', { id: String(requestId), institution: request.institution })}\n\n${publicOrigin()}${locale === 'zh' ? '/zh' : ''}/staff/requests/${requestId}`,
     }));
     return changed;
   });

@@ -2,7 +2,8 @@ import type { APIRoute } from 'astro';
 import { searchFailureResponse } from '#server/platform/http.ts';
 import { searchFromUrl } from '#server/search/search-api.ts';
 import { toCsv } from '#lib/csv.ts';
-import { linePath, publicOrigin } from '#server/catalog/catalog-json.ts';
+import { linePath } from '#server/catalog/catalog-json.ts';
+import { publicOrigin } from '#server/platform/config.ts';
 
 /** The current result as CSV, up to 10,000 rows: at most 10 searches of 1,000, without facets. */
 const MAX_ROWS = 10_000;
@@ -47,7 +48,7 @@ export const GET: APIRoute = async ({ url }) => {
         h.grades.join('; '),
         String(h.available_vials),
         h.demo ? 'yes' : 'no',
-        publicOrigin(url) + linePath(h.name),
+        publicOrigin() + linePath(h.name),
       ]);
     }
     if (page * PAGE >= Math.min(searched.result.total, MAX_ROWS)) break;

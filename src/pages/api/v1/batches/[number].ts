@@ -2,12 +2,13 @@
 import type { APIRoute } from 'astro';
 import { batchNumberParam } from '#schemas/catalog-params.ts';
 import { locateBatch } from '#server/catalog/catalog.ts';
-import { batchApiPath, batchJson, publicOrigin, recordResponse } from '#server/catalog/catalog-json.ts';
+import { batchApiPath, batchJson, recordResponse } from '#server/catalog/catalog-json.ts';
+import { publicOrigin } from '#server/platform/config.ts';
 import { getDb } from '#server/platform/runtime.ts';
 import { segmentAt } from '#lib/path-segments.ts';
 
 export const GET: APIRoute = async ({ request, url }) => {
   const number = batchNumberParam.safeParse(segmentAt(request, 3));
   const found = number.success ? await locateBatch(getDb(), number.data) : ({ status: 'missing' } as const);
-  return recordResponse(found, batchApiPath, (page) => batchJson(page, publicOrigin(url)));
+  return recordResponse(found, batchApiPath, (page) => batchJson(page, publicOrigin()));
 };

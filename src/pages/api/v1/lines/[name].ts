@@ -2,12 +2,13 @@
 import type { APIRoute } from 'astro';
 import { lineNameParam } from '#schemas/catalog-params.ts';
 import { locateLine } from '#server/catalog/catalog.ts';
-import { lineApiPath, lineJson, publicOrigin, recordResponse } from '#server/catalog/catalog-json.ts';
+import { lineApiPath, lineJson, recordResponse } from '#server/catalog/catalog-json.ts';
+import { publicOrigin } from '#server/platform/config.ts';
 import { getDb } from '#server/platform/runtime.ts';
 import { segmentAt } from '#lib/path-segments.ts';
 
 export const GET: APIRoute = async ({ request, url }) => {
   const name = lineNameParam.safeParse(segmentAt(request, 3));
   const found = name.success ? await locateLine(getDb(), name.data) : ({ status: 'missing' } as const);
-  return recordResponse(found, lineApiPath, (page) => lineJson(page, publicOrigin(url)));
+  return recordResponse(found, lineApiPath, (page) => lineJson(page, publicOrigin()));
 };

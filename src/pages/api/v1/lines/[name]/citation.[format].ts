@@ -3,7 +3,8 @@ import type { APIRoute } from 'astro';
 import { segmentAt } from '#lib/path-segments.ts';
 import { lineNameParam } from '#schemas/catalog-params.ts';
 import { locateLine } from '#server/catalog/catalog.ts';
-import { lineApiPath, publicOrigin } from '#server/catalog/catalog-json.ts';
+import { lineApiPath } from '#server/catalog/catalog-json.ts';
+import { publicOrigin } from '#server/platform/config.ts';
 import { citeLine } from '#server/catalog/citation.ts';
 import { jsonError } from '#server/platform/http.ts';
 import { getDb } from '#server/platform/runtime.ts';
@@ -25,7 +26,7 @@ export const GET: APIRoute = async ({ params, request, url }) => {
       headers: { Location: `${lineApiPath(found.to)}/citation.${params.format}` },
     });
   if (found.status === 'missing') return jsonError(404, 'not_found', 'No public record answers to this name.');
-  const citation = citeLine(found.page, publicOrigin(url), new Date());
+  const citation = citeLine(found.page, publicOrigin(), new Date());
   const file = `${found.page.name.replace(/[^A-Za-z0-9._-]/g, '_')}.${params.format}`;
   return new Response(citation[format.field], {
     headers: {
