@@ -42,6 +42,8 @@ export const profileInput = z.object({
   displayName,
   institution: optionalText,
   country: optionalText,
+  /** The language of the account's mail; left out, it stays as it is. */
+  locale: z.enum(['en', 'zh']).optional(),
 });
 
 export const registerInput = profileInput.extend({

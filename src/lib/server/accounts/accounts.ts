@@ -153,7 +153,7 @@ export async function signIn(
 export async function updateProfile(
   db: Database,
   accountId: string,
-  profile: { displayName: string; institution: string; country: string },
+  profile: { displayName: string; institution: string; country: string; locale?: 'en' | 'zh' },
 ): Promise<void> {
   await db.transaction(async (tx) => {
     const before = await findAccountById(tx, accountId);
@@ -164,7 +164,12 @@ export async function updateProfile(
       action: 'account.profile_updated',
       entityType: 'account',
       entityId: accountId,
-      before: { displayName: before.displayName, institution: before.institution, country: before.country },
+      before: {
+        displayName: before.displayName,
+        institution: before.institution,
+        country: before.country,
+        locale: before.locale,
+      },
       after: profile,
     });
   });
