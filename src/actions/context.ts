@@ -2,7 +2,7 @@
 import { ActionError, type ActionAPIContext } from 'astro:actions';
 import { decideAccess, type Requirement } from '#server/accounts/authorize.ts';
 import { translator } from '#i18n/index.ts';
-import { configuredOrigin, getConfig } from '#server/platform/config.ts';
+import { getConfig } from '#server/platform/config.ts';
 import { describeError, log } from '#server/platform/log.ts';
 import type { SessionUser } from '#server/accounts/session.ts';
 

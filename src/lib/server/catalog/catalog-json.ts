@@ -5,7 +5,6 @@
  */
 import type { ClinicalProductView } from './clinical.ts';
 import type { BatchPage, BatchSummary, LinePage, Located, QcRow } from './catalog.ts';
-import { configuredOrigin, getConfig } from '#server/platform/config.ts';
 import { jsonError, jsonOk } from '#server/platform/http.ts';
 
 export const linePath = (name: string) => `/lines/${encodeURIComponent(name)}`;

@@ -8,7 +8,7 @@ import type { Executor } from '#db/client.ts';
 import { accounts } from '#db/schema/accounts.ts';
 import type { RequestState } from '#db/schema/requests.ts';
 import { translator, type Locale } from '#i18n/index.ts';
-import { getConfig, publicOrigin } from '#server/platform/config.ts';
+import { publicOrigin } from '#server/platform/config.ts';
 import { queueMail } from '#server/platform/mail.ts';
 
 export function requestLink(locale: Locale, requestId: number): string {

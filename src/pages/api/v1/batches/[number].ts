@@ -7,7 +7,7 @@ import { publicOrigin } from '#server/platform/config.ts';
 import { getDb } from '#server/platform/runtime.ts';
 import { segmentAt } from '#lib/path-segments.ts';
 
-export const GET: APIRoute = async ({ request, url }) => {
+export const GET: APIRoute = async ({ request }) => {
   const number = batchNumberParam.safeParse(segmentAt(request, 3));
   const found = number.success ? await locateBatch(getDb(), number.data) : ({ status: 'missing' } as const);
   return recordResponse(found, batchApiPath, (page) => batchJson(page, publicOrigin()));

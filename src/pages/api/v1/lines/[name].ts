@@ -7,7 +7,7 @@ import { publicOrigin } from '#server/platform/config.ts';
 import { getDb } from '#server/platform/runtime.ts';
 import { segmentAt } from '#lib/path-segments.ts';
 
-export const GET: APIRoute = async ({ request, url }) => {
+export const GET: APIRoute = async ({ request }) => {
   const name = lineNameParam.safeParse(segmentAt(request, 3));
   const found = name.success ? await locateLine(getDb(), name.data) : ({ status: 'missing' } as const);
   return recordResponse(found, lineApiPath, (page) => lineJson(page, publicOrigin()));

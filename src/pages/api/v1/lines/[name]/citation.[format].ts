@@ -14,7 +14,7 @@ const formats = {
   bib: { type: 'application/x-bibtex; charset=utf-8', field: 'bibtex' },
 } as const;
 
-export const GET: APIRoute = async ({ params, request, url }) => {
+export const GET: APIRoute = async ({ params, request }) => {
   const format = formats[params.format as keyof typeof formats];
   if (!format) return jsonError(404, 'not_found', 'Citations come as .ris or .bib.');
   // From the address as sent, decoded once (params are decoded with decodeURI: `SECTEST%2BA1` would stay encoded).
