@@ -8,9 +8,8 @@
  * label is refused and the right ones accepted; the timeline shows every
  * step. axe is clean on every new page.
  */
-import { spawnSync } from 'node:child_process';
-import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Browser, type Page } from '@playwright/test';
+import { createAccount as createPerson, expectAxeClean, signedIn as signIn } from './people.ts';
 
 const PASSWORD = 'amber kite over Harbin snow';
 const stamp = Date.now().toString(36);
@@ -22,54 +21,8 @@ const people = {
 const batch = `E2E-BK-${stamp}`.toUpperCase();
 const unit = `E2E-T-${stamp}`.toUpperCase();
 
-function createAccount(p: (typeof people)[keyof typeof people]) {
-  const r = spawnSync(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      'scripts/create-user.ts',
-      '--email',
-      p.email,
-      '--role',
-      p.role,
-      '--name',
-      p.name,
-      '--password-stdin',
-    ],
-    {
-      input: `${PASSWORD}\n`,
-      env: {
-        ...process.env,
-        DATA_DIR: process.env.E2E_DATA_DIR,
-        DATABASE_URL: '',
-        MEILI_URL: '',
-        MEILI_MASTER_KEY: '',
-      },
-      encoding: 'utf8',
-    },
-  );
-  expect(r.status, `user:create ${p.email}: ${r.stderr}`).toBe(0);
-}
-
-async function signedIn(browser: Browser, who: (typeof people)[keyof typeof people]): Promise<Page> {
-  const page = await (await browser.newContext()).newPage();
-  await page.goto('/sign-in');
-  await page.getByLabel('Email', { exact: true }).fill(who.email);
-  await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect(page.getByRole('navigation', { name: 'Account' }).getByText(who.name)).toBeVisible();
-  return page;
-}
-
-async function expectAxeClean(page: Page, what: string) {
-  const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
-  const bad = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  expect(
-    bad.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`),
-    `axe on ${what}`,
-  ).toEqual([]);
-}
+const createAccount = (p: (typeof people)[keyof typeof people]) => createPerson(p, PASSWORD);
+const signedIn = (browser: Browser, who: (typeof people)[keyof typeof people]) => signIn(browser, who, PASSWORD);
 
 /** The reviewer co-signs on the operator's screen. */
 async function cosign(form: ReturnType<Page['getByRole']>) {

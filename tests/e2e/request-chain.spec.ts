@@ -10,9 +10,8 @@
  * arrival record; A signs the deviation assessment and closes; the record and
  * the outbound register name every signer.
  */
-import { spawnSync } from 'node:child_process';
-import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Browser, type Page } from '@playwright/test';
+import { createAccount as createPerson, expectAxeClean, signedIn as signIn } from './people.ts';
 
 const PASSWORD = 'violet tram under Xian rain';
 const stamp = Date.now().toString(36);
@@ -22,55 +21,8 @@ const people = {
   staffB: { email: `staff-b-${stamp}@example.org`, name: 'Bo Operator', role: 'staff' },
 } as const;
 
-/** Accounts from the shell, as a bank's administrator creates staff accounts (`npm run user:create`). */
-function createAccount(p: (typeof people)[keyof typeof people]) {
-  const r = spawnSync(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      'scripts/create-user.ts',
-      '--email',
-      p.email,
-      '--role',
-      p.role,
-      '--name',
-      p.name,
-      '--password-stdin',
-    ],
-    {
-      input: `${PASSWORD}\n`,
-      env: {
-        ...process.env,
-        DATA_DIR: process.env.E2E_DATA_DIR,
-        DATABASE_URL: '',
-        MEILI_URL: '',
-        MEILI_MASTER_KEY: '',
-      },
-      encoding: 'utf8',
-    },
-  );
-  expect(r.status, `user:create ${p.email}: ${r.stderr}`).toBe(0);
-}
-
-async function signedIn(browser: Browser, who: (typeof people)[keyof typeof people]): Promise<Page> {
-  const page = await (await browser.newContext()).newPage();
-  await page.goto('/sign-in');
-  await page.getByLabel('Email', { exact: true }).fill(who.email);
-  await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect(page.getByRole('navigation', { name: 'Account' }).getByText(who.name)).toBeVisible();
-  return page;
-}
-
-async function expectAxeClean(page: Page, what: string) {
-  const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
-  const bad = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  expect(
-    bad.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`),
-    `axe on ${what}`,
-  ).toEqual([]);
-}
+const createAccount = (p: (typeof people)[keyof typeof people]) => createPerson(p, PASSWORD);
+const signedIn = (browser: Browser, who: (typeof people)[keyof typeof people]) => signIn(browser, who, PASSWORD);
 
 const status = (page: Page) => page.getByRole('region', { name: 'Where it stands' });
 
