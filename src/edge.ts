@@ -86,6 +86,13 @@ export const edgeChecks = defineMiddleware(async (context, next) => {
   const bad = findBadAddress(new URL(context.request.url));
   if (bad) return refuse(context, next, json, bad);
 
+  // The largest body anyone may send here, refused before anything waits on the
+  // database: every 413 but the one upload action's goes out at once, with
+  // little of the body received. Who may use the upload allowance (staff) is
+  // decided after authenticate, in bodyChecks.
+  const ceiling = bodyLimitFor(context.url, path, config.MAX_BODY_BYTES, { role: 'staff' });
+  if (await bodyTooLarge(context.request, ceiling)) return tooLarge(context, next, json, ceiling);
+
   // Every method counts: a HEAD runs the same export as a GET (the body is only dropped at the end).
   if (path.startsWith('/api/v1/')) {
     limits ??= new EdgeLimits(config, getPool());
@@ -128,13 +135,7 @@ export const bodyChecks = defineMiddleware(async (context, next) => {
   const json = speaksJson(path);
 
   const limit = bodyLimitFor(context.url, path, config.MAX_BODY_BYTES, context.locals.user);
-  if (await bodyTooLarge(context.request, limit)) {
-    // The rest of the body is never read into memory (Node discards what still arrives).
-    const response = json
-      ? jsonError(413, 'payload_too_large', `The request body is larger than ${limit} bytes.`)
-      : await next(new URL(`/bad-request?reason=too-large`, context.url));
-    return withStatus(response, 413);
-  }
+  if (await bodyTooLarge(context.request, limit)) return tooLarge(context, next, json, limit);
 
   if (!postsToAction(context.request, context.url, path)) return next();
   const { bad, field, fields } = await inspectBody(context.request);
@@ -146,6 +147,14 @@ export const bodyChecks = defineMiddleware(async (context, next) => {
   for (const [name, value] of fields) if (!/password|token/i.test(name)) context.locals.formInput[name] = value;
   return next();
 });
+
+/** 413: the rest of the body is never read into memory (Node discards what still arrives). */
+async function tooLarge(context: APIContext, next: MiddlewareNext, json: boolean, limit: number): Promise<Response> {
+  const response = json
+    ? jsonError(413, 'payload_too_large', `The request body is larger than ${limit} bytes.`)
+    : await next(new URL(`/bad-request?reason=too-large`, context.url));
+  return withStatus(response, 413);
+}
 
 /** 400: as JSON under /api and /_actions, else the bad-request page in the address's language. */
 async function refuse(
