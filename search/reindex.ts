@@ -54,6 +54,8 @@ export async function reindex(
     const swap = await deps.meili.swapIndexes([{ indexes: [live, tmp], rename: false }]).waitTask({ timeout: 60_000 });
     if (swap.status !== 'succeeded') throw new Error(`swap of ${live} failed: ${swap.error?.message ?? swap.status}`);
     await deps.meili.deleteIndex(tmp).waitTask({ timeout: 60_000 });
+    // Cached pages and answers (platform/page-cache.ts) were computed from the old index.
+    await deps.pool.query('UPDATE catalog_version SET version = version + 1, changed_at = now() WHERE id = 1');
     // Whatever changed while the new index was being filled is sent again.
     const type = def.name === LINES ? 'line' : 'batch';
     await deps.pool.query(

@@ -7,6 +7,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, chmodSync, constants, existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { availableParallelism } from 'node:os';
 import { createRequire } from 'node:module';
 import { readOrCreateSecret } from './data-dir.ts';
 import { findFreePort } from './free-port.ts';
@@ -67,6 +68,10 @@ export async function startEmbeddedMeilisearch(options: {
       '--no-analytics',
       '--log-level',
       'WARN',
+      // Meilisearch indexes on half the cores by default; a full reindex is the
+      // one heavy job it does, and searches still answer from the old index meanwhile.
+      '--max-indexing-threads',
+      process.env.MEILI_MAX_INDEXING_THREADS ?? String(availableParallelism()),
     ],
     {
       stdio: ['ignore', 'ignore', 'pipe'], // The key goes through the environment, not argv, so `ps` does not show it.

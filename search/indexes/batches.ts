@@ -29,6 +29,8 @@ export const batchSettings: Settings = {
   filterableAttributes: ['grade', 'release_status', 'type', 'line', 'line_category', 'qc_passed'],
   sortableAttributes: ['number', 'production_date', 'vials_available'],
   typoTolerance: { enabled: false },
+  facetSearch: false,
+  proximityPrecision: 'byAttribute',
   // Above any catalog we expect: `total` counts every match, consistent with the facet counts (issue 20).
   pagination: { maxTotalHits: 10_000_000 },
 };

@@ -125,6 +125,11 @@ export const lineSettings: Settings = {
     disableOnNumbers: true,
   },
   faceting: { maxValuesPerFacet: 200, sortFacetValuesBy: { '*': 'count' } },
+  // Indexing cost, not relevance (a million lines must reindex in minutes): facet values are never
+  // searched (the filters list them), and proximity counts within an attribute, where it matters
+  // for these short fields, not the exact word distance.
+  facetSearch: false,
+  proximityPrecision: 'byAttribute',
   // Above any catalog we expect: `total` counts every match, consistent with the facet counts (issue 20).
   pagination: { maxTotalHits: 10_000_000 },
   localizedAttributes: [

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { inject } from 'vitest';
 import { createSearchClient } from '#search/client.ts';
 import { ensureSearchIndexes } from '#search/settings.ts';
+import { reindex } from '#search/reindex.ts';
 import { drainAll } from '#search/sync.ts';
 import { importText } from '#server/catalog/import/import-file.ts';
 import { makeAccount, sessionCookie } from '../support/accounts.ts';
@@ -104,6 +105,22 @@ describe('anonymous readers', () => {
     // And is cached again under the new version.
     expect((await get('/lines/CACHEi001-A')).headers.get('x-cache')).toBe('hit');
   }, 30_000);
+
+  test('a full reindex (new settings, synonyms) moves the catalog version: cached answers are computed again', async () => {
+    await get('/api/v1/search?q=CACHEi');
+    expect((await get('/api/v1/search?q=CACHEi')).headers.get('x-cache')).toBe('hit');
+    const version = async () =>
+      (await t.pool.query<{ v: string }>('SELECT version::text AS v FROM catalog_version WHERE id = 1')).rows[0]!.v;
+    const before = await version();
+    const meili = createSearchClient({ url: inject('meiliUrl'), apiKey: inject('meiliKey'), timeoutMs: 60_000 });
+    await reindex({ pool: t.pool, meili, prefix });
+    expect(BigInt(await version())).toBeGreaterThan(BigInt(before));
+    await eventually(
+      'the cached search is computed again',
+      async () => (await get('/api/v1/search?q=CACHEi')).headers.get('x-cache') === 'miss',
+      2_000,
+    );
+  }, 60_000);
 });
 
 describe('signed-in readers', () => {
