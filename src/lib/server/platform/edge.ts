@@ -16,6 +16,7 @@ import {
 import type { Role } from '#db/schema/accounts.ts';
 import { decideAccess } from '#server/accounts/authorize.ts';
 import type { Config } from './config.ts';
+import { LeasedBudget } from './leased-budget.ts';
 
 /**
  * True when the body is larger than `limit`, decided without holding more than
@@ -325,7 +326,9 @@ function limiter(pool: Pool | undefined, keyPrefix: string, points: number): Bud
   });
   // A hung PostgreSQL must not add its query deadline to every API call: past a
   // short wait the process counts in memory, and the request goes on to its own deadline.
-  return new RLWrapperTimeouts({ limiter: shared, timeoutMs: STORE_WAIT_MS, insuranceLimiter: memory });
+  const guarded = new RLWrapperTimeouts({ limiter: shared, timeoutMs: STORE_WAIT_MS, insuranceLimiter: memory });
+  // Drawn in leases: a busy address costs one write per lease, not one per request (leased-budget.ts).
+  return new LeasedBudget(guarded, points);
 }
 
 /** How long a budget check waits for PostgreSQL before counting in memory. */
