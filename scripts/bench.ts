@@ -96,8 +96,13 @@ const { meiliServer, meili } = data;
 const stats = { numberOfDocuments: data.documents };
 let server: { base: string; stop(): void } | undefined;
 try {
-  let reindexSeconds: number | undefined;
-  if (values.reindex) {
+  // A catalog seeded in this run was just indexed by a full reindex: that is the figure.
+  let reindexSeconds = data.reindexSeconds;
+  if (reindexSeconds !== undefined)
+    console.log(
+      `${bold('full reindex')} of the freshly seeded catalog: ${reindexSeconds.toFixed(1)} s (goal < 180 s at 1,000,000 lines)`,
+    );
+  else if (values.reindex) {
     const t0 = performance.now();
     const counts = await reindex({ pool: data.pool, meili });
     reindexSeconds = (performance.now() - t0) / 1000;
