@@ -10,15 +10,20 @@
 import cluster from 'node:cluster';
 import os from 'node:os';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { getConfig } from '../../src/lib/server/platform/config.ts';
 
 const entry = path.resolve(process.argv[2] ?? 'dist/server/entry.mjs');
 
+// Workers run `entry` itself (setupPrimary below): this file is the primary only.
 if (cluster.isPrimary) {
   const count = getConfig().WEB_CONCURRENCY ?? os.availableParallelism();
   let stopping = false;
   let delay = 500;
+  // The workers run the built entry itself, without the TypeScript loader this primary needed.
+  cluster.setupPrimary({
+    exec: entry,
+    execArgv: process.execArgv.filter((a, i, all) => a !== '--import' && all[i - 1] !== '--import'),
+  });
   const fork = () => cluster.fork({ WEB_CONCURRENCY: String(count) });
   for (let i = 0; i < count; i++) fork();
   cluster.on('exit', (worker, code, signal) => {
@@ -42,6 +47,4 @@ if (cluster.isPrimary) {
     setTimeout(() => process.exit(0), 10_000).unref();
   };
   for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, stop);
-} else {
-  await import(pathToFileURL(entry).href);
 }
