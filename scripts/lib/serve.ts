@@ -11,6 +11,7 @@ import cluster from 'node:cluster';
 import os from 'node:os';
 import path from 'node:path';
 import { getConfig } from '../../src/lib/server/platform/config.ts';
+import { servePageCacheTier } from '../../src/lib/server/platform/page-cache-tier.ts';
 
 const entry = path.resolve(process.argv[2] ?? 'dist/server/entry.mjs');
 
@@ -22,9 +23,12 @@ if (cluster.isPrimary) {
   // The workers run the built entry itself, without the TypeScript loader this primary needed.
   cluster.setupPrimary({
     exec: entry,
+    serialization: 'advanced', // the shared page-cache tier sends bodies as bytes
+
     execArgv: process.execArgv.filter((a, i, all) => a !== '--import' && all[i - 1] !== '--import'),
   });
-  const fork = () => cluster.fork({ WEB_CONCURRENCY: String(count) });
+  servePageCacheTier(cluster);
+  const fork = () => cluster.fork({ WEB_CONCURRENCY: String(count), PORTAL_SHARED_PAGE_CACHE: '1' });
   for (let i = 0; i < count; i++) fork();
   cluster.on('exit', (worker, code, signal) => {
     if (stopping) {

@@ -94,3 +94,17 @@ test('two worker processes serve; the background loops run in one of them, and a
   expect((await election()).holders).toBe(1);
   expect((await fetch(`${url}/about/data-sources`)).status).toBe(200);
 }, 90_000);
+
+test('a page one worker rendered is a cache hit in the other (the primary keeps a shared tier)', async () => {
+  const page = `${url}/about/data-sources?tier=${Date.now()}`;
+  const fresh = () => fetch(page, { headers: { Connection: 'close' } });
+  const first = await fresh();
+  expect(first.headers.get('x-cache')).toBe('miss');
+  const html = await first.text();
+  // New connections go to the workers in turn: without the shared tier the other worker's first answer is a miss.
+  for (let i = 0; i < 6; i++) {
+    const again = await fresh();
+    expect(again.headers.get('x-cache'), `request ${i + 2}`).toBe('hit');
+    expect(await again.text()).toBe(html);
+  }
+});

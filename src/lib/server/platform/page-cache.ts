@@ -19,6 +19,7 @@ import { defineMiddleware } from 'astro:middleware';
 import { LRUCache } from 'lru-cache';
 import pg from 'pg';
 import { getConfig } from './config.ts';
+import { type CachedAnswer, joinPageCacheTier } from './page-cache-tier.ts';
 
 /** Readers see a committed change at most this much later than Meilisearch does. */
 export const VERSION_TTL_MS = 250;
@@ -52,15 +53,12 @@ export function isPersonal(request: Request): boolean {
   return /(^|;\s*)(__Host-)?session=/.test(cookies);
 }
 
-interface Entry {
-  status: number;
-  headers: [string, string][];
-  body: Uint8Array<ArrayBuffer>;
-  etag: string;
-}
+type Entry = CachedAnswer;
 
 const entries = new LRUCache<string, Entry>({ maxSize: MAX_BYTES, sizeCalculation: (e) => e.body.byteLength + 512 });
 const counts = { hit: 0, miss: 0, bypass: 0 };
+/** The workers' shared tier in the primary of `npm start` (page-cache-tier.ts); none in a lone process. */
+const shared = joinPageCacheTier();
 
 /** This process's hits, misses and bypasses since it started. */
 export function cacheCounts() {
@@ -147,6 +145,13 @@ function mark(response: Response, state: 'miss' | 'bypass'): Response {
   return response;
 }
 
+/** What another worker rendered, kept here too from now on. */
+async function fromSharedTier(key: string): Promise<Entry | undefined> {
+  const entry = await shared?.get(key);
+  if (entry) entries.set(key, entry);
+  return entry;
+}
+
 export const cachePublicPages = defineMiddleware(async (context, next) => {
   const { request, url } = context;
   if (request.method !== 'GET' || !isCacheablePath(url.pathname)) return next();
@@ -162,7 +167,7 @@ export const cachePublicPages = defineMiddleware(async (context, next) => {
   }
   // After the locale step: `/zh/…` arrives rewritten to the English path, with the language in locals.
   const key = `${v} ${context.locals.locale} ${url.pathname}${url.search}`;
-  const cached = entries.get(key);
+  const cached = entries.get(key) ?? (await fromSharedTier(key));
   if (cached) {
     counts.hit++;
     return answer(cached, request, 'hit');
@@ -174,6 +179,9 @@ export const cachePublicPages = defineMiddleware(async (context, next) => {
   }
   const body = new Uint8Array(await response.arrayBuffer());
   const entry: Entry = { status: response.status, headers: [...response.headers], body, etag: etagOf(v, key) };
-  if (body.byteLength <= MAX_ENTRY_BYTES) entries.set(key, entry);
+  if (body.byteLength <= MAX_ENTRY_BYTES) {
+    entries.set(key, entry);
+    shared?.put(key, entry);
+  }
   return answer(entry, request, 'miss');
 });
