@@ -124,6 +124,15 @@ describe('anonymous readers', () => {
 });
 
 describe('signed-in readers', () => {
+  test('their searches share the answers of the catalog version (never a page), and see a change as soon as anyone', async () => {
+    const total = async () => (await (await get('/api/v1/search?q=CACHEi', { Cookie: cookie })).json()).total as number;
+    const before = await total();
+    expect(await total()).toBe(before);
+    const report = await importLines('signed-in.tsv', 'CACHEi009-A\tipsc\tmale\tNinth Depositor\n');
+    expect(report.problems).toEqual([]);
+    await eventually('the signed-in search sees the new line', async () => (await total()) === before + 1, 15_000);
+  }, 30_000);
+
   test('are never served from the cache and never fill it', async () => {
     // An anonymous reader fills the cache for the home page.
     await get('/');

@@ -5,6 +5,8 @@
  * JSON answer or a sentence in the reader's language.
  */
 import { parseSearchParams, SearchParamsError, type SearchParams } from '#schemas/search-params.ts';
+import { LRUCache } from 'lru-cache';
+import { currentVersion, onCatalogVersionChange } from '#server/platform/catalog-version.ts';
 import { log, redactText } from '#server/platform/log.ts';
 import { getIndexPrefix, getSearchClient } from '#server/platform/runtime.ts';
 import { searchLines, type SearchOptions, type SearchResult } from './search.ts';
@@ -21,6 +23,39 @@ function within<T>(work: Promise<T>, ms: number): Promise<T> {
     timer = setTimeout(() => reject(new Error(`search gave no answer within ${ms} ms`)), ms);
   });
   return Promise.race([work, late]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Answers of the current catalog version, shared by the search page, the API
+ * and every reader (an answer holds nothing of who asked; the page cache keeps
+ * whole pages of anonymous readers, this keeps the answer behind the page and
+ * the API alike); the same search asked while one is in flight waits for it.
+ * Treat an answer as read-only: readers share it.
+ */
+const answers = new LRUCache<string, SearchResult>({ max: 2_000 });
+const inFlight = new Map<string, Promise<SearchResult>>();
+onCatalogVersionChange(() => answers.clear());
+
+async function searchOnce(params: SearchParams, options: SearchOptions): Promise<SearchResult> {
+  const run = async () => searchLines(await getSearchClient(), getIndexPrefix(), params, options);
+  // PostgreSQL cannot tell the version: search straight away, remembering nothing.
+  const version = await currentVersion().catch(() => undefined);
+  // Pages of the CSV export (hundreds of hits each) are asked once: not worth the memory.
+  if (version === undefined || params.per_page > 100) return run();
+  const key = `${version} ${JSON.stringify(params)} ${JSON.stringify(options)}`;
+  const known = answers.get(key);
+  if (known) return known;
+  let pending = inFlight.get(key);
+  if (!pending) {
+    pending = run()
+      .then((result) => {
+        answers.set(key, result);
+        return result;
+      })
+      .finally(() => inFlight.delete(key));
+    inFlight.set(key, pending);
+  }
+  return pending;
 }
 
 export type SearchFailure = { kind: 'bad_parameter'; parameter: string; message: string } | { kind: 'unavailable' };
@@ -44,10 +79,7 @@ export async function searchFromUrl(
     return {
       ok: true,
       params,
-      result: await within(
-        (async () => searchLines(await getSearchClient(), getIndexPrefix(), params, options))(),
-        SEARCH_DEADLINE_MS,
-      ),
+      result: await within(searchOnce(params, options), SEARCH_DEADLINE_MS),
     };
   } catch (error) {
     log.error({ error: { message: redactText(String((error as Error).message)) } }, 'search unavailable');
