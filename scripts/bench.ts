@@ -112,7 +112,9 @@ try {
         .join(', ')} in ${reindexSeconds.toFixed(1)} s (goal < 180 s at 1,000,000 lines)`,
     );
   }
-  const portal = await startBuiltPortal(root, data);
+  // Every search computed (no answer cache), so the signed-in column is the search service's own cost;
+  // anonymous readers still get the page cache, as in production.
+  const portal = await startBuiltPortal(root, data, { SEARCH_ANSWER_CACHE: '0' });
   server = portal;
 
   // The raw floor: the same search (query, filters, every facet, one page) straight to Meilisearch.

@@ -102,7 +102,11 @@ export async function openBenchData(
 }
 
 /** Runs the production server (building it first when the sources changed) against the bench data. */
-export async function startBuiltPortal(root: string, data: BenchData): Promise<{ base: string; stop(): void }> {
+export async function startBuiltPortal(
+  root: string,
+  data: BenchData,
+  env: Record<string, string> = {},
+): Promise<{ base: string; stop(): void }> {
   if (!isBuildCurrent(root)) {
     info('building the portal');
     execFileSync(process.execPath, [path.join(root, 'node_modules/astro/bin/astro.mjs'), 'build'], {
@@ -132,6 +136,7 @@ export async function startBuiltPortal(root: string, data: BenchData): Promise<{
         DATABASE_URL: data.pgServer.appUrl,
         MEILI_URL: data.meiliServer.url,
         MEILI_MASTER_KEY: data.meiliServer.masterKey,
+        ...env,
       },
     },
   );

@@ -60,11 +60,13 @@ export const configSchema = z
       .min(1024)
       .max(16 * 1024 * 1024)
       .default(1024 * 1024),
-    /** Public API requests per client address and minute (in-process: per portal process). */
+    /** Public API requests per client address and minute, shared by every process (PostgreSQL). */
     API_RATE_LIMIT: z.coerce.number().int().min(1).default(300),
     /** CSV exports per client address and minute, and at most this many running at once per process. */
     CSV_RATE_LIMIT: z.coerce.number().int().min(1).default(10),
     CSV_MAX_CONCURRENT: z.coerce.number().int().min(1).default(2),
+    /** Search answers each process keeps by catalog version (search-api.ts); 0 computes every search. */
+    SEARCH_ANSWER_CACHE: z.coerce.number().int().min(0).max(100_000).default(2_000),
     /** Web server processes (`npm start`, production): default, one per core this process may use. */
     WEB_CONCURRENCY: z.coerce.number().int().min(1).max(256).optional(),
     /** Milliseconds the web server waits for a PostgreSQL answer (the server cancels the statement 2 s later). */

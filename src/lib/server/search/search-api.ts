@@ -7,6 +7,7 @@
 import { parseSearchParams, SearchParamsError, type SearchParams } from '#schemas/search-params.ts';
 import { LRUCache } from 'lru-cache';
 import { currentVersion, onCatalogVersionChange } from '#server/platform/catalog-version.ts';
+import { getConfig } from '#server/platform/config.ts';
 import { log, redactText } from '#server/platform/log.ts';
 import { getIndexPrefix, getSearchClient } from '#server/platform/runtime.ts';
 import { searchLines, type SearchOptions, type SearchResult } from './search.ts';
@@ -32,24 +33,25 @@ function within<T>(work: Promise<T>, ms: number): Promise<T> {
  * the API alike); the same search asked while one is in flight waits for it.
  * Treat an answer as read-only: readers share it.
  */
-const answers = new LRUCache<string, SearchResult>({ max: 2_000 });
+let answers: LRUCache<string, SearchResult> | undefined;
+const answerCache = () => (answers ??= new LRUCache({ max: Math.max(1, getConfig().SEARCH_ANSWER_CACHE) }));
 const inFlight = new Map<string, Promise<SearchResult>>();
-onCatalogVersionChange(() => answers.clear());
+onCatalogVersionChange(() => answers?.clear());
 
 async function searchOnce(params: SearchParams, options: SearchOptions): Promise<SearchResult> {
   const run = async () => searchLines(await getSearchClient(), getIndexPrefix(), params, options);
   // PostgreSQL cannot tell the version: search straight away, remembering nothing.
   const version = await currentVersion().catch(() => undefined);
   // Pages of the CSV export (hundreds of hits each) are asked once: not worth the memory.
-  if (version === undefined || params.per_page > 100) return run();
+  if (version === undefined || params.per_page > 100 || getConfig().SEARCH_ANSWER_CACHE === 0) return run();
   const key = `${version} ${JSON.stringify(params)} ${JSON.stringify(options)}`;
-  const known = answers.get(key);
+  const known = answerCache().get(key);
   if (known) return known;
   let pending = inFlight.get(key);
   if (!pending) {
     pending = run()
       .then((result) => {
-        answers.set(key, result);
+        answerCache().set(key, result);
         return result;
       })
       .finally(() => inFlight.delete(key));
