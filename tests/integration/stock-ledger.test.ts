@@ -76,6 +76,36 @@ describe('the stock ledger', () => {
     });
   });
 
+  test('a stock move queues its batch and line for search in its own transaction, and a rolled-back one queues nothing', async () => {
+    const s = await stock();
+    const { rows: lines } = await t.pool.query('SELECT line_id FROM batches WHERE id = $1', [s.id]);
+    const mark = (await t.pool.query('SELECT coalesce(max(id), 0)::bigint AS m FROM search_outbox')).rows[0].m;
+    const pending = async () =>
+      (
+        await t.pool.query(`SELECT entity_type, entity_id, op FROM search_outbox WHERE id > $1 ORDER BY entity_type`, [
+          mark,
+        ])
+      ).rows;
+    await t.db
+      .transaction(async (tx) => {
+        await moveStock(tx, { batchId: s.id, kind: 'reserved', quantity: 1, actor: 'test' });
+        throw new Error('roll back');
+      })
+      .catch(() => {});
+    expect(await pending()).toEqual([]);
+    const r = await t.db.transaction((tx) =>
+      moveStock(tx, { batchId: s.id, kind: 'reserved', quantity: 1, actor: 'test' }),
+    );
+    expect(r.ok).toBe(true);
+    await t.db.transaction((tx) => moveStock(tx, { batchId: s.id, kind: 'released', quantity: 1, actor: 'test' }));
+    expect(await pending()).toEqual([
+      { entity_type: 'batch', entity_id: String(s.id), op: 'upsert' },
+      { entity_type: 'batch', entity_id: String(s.id), op: 'upsert' },
+      { entity_type: 'line', entity_id: String(lines[0].line_id), op: 'upsert' },
+      { entity_type: 'line', entity_id: String(lines[0].line_id), op: 'upsert' },
+    ]);
+  });
+
   test('--adjust-stock records the difference as one adjusted movement with its reason', async () => {
     const r = await importText(t.pool, 'batches.csv', batchFile(25, 25), {
       adjustStock: '5 vials found in a second box',

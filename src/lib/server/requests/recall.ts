@@ -12,6 +12,7 @@ import { accounts } from '#db/schema/accounts.ts';
 import { batches, type releaseStatuses } from '#db/schema/batches.ts';
 import { recallNotices, requests } from '#db/schema/requests.ts';
 import { recordAudit } from '#server/platform/audit.ts';
+import { batchAndLine, queueSearch } from '#server/platform/search-outbox.ts';
 import { addEvent, fail, ok, transact, type Caller, type Result } from './core.ts';
 import { notify, requestLink } from './notifications.ts';
 import { checkPassword, sign } from './signatures.ts';
@@ -59,9 +60,7 @@ export async function setBatchStatus(
       .update(batches)
       .set({ releaseStatus: input.status, updatedAt: new Date(), entryVersion: sql`${batches.entryVersion} + 1` })
       .where(eq(batches.id, batchId));
-    await tx.execute(
-      sql`INSERT INTO search_outbox (entity_type, entity_id, op) VALUES ('batch', ${String(batchId)}, 'upsert'), ('line', ${String(batch.lineId)}, 'upsert')`,
-    );
+    await queueSearch(tx, batchAndLine(batchId, batch.lineId));
     await lookBack(tx, caller, batch, input.reason, concerned);
     await recordAudit(tx, {
       actor: caller.id,
