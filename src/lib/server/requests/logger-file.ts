@@ -18,6 +18,7 @@
  */
 import { CsvSyntaxError, parseCsv } from '#server/catalog/import/delimited.ts';
 import { isCalendarDate, isPlausibleInstant } from '#schemas/ids.ts';
+import { LOGGER_MAX_READINGS } from '#lib/limits.ts';
 
 export interface Reading {
   at: Date;
@@ -34,8 +35,6 @@ export interface LoggerFile {
 }
 
 export type LoggerParse = { ok: true; file: LoggerFile } | { ok: false; line: number; message: string };
-
-const MAX_READINGS = 200_000;
 
 export function parseLoggerFile(text: string): LoggerParse {
   const clean = text.replace(/^\uFEFF/, '');
@@ -103,8 +102,8 @@ function parsePortalCsv(text: string): LoggerParse {
     if (readings.length && at <= readings[readings.length - 1]!.at)
       return { ok: false, line: i + 1, message: 'timestamp: readings must be in time order, without repeats' };
     readings.push({ at, tempC: t });
-    if (readings.length > MAX_READINGS)
-      return { ok: false, line: i + 1, message: `more than ${MAX_READINGS.toLocaleString('en')} readings` };
+    if (readings.length > LOGGER_MAX_READINGS)
+      return { ok: false, line: i + 1, message: `more than ${LOGGER_MAX_READINGS.toLocaleString('en')} readings` };
   }
   if (!readings.length) return { ok: false, line: firstData + 1, message: 'the file has no readings' };
   const min = number('required_min_c');
@@ -179,8 +178,8 @@ function parseHobo(text: string): LoggerParse {
     if (readings.length && at <= readings[readings.length - 1]!.at)
       return { ok: false, line: r.line, message: 'Date Time: readings must be in time order, without repeats' };
     readings.push({ at, tempC: t });
-    if (readings.length > MAX_READINGS)
-      return { ok: false, line: r.line, message: `more than ${MAX_READINGS.toLocaleString('en')} readings` };
+    if (readings.length > LOGGER_MAX_READINGS)
+      return { ok: false, line: r.line, message: `more than ${LOGGER_MAX_READINGS.toLocaleString('en')} readings` };
   }
   if (!readings.length) return { ok: false, line: head.line + 1, message: 'the file has no readings' };
   return { ok: true, file: { format: 'hobo-csv', serial, readings } };

@@ -329,7 +329,7 @@ export async function closeDeviation(
   });
 }
 
-/** The stored logger file itself (up to 5 MiB) stays out: pages show its name, digest and readings. */
+/** The stored logger file itself (up to LOGGER_FILE_MAX_BYTES, src/lib/limits.ts) stays out: pages show its name, digest and readings. */
 const { loggerFile: _file, ...shownColumns } = getTableColumns(shipments);
 
 export async function shipmentOf(db: Executor, requestId: number): Promise<Omit<Shipment, 'loggerFile'> | undefined> {
