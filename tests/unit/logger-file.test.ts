@@ -1,6 +1,7 @@
 /** Reading data logger exports: the portal CSV and HOBOware's, errors with their line, excursions. */
 import { describe, expect, test } from 'vitest';
 import { findExcursions, parseLoggerFile } from '#server/requests/logger-file.ts';
+import { isEmptyRange, outsideRange } from '#lib/temperature-range.ts';
 
 describe('the portal CSV', () => {
   test('reads header values and readings', () => {
@@ -77,17 +78,34 @@ describe('HOBOware CSV', () => {
   });
 });
 
+describe('the required range', () => {
+  test('the limits belong to the range; stored (string) and typed (number) limits read alike', () => {
+    const range = { requiredMinC: '-196', requiredMaxC: '-150' };
+    expect(outsideRange(-196, range)).toBeUndefined();
+    expect(outsideRange(-150, range)).toBeUndefined();
+    expect(outsideRange(-149.9, range)).toBe('above');
+    expect(outsideRange(-196.1, { requiredMinC: -196, requiredMaxC: -150 })).toBe('below');
+    expect(isEmptyRange({ requiredMinC: 2, requiredMaxC: 2 })).toBe(true);
+    expect(isEmptyRange({ requiredMinC: '2', requiredMaxC: '8' })).toBe(false);
+  });
+  test('a reading exactly at a limit is no excursion', () => {
+    const at = (m: number) => new Date(Date.UTC(2026, 10, 20, 8, m));
+    const readings = [-150, -196, -150].map((t, i) => ({ at: at(i), tempC: t }));
+    expect(findExcursions(readings, { requiredMinC: -196, requiredMaxC: -150 })).toEqual([]);
+  });
+});
+
 describe('excursions', () => {
   const at = (m: number) => new Date(Date.UTC(2026, 10, 20, 8, m));
   test('a run outside the range is one excursion from its first reading out to the first back in', () => {
     const readings = [-190, -160, -149, -140, -151, -190, -200, -190].map((t, i) => ({ at: at(i * 5), tempC: t }));
-    expect(findExcursions(readings, -196, -150)).toEqual([
+    expect(findExcursions(readings, { requiredMinC: -196, requiredMaxC: -150 })).toEqual([
       { start: at(10), end: at(20), durationSeconds: 600, extremeC: -140, side: 'above' },
       { start: at(30), end: at(35), durationSeconds: 300, extremeC: -200, side: 'below' },
     ]);
   });
   test('no excursion inside the range; one that never returns ends at the last reading', () => {
-    expect(findExcursions([{ at: at(0), tempC: -190 }], -196, -150)).toEqual([]);
+    expect(findExcursions([{ at: at(0), tempC: -190 }], { requiredMinC: -196, requiredMaxC: -150 })).toEqual([]);
     expect(
       findExcursions(
         [
@@ -95,8 +113,7 @@ describe('excursions', () => {
           { at: at(5), tempC: -100 },
           { at: at(9), tempC: -90 },
         ],
-        -196,
-        -150,
+        { requiredMinC: -196, requiredMaxC: -150 },
       ),
     ).toEqual([{ start: at(5), end: at(9), durationSeconds: 240, extremeC: -90, side: 'above' }]);
   });

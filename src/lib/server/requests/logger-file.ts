@@ -19,6 +19,7 @@
 import { CsvSyntaxError, parseCsv } from '#server/catalog/import/delimited.ts';
 import { isCalendarDate, isPlausibleInstant } from '#schemas/ids.ts';
 import { LOGGER_MAX_READINGS } from '#lib/limits.ts';
+import { outsideRange, type RequiredRange } from '#lib/temperature-range.ts';
 
 export interface Reading {
   at: Date;
@@ -195,14 +196,14 @@ export interface Excursion {
 }
 
 /**
- * Runs of readings outside [min, max]. An excursion starts at its first
+ * Runs of readings outside the required range (outsideRange). An excursion starts at its first
  * reading outside and ends at the first reading back inside (or the last reading).
  */
-export function findExcursions(readings: Reading[], minC: number, maxC: number): Excursion[] {
+export function findExcursions(readings: Reading[], range: RequiredRange): Excursion[] {
   const out: Excursion[] = [];
   let current: Excursion | undefined;
   for (const r of readings) {
-    const side = r.tempC > maxC ? 'above' : r.tempC < minC ? 'below' : undefined;
+    const side = outsideRange(r.tempC, range);
     if (side && (!current || current.side !== side)) {
       if (current) out.push(current);
       current = { start: r.at, end: r.at, durationSeconds: 0, extremeC: r.tempC, side };
