@@ -14,7 +14,7 @@ import {
   type RateLimiterAbstract,
 } from 'rate-limiter-flexible';
 import type { Role } from '#db/schema/accounts.ts';
-import { decideAccess } from '#server/accounts/authorize.ts';
+import { isStaff } from '#server/accounts/authorize.ts';
 import { UPLOAD_BODY_MAX_BYTES } from '#lib/limits.ts';
 import type { Config } from './config.ts';
 
@@ -245,7 +245,7 @@ const uploadActions = new Set(['uploadLoggerFile', 'receiveBankBatch']);
 /** The larger limit only for the upload action, and only when signed-in staff call it; everyone else gets the general one. */
 export function bodyLimitFor(url: URL, path: string, general: number, user: { role: Role } | null | undefined): number {
   const action = path.startsWith('/_actions/') ? path.slice('/_actions/'.length) : url.searchParams.get('_action');
-  const upload = action !== null && uploadActions.has(action) && decideAccess(user, 'staff') === 'allow';
+  const upload = action !== null && uploadActions.has(action) && isStaff(user);
   return upload ? Math.max(general, UPLOAD_BODY_MAX_BYTES) : general;
 }
 
