@@ -40,6 +40,19 @@ describe('the portal CSV', () => {
     ],
     ['no readings', 'timestamp,temperature_c\n', 1, 'no readings'],
     [
+      'a bad header value further down',
+      '# logger_serial: interval_s\n\n# interval_s: often\ntimestamp,temperature_c\n2026-11-20T08:00:00Z,-190\n',
+      3,
+      'interval_s',
+    ],
+    [
+      'an unterminated quote (the line it opens on)',
+      'timestamp,temperature_c\n2026-11-20T08:00:00Z,-190\n\n"2026-11-20T08:01:00Z,-190\n',
+      4,
+      'unterminated',
+    ],
+    ['a bad reading after a blank line', 'timestamp,temperature_c\n\n\n2026-11-20T08:00:00Z,x\n', 4, 'temperature_c'],
+    [
       'a bad header value',
       '# interval_s: often\ntimestamp,temperature_c\n2026-11-20T08:00:00Z,-190\n',
       1,
@@ -49,6 +62,22 @@ describe('the portal CSV', () => {
     const r = parseLoggerFile(text);
     expect(r).toMatchObject({ ok: false, line });
     if (!r.ok) expect(r.message).toContain(message);
+  });
+});
+
+describe('the portal CSV through the shared CSV reader', () => {
+  test('quoted cells (as spreadsheets write them), CRLF and notes among the readings read as plain ones', () => {
+    const r = parseLoggerFile(
+      '# required_min_c: -196\r\n"timestamp","temperature_c"\r\n"2026-11-20T08:00:00Z","-190.5"\r\n# door opened\r\n2026-11-20T08:01:00Z,-189\r\n',
+    );
+    expect(r).toMatchObject({ ok: true, file: { requiredMinC: -196 } });
+    if (r.ok) expect(r.file.readings.map((x) => x.tempC)).toEqual([-190.5, -189]);
+  });
+
+  test('a # key: value line below the column header is a note, not a header value', () => {
+    const r = parseLoggerFile('timestamp,temperature_c\n# required_min_c: 5\n2026-11-20T08:00:00Z,-190\n');
+    expect(r).toMatchObject({ ok: true });
+    if (r.ok) expect(r.file.requiredMinC).toBeUndefined();
   });
 });
 
