@@ -38,7 +38,7 @@ export type MoveResult =
 /** Needs of each kind: how many vials must be in which counter before it applies. */
 const source: Partial<Record<MovementKind, keyof Pick<BatchStock, 'available' | 'reserved' | 'shipped'>>> = {
   reserved: 'available',
-  released: 'reserved',
+  unreserved: 'reserved',
   shipped: 'reserved',
   returned: 'shipped',
 };

@@ -105,7 +105,7 @@ async function requestsConcerned(tx: Executor, batchId: number): Promise<Concern
     WITH m AS (
       SELECT request_id,
         sum(CASE kind WHEN 'shipped' THEN quantity WHEN 'returned' THEN -quantity ELSE 0 END) AS shipped,
-        sum(CASE kind WHEN 'reserved' THEN quantity WHEN 'released' THEN -quantity WHEN 'shipped' THEN -quantity ELSE 0 END) AS held
+        sum(CASE kind WHEN 'reserved' THEN quantity WHEN 'unreserved' THEN -quantity WHEN 'shipped' THEN -quantity ELSE 0 END) AS held
       FROM stock_movements WHERE batch_id = ${batchId} AND request_id IS NOT NULL GROUP BY request_id)
     SELECT r.id AS request_id, r.requester_id, a.email, a.locale, m.shipped::int AS shipped, m.held::int AS held
     FROM m JOIN requests r ON r.id = m.request_id JOIN accounts a ON a.id = r.requester_id
