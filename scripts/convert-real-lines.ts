@@ -8,7 +8,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { lineColumns } from '#schemas/catalog-input.ts';
-import { parseTsv } from '#server/catalog/import/delimited.ts';
+import { parseTsv } from '#lib/delimited.ts';
 
 const [src, out] = process.argv.slice(2);
 if (!src || !out) {

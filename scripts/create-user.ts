@@ -9,6 +9,7 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { createDatabase, createPool } from '#db/client.ts';
+import { roles } from '#db/schema/accounts.ts';
 import { runMigrations } from '#db/migrate.ts';
 import { emailField, newPasswordField } from '#lib/account-inputs.ts';
 import { createAccount } from '#server/accounts/accounts.ts';
@@ -19,7 +20,7 @@ import { fail, info } from './lib/log.ts';
 
 const argsSchema = z.object({
   email: emailField,
-  role: z.enum(['requester', 'staff', 'admin'], 'must be requester, staff or admin'),
+  role: z.enum(roles, `must be ${roles.join(', ')}`),
   name: z.string().trim().min(1).max(120).optional(),
 });
 

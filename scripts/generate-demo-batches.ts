@@ -6,7 +6,7 @@
  *   node --import tsx scripts/generate-demo-batches.ts
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { parseTsv } from '#server/catalog/import/delimited.ts';
+import { parseTsv } from '#lib/delimited.ts';
 import { qcPanel } from '#seed/qc-panels.ts';
 import { createRandom } from '#seed/random.ts';
 

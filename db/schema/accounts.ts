@@ -22,8 +22,13 @@ import {
 
 const bytea = customType<{ data: Buffer; driverData: Buffer }>({ dataType: () => 'bytea' });
 
+/**
+ * The one list of roles, lowest first (authorize.ts ranks them in this order); the column's CHECK, the forms,
+ * the admin page and the scripts read it. `staffRoles` are the roles that work for the bank.
+ */
 export const roles = ['requester', 'staff', 'admin'] as const;
 export type Role = (typeof roles)[number];
+export const staffRoles = ['staff', 'admin'] as const satisfies readonly Role[];
 export const accountStatuses = ['pending', 'active', 'disabled'] as const;
 export type AccountStatus = (typeof accountStatuses)[number];
 

@@ -8,14 +8,14 @@
  * below zero fails, whoever writes it.
  *
  *   received  +q  total and available       adjusted ±q  total and available (reason required)
- *   reserved  +q  available -> reserved     released +q  reserved -> available
+ *   reserved  +q  available -> reserved     unreserved +q  reserved -> available (until migration 0060: `released`)
  *   shipped   +q  reserved -> shipped       returned +q  shipped -> available
  */
 import { relations, sql } from 'drizzle-orm';
 import { bigint, bigserial, check, index, integer, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
 import { batches } from './batches.ts';
 
-export const movementKinds = ['received', 'reserved', 'released', 'shipped', 'adjusted', 'returned'] as const;
+export const movementKinds = ['received', 'reserved', 'unreserved', 'shipped', 'adjusted', 'returned'] as const;
 export type MovementKind = (typeof movementKinds)[number];
 
 export const stockMovements = pgTable(
@@ -27,7 +27,7 @@ export const stockMovements = pgTable(
       .references(() => batches.id),
     kind: text({ enum: movementKinds }).notNull(),
     quantity: integer().notNull(),
-    /** The request the vials move for (reservations, releases, shipments). */
+    /** The request the vials move for (reservations, vials given back, shipments). */
     requestId: bigint({ mode: 'number' }),
     /** Account id, or a label such as `import:cli`, `system`. */
     actor: text().notNull(),

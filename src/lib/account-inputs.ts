@@ -3,6 +3,7 @@
  * Error messages are message keys (src/i18n/messages/auth.ts): forms translate them.
  */
 import { z } from 'zod';
+import { roles } from '#db/schema/accounts.ts';
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, isCommonPassword } from '#server/accounts/password.ts';
 
 // Astro hands an empty form field to the schema as null or undefined: the type error is "required".
@@ -79,7 +80,7 @@ export const verifyEmailInput = z.object({ token, next: z.string().max(500).null
 export const revokeSessionInput = z.object({ sessionId: z.string().min(1).max(100) });
 export const changeRoleInput = z.object({
   accountId: z.string().min(1).max(100),
-  role: z.enum(['requester', 'staff', 'admin']),
+  role: z.enum(roles),
 });
 export const accountIdInput = z.object({ accountId: z.string().min(1).max(100) });
 

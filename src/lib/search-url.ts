@@ -55,3 +55,26 @@ export function queryToState(search: string): SearchState {
     literal: p.get('literal') === '1' || p.get('literal') === 'true',
   };
 }
+
+/**
+ * The bad-parameter rule, for the server-rendered page and the island alike: a
+ * shared link with one parameter the search refuses still shows results, without
+ * that parameter, and says which part was ignored. Returns the query without it,
+ * or undefined when it is not in the query (nothing to drop: the failure stands).
+ */
+export function dropBadParameter(search: string, parameter: string): string | undefined {
+  const params = new URLSearchParams(search);
+  if (!params.has(parameter)) return undefined;
+  params.delete(parameter);
+  return params.size ? `?${params}` : '';
+}
+
+/** Parameters with words of their own (`search.param.*`); filters are named by their facet. */
+const namedParameters = ['q', 'sort', 'page', 'per_page'];
+
+/** The ignored parameter in the reader's words, through the caller's translate function. */
+export function parameterWords(name: string, t: (key: string, params?: Record<string, string>) => string): string {
+  if ((filterNames as readonly string[]).includes(name)) return `${t(`facet.${name}`)} (${name})`;
+  if (namedParameters.includes(name)) return t(`search.param.${name}`);
+  return t('search.param.other', { name });
+}

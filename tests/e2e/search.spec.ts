@@ -29,6 +29,27 @@ test.describe('search', () => {
     await expect(page.getByRole('group', { name: 'Cell type' }).getByRole('checkbox', { name: /hESC/ })).toBeChecked();
   });
 
+  test('a bad parameter is dropped and named, by the page on load and by the island on Back', async ({ page }) => {
+    await page.goto('/search?category=hesc&grade=bogus');
+    await expect(page.getByRole('alert'), 'the page names what it ignored').toContainText('(grade)');
+    await expect(
+      page.getByRole('heading', { level: 2, name: /^4 lines$/ }),
+      'the rest of the link stands',
+    ).toBeVisible();
+    await page.locator('astro-island:not([ssr])').first().waitFor({ state: 'attached' });
+    await page.getByRole('group', { name: 'Cell type' }).getByRole('checkbox', { name: /hESC/ }).uncheck();
+    await expect(page).not.toHaveURL(/category=hesc/);
+    await expect(page, 'the island went on from the address without it').not.toHaveURL(/grade=/);
+    // An address with a bad value reached through the history: the island drops it the same way.
+    await page.evaluate(() => {
+      history.pushState(null, '', '/search?sort=nonsense&category=hesc');
+      dispatchEvent(new PopStateEvent('popstate'));
+    });
+    await expect(page.getByRole('alert').filter({ hasText: 'the sort order' })).toBeVisible();
+    await expect(page).toHaveURL(/\/search\?category=hesc$/);
+    await expect(page.getByRole('heading', { level: 2, name: /^4 lines$/ })).toBeVisible();
+  });
+
   test('Back after a filter change returns to the unfiltered results', async ({ page }) => {
     await page.goto('/search?q=ipsc');
     await page.locator('astro-island:not([ssr])').first().waitFor({ state: 'attached' });

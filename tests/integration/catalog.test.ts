@@ -9,7 +9,8 @@ import {
   locateLine,
   resolveLineIdentifier,
 } from '#server/catalog/catalog.ts';
-import { batchJson, lineJson, lineJsonLd, recordResponse } from '#server/catalog/catalog-json.ts';
+import { batchJson, lineJson, lineJsonLd, recordJson } from '#server/catalog/catalog-json.ts';
+import { recordResponse } from '#server/platform/http.ts';
 import { useTestDatabase, type TestDatabase } from '../support/db.ts';
 
 let t: TestDatabase;
@@ -268,16 +269,20 @@ describe('public JSON', () => {
 
   test('the API answers a variant with a 308 to the standard name and an unknown name with a JSON 404', async () => {
     const moved = recordResponse(
-      await locateLine(t.db, 'WA09'),
-      (to) => `/api/v1/lines/${to}`,
-      () => ({}),
+      recordJson(
+        await locateLine(t.db, 'WA09'),
+        (to) => `/api/v1/lines/${to}`,
+        () => ({}),
+      ),
     );
     expect(moved.status).toBe(308);
     expect(moved.headers.get('location')).toBe('/api/v1/lines/WAe009-A');
     const missing = recordResponse(
-      await locateLine(t.db, 'nope'),
-      (to) => to,
-      () => ({}),
+      recordJson(
+        await locateLine(t.db, 'nope'),
+        (to) => to,
+        () => ({}),
+      ),
     );
     expect(missing.status).toBe(404);
     expect(await missing.json()).toMatchObject({ error: 'not_found', message: expect.any(String) });

@@ -189,6 +189,29 @@ describe('requests through the services', () => {
     expect(await stockOf(batchId), 'withdrawal returns the vials').toMatchObject({ a: before.a, r: before.r });
   });
 
+  test('vials given back to stock are an `unreserved` ledger row (not `released`, a request state), and availability is whole again', async () => {
+    const before = await stockOf(batchId);
+    const id = await submittedRequest(t.db, alice, 'REQ-LINE-1', 'REQ-B-1', 2);
+    await driveTo(t.db, id, 'reserved', staffA);
+    expect(await stockOf(batchId)).toMatchObject({ a: before.a - 2, r: before.r + 2 });
+    must(await requester.withdrawRequest(t.db, alice, id, 'no longer needed'));
+    const { rows } = await t.pool.query(
+      'SELECT kind, quantity FROM stock_movements WHERE request_id = $1 ORDER BY id',
+      [id],
+    );
+    expect(rows).toEqual([
+      { kind: 'reserved', quantity: 2 },
+      { kind: 'unreserved', quantity: 2 },
+    ]);
+    expect(await stockOf(batchId)).toMatchObject({ a: before.a, r: before.r });
+    await expect(
+      t.pool.query(`INSERT INTO stock_movements (batch_id, kind, quantity, actor) VALUES ($1, 'released', 1, 'sql')`, [
+        batchId,
+      ]),
+      'the old name is no kind any more',
+    ).rejects.toThrow(/stock_movements_kind_known/);
+  });
+
   test('a lapsed reservation returns its vials, with an event, and the request goes back to approved', async () => {
     const before = await stockOf(batchId);
     const id = await submittedRequest(t.db, alice, 'REQ-LINE-1', 'REQ-B-1', 2);

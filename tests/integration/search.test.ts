@@ -3,6 +3,7 @@ import { reindex } from '#search/reindex.ts';
 import { parseSearchParams, type SearchParamsError } from '#schemas/search-params.ts';
 import { importText } from '#server/catalog/import/import-file.ts';
 import { searchLines } from '#server/search/search.ts';
+import { collectExportRows, exportColumns } from '#server/search/export.ts';
 import type { TestDatabase } from '../support/db.ts';
 import { closeDemoCatalogSearch, openDemoCatalogSearch, type TestSearch } from '../support/search.ts';
 
@@ -199,5 +200,32 @@ describe('keeping search in step with the catalog', () => {
     expect(failures, 'no search failed or missed during the reindex').toBe(0);
     expect(answered).toBeGreaterThan(5);
     expect((await search('per_page=1')).total).toBe(counts.lines);
+  });
+});
+
+describe('the CSV export service', () => {
+  const params = parseSearchParams(new URLSearchParams('q=ipsc'));
+  const searchPage = async (page: number, perPage: number) => ({
+    ok: true as const,
+    params,
+    result: await searchLines(s.meili, s.prefix, { ...params, page, per_page: perPage }, { withoutFacets: true }),
+  });
+
+  test('pages through the result up to the row cap: a header, then one row per line with its address', async () => {
+    const whole = await searchLines(s.meili, s.prefix, { ...params, page: 1, per_page: 5 });
+    expect(whole.total).toBeGreaterThan(5);
+    const exported = await collectExportRows(searchPage, 'https://bank.example', { maxRows: 5, pageSize: 2 });
+    if (!exported.ok) throw new Error('export failed');
+    expect(exported.rows[0]).toEqual([...exportColumns]);
+    expect(exported.rows.slice(1).map((r) => r[0])).toEqual(whole.hits.map((h) => h.name));
+    expect(exported.rows[1]!.at(-1)).toBe(`https://bank.example/lines/${encodeURIComponent(whole.hits[0]!.name)}`);
+  });
+
+  test('a failed search is returned as data, not rows', async () => {
+    const down = async () => ({ ok: false as const, failure: { kind: 'unavailable' as const } });
+    expect(await collectExportRows(down, 'https://bank.example')).toEqual({
+      ok: false,
+      failure: { kind: 'unavailable' },
+    });
   });
 });

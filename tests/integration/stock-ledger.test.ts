@@ -3,6 +3,7 @@
  * move a batch's counters. An import creates opening balances and can only
  * adjust stock when told to, with a reason.
  */
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { moveStock } from '#server/catalog/stock.ts';
 import { formatProblem, importText } from '#server/catalog/import/import-file.ts';
@@ -76,6 +77,36 @@ describe('the stock ledger', () => {
     });
   });
 
+  test('a stock move queues its batch and line for search in its own transaction, and a rolled-back one queues nothing', async () => {
+    const s = await stock();
+    const { rows: lines } = await t.pool.query('SELECT line_id FROM batches WHERE id = $1', [s.id]);
+    const mark = (await t.pool.query('SELECT coalesce(max(id), 0)::bigint AS m FROM search_outbox')).rows[0].m;
+    const pending = async () =>
+      (
+        await t.pool.query(`SELECT entity_type, entity_id, op FROM search_outbox WHERE id > $1 ORDER BY entity_type`, [
+          mark,
+        ])
+      ).rows;
+    await t.db
+      .transaction(async (tx) => {
+        await moveStock(tx, { batchId: s.id, kind: 'reserved', quantity: 1, actor: 'test' });
+        throw new Error('roll back');
+      })
+      .catch(() => {});
+    expect(await pending()).toEqual([]);
+    const r = await t.db.transaction((tx) =>
+      moveStock(tx, { batchId: s.id, kind: 'reserved', quantity: 1, actor: 'test' }),
+    );
+    expect(r.ok).toBe(true);
+    await t.db.transaction((tx) => moveStock(tx, { batchId: s.id, kind: 'unreserved', quantity: 1, actor: 'test' }));
+    expect(await pending()).toEqual([
+      { entity_type: 'batch', entity_id: String(s.id), op: 'upsert' },
+      { entity_type: 'batch', entity_id: String(s.id), op: 'upsert' },
+      { entity_type: 'line', entity_id: String(lines[0].line_id), op: 'upsert' },
+      { entity_type: 'line', entity_id: String(lines[0].line_id), op: 'upsert' },
+    ]);
+  });
+
   test('--adjust-stock records the difference as one adjusted movement with its reason', async () => {
     const r = await importText(t.pool, 'batches.csv', batchFile(25, 25), {
       adjustStock: '5 vials found in a second box',
@@ -102,7 +133,7 @@ describe('the stock ledger', () => {
     const sums = await ledgerSums(s.id);
     const get = (k: string) => sums[k] ?? 0;
     expect(s.vials_total).toBe(get('received') + get('adjusted'));
-    expect(s.vials_reserved).toBe(get('reserved') - get('released') - get('shipped'));
+    expect(s.vials_reserved).toBe(get('reserved') - get('unreserved') - get('shipped'));
     expect(s.vials_shipped).toBe(get('shipped') - get('returned'));
     expect(s.vials_available).toBe(s.vials_total - s.vials_reserved - s.vials_shipped);
   });
@@ -140,6 +171,34 @@ describe('the stock ledger', () => {
         id,
       ]),
     ).rejects.toThrow(/quantity_sign/);
+  });
+
+  test('migration 0060 renames old `released` rows to `unreserved` without moving a counter, and the ledger stays append-only', async () => {
+    // A row as an older portal wrote it (the CHECK of the time allowed the old name).
+    await t.pool.query('ALTER TABLE stock_movements DROP CONSTRAINT stock_movements_kind_known');
+    await t.pool.query(
+      `ALTER TABLE stock_movements ADD CONSTRAINT stock_movements_kind_known CHECK (kind IN ('received', 'reserved', 'released', 'shipped', 'adjusted', 'returned')) NOT VALID`,
+    );
+    const { rows: old } = await t.pool.query(
+      `INSERT INTO stock_movements (batch_id, kind, quantity, actor, reason) VALUES ($1, 'released', 1, 'old', 'before 0060') RETURNING id`,
+      [(await stock()).id],
+    );
+    const s = await stock();
+    const sql = readFileSync(new URL('../../db/migrations/0060_unreserved_movement_kind.sql', import.meta.url), 'utf8');
+    for (const statement of sql.split('--> statement-breakpoint')) await t.pool.query(statement);
+    const { rows } = await t.pool.query('SELECT kind, quantity, actor, reason FROM stock_movements WHERE id = $1', [
+      old[0].id,
+    ]);
+    expect(rows).toEqual([{ kind: 'unreserved', quantity: 1, actor: 'old', reason: 'before 0060' }]);
+    expect(await stock(), 'the rewrite moves no counter').toEqual(s);
+    await expect(t.pool.query(`UPDATE stock_movements SET quantity = 2 WHERE id = $1`, [old[0].id])).rejects.toThrow(
+      /append-only/,
+    );
+    await expect(
+      t.pool.query(`INSERT INTO stock_movements (batch_id, kind, quantity, actor) VALUES ($1, 'released', 1, 'sql')`, [
+        s.id,
+      ]),
+    ).rejects.toThrow(/stock_movements_kind_known/);
   });
 
   test('every stock change and batch write is audited with the batch id as entity id', async () => {

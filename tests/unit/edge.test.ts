@@ -15,6 +15,10 @@ import {
   inspectBody,
 } from '#server/platform/edge.ts';
 import { describeError, redactText, safePath } from '#server/platform/log.ts';
+import { translator } from '#i18n/index.ts';
+import { FORM_OVERHEAD_BYTES, LOGGER_FILE_MAX_BYTES, LOGGER_FILE_MAX_MIB, LOGGER_MAX_READINGS } from '#lib/limits.ts';
+import { receiptInput } from '#schemas/bank-inputs.ts';
+import { loggerInput } from '#schemas/request-inputs.ts';
 
 describe("the client's address", () => {
   test('no trusted proxy: the connection, whatever X-Forwarded-For says', () => {
@@ -188,6 +192,34 @@ describe('bodies and input', () => {
     expect(bodyLimitFor(url('/_actions/uploadLoggerFile'), '/_actions/uploadLoggerFile', 1024, null)).toBe(1024);
     expect(bodyLimitFor(url('/_actions/uploadLoggerFile'), '/_actions/uploadLoggerFile', 1024, requester)).toBe(1024);
     expect(bodyLimitFor(url('/_actions/signIn'), '/_actions/signIn', 1024, staff)).toBe(1024);
+  });
+});
+
+describe('one upload limit', () => {
+  test('an upload body may carry the largest file the schemas accept plus the form around it, no more', () => {
+    const url = (p: string) => new URL(`http://x${p}`);
+    const staff = { role: 'staff' as const };
+    for (const action of ['uploadLoggerFile', 'receiveBankBatch']) {
+      const limit = bodyLimitFor(url(`/_actions/${action}`), `/_actions/${action}`, 1024, staff);
+      expect(limit, action).toBe(LOGGER_FILE_MAX_BYTES + FORM_OVERHEAD_BYTES);
+    }
+    const atLimit = new File(['x'.repeat(LOGGER_FILE_MAX_BYTES)], 'logger.csv');
+    const over = new File(['x'.repeat(LOGGER_FILE_MAX_BYTES + 1)], 'logger.csv');
+    expect(loggerInput.safeParse({ requestId: '1', loggerFile: atLimit }).success).toBe(true);
+    expect(loggerInput.safeParse({ requestId: '1', loggerFile: over }).success).toBe(false);
+    expect(receiptInput.shape.loggerFile.safeParse(atLimit).success).toBe(true);
+    expect(receiptInput.shape.loggerFile.safeParse(over).success).toBe(false);
+  });
+
+  test('the help texts quote the limits that are enforced, in both languages', () => {
+    const readings = LOGGER_MAX_READINGS.toLocaleString('en');
+    for (const locale of ['en', 'zh'] as const) {
+      const t = translator(locale);
+      for (const key of ['request.transport.loggerHint', 'request.loggerHelp.portalRules'] as const) {
+        expect(t(key), `${locale} ${key}`).toContain(readings);
+        expect(t(key), `${locale} ${key}`).toContain(`${LOGGER_FILE_MAX_MIB} MiB`);
+      }
+    }
   });
 });
 

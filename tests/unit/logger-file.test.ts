@@ -1,6 +1,7 @@
 /** Reading data logger exports: the portal CSV and HOBOware's, errors with their line, excursions. */
 import { describe, expect, test } from 'vitest';
 import { findExcursions, parseLoggerFile } from '#server/requests/logger-file.ts';
+import { isEmptyRange, outsideRange } from '#lib/temperature-range.ts';
 
 describe('the portal CSV', () => {
   test('reads header values and readings', () => {
@@ -39,6 +40,19 @@ describe('the portal CSV', () => {
     ],
     ['no readings', 'timestamp,temperature_c\n', 1, 'no readings'],
     [
+      'a bad header value further down',
+      '# logger_serial: interval_s\n\n# interval_s: often\ntimestamp,temperature_c\n2026-11-20T08:00:00Z,-190\n',
+      3,
+      'interval_s',
+    ],
+    [
+      'an unterminated quote (the line it opens on)',
+      'timestamp,temperature_c\n2026-11-20T08:00:00Z,-190\n\n"2026-11-20T08:01:00Z,-190\n',
+      4,
+      'unterminated',
+    ],
+    ['a bad reading after a blank line', 'timestamp,temperature_c\n\n\n2026-11-20T08:00:00Z,x\n', 4, 'temperature_c'],
+    [
       'a bad header value',
       '# interval_s: often\ntimestamp,temperature_c\n2026-11-20T08:00:00Z,-190\n',
       1,
@@ -48,6 +62,22 @@ describe('the portal CSV', () => {
     const r = parseLoggerFile(text);
     expect(r).toMatchObject({ ok: false, line });
     if (!r.ok) expect(r.message).toContain(message);
+  });
+});
+
+describe('the portal CSV through the shared CSV reader', () => {
+  test('quoted cells (as spreadsheets write them), CRLF and notes among the readings read as plain ones', () => {
+    const r = parseLoggerFile(
+      '# required_min_c: -196\r\n"timestamp","temperature_c"\r\n"2026-11-20T08:00:00Z","-190.5"\r\n# door opened\r\n2026-11-20T08:01:00Z,-189\r\n',
+    );
+    expect(r).toMatchObject({ ok: true, file: { requiredMinC: -196 } });
+    if (r.ok) expect(r.file.readings.map((x) => x.tempC)).toEqual([-190.5, -189]);
+  });
+
+  test('a # key: value line below the column header is a note, not a header value', () => {
+    const r = parseLoggerFile('timestamp,temperature_c\n# required_min_c: 5\n2026-11-20T08:00:00Z,-190\n');
+    expect(r).toMatchObject({ ok: true });
+    if (r.ok) expect(r.file.requiredMinC).toBeUndefined();
   });
 });
 
@@ -77,17 +107,34 @@ describe('HOBOware CSV', () => {
   });
 });
 
+describe('the required range', () => {
+  test('the limits belong to the range; stored (string) and typed (number) limits read alike', () => {
+    const range = { requiredMinC: '-196', requiredMaxC: '-150' };
+    expect(outsideRange(-196, range)).toBeUndefined();
+    expect(outsideRange(-150, range)).toBeUndefined();
+    expect(outsideRange(-149.9, range)).toBe('above');
+    expect(outsideRange(-196.1, { requiredMinC: -196, requiredMaxC: -150 })).toBe('below');
+    expect(isEmptyRange({ requiredMinC: 2, requiredMaxC: 2 })).toBe(true);
+    expect(isEmptyRange({ requiredMinC: '2', requiredMaxC: '8' })).toBe(false);
+  });
+  test('a reading exactly at a limit is no excursion', () => {
+    const at = (m: number) => new Date(Date.UTC(2026, 10, 20, 8, m));
+    const readings = [-150, -196, -150].map((t, i) => ({ at: at(i), tempC: t }));
+    expect(findExcursions(readings, { requiredMinC: -196, requiredMaxC: -150 })).toEqual([]);
+  });
+});
+
 describe('excursions', () => {
   const at = (m: number) => new Date(Date.UTC(2026, 10, 20, 8, m));
   test('a run outside the range is one excursion from its first reading out to the first back in', () => {
     const readings = [-190, -160, -149, -140, -151, -190, -200, -190].map((t, i) => ({ at: at(i * 5), tempC: t }));
-    expect(findExcursions(readings, -196, -150)).toEqual([
+    expect(findExcursions(readings, { requiredMinC: -196, requiredMaxC: -150 })).toEqual([
       { start: at(10), end: at(20), durationSeconds: 600, extremeC: -140, side: 'above' },
       { start: at(30), end: at(35), durationSeconds: 300, extremeC: -200, side: 'below' },
     ]);
   });
   test('no excursion inside the range; one that never returns ends at the last reading', () => {
-    expect(findExcursions([{ at: at(0), tempC: -190 }], -196, -150)).toEqual([]);
+    expect(findExcursions([{ at: at(0), tempC: -190 }], { requiredMinC: -196, requiredMaxC: -150 })).toEqual([]);
     expect(
       findExcursions(
         [
@@ -95,8 +142,7 @@ describe('excursions', () => {
           { at: at(5), tempC: -100 },
           { at: at(9), tempC: -90 },
         ],
-        -196,
-        -150,
+        { requiredMinC: -196, requiredMaxC: -150 },
       ),
     ).toEqual([{ start: at(5), end: at(9), durationSeconds: 240, extremeC: -90, side: 'above' }]);
   });

@@ -1,5 +1,10 @@
 /** Strings of the request chain: the requester's pages, the staff pages, mails, registers. */
+import { LOGGER_FILE_MAX_MIB, LOGGER_MAX_READINGS } from '#lib/limits.ts';
 import { defineMessages } from '../define.ts';
+
+// The limits the help texts quote come from the one module that enforces them.
+const readings = LOGGER_MAX_READINGS.toLocaleString('en');
+const fileSize = `${LOGGER_FILE_MAX_MIB} MiB`;
 
 export const requests = defineMessages({
   en: {
@@ -259,8 +264,7 @@ export const requests = defineMessages({
     'request.deviationText.above': 'Above {limit} °C for {minutes} min, extreme {temp} °C',
     'request.deviationText.below': 'Below {limit} °C for {minutes} min, extreme {temp} °C',
     'request.transport.logger': 'Logger file {name}, {count} readings, SHA-256 {sha}',
-    'request.transport.loggerHint':
-      'Upload the export of the data logger: the portal CSV or a HOBOware CSV (at most 200,000 readings, 5 MiB). It is stored as it is, with its SHA-256.',
+    'request.transport.loggerHint': `Upload the export of the data logger: the portal CSV or a HOBOware CSV (at most ${readings} readings, ${fileSize}). It is stored as it is, with its SHA-256.`,
     'request.transport.loggerHelpLink': 'Which logger files the portal reads',
     'request.loggerHelp.title': 'Temperature data logger files',
     'request.loggerHelp.intro':
@@ -268,8 +272,7 @@ export const requests = defineMessages({
     'request.loggerHelp.portalHeading': 'The portal CSV',
     'request.loggerHelp.portalText':
       'UTF-8 text. Optional header lines start with # and give key: value (logger_serial, interval_s, required_min_c, required_max_c); the required range of the transport record decides what is an excursion. Then the column header timestamp,temperature_c and one reading per line.',
-    'request.loggerHelp.portalRules':
-      'timestamp: ISO 8601 with a time zone (Z or +08:00), strictly increasing. temperature_c: degrees Celsius, a decimal number. At most 200,000 readings and 5 MiB.',
+    'request.loggerHelp.portalRules': `timestamp: ISO 8601 with a time zone (Z or +08:00), strictly increasing. temperature_c: degrees Celsius, a decimal number. At most ${readings} readings and ${fileSize}.`,
     'request.loggerHelp.hoboHeading': 'HOBOware CSV (Onset HOBO loggers)',
     'request.loggerHelp.hoboText':
       'The "Export Table Data" CSV of HOBOware: a "Plot Title:" line, then the header "#","Date Time, GMT+08:00","Temp, °C (LGR S/N: …)", then one row per reading. The time zone is taken from the header and the logger serial from LGR S/N. Temperatures in °F are refused: export in °C.',
@@ -631,8 +634,7 @@ export const requests = defineMessages({
     'request.deviationText.above': '高于 {limit} °C 持续 {minutes} 分钟，极值 {temp} °C',
     'request.deviationText.below': '低于 {limit} °C 持续 {minutes} 分钟，极值 {temp} °C',
     'request.transport.logger': '记录仪文件 {name}，{count} 个读数，SHA-256 {sha}',
-    'request.transport.loggerHint':
-      '上传温度记录仪导出的文件：门户 CSV 格式或 HOBOware CSV（最多 200,000 个读数、5 MiB）。文件按原样保存，并记录 SHA-256。',
+    'request.transport.loggerHint': `上传温度记录仪导出的文件：门户 CSV 格式或 HOBOware CSV（最多 ${readings} 个读数、${fileSize}）。文件按原样保存，并记录 SHA-256。`,
     'request.transport.loggerHelpLink': '门户可读取哪些温度记录仪文件',
     'request.loggerHelp.title': '温度记录仪文件',
     'request.loggerHelp.intro':
@@ -640,8 +642,7 @@ export const requests = defineMessages({
     'request.loggerHelp.portalHeading': '门户 CSV 格式',
     'request.loggerHelp.portalText':
       'UTF-8 文本。可选的表头行以 # 开头，格式为 key: value（logger_serial、interval_s、required_min_c、required_max_c）；是否超温以运输记录中的要求范围为准。随后是列标题 timestamp,temperature_c，每行一个读数。',
-    'request.loggerHelp.portalRules':
-      'timestamp：带时区的 ISO 8601 时间（Z 或 +08:00），严格递增。temperature_c：摄氏度，十进制数。最多 200,000 个读数、5 MiB。',
+    'request.loggerHelp.portalRules': `timestamp：带时区的 ISO 8601 时间（Z 或 +08:00），严格递增。temperature_c：摄氏度，十进制数。最多 ${readings} 个读数、${fileSize}。`,
     'request.loggerHelp.hoboHeading': 'HOBOware CSV（Onset HOBO 记录仪）',
     'request.loggerHelp.hoboText':
       'HOBOware 的“导出表格数据”CSV：一行 "Plot Title:"，然后是表头 "#","Date Time, GMT+08:00","Temp, °C (LGR S/N: …)"，之后每行一个读数。时区取自表头，记录仪序列号取自 LGR S/N。以 °F 记录的温度会被拒绝：请以 °C 导出。',

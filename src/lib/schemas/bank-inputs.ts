@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { batchTypes, grades } from '#db/schema/batches.ts';
 import { conclusions, unitKinds } from '#db/schema/bank.ts';
+import { LOGGER_FILE_MAX_BYTES } from '#lib/limits.ts';
 
 const required = 'auth.error.required';
 const text = (max: number) =>
@@ -120,7 +121,7 @@ export const receiptInput = z.object({
   loggerFile: z
     .instanceof(File)
     .nullish()
-    .refine((f) => !f || f.size <= 5 * 1024 * 1024, 'auth.error.tooLong'),
+    .refine((f) => !f || f.size <= LOGGER_FILE_MAX_BYTES, 'auth.error.tooLong'),
   vials: z.coerce.number(required).int(required).min(1, required).max(10_000, 'auth.error.tooLong'),
   cells: optionalNumber(z.coerce.number().int(required).min(0, required).max(Number.MAX_SAFE_INTEGER, required)),
   courier: requiredText(200),

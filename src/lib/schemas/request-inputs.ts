@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { useCategories, requestStates } from '#db/schema/requests.ts';
 import { releaseStatuses } from '#db/schema/batches.ts';
+import { LOGGER_FILE_MAX_BYTES } from '#lib/limits.ts';
 import { calendarDate, id, isCalendarDate } from './ids.ts';
 
 const required = 'auth.error.required';
@@ -127,13 +128,13 @@ export const arrivalInput = z.object({
   receiver: requiredText(200),
 });
 
-/** The logger file: at most 5 MiB of text. */
+/** The logger file: at most LOGGER_FILE_MAX_BYTES of text. */
 export const loggerInput = z.object({
   requestId: id,
   loggerFile: z
     .instanceof(File, { message: required })
     .refine((f) => f.size > 0, required)
-    .refine((f) => f.size <= 5 * 1024 * 1024, 'auth.error.tooLong'),
+    .refine((f) => f.size <= LOGGER_FILE_MAX_BYTES, 'auth.error.tooLong'),
 });
 
 export const closeDeviationInput = z.object({

@@ -31,6 +31,11 @@ export function requirementFor(path: string): Requirement | undefined {
 
 export type AccessDecision = 'allow' | 'sign-in' | 'forbidden';
 
+/** Staff or admin: the people who work for the bank (the `staff` requirement). */
+export function isStaff(user: { role: Role } | null | undefined): boolean {
+  return decideAccess(user, 'staff') === 'allow';
+}
+
 export function decideAccess(user: { role: Role } | null | undefined, requirement: Requirement): AccessDecision {
   if (!user) return 'sign-in';
   return rank[user.role] >= needed[requirement] ? 'allow' : 'forbidden';

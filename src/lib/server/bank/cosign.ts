@@ -8,6 +8,7 @@
  */
 import { sql } from 'drizzle-orm';
 import type { Database, Executor } from '#db/client.ts';
+import type { Role } from '#db/schema/accounts.ts';
 import type { Signature, SignatureEntityType } from '#db/schema/requests.ts';
 import { fail, ok, type Caller, type Result } from '#server/requests/core.ts';
 import { checkPassword, sign, type Signer } from '#server/requests/signatures.ts';
@@ -57,7 +58,7 @@ export async function checkCosigners(db: Database, operator: Caller, input: Cosi
   const found = await db.execute<{
     id: string;
     display_name: string;
-    role: 'requester' | 'staff' | 'admin';
+    role: Role;
     status: string;
   }>(sql`SELECT id, display_name, role, status FROM accounts WHERE email = lower(${input.reviewerEmail.trim()})`);
   const row = found.rows[0];

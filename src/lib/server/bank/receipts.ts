@@ -16,6 +16,7 @@ import { moveStock } from '#server/catalog/stock.ts';
 import { recordAudit } from '#server/platform/audit.ts';
 import { fail, ok, transact, type Caller, type Result } from '#server/requests/core.ts';
 import { findExcursions, parseLoggerFile, type Reading } from '#server/requests/logger-file.ts';
+import { isEmptyRange, outsideRange } from '#lib/temperature-range.ts';
 import { checkCosigners, cosign, signedColumns, type CosignInput } from './cosign.ts';
 
 export interface ReceiptInput extends CosignInput {
@@ -58,7 +59,7 @@ export async function receiveBatch(
       message: 'arrival is before dispatch',
       key: 'bank.error.arrivalBeforeDispatch',
     });
-  if (input.requiredMinC >= input.requiredMaxC)
+  if (isEmptyRange(input))
     return fail({
       code: 'invalid',
       field: 'requiredMaxC',
@@ -203,7 +204,7 @@ async function flagTransportDeviations(
   const min = Number(receipt.requiredMinC);
   const max = Number(receipt.requiredMaxC);
   let count = 0;
-  for (const e of findExcursions(readings, min, max)) {
+  for (const e of findExcursions(readings, receipt)) {
     await tx.insert(bankDeviations).values({
       batchId: receipt.batchId,
       source: 'receipt_logger',
@@ -216,7 +217,7 @@ async function flagTransportDeviations(
     });
     count++;
   }
-  if (typed !== null && (typed < min || typed > max)) {
+  if (typed !== null && outsideRange(typed, receipt)) {
     await tx.insert(bankDeviations).values({
       batchId: receipt.batchId,
       source: 'receipt_temperature',

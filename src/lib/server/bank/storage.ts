@@ -19,11 +19,12 @@ import {
   vials,
   type UnitKind,
 } from '#db/schema/bank.ts';
+import { isStaff } from '#server/accounts/authorize.ts';
 import { recordAudit } from '#server/platform/audit.ts';
 import { fail, ok, transact, type Caller, type Result } from '#server/requests/core.ts';
 import { checkCosigners, cosign, signedColumns, type CosignInput, type Cosigners } from './cosign.ts';
 
-const staffOnly = (caller: Caller) => caller.role === 'staff' || caller.role === 'admin';
+const staffOnly = (caller: Caller) => isStaff(caller);
 
 export async function createStorageUnit(
   db: Database,

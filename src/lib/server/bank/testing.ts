@@ -24,6 +24,7 @@ import {
 } from '#db/schema/bank.ts';
 import { batches, qcResults } from '#db/schema/batches.ts';
 import { recordAudit } from '#server/platform/audit.ts';
+import { batchAndLine, queueSearch } from '#server/platform/search-outbox.ts';
 import { fail, ok, transact, type Caller, type Result } from '#server/requests/core.ts';
 import { checkCosigners, cosign, signedColumns, type CosignInput } from './cosign.ts';
 
@@ -292,9 +293,7 @@ async function generateCoa(
       updatedAt: new Date(),
     })
     .where(eq(batches.id, batch.id));
-  await tx.execute(
-    sql`INSERT INTO search_outbox (entity_type, entity_id, op) VALUES ('batch', ${String(batch.id)}, 'upsert'), ('line', ${String(batch.lineId)}, 'upsert')`,
-  );
+  await queueSearch(tx, batchAndLine(batch.id, batch.lineId));
 }
 
 async function flagOutOfSpec(

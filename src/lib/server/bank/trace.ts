@@ -79,7 +79,7 @@ export async function batchTimeline(db: Executor, batchId: number): Promise<Time
     SELECT closed_at, 'deviation_assessed', 'bank_deviations#' || id, assessment, ${sigs('assessment_signature_id')}, '#deviation-' || id FROM bank_deviations WHERE batch_id = ${batchId} AND closed_at IS NOT NULL
     UNION ALL
     SELECT m.occurred_at, 'reservation', 'stock_movements#' || m.id, m.kind || ' ' || m.quantity || ' vial(s) for request #' || m.request_id, '[]'::json, '/staff/requests/' || m.request_id
-    FROM stock_movements m WHERE m.batch_id = ${batchId} AND m.request_id IS NOT NULL AND m.kind IN ('reserved', 'released')
+    FROM stock_movements m WHERE m.batch_id = ${batchId} AND m.request_id IS NOT NULL AND m.kind IN ('reserved', 'unreserved')
     UNION ALL
     SELECT o.recorded_at, 'outbound', 'outbound_records#' || o.id, o.quantity || ' vial(s) for request #' || o.request_id || '; ' || o.applicant_institution,
       (SELECT coalesce(json_agg(json_build_object('name', s.signer_name, 'meaning', s.meaning, 'at', s.signed_at) ORDER BY s.id), '[]') FROM signatures s WHERE s.entity_type = 'request' AND s.entity_id = o.request_id::text AND s.meaning = 'executed'),

@@ -5,7 +5,6 @@
  */
 import type { ClinicalProductView } from './clinical.ts';
 import type { BatchPage, BatchSummary, LinePage, Located, QcRow } from './catalog.ts';
-import { jsonError, jsonOk } from '#server/platform/http.ts';
 
 export const linePath = (name: string) => `/lines/${encodeURIComponent(name)}`;
 export const batchPath = (number: string) => `/batches/${encodeURIComponent(number)}`;
@@ -121,18 +120,21 @@ export function batchJson(page: BatchPage, origin: string) {
   };
 }
 
-/**
- * The API's answer for a located record: its JSON, a 308 to the standard
- * address (308 keeps the method, unlike 301), or a JSON 404.
- */
-export function recordResponse<T>(
+/** A located record as the API tells it: its JSON, the standard address it moved to, or nothing. */
+export type RecordJson =
+  | { status: 'found'; body: unknown }
+  | { status: 'moved'; location: string }
+  | { status: 'missing' };
+
+/** The record's JSON, or where it now lives (`movedTo` gives the API address of a standard name). */
+export function recordJson<T>(
   found: Located<T>,
   movedTo: (to: string) => string,
   toJson: (page: T) => unknown,
-): Response {
-  if (found.status === 'moved') return new Response(null, { status: 308, headers: { Location: movedTo(found.to) } });
-  if (found.status === 'missing') return jsonError(404, 'not_found', 'No public record answers to this name.');
-  return jsonOk(toJson(found.page));
+): RecordJson {
+  if (found.status === 'moved') return { status: 'moved', location: movedTo(found.to) };
+  if (found.status === 'missing') return found;
+  return { status: 'found', body: toJson(found.page) };
 }
 
 /**

@@ -9,7 +9,7 @@ import type { LineCategory } from '#db/schema/catalog.ts';
 import { clinicalProducts, type ClinicalProduct } from '#db/schema/clinical.ts';
 import { trialRegistry } from '#schemas/catalog-vocabulary.ts';
 import { diseaseVocabulary } from '#schemas/disease-vocabulary.ts';
-import { parseTsv } from './import/delimited.ts';
+import { parseTsv } from '#lib/delimited.ts';
 
 /** Country spellings of the source table -> ISO 3166-1 alpha-2. */
 const countryCodes: Record<string, string> = { UK: 'GB', KOR: 'KR', IRAN: 'IR' };

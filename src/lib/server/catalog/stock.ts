@@ -9,6 +9,7 @@ import { sql } from 'drizzle-orm';
 import type pg from 'pg';
 import type { Executor } from '#db/client.ts';
 import type { MovementKind } from '#db/schema/stock.ts';
+import { batchAndLine, queueSearch } from '#server/platform/search-outbox.ts';
 
 export interface Movement {
   batchId: number;
@@ -37,7 +38,7 @@ export type MoveResult =
 /** Needs of each kind: how many vials must be in which counter before it applies. */
 const source: Partial<Record<MovementKind, keyof Pick<BatchStock, 'available' | 'reserved' | 'shipped'>>> = {
   reserved: 'available',
-  released: 'reserved',
+  unreserved: 'reserved',
   shipped: 'reserved',
   returned: 'shipped',
 };
@@ -96,9 +97,7 @@ export async function moveStock(tx: Executor, m: Movement): Promise<MoveResult> 
 }
 
 async function queueStockSearchUpdate(tx: Executor, batchId: number, lineId: number) {
-  await tx.execute(
-    sql`INSERT INTO search_outbox (entity_type, entity_id, op) VALUES ('batch', ${String(batchId)}, 'upsert'), ('line', ${String(lineId)}, 'upsert')`,
-  );
+  await queueSearch(tx, batchAndLine(batchId, lineId));
 }
 
 /** Many movements in one statement (the importer's opening balances); the caller queues search updates. */

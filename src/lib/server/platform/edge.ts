@@ -14,7 +14,8 @@ import {
   type RateLimiterAbstract,
 } from 'rate-limiter-flexible';
 import type { Role } from '#db/schema/accounts.ts';
-import { decideAccess } from '#server/accounts/authorize.ts';
+import { isStaff } from '#server/accounts/authorize.ts';
+import { UPLOAD_BODY_MAX_BYTES } from '#lib/limits.ts';
 import type { Config } from './config.ts';
 import { LeasedBudget } from './leased-budget.ts';
 
@@ -235,15 +236,18 @@ function inspectForm(request: Request, type: string): Promise<BodyInspection> {
   });
 }
 
-/** Actions that take a file: a data logger's export may pass the general limit (still counted, never buffered whole). */
-const uploadActions = new Set(['uploadLoggerFile']);
-const UPLOAD_LIMIT_BYTES = 6 * 1024 * 1024;
+/**
+ * Actions that take a file (a data logger's export, on the request chain or the bank's receipt) may pass
+ * the general limit, up to the file limit plus the form around it (src/lib/limits.ts); still counted, never
+ * buffered whole.
+ */
+const uploadActions = new Set(['uploadLoggerFile', 'receiveBankBatch']);
 
 /** The larger limit only for the upload action, and only when signed-in staff call it; everyone else gets the general one. */
 export function bodyLimitFor(url: URL, path: string, general: number, user: { role: Role } | null | undefined): number {
   const action = path.startsWith('/_actions/') ? path.slice('/_actions/'.length) : url.searchParams.get('_action');
-  const upload = action !== null && uploadActions.has(action) && decideAccess(user, 'staff') === 'allow';
-  return upload ? Math.max(general, UPLOAD_LIMIT_BYTES) : general;
+  const upload = action !== null && uploadActions.has(action) && isStaff(user);
+  return upload ? Math.max(general, UPLOAD_BODY_MAX_BYTES) : general;
 }
 
 /**

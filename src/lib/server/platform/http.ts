@@ -23,6 +23,18 @@ export function searchFailureResponse(
   return response;
 }
 
+/**
+ * The API's answer for a located record (catalog-json.ts `recordJson`): its JSON, a 308 to the standard
+ * address (308 keeps the method, unlike 301), or a JSON 404.
+ */
+export function recordResponse(
+  answer: { status: 'found'; body: unknown } | { status: 'moved'; location: string } | { status: 'missing' },
+): Response {
+  if (answer.status === 'moved') return new Response(null, { status: 308, headers: { Location: answer.location } });
+  if (answer.status === 'missing') return jsonError(404, 'not_found', 'No public record answers to this name.');
+  return jsonOk(answer.body);
+}
+
 /** A CSV download (attachment, never cached). */
 export function csvDownload(csv: string, filename: string): Response {
   return new Response(csv, {

@@ -7,7 +7,7 @@
  */
 import { and, eq, sql } from 'drizzle-orm';
 import type { Database, Executor } from '#db/client.ts';
-import { accounts } from '#db/schema/accounts.ts';
+import { accounts, type Role } from '#db/schema/accounts.ts';
 import {
   requestEvents,
   requests,
@@ -96,7 +96,7 @@ export async function lockBatchesThenRequest(
 export interface Caller {
   id: string;
   name: string;
-  role: 'requester' | 'staff' | 'admin';
+  role: Role;
 }
 
 export const systemCaller: Caller = { id: 'system', name: 'system', role: 'staff' };

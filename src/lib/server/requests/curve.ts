@@ -1,6 +1,6 @@
 /**
  * The temperature curve of a shipment as pages draw it: a logger file may hold
- * 200,000 readings, far more than a 720-pixel picture can show or a page should
+ * LOGGER_MAX_READINGS (src/lib/limits.ts) readings, far more than a 720-pixel picture can show or a page should
  * carry. PostgreSQL cuts the time span into equal intervals and returns, per
  * interval, the reading with the lowest and the one with the highest
  * temperature (in time order), so every excursion stays in the picture however

@@ -16,8 +16,10 @@
  *
  * A problem names its line; a file with any problem yields no readings.
  */
-import { CsvSyntaxError, parseCsv } from '#server/catalog/import/delimited.ts';
+import { CsvSyntaxError, parseCsv, type DelimitedRecord } from '#lib/delimited.ts';
 import { isCalendarDate, isPlausibleInstant } from '#schemas/ids.ts';
+import { LOGGER_MAX_READINGS } from '#lib/limits.ts';
+import { outsideRange, type RequiredRange } from '#lib/temperature-range.ts';
 
 export interface Reading {
   at: Date;
@@ -35,8 +37,6 @@ export interface LoggerFile {
 
 export type LoggerParse = { ok: true; file: LoggerFile } | { ok: false; line: number; message: string };
 
-const MAX_READINGS = 200_000;
-
 export function parseLoggerFile(text: string): LoggerParse {
   const clean = text.replace(/^\uFEFF/, '');
   if (/^"?Plot Title:/i.test(clean.trimStart())) return parseHobo(clean);
@@ -44,76 +44,79 @@ export function parseLoggerFile(text: string): LoggerParse {
 }
 
 function parsePortalCsv(text: string): LoggerParse {
-  const header: Record<string, string> = {};
-  const rows = text.split(/\r?\n/);
-  let firstData = -1;
-  for (let i = 0; i < rows.length; i++) {
-    const row = rows[i]!.trim();
-    if (!row) continue;
-    const meta = /^#\s*([a-z_]+)\s*:\s*(.*)$/i.exec(row);
-    if (meta) {
-      header[meta[1]!.toLowerCase()] = meta[2]!.trim();
-      continue;
-    }
-    if (row.startsWith('#')) continue;
-    firstData = i;
-    break;
+  const metas: { key: string; value: string; line: number }[] = [];
+  let records: DelimitedRecord[];
+  try {
+    records = parseCsv(text, {
+      onComment: (line, row) => {
+        const meta = /^#\s*([a-z_]+)\s*:\s*(.*)$/i.exec(row.trim());
+        if (meta) metas.push({ key: meta[1]!.toLowerCase(), value: meta[2]!.trim(), line });
+      },
+    });
+  } catch (error) {
+    if (error instanceof CsvSyntaxError) return { ok: false, line: error.line, message: error.message };
+    throw error;
   }
-  if (firstData < 0)
-    return { ok: false, line: rows.length, message: 'no column header (timestamp,temperature_c) and no readings' };
-  const head = rows[firstData]!.trim().toLowerCase().replace(/\s/g, '');
-  if (head !== 'timestamp,temperature_c')
+  const head = records[0];
+  if (!head)
     return {
       ok: false,
-      line: firstData + 1,
-      message: `expected the header "timestamp,temperature_c", found "${rows[firstData]!.trim().slice(0, 60)}"`,
+      line: text.split(/\r?\n/).length,
+      message: 'no column header (timestamp,temperature_c) and no readings',
+    };
+  // The `# key: value` lines above the column header (a later one wins); `#` lines among the readings are notes.
+  const header: Record<string, { value: string; line: number }> = {};
+  for (const m of metas) if (m.line < head.line) header[m.key] = m;
+  const headText = head.cells.join(',');
+  if (headText.toLowerCase().replace(/\s/g, '') !== 'timestamp,temperature_c')
+    return {
+      ok: false,
+      line: head.line,
+      message: `expected the header "timestamp,temperature_c", found "${headText.trim().slice(0, 60)}"`,
     };
   const number = (key: string): number | undefined | 'bad' => {
-    if (header[key] === undefined || header[key] === '') return undefined;
-    const n = Number(header[key]);
+    const value = header[key]?.value;
+    if (value === undefined || value === '') return undefined;
+    const n = Number(value);
     return Number.isFinite(n) ? n : 'bad';
   };
   for (const key of ['interval_s', 'required_min_c', 'required_max_c']) {
-    if (number(key) === 'bad') {
-      const line = rows.findIndex((r) => r.toLowerCase().includes(key)) + 1;
-      return { ok: false, line, message: `${key}: "${header[key]}" is not a number` };
-    }
+    if (number(key) === 'bad')
+      return { ok: false, line: header[key]!.line, message: `${key}: "${header[key]!.value}" is not a number` };
   }
   const readings: Reading[] = [];
-  for (let i = firstData + 1; i < rows.length; i++) {
-    const row = rows[i]!.trim();
-    if (!row || row.startsWith('#')) continue;
-    const [ts, temp, extra] = row.split(',');
+  for (const { line, cells } of records.slice(1)) {
+    const [ts, temp, extra] = cells;
     if (extra !== undefined || temp === undefined)
-      return { ok: false, line: i + 1, message: 'a reading is "timestamp,temperature_c" (two cells)' };
+      return { ok: false, line, message: 'a reading is "timestamp,temperature_c" (two cells)' };
     const at = parseIsoTimestamp(ts!.trim());
     if (!at)
       return {
         ok: false,
-        line: i + 1,
+        line,
         message: `timestamp: "${ts!.trim().slice(0, 40)}" is not ISO 8601 with a time zone (e.g. 2026-11-20T08:00:00Z)`,
       };
     const t = Number(temp.trim());
     if (temp.trim() === '' || !Number.isFinite(t) || t < -273.15 || t > 200)
       return {
         ok: false,
-        line: i + 1,
+        line,
         message: `temperature_c: "${temp.trim().slice(0, 20)}" is not a temperature in °C`,
       };
     if (readings.length && at <= readings[readings.length - 1]!.at)
-      return { ok: false, line: i + 1, message: 'timestamp: readings must be in time order, without repeats' };
+      return { ok: false, line, message: 'timestamp: readings must be in time order, without repeats' };
     readings.push({ at, tempC: t });
-    if (readings.length > MAX_READINGS)
-      return { ok: false, line: i + 1, message: `more than ${MAX_READINGS.toLocaleString('en')} readings` };
+    if (readings.length > LOGGER_MAX_READINGS)
+      return { ok: false, line, message: `more than ${LOGGER_MAX_READINGS.toLocaleString('en')} readings` };
   }
-  if (!readings.length) return { ok: false, line: firstData + 1, message: 'the file has no readings' };
+  if (!readings.length) return { ok: false, line: head.line, message: 'the file has no readings' };
   const min = number('required_min_c');
   const max = number('required_max_c');
   return {
     ok: true,
     file: {
       format: 'portal-csv',
-      serial: header.logger_serial || undefined,
+      serial: header.logger_serial?.value || undefined,
       intervalSeconds: number('interval_s') as number | undefined,
       requiredMinC: min as number | undefined,
       requiredMaxC: max as number | undefined,
@@ -179,8 +182,8 @@ function parseHobo(text: string): LoggerParse {
     if (readings.length && at <= readings[readings.length - 1]!.at)
       return { ok: false, line: r.line, message: 'Date Time: readings must be in time order, without repeats' };
     readings.push({ at, tempC: t });
-    if (readings.length > MAX_READINGS)
-      return { ok: false, line: r.line, message: `more than ${MAX_READINGS.toLocaleString('en')} readings` };
+    if (readings.length > LOGGER_MAX_READINGS)
+      return { ok: false, line: r.line, message: `more than ${LOGGER_MAX_READINGS.toLocaleString('en')} readings` };
   }
   if (!readings.length) return { ok: false, line: head.line + 1, message: 'the file has no readings' };
   return { ok: true, file: { format: 'hobo-csv', serial, readings } };
@@ -196,14 +199,14 @@ export interface Excursion {
 }
 
 /**
- * Runs of readings outside [min, max]. An excursion starts at its first
+ * Runs of readings outside the required range (outsideRange). An excursion starts at its first
  * reading outside and ends at the first reading back inside (or the last reading).
  */
-export function findExcursions(readings: Reading[], minC: number, maxC: number): Excursion[] {
+export function findExcursions(readings: Reading[], range: RequiredRange): Excursion[] {
   const out: Excursion[] = [];
   let current: Excursion | undefined;
   for (const r of readings) {
-    const side = r.tempC > maxC ? 'above' : r.tempC < minC ? 'below' : undefined;
+    const side = outsideRange(r.tempC, range);
     if (side && (!current || current.side !== side)) {
       if (current) out.push(current);
       current = { start: r.at, end: r.at, durationSeconds: 0, extremeC: r.tempC, side };

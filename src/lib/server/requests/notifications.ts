@@ -5,7 +5,7 @@
  */
 import { and, eq, inArray } from 'drizzle-orm';
 import type { Executor } from '#db/client.ts';
-import { accounts } from '#db/schema/accounts.ts';
+import { accounts, staffRoles } from '#db/schema/accounts.ts';
 import type { RequestState } from '#db/schema/requests.ts';
 import { translator, type Locale } from '#i18n/index.ts';
 import { publicOrigin } from '#server/platform/config.ts';
@@ -54,7 +54,7 @@ export async function mailStaff(
   const staff = await tx
     .select({ email: accounts.email, locale: accounts.locale })
     .from(accounts)
-    .where(and(inArray(accounts.role, ['staff', 'admin']), eq(accounts.status, 'active')));
+    .where(and(inArray(accounts.role, staffRoles), eq(accounts.status, 'active')));
   for (const to of staff) await notify(tx, to, compose);
 }
 

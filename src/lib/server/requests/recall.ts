@@ -12,6 +12,7 @@ import { accounts } from '#db/schema/accounts.ts';
 import { batches, type releaseStatuses } from '#db/schema/batches.ts';
 import { recallNotices, requests } from '#db/schema/requests.ts';
 import { recordAudit } from '#server/platform/audit.ts';
+import { batchAndLine, queueSearch } from '#server/platform/search-outbox.ts';
 import { addEvent, fail, ok, transact, type Caller, type Result } from './core.ts';
 import { notify, requestLink } from './notifications.ts';
 import { checkPassword, sign } from './signatures.ts';
@@ -59,9 +60,7 @@ export async function setBatchStatus(
       .update(batches)
       .set({ releaseStatus: input.status, updatedAt: new Date(), entryVersion: sql`${batches.entryVersion} + 1` })
       .where(eq(batches.id, batchId));
-    await tx.execute(
-      sql`INSERT INTO search_outbox (entity_type, entity_id, op) VALUES ('batch', ${String(batchId)}, 'upsert'), ('line', ${String(batch.lineId)}, 'upsert')`,
-    );
+    await queueSearch(tx, batchAndLine(batchId, batch.lineId));
     await lookBack(tx, caller, batch, input.reason, concerned);
     await recordAudit(tx, {
       actor: caller.id,
@@ -106,7 +105,7 @@ async function requestsConcerned(tx: Executor, batchId: number): Promise<Concern
     WITH m AS (
       SELECT request_id,
         sum(CASE kind WHEN 'shipped' THEN quantity WHEN 'returned' THEN -quantity ELSE 0 END) AS shipped,
-        sum(CASE kind WHEN 'reserved' THEN quantity WHEN 'released' THEN -quantity WHEN 'shipped' THEN -quantity ELSE 0 END) AS held
+        sum(CASE kind WHEN 'reserved' THEN quantity WHEN 'unreserved' THEN -quantity WHEN 'shipped' THEN -quantity ELSE 0 END) AS held
       FROM stock_movements WHERE batch_id = ${batchId} AND request_id IS NOT NULL GROUP BY request_id)
     SELECT r.id AS request_id, r.requester_id, a.email, a.locale, m.shipped::int AS shipped, m.held::int AS held
     FROM m JOIN requests r ON r.id = m.request_id JOIN accounts a ON a.id = r.requester_id

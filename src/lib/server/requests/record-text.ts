@@ -5,6 +5,7 @@
  * outbound record from the line and its category.
  */
 import type { Translate } from '#i18n/index.ts';
+import { outsideRange, type RequiredRange } from '#lib/temperature-range.ts';
 
 export interface DeviationFacts {
   source: string;
@@ -18,18 +19,14 @@ const num = (v: string | number | null | undefined) =>
 const temp = (v: number) => String(Number(v.toFixed(2)));
 
 /** A deviation as the reader reads it; the stored description (English) when the range is unknown. */
-export function deviationText(
-  t: Translate,
-  d: DeviationFacts,
-  range: { requiredMinC: string | number; requiredMaxC: string | number } | null | undefined,
-): string {
+export function deviationText(t: Translate, d: DeviationFacts, range: RequiredRange | null | undefined): string {
   const extreme = num(d.extremeC);
   if (!range || extreme === undefined) return d.description;
   const min = Number(range.requiredMinC);
   const max = Number(range.requiredMaxC);
   if (d.source === 'dispatch' || d.source === 'arrival')
     return t(`request.deviationText.${d.source}`, { temp: temp(extreme), min: temp(min), max: temp(max) });
-  const above = extreme > max;
+  const above = outsideRange(extreme, range) === 'above';
   return t(above ? 'request.deviationText.above' : 'request.deviationText.below', {
     limit: temp(above ? max : min),
     minutes: String(Math.round((d.durationSeconds ?? 0) / 60)),

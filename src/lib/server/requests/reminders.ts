@@ -6,9 +6,9 @@
  * `npm run notify:reminders` and on a schedule inside the server process,
  * which also lapses expired reservations.
  */
-import { and, eq, inArray, isNull, lte, or, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNull, lte, or } from 'drizzle-orm';
 import type { Database } from '#db/client.ts';
-import { accounts } from '#db/schema/accounts.ts';
+import { accounts, staffRoles, type Role } from '#db/schema/accounts.ts';
 import { requests } from '#db/schema/requests.ts';
 import { getConfig } from '#server/platform/config.ts';
 import { queueMail } from '#server/platform/mail.ts';
@@ -45,11 +45,11 @@ export async function sendReminders(db: Database, now = new Date()): Promise<Rem
     const escalate = due.filter(
       (r) => !r.escalatedAt && r.stateChangedAt.getTime() <= now.getTime() - ESCALATION_DAYS * DAY,
     );
-    const recipients = async (roles: string[]) =>
+    const recipients = async (roles: readonly Role[]) =>
       tx
         .select({ email: accounts.email, locale: accounts.locale })
         .from(accounts)
-        .where(and(sql`${accounts.role} IN ${roles}`, eq(accounts.status, 'active')));
+        .where(and(inArray(accounts.role, [...roles]), eq(accounts.status, 'active')));
     const list = (rs: typeof due) =>
       rs
         .map(
@@ -58,7 +58,7 @@ export async function sendReminders(db: Database, now = new Date()): Promise<Rem
         )
         .join('\n');
     if (due.length) {
-      for (const to of await recipients(['staff', 'admin'])) {
+      for (const to of await recipients(staffRoles)) {
         const t = translator(to.locale === 'zh' ? 'zh' : 'en');
         await queueMail(tx, {
           to: to.email,

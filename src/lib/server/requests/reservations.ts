@@ -28,10 +28,10 @@ export function reservationDays(): number {
   return getConfig().RESERVATION_DAYS;
 }
 
-/** Vials a request holds now, per batch: reserved minus released minus shipped, from the ledger. */
+/** Vials a request holds now, per batch: reserved minus unreserved minus shipped, from the ledger. */
 export async function heldByRequest(db: Executor, requestId: number): Promise<Map<number, number>> {
   const r = await db.execute<{ batch_id: number; held: number }>(sql`
-    SELECT batch_id, sum(CASE kind WHEN 'reserved' THEN quantity WHEN 'released' THEN -quantity WHEN 'shipped' THEN -quantity ELSE 0 END)::int AS held
+    SELECT batch_id, sum(CASE kind WHEN 'reserved' THEN quantity WHEN 'unreserved' THEN -quantity WHEN 'shipped' THEN -quantity ELSE 0 END)::int AS held
     FROM stock_movements WHERE request_id = ${requestId} GROUP BY batch_id`);
   return new Map(r.rows.filter((x) => x.held > 0).map((x) => [Number(x.batch_id), x.held]));
 }
@@ -110,7 +110,7 @@ export async function releaseReservations(
   for (const [batchId, held] of await heldByRequest(tx, request.id)) {
     const moved = await moveStock(tx, {
       batchId,
-      kind: 'released',
+      kind: 'unreserved',
       quantity: held,
       requestId: request.id,
       actor: caller.id,

@@ -23,6 +23,7 @@ import {
   type Result,
 } from './core.ts';
 import { findExcursions, parseLoggerFile } from './logger-file.ts';
+import { isEmptyRange, outsideRange } from '#lib/temperature-range.ts';
 import { checkPassword, sign } from './signatures.ts';
 
 export interface TransportInput {
@@ -47,9 +48,6 @@ export interface ArrivalInput {
   arrivalTempC: number;
   receiver: string;
 }
-
-const outside = (t: number, s: { requiredMinC: string | number; requiredMaxC: string | number }) =>
-  t < Number(s.requiredMinC) || t > Number(s.requiredMaxC);
 
 async function openDeviation(tx: Executor, caller: Caller, requestId: number, d: typeof deviations.$inferInsert) {
   const [row] = await tx.insert(deviations).values(d).returning();
@@ -90,7 +88,7 @@ export async function recordTransport(
   requestId: number,
   input: TransportInput,
 ): Promise<Result<Shipment>> {
-  if (input.requiredMinC >= input.requiredMaxC)
+  if (isEmptyRange(input))
     return fail({ code: 'invalid', field: 'requiredMaxC', message: 'the upper limit must be above the lower limit' });
   return transact(db, async (tx) => {
     const request = await lockRequest(tx, requestId, caller);
@@ -127,7 +125,7 @@ export async function recordTransport(
       body: `${input.carrier} · ${input.deviceNumber}`,
       data: { shipment: row!.id, dispatchAt: input.dispatchAt.toISOString(), dispatchPlace: input.dispatchPlace },
     });
-    if (outside(input.dispatchTempC, row!)) {
+    if (outsideRange(input.dispatchTempC, row!)) {
       await openDeviation(tx, caller, requestId, {
         requestId,
         shipmentId: row!.id,
@@ -184,7 +182,7 @@ export async function recordArrival(
       after: input,
       reason: shipment.arrivalAt ? 'correction of the arrival record' : null,
     });
-    if (outside(input.arrivalTempC, shipment)) {
+    if (outsideRange(input.arrivalTempC, shipment)) {
       await openDeviation(tx, caller, requestId, {
         requestId,
         shipmentId: shipment.id,
@@ -247,7 +245,7 @@ export async function uploadLoggerFile(
       await tx.execute(sql`INSERT INTO temperature_readings (shipment_id, at, temp_c)
         SELECT ${shipment.id}, (r->>'at')::timestamptz, (r->>'t')::numeric FROM jsonb_array_elements(${json}::jsonb) AS r`);
     }
-    const excursions = findExcursions(readings, Number(shipment.requiredMinC), Number(shipment.requiredMaxC));
+    const excursions = findExcursions(readings, shipment);
     await recordAudit(tx, {
       actor: caller.id,
       action: 'shipment.logger_uploaded',
@@ -329,7 +327,7 @@ export async function closeDeviation(
   });
 }
 
-/** The stored logger file itself (up to 5 MiB) stays out: pages show its name, digest and readings. */
+/** The stored logger file itself (up to LOGGER_FILE_MAX_BYTES, src/lib/limits.ts) stays out: pages show its name, digest and readings. */
 const { loggerFile: _file, ...shownColumns } = getTableColumns(shipments);
 
 export async function shipmentOf(db: Executor, requestId: number): Promise<Omit<Shipment, 'loggerFile'> | undefined> {

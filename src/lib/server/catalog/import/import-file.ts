@@ -23,7 +23,7 @@ import {
   type QcRecord,
 } from '#schemas/catalog-input.ts';
 import { mapCellosaurus, parseCellosaurusEntries } from './cellosaurus.ts';
-import { CsvSyntaxError, parseCsv, parseTsv, type DelimitedRecord } from './delimited.ts';
+import { CsvSyntaxError, parseCsv, parseTsv, type DelimitedRecord } from '#lib/delimited.ts';
 import { jsonElementLines } from './json-lines.ts';
 import { existingBatchNumbers, lineIdsByName, stockOf, writeBatches } from './write-batches.ts';
 import { writeLines, type WriteCounts } from './write-lines.ts';

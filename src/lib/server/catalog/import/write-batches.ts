@@ -12,6 +12,7 @@
 import type pg from 'pg';
 import type { BatchRecord, QcRecord } from '#schemas/catalog-input.ts';
 import { recordAuditBulk, type AuditInput } from '#server/platform/audit.ts';
+import { queueSearchBulk } from '#server/platform/search-outbox.ts';
 import { appendMovementsBulk, openingBalance, type ImportedStock, type Movement } from '../stock.ts';
 import { insertRows, type Column } from './bulk.ts';
 import { digestOf } from './digest.ts';
@@ -201,15 +202,10 @@ export async function writeBatches(
       'SELECT DISTINCT line_id FROM batches WHERE id = ANY($1::int[])',
       [[...touched.values()]],
     );
-    await insertRows(
-      client,
-      'search_outbox',
-      [text('entity_type'), text('entity_id'), text('op')],
-      [
-        ...[...touched.values()].map((id) => ['batch', String(id), 'upsert']),
-        ...rows.map((r) => ['line', String(r.line_id), 'upsert']),
-      ],
-    );
+    await queueSearchBulk(client, [
+      ...[...touched.values()].map((id) => ({ type: 'batch' as const, id })),
+      ...rows.map((r) => ({ type: 'line' as const, id: r.line_id })),
+    ]);
   }
   ctx.onProgress?.(batches.length + qcByBatch.size);
   return counts;

@@ -5,6 +5,7 @@
  */
 import type pg from 'pg';
 import { recordAuditBulk } from '#server/platform/audit.ts';
+import { queueSearchBulk } from '#server/platform/search-outbox.ts';
 import type { LineRecord } from '#schemas/catalog-input.ts';
 import { findDiseaseTerm } from '#schemas/disease-vocabulary.ts';
 import { chunk, insertRows, type Column } from './bulk.ts';
@@ -200,11 +201,9 @@ async function writeChunk(client: pg.ClientBase, records: LineRecord[], ctx: Wri
       after: t.record,
     })),
   ]);
-  await insertRows(
+  await queueSearchBulk(
     client,
-    'search_outbox',
-    [text('entity_type'), text('entity_id'), text('op')],
-    [...ids.values()].map((id) => ['line', String(id), 'upsert']),
+    [...ids.values()].map((id) => ({ type: 'line', id })),
   );
 }
 

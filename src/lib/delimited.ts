@@ -1,7 +1,15 @@
 /**
- * CSV (RFC 4180: quotes, doubled quotes, newlines inside quotes) and TSV
- * (no quoting) readers that remember the physical line each record starts
- * on, so every error can say `FILE:LINE`.
+ * The one CSV reader (RFC 4180: quotes, doubled quotes, newlines inside
+ * quotes) and TSV reader (no quoting), for the catalog importer and the data
+ * logger files alike. Each remembers the physical line a record starts on, so
+ * every error can say `FILE:LINE`. Blank rows and rows starting with `#` are
+ * skipped; a reader that gives `#` lines a meaning (the logger's `# key: value`
+ * header) gets them through `onComment`.
+ *
+ * Hand-written rather than csv-parse: csv-parse reports the line a record
+ * ends on (a quoted cell may span lines) and treats `#` inside a row as a
+ * comment unless told otherwise; the files are small (the import and upload
+ * limits bound them), so reading them whole costs nothing.
  */
 export interface DelimitedRecord {
   line: number;
@@ -28,7 +36,12 @@ export class CsvSyntaxError extends Error {
   }
 }
 
-export function parseCsv(text: string): DelimitedRecord[] {
+export interface CsvOptions {
+  /** Called with each skipped `#` row, its line and its text (the record's cells joined back). */
+  onComment?: (line: number, text: string) => void;
+}
+
+export function parseCsv(text: string, options: CsvOptions = {}): DelimitedRecord[] {
   const src = text.replace(/^\uFEFF/, '');
   const records: DelimitedRecord[] = [];
   let cells: string[] = [];
@@ -41,7 +54,10 @@ export function parseCsv(text: string): DelimitedRecord[] {
   const endRecord = () => {
     cells.push(cell);
     const blank = cells.length === 1 && cells[0]!.trim() === '';
-    if (!blank && !cells[0]!.startsWith('#')) records.push({ line: recordLine, cells });
+    if (blank) {
+      // nothing: blank rows separate nothing
+    } else if (cells[0]!.startsWith('#')) options.onComment?.(recordLine, cells.join(','));
+    else records.push({ line: recordLine, cells });
     cells = [];
     cell = '';
   };
