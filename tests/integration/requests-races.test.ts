@@ -80,7 +80,7 @@ test('withdraw, cancel, reserve, release and lapse racing on one batch: no datab
   expect(rows[0]).toEqual({ withdrawn: rounds, cancelled: rounds, reserved: rounds, released: rounds, lapsed: rounds });
   const stock = await t.pool.query(
     `SELECT b.vials_available AS a, b.vials_reserved AS r,
-       (SELECT sum(CASE kind WHEN 'reserved' THEN quantity WHEN 'unreserved' THEN -quantity WHEN 'released' THEN -quantity WHEN 'shipped' THEN -quantity ELSE 0 END)::int FROM stock_movements WHERE batch_id = b.id) AS ledger_reserved
+       (SELECT sum(CASE kind WHEN 'reserved' THEN quantity WHEN 'unreserved' THEN -quantity WHEN 'shipped' THEN -quantity ELSE 0 END)::int FROM stock_movements WHERE batch_id = b.id) AS ledger_reserved
      FROM batches b WHERE b.id = $1`,
     [batchId],
   );
