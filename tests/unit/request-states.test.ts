@@ -5,7 +5,23 @@
  */
 import { describe, expect, test } from 'vitest';
 import { requestStates, type RequestState } from '#db/schema/requests.ts';
-import { allowedMoves, decideTransition, type Actor, type TransitionFacts } from '#server/requests/states.ts';
+import {
+  allowedMoves,
+  arrivalRecordable,
+  checklistOpen,
+  decideTransition,
+  dispatchShips,
+  fieldsEditable,
+  inBankQueue,
+  itemsEditable,
+  officialMayAnswer,
+  outboundOpen,
+  reservationLapsed,
+  takesDeviations,
+  transportRecordable,
+  type Actor,
+  type TransitionFacts,
+} from '#server/requests/states.ts';
 
 /** Every legal move: from, to, by. Anything else is illegal or not the actor's. */
 const table: [RequestState, RequestState, Actor][] = [
@@ -159,5 +175,47 @@ describe('allowedMoves', () => {
       moves('under_review', 'requester'),
       'a staff member who asked for vials acts as requester on their request',
     ).toEqual(['withdraw']);
+  });
+});
+
+/** The windows services refuse by and pages offer by, written out state by state. */
+describe('the windows', () => {
+  const where = (rule: (state: RequestState) => boolean) => requestStates.filter(rule);
+  test('each window opens in exactly these states', () => {
+    expect(where(itemsEditable)).toEqual(['draft']);
+    expect(where(fieldsEditable)).toEqual(['draft', 'information_requested']);
+    expect(where(checklistOpen)).toEqual(['under_review']);
+    const queue = [
+      'submitted',
+      'under_review',
+      'information_requested',
+      'approved',
+      'reserved',
+      'released',
+      'shipped',
+      'received',
+    ];
+    expect(where(inBankQueue)).toEqual(queue);
+    expect(where(officialMayAnswer)).toEqual(queue);
+    expect(where(transportRecordable)).toEqual(['released', 'shipped', 'received']);
+    expect(where(dispatchShips)).toEqual(['released']);
+    expect(where(arrivalRecordable)).toEqual(['shipped', 'received']);
+    expect(where((s) => !takesDeviations(s))).toEqual(['closed']);
+  });
+
+  test('the outbound record is open only while released with no vial gone', () => {
+    expect(where((s) => outboundOpen(s, {}))).toEqual(['released']);
+    expect(outboundOpen('released', { vialsLeft: true })).toBe(false);
+  });
+
+  test('a reservation lapses at its expiry, only while the request holds it', () => {
+    const now = new Date('2026-12-04T10:00:00Z');
+    const past = new Date('2026-12-04T09:59:59Z');
+    const future = new Date('2026-12-04T10:00:01Z');
+    expect(reservationLapsed('reserved', past, now)).toBe(true);
+    expect(reservationLapsed('reserved', now, now)).toBe(true);
+    expect(reservationLapsed('reserved', future, now)).toBe(false);
+    expect(reservationLapsed('reserved', null, now)).toBe(false);
+    expect(reservationLapsed('released', past, now)).toBe(false);
   });
 });

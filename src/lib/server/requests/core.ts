@@ -17,7 +17,7 @@ import {
   type RequestState,
 } from '#db/schema/requests.ts';
 import { recordAudit } from '#server/platform/audit.ts';
-import { decideTransition, type Actor, type TransitionError, type TransitionFacts } from './states.ts';
+import { decideTransition, type Actor, type TransitionError, type TransitionFacts, isDraft } from './states.ts';
 import { notifyStateChange } from './notifications.ts';
 import type { Signer } from './signatures.ts';
 
@@ -291,7 +291,7 @@ export async function correctFields(
     after,
     reason,
   });
-  if (request.state !== 'draft')
+  if (!isDraft(request.state))
     await addEvent(tx, {
       requestId: request.id,
       kind: 'correction',

@@ -23,7 +23,7 @@ import { agreementStatusOf } from './agreements.ts';
 import { addEvent, fail, ok, transact, type Caller, type Result } from './core.ts';
 import { mailStaff, notify } from './notifications.ts';
 import { publicOrigin } from '#server/platform/config.ts';
-import { hasEnded } from './states.ts';
+import { officialMayAnswer } from './states.ts';
 
 export const OFFICIAL_LINK_LIFETIME_MS = 14 * 24 * 60 * 60 * 1000;
 
@@ -171,7 +171,7 @@ export async function officialView(db: Executor, token: string): Promise<Officia
     .where(eq(requests.id, check.row.requestId));
   if (!row) return { status: 'invalid' };
   const r = row.request;
-  if (hasEnded(r.state) || r.state === 'draft') return { status: 'ended' };
+  if (!officialMayAnswer(r.state)) return { status: 'ended' };
   const items = await db
     .select({ line: lines.name, batch: batches.number, quantity: requestItems.quantity })
     .from(requestItems)
@@ -219,7 +219,7 @@ export async function answerAsOfficial(
     if (!check.ok) return fail({ code: 'link', why: check.why });
     const [request] = await tx.select().from(requests).where(eq(requests.id, check.row.requestId)).for('update');
     if (!request) return fail({ code: 'not_found' });
-    if (hasEnded(request.state) || request.state === 'draft') return fail({ code: 'link', why: 'ended' });
+    if (!officialMayAnswer(request.state)) return fail({ code: 'link', why: 'ended' });
     const digest = await officialDigest(tx, request);
     if (digest !== answer.digest) return fail({ code: 'link', why: 'changed' });
     const now = new Date();

@@ -24,7 +24,7 @@ import { recallNoticesForRequester } from './recall.ts';
 import { curveOf } from './curve.ts';
 import { deviationsOf, shipmentOf } from './shipments.ts';
 import { signaturesOfRecord } from './signatures.ts';
-import { allowedMoves, holderOf, isOpen, type MoveFacts } from './states.ts';
+import { allowedMoves, holderOf, isOpen, type MoveFacts, inBankQueue } from './states.ts';
 
 export interface RequestSummary {
   id: number;
@@ -137,7 +137,7 @@ export async function staffQueue(
 /** Open requests, and those the bank has held longer than REMINDER_DAYS in one state (the staff dashboard). */
 export async function countWaiting(db: Executor, now = new Date()): Promise<{ open: number; stale: number }> {
   // Drafts are the requester's own business until submitted.
-  const openStates = requestStates.filter((state) => state !== 'draft' && isOpen(state));
+  const openStates = requestStates.filter(inBankQueue);
   const bankStates = requestStates.filter((state) => holderOf[state] === 'bank');
   const staleBefore = new Date(now.getTime() - getConfig().REMINDER_DAYS * DAY);
   const [row] = await db

@@ -4,6 +4,7 @@
  * answering a request for information, messages, withdrawal, receipt, and
  * the institutional official's sign-off through a mailed link.
  */
+import { isDraft, itemsEditable, fieldsEditable } from './states.ts';
 import { and, desc, eq, sql } from 'drizzle-orm';
 import type { Database, Executor } from '#db/client.ts';
 import { accounts } from '#db/schema/accounts.ts';
@@ -141,7 +142,7 @@ export async function removeFromBasket(
   return transact(db, async (tx) => {
     const request = await lockRequest(tx, requestId, caller);
     if (!request || request.requesterId !== caller.id) return fail({ code: 'not_found' });
-    if (request.state !== 'draft') return fail({ code: 'conflict', message: 'only a draft can change its items' });
+    if (!itemsEditable(request.state)) return fail({ code: 'conflict', message: 'only a draft can change its items' });
     const [item] = await tx
       .update(requestItems)
       .set({ active: false })
@@ -197,7 +198,7 @@ export async function saveDraft(
   return transact(db, async (tx) => {
     const request = await lockRequest(tx, requestId, caller);
     if (!request || request.requesterId !== caller.id) return fail({ code: 'not_found' });
-    if (request.state !== 'draft' && request.state !== 'information_requested')
+    if (!fieldsEditable(request.state))
       return fail({ code: 'conflict', message: 'the request can no longer be edited' });
     for (const item of items) {
       const [row] = await tx
@@ -205,7 +206,7 @@ export async function saveDraft(
         .from(requestItems)
         .where(and(eq(requestItems.id, item.id), eq(requestItems.requestId, requestId), eq(requestItems.active, true)));
       if (!row) return fail({ code: 'invalid', field: `item-${item.id}`, message: 'no such item in this request' });
-      if (row.quantity !== item.quantity && request.state === 'draft') {
+      if (row.quantity !== item.quantity && itemsEditable(request.state)) {
         await tx.update(requestItems).set({ quantity: item.quantity }).where(eq(requestItems.id, row.id));
         await recordAudit(tx, {
           actor: caller.id,
@@ -226,7 +227,7 @@ export async function saveDraft(
         key: 'official_is_requester',
       });
     }
-    if (request.state === 'draft') return ok(await correctFields(tx, request, caller, fields, null));
+    if (isDraft(request.state)) return ok(await correctFields(tx, request, caller, fields, null));
     // An answer to a request for information: the terms are checked again, and the screening checks it touches are cleared.
     const touched = touchedChecks(request, fields);
     const checklist = Object.fromEntries(

@@ -6,6 +6,7 @@
  * reservation holds for RESERVATION_DAYS and lapses back to stock, with an
  * event, when the request does not move on.
  */
+import { allowedMoves, reservationLapsed } from './states.ts';
 import { and, eq, lte, sql } from 'drizzle-orm';
 import type { Database, Executor } from '#db/client.ts';
 import { unpickVials } from '#server/bank/vial-moves.ts';
@@ -50,7 +51,7 @@ export async function reserveRequest(
   return transact(db, async (tx) => {
     const request = await lockBatchesThenRequest(tx, requestId, caller, Object.values(choices));
     if (!request) return fail({ code: 'not_found' });
-    if (request.state !== 'approved')
+    if (!allowedMoves(request.state, 'staff').has('reserve'))
       return fail({ code: 'transition', error: { code: 'illegal', from: request.state, to: 'reserved' } });
     const items = await tx
       .select()
@@ -141,7 +142,7 @@ export async function lapseExpiredReservations(db: Database, now = new Date()): 
   for (const { id } of due) {
     const done = await transact(db, async (tx) => {
       const request = await lockBatchesThenRequest(tx, id, systemCaller);
-      if (request?.state !== 'reserved' || !request.reservationExpiresAt || request.reservationExpiresAt > now)
+      if (!request || !reservationLapsed(request.state, request.reservationExpiresAt, now))
         return fail({ code: 'conflict', message: 'no longer due' });
       await releaseReservations(tx, request, systemCaller, 'reservation lapsed');
       return changeState(

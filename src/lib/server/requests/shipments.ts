@@ -5,6 +5,7 @@
  * the register, and the request cannot close until a staff member signs an
  * assessment.
  */
+import { transportRecordable, outboundOpen, dispatchShips, takesDeviations } from './states.ts';
 import { createHash } from 'node:crypto';
 import { asc, desc, eq, getTableColumns, sql } from 'drizzle-orm';
 import type { Database, Executor } from '#db/client.ts';
@@ -93,9 +94,9 @@ export async function recordTransport(
   return transact(db, async (tx) => {
     const request = await lockRequest(tx, requestId, caller);
     if (!request) return fail({ code: 'not_found' });
-    if (!['released', 'shipped', 'received'].includes(request.state))
+    if (!transportRecordable(request.state))
       return fail({ code: 'conflict', message: 'transport is recorded once the request is released' });
-    if (request.state === 'released' && !(await chainFacts(tx, requestId)).vialsLeft)
+    if (outboundOpen(request.state, await chainFacts(tx, requestId)))
       return fail({ code: 'transition', error: { code: 'outbound_not_reviewed', from: 'released', to: 'shipped' } });
     const [existing] = await tx.select({ id: shipments.id }).from(shipments).where(eq(shipments.requestId, requestId));
     if (existing)
@@ -135,7 +136,7 @@ export async function recordTransport(
         startedAt: input.dispatchAt,
       });
     }
-    if (request.state === 'released') {
+    if (dispatchShips(request.state)) {
       const shipped = await changeState(tx, request, 'shipped', caller, {}, { data: { shipment: row!.id } });
       if (!shipped.ok) return shipped;
     }
@@ -154,7 +155,7 @@ export async function recordArrival(
     const request = await lockRequest(tx, requestId, caller);
     if (!request) return fail({ code: 'not_found' });
     // A closed request may not get an open deviation (the database refuses it): say so, naming the field.
-    if (request.state === 'closed')
+    if (!takesDeviations(request.state))
       return fail({
         code: 'invalid',
         field: 'requestId',
@@ -216,7 +217,7 @@ export async function uploadLoggerFile(
     const request = await lockRequest(tx, requestId, caller);
     if (!request) return fail({ code: 'not_found' });
     // A closed request may not get an open deviation (the database refuses it): say so, naming the field.
-    if (request.state === 'closed')
+    if (!takesDeviations(request.state))
       return fail({
         code: 'invalid',
         field: 'requestId',

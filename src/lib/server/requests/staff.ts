@@ -5,6 +5,7 @@
  * (出库) prepared by an operator and reviewed by a second staff member (both
  * signed), and closing. Messages go both ways.
  */
+import { checklistOpen, outboundOpen } from './states.ts';
 import { and, eq } from 'drizzle-orm';
 import type { Database, Executor } from '#db/client.ts';
 import { accounts } from '#db/schema/accounts.ts';
@@ -73,7 +74,7 @@ export async function updateChecklist(
   return transact(db, async (tx) => {
     const request = await lockRequest(tx, requestId, caller);
     if (!request) return fail({ code: 'not_found' });
-    if (request.state !== 'under_review')
+    if (!checklistOpen(request.state))
       return fail({ code: 'conflict', message: 'the checklist is filled during review' });
     const facts = await screeningFacts(tx, request);
     const refused = ticked.find((k) => !facts[k]);
@@ -236,7 +237,7 @@ export async function prepareOutbound(
   return transact(db, async (tx) => {
     const request = await lockBatchesThenRequest(tx, requestId, caller);
     if (!request) return fail({ code: 'not_found' });
-    if (request.state !== 'released' || (await chainFacts(tx, requestId)).vialsLeft)
+    if (!outboundOpen(request.state, await chainFacts(tx, requestId)))
       return fail({ code: 'transition', error: { code: 'illegal', from: request.state, to: 'shipped' } });
     if (actorKind(caller, request) !== 'staff')
       return fail({
@@ -296,7 +297,7 @@ export async function reviewOutbound(
   return transact(db, async (tx) => {
     const request = await lockBatchesThenRequest(tx, requestId, caller);
     if (!request) return fail({ code: 'not_found' });
-    if (request.state !== 'released' || (await chainFacts(tx, requestId)).vialsLeft)
+    if (!outboundOpen(request.state, await chainFacts(tx, requestId)))
       return fail({ code: 'transition', error: { code: 'illegal', from: request.state, to: 'shipped' } });
     if (actorKind(caller, request) !== 'staff')
       return fail({

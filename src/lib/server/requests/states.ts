@@ -181,6 +181,72 @@ export const holderOf: Record<RequestState, 'requester' | 'bank' | 'official' | 
   cancelled: 'nobody',
 };
 
+/*
+ * The windows: each "may this be done now?" that is not a state move, named
+ * once. allowedMoves offers by them and the services refuse by them, so a page
+ * never offers what a service refuses.
+ */
+
+/** A draft is the requester's own business: no timeline, no bank queue, no official, no messages. */
+export function isDraft(state: RequestState): boolean {
+  return state === 'draft';
+}
+
+/** Items (batches, quantities) change only in a draft: once submitted, screening has looked at them. */
+export function itemsEditable(state: RequestState): boolean {
+  return isDraft(state);
+}
+
+/** The requester's fields change in a draft, and in answer to a request for information. */
+export function fieldsEditable(state: RequestState): boolean {
+  return isDraft(state) || state === 'information_requested';
+}
+
+/** The screening checklist is filled during review. */
+export function checklistOpen(state: RequestState): boolean {
+  return state === 'under_review';
+}
+
+/** Requests the bank works on (its queue and counts): open and submitted. */
+export function inBankQueue(state: RequestState): boolean {
+  return isOpen(state) && !isDraft(state);
+}
+
+/** The official answers a submitted request that has not ended. */
+export function officialMayAnswer(state: RequestState): boolean {
+  return inBankQueue(state);
+}
+
+/** The reservation of a request lapses at its expiry, if the request still holds it. */
+export function reservationLapsed(state: RequestState, expiresAt: Date | null, now: Date): boolean {
+  return state === 'reserved' && expiresAt !== null && expiresAt <= now;
+}
+
+/** The outbound record is prepared, then reviewed, while the request is released and no vial has left. */
+export function outboundOpen(state: RequestState, facts: { vialsLeft?: boolean }): boolean {
+  return state === 'released' && !facts.vialsLeft;
+}
+
+/** Transport is recorded from release to receipt (the vials must have left: see outboundOpen). */
+export function transportRecordable(state: RequestState): boolean {
+  return state === 'released' || state === 'shipped' || state === 'received';
+}
+
+/** Recording the dispatch of a released request is what ships it. */
+export function dispatchShips(state: RequestState): boolean {
+  return state === 'released';
+}
+
+/** Arrival is recorded once the vials are on their way or received. */
+export function arrivalRecordable(state: RequestState): boolean {
+  return state === 'shipped' || state === 'received';
+}
+
+/** A closed request takes no record that could open a deviation (the database refuses it too). */
+export function takesDeviations(state: RequestState): boolean {
+  return state !== 'closed';
+}
+
 /** Every step a page may offer on a request: state moves, and the records made while a request rests in one state. */
 export const steps = [
   'edit',
@@ -241,32 +307,26 @@ export function allowedMoves(state: RequestState, actor: Actor, facts: MoveFacts
   const add = (step: Step, when: boolean) => when && out.add(step);
   const dispatched = Boolean(facts.dispatchRecorded);
   if (actor === 'requester') {
-    add('edit', state === 'draft' || state === 'information_requested');
-    add('submit', state === 'draft');
+    add('edit', fieldsEditable(state));
+    add('submit', isDraft(state));
     add('answer', may('under_review') && state === 'information_requested');
     add('withdraw', may('withdrawn'));
     add('confirmReceipt', may('received'));
-    add(
-      'reacceptAgreements',
-      Boolean(facts.agreementOutdated) && isOpen(state) && state !== 'draft' && !facts.vialsLeft,
-    );
+    add('reacceptAgreements', Boolean(facts.agreementOutdated) && inBankQueue(state) && !facts.vialsLeft);
   }
   if (actor === 'staff') {
     add('startReview', may('under_review') && state === 'submitted');
-    add('checklist', state === 'under_review');
+    add('checklist', checklistOpen(state));
     add('askInformation', may('information_requested'));
     add('approve', may('approved'));
     add('reject', may('rejected'));
     add('reserve', may('reserved'));
     add('release', may('released'));
-    add('prepareOutbound', state === 'released' && !facts.vialsLeft && !facts.outboundPrepared);
-    add('reviewOutbound', state === 'released' && !facts.vialsLeft && Boolean(facts.outboundPrepared));
-    add(
-      'recordTransport',
-      Boolean(facts.vialsLeft) && !dispatched && (state === 'released' || state === 'shipped' || state === 'received'),
-    );
+    add('prepareOutbound', outboundOpen(state, facts) && !facts.outboundPrepared);
+    add('reviewOutbound', outboundOpen(state, facts) && Boolean(facts.outboundPrepared));
+    add('recordTransport', Boolean(facts.vialsLeft) && !dispatched && transportRecordable(state));
     add('uploadLogger', dispatched && !facts.loggerStored && isOpen(state));
-    add('recordArrival', dispatched && !facts.arrivalRecorded && (state === 'shipped' || state === 'received'));
+    add('recordArrival', dispatched && !facts.arrivalRecorded && arrivalRecordable(state));
     add('assessDeviation', (facts.openDeviations ?? 0) > 0);
     add('close', may('closed'));
     add('cancel', may('cancelled'));
