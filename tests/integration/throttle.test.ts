@@ -400,4 +400,25 @@ describe('rate limits shared across processes (issue 17)', () => {
       await Promise.all([a.end(), b.end()]);
     }
   });
+
+  test('a large budget is drawn in leases (one write per lease), and two processes together still get exactly the budget', async () => {
+    const [a, b] = [createPool(t.appUrl, { max: 2 }), createPool(t.appUrl, { max: 2 })];
+    try {
+      // 500 a minute: leases of 10 (platform/leased-budget.ts).
+      const config = { API_RATE_LIMIT: 500, CSV_RATE_LIMIT: 2, CSV_MAX_CONCURRENT: 1 };
+      const [one, two] = [new EdgeLimits(config, a), new EdgeLimits(config, b)];
+      const address = `192.0.2.${Math.floor(Math.random() * 250)}-leased`;
+      let allowed = 0;
+      for (let i = 0; i < 80; i++) if ((await (i % 2 ? two : one).takeApi(address)) === 0) allowed++;
+      expect(allowed).toBe(80);
+      const counted = async () =>
+        (await t.pool.query<{ points: number }>(`SELECT points FROM rate_limits WHERE key LIKE $1`, [`%${address}`]))
+          .rows[0]!.points;
+      expect(await counted(), 'eight leases of ten taken, not eighty writes').toBe(80);
+      for (let i = 80; i < 700; i++) if ((await (i % 2 ? two : one).takeApi(address)) === 0) allowed++;
+      expect(allowed, 'never more than the budget across both').toBe(500);
+    } finally {
+      await Promise.all([a.end(), b.end()]);
+    }
+  });
 });
