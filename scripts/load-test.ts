@@ -262,6 +262,20 @@ try {
       `  ${g.name.padEnd(34)} hit ratio ${ratio(g.cache).padStart(6)}, ${g.distinct.toLocaleString('en')} distinct requests`,
     );
   console.log(`  Meilisearch floor: ${meiliResults[0]!.distinct.toLocaleString('en')} distinct searches`);
+  const failed = [...portalResults, ...meiliResults].filter(
+    (g) => Object.keys(g.failures).length || g.errors || g.timeouts,
+  );
+  if (failed.length) {
+    console.log(`\n${bold('errors')}, by status (connection errors and timeouts apart):`);
+    for (const g of failed)
+      console.log(
+        `  ${g.name.padEnd(34)} ${Object.entries(g.failures)
+          .map(([status, n]) => `${n} × ${status}`)
+          .join(
+            ', ',
+          )}${g.errors ? `; ${g.errors} connection errors` : ''}${g.timeouts ? `; ${g.timeouts} timeouts` : ''}`,
+      );
+  }
   console.log(
     `\n${bold('goals')}: errors ${portalAll.errors + floor.errors} (goal 0); portal req/s ${portalAll.rps.toFixed(0)} vs Meilisearch ${floor.rps.toFixed(0)} (goal ≥); API p95 / Meilisearch p95 ${(apiRow.p95 / floor.p95).toFixed(2)} (goal ≤ 1.5); API p99 ${apiRow.p99.toFixed(0)} ms (goal < 250 ms)`,
   );

@@ -42,6 +42,8 @@ export interface GroupResult {
   timeouts: number;
   latencies: number[];
   cache: { hit: number; miss: number; bypass: number };
+  /** Answers other than 2xx, by status. */
+  failures: Record<string, number>;
   /** Distinct pool entries actually requested. */
   distinct: number;
 }
@@ -79,6 +81,8 @@ export function zipfSampler(size: number, s: number, next: () => number) {
 async function runGroup(group: LoadGroup, durationS: number, seed: number): Promise<GroupResult> {
   const latencies: number[] = [];
   const cache = { hit: 0, miss: 0, bypass: 0 };
+  /** Answers other than 2xx, by status: what the errors were. */
+  const failures: Record<string, number> = {};
   const seen = new Set<number>();
   const draw = zipfSampler(group.pool.length, group.zipf, random(seed));
   let instance!: autocannon.Instance;
@@ -103,7 +107,8 @@ async function runGroup(group: LoadGroup, durationS: number, seed: number): Prom
                 headers: { 'accept-encoding': 'identity', ...r.headers },
               };
             },
-            onResponse: (_status, _body, _context, headers) => {
+            onResponse: (status, _body, _context, headers) => {
+              if (status < 200 || status > 299) failures[status] = (failures[status] ?? 0) + 1;
               const state = (headers as Record<string, string> | undefined)?.['x-cache'];
               if (state === 'hit' || state === 'miss' || state === 'bypass') cache[state]++;
             },
@@ -124,6 +129,7 @@ async function runGroup(group: LoadGroup, durationS: number, seed: number): Prom
     timeouts: result.timeouts,
     latencies,
     cache,
+    failures,
     distinct: seen.size,
   };
 }
