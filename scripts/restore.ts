@@ -9,7 +9,7 @@ import path from 'node:path';
 import { createPool } from '#db/client.ts';
 import { migrationsFolder, runMigrations } from '#db/migrate.ts';
 import { createSearchClient } from '#search/client.ts';
-import { reindex } from '#search/reindex.ts';
+import { countDocuments, reindex } from '#search/reindex.ts';
 import { ensureSearchIndexes } from '#search/settings.ts';
 import { BackupError, restoreBackup } from '#server/platform/backup.ts';
 import { loadConfigOrExit } from './lib/config.ts';
@@ -49,11 +49,9 @@ try {
   const meili = createSearchClient({ url: services.meiliUrl, apiKey: services.meiliKey, timeoutMs: 300_000 });
   await ensureSearchIndexes(meili, config.MEILI_INDEX_PREFIX);
   const t1 = performance.now();
-  const { rows } = await pool.query(
-    `SELECT (SELECT count(*) FROM lines WHERE status = 'published')::int AS lines, (SELECT count(*) FROM batches)::int AS batches`,
-  );
+  const totals = await countDocuments(pool);
   const counts = await reindex({ pool, meili, prefix: config.MEILI_INDEX_PREFIX }, (index, done) =>
-    progress.update(done, rows[0][index] ?? done, `${index} indexed`),
+    progress.update(done, totals[index] ?? done, `${index} indexed`),
   );
   progress.done();
   console.log(

@@ -5,7 +5,7 @@
 import { createPool } from '#db/client.ts';
 import { runMigrations } from '#db/migrate.ts';
 import { createSearchClient } from '#search/client.ts';
-import { reindex } from '#search/reindex.ts';
+import { countDocuments, reindex } from '#search/reindex.ts';
 import { loadConfigOrExit } from './lib/config.ts';
 import { connectServices } from './lib/connect.ts';
 import { createProgress } from './lib/progress.ts';
@@ -16,13 +16,11 @@ const pool = createPool(services.ownerUrl, { max: 2 });
 try {
   await runMigrations(pool);
   const meili = createSearchClient({ url: services.meiliUrl, apiKey: services.meiliKey, timeoutMs: 300_000 });
-  const { rows } = await pool.query(
-    `SELECT (SELECT count(*) FROM lines WHERE status = 'published')::int AS lines, (SELECT count(*) FROM batches)::int AS batches`,
-  );
+  const totals = await countDocuments(pool);
   const progress = createProgress();
   const t0 = performance.now();
   const counts = await reindex({ pool, meili, prefix: config.MEILI_INDEX_PREFIX }, (index, done) =>
-    progress.update(done, rows[0][index] ?? done, index),
+    progress.update(done, totals[index] ?? done, index),
   );
   progress.done();
   console.log(

@@ -13,6 +13,15 @@ import { ensureIndex } from './settings.ts';
 
 const PAGE = 5_000;
 
+/** How many documents a full reindex will write, by index (what the loaders read): the total of a progress bar. */
+export async function countDocuments(pool: pg.Pool): Promise<Record<string, number>> {
+  const { rows } = await pool.query<Record<string, number>>(
+    `SELECT (SELECT count(*) FROM lines WHERE status = 'published')::int AS ${LINES},
+            (SELECT count(*) FROM batches b JOIN lines l ON l.id = b.line_id WHERE l.status = 'published')::int AS ${BATCHES}`,
+  );
+  return rows[0]!;
+}
+
 export async function reindex(
   deps: { pool: pg.Pool; meili: Meilisearch; prefix?: string },
   onProgress?: (index: string, done: number) => void,

@@ -16,7 +16,7 @@ import { createSearchClient } from '#search/client.ts';
 import { indexUid } from '#search/indexes/index.ts';
 import { LINES } from '#search/indexes/lines.ts';
 import { ensureSearchIndexes } from '#search/settings.ts';
-import { reindex } from '#search/reindex.ts';
+import { countDocuments, reindex } from '#search/reindex.ts';
 import { drainAll, pendingOutbox } from '#search/sync.ts';
 import { isBuildCurrent, markBuilt } from './build-stamp.ts';
 import { startEmbeddedMeilisearch, type EmbeddedMeiliHandle } from './embedded-meilisearch.ts';
@@ -68,12 +68,10 @@ export async function openBenchData(
       // A freshly seeded catalog: building the indexes from the tables is much faster than replaying the outbox.
       info(`indexing ${pending.toLocaleString('en')} outbox rows by a full reindex`);
       const { rows: marks } = await pool.query<{ mark: string }>('SELECT max(id)::text AS mark FROM search_outbox');
-      const { rows: totals } = await pool.query<Record<string, number>>(
-        `SELECT (SELECT count(*) FROM lines WHERE status = 'published')::int AS lines, (SELECT count(*) FROM batches)::int AS batches`,
-      );
+      const totals = await countDocuments(pool);
       const progress = createProgress();
       const t0 = performance.now();
-      await reindex({ pool, meili }, (index, done) => progress.update(done, totals[0]![index] ?? done, index));
+      await reindex({ pool, meili }, (index, done) => progress.update(done, totals[index] ?? done, index));
       progress.done();
       reindexSeconds = (performance.now() - t0) / 1000;
       info(`indexed in ${reindexSeconds.toFixed(1)} s`);
