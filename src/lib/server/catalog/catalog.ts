@@ -182,46 +182,99 @@ export interface LinePage {
   batches: BatchSummary[];
 }
 
+/** What the prepared page queries are given on each run. */
+const param = { name: sql.placeholder('name'), lineId: sql.placeholder('lineId'), number: sql.placeholder('number') };
+
+/**
+ * The page queries, built once per database handle and prepared by name. A
+ * page is read thousands of times between changes; building its SQL (drizzle's
+ * relational builder) and planning it (PostgreSQL, per connection) cost more
+ * than running it.
+ */
+function preparePageQueries(db: Database) {
+  return {
+    line: db.query.lines
+      .findFirst({
+        // One lookup form for names: the unique index is on lower(name); the exact spelling is checked on the one row it finds.
+        where: (t, { and, eq }) =>
+          and(eq(t.status, 'published'), sql`lower(${t.name}) = lower(${param.name})`, eq(t.name, param.name)),
+        columns: {
+          record: false,
+          recordDigest: false,
+          donorId: false,
+          providerId: false,
+          status: false,
+          createdAt: false,
+        },
+        with: {
+          provider: { columns: { name: true, country: true, url: true } },
+          donor: { columns: { sex: true, ageBand: true, ethnicity: true, hla: true } },
+          parent: { columns: { name: true, category: true, status: true } },
+          derived: {
+            columns: { name: true, category: true },
+            where: (t, { eq }) => eq(t.status, 'published'),
+            orderBy: (t, { asc }) => asc(t.name),
+          },
+          synonyms: { columns: { synonym: true }, orderBy: (t, { asc }) => asc(t.synonym) },
+          identifiers: {
+            columns: { source: true, value: true },
+            orderBy: (t, { asc }) => [asc(t.source), asc(t.value)],
+          },
+          diseases: {
+            columns: { note: true },
+            with: { disease: { columns: { nameEn: true, nameZh: true, ontologyId: true } } },
+          },
+          modifications: { columns: { type: true, gene: true, variant: true, zygosity: true } },
+          characterisations: { columns: { test: true, method: true, result: true, passed: true } },
+          publications: { columns: { reference: true, title: true } },
+        },
+      })
+      .prepare('catalog_line_page'),
+    lineBatches: db.query.batches
+      .findMany({
+        where: (t, { eq }) => eq(t.lineId, param.lineId),
+        columns: batchColumns,
+        with: { qcResults: { columns: qcColumns, orderBy: (t, { asc }) => [asc(t.position), asc(t.id)] } },
+        orderBy: (t, { asc }) => [asc(t.productionDate), asc(t.number)],
+      })
+      .prepare('catalog_line_batches'),
+    batch: db.query.batches
+      .findFirst({
+        where: (t, { and, eq }) => and(sql`lower(${t.number}) = lower(${param.number})`, eq(t.number, param.number)),
+        columns: batchColumns,
+        with: {
+          line: { columns: { name: true, category: true, demo: true, status: true } },
+          parent: { columns: { number: true } },
+          qcResults: { columns: qcColumns, orderBy: (t, { asc }) => [asc(t.position), asc(t.id)] },
+        },
+      })
+      .prepare('catalog_batch_page'),
+  };
+}
+
+const pageQueries = new WeakMap<Database, ReturnType<typeof preparePageQueries>>();
+
+function pageQueriesOf(db: Database) {
+  let queries = pageQueries.get(db);
+  if (!queries) {
+    queries = preparePageQueries(db);
+    pageQueries.set(db, queries);
+  }
+  return queries;
+}
+
 /**
  * Everything public about a published line, by its exact standard name; undefined otherwise.
  * Relational queries alias their tables, so filters and orders use the callbacks' columns.
  */
 export async function getLinePage(db: Database, name: string): Promise<LinePage | undefined> {
-  const line = await db.query.lines.findFirst({
-    // One lookup form for names: the unique index is on lower(name); the exact spelling is checked on the one row it finds.
-    where: (t, { and, eq }) => and(eq(t.status, 'published'), sql`lower(${t.name}) = lower(${name})`, eq(t.name, name)),
-    columns: { record: false, recordDigest: false, donorId: false, providerId: false, status: false, createdAt: false },
-    with: {
-      provider: { columns: { name: true, country: true, url: true } },
-      donor: { columns: { sex: true, ageBand: true, ethnicity: true, hla: true } },
-      parent: { columns: { name: true, category: true, status: true } },
-      derived: {
-        columns: { name: true, category: true },
-        where: (t, { eq }) => eq(t.status, 'published'),
-        orderBy: (t, { asc }) => asc(t.name),
-      },
-      synonyms: { columns: { synonym: true }, orderBy: (t, { asc }) => asc(t.synonym) },
-      identifiers: { columns: { source: true, value: true }, orderBy: (t, { asc }) => [asc(t.source), asc(t.value)] },
-      diseases: {
-        columns: { note: true },
-        with: { disease: { columns: { nameEn: true, nameZh: true, ontologyId: true } } },
-      },
-      modifications: { columns: { type: true, gene: true, variant: true, zygosity: true } },
-      characterisations: { columns: { test: true, method: true, result: true, passed: true } },
-      publications: { columns: { reference: true, title: true } },
-    },
-  });
+  const line = await pageQueriesOf(db).line.execute({ name });
   if (!line) return undefined;
   const parent =
     line.parent?.status === 'published' ? { name: line.parent.name, category: line.parent.category } : null;
   const diseaseNames = line.diseases.map((d) => d.disease.nameEn);
   const [lineBatches, clinical] = await Promise.all([
-    db.query.batches.findMany({
-      where: (t, { eq }) => eq(t.lineId, line.id),
-      columns: batchColumns,
-      with: { qcResults: { columns: qcColumns, orderBy: (t, { asc }) => [asc(t.position), asc(t.id)] } },
-      orderBy: (t, { asc }) => [asc(t.productionDate), asc(t.number)],
-    }),
+    pageQueriesOf(db).lineBatches.execute({ lineId: line.id }),
     relatedClinicalProducts(db, { category: line.category, parentCategory: parent?.category, diseases: diseaseNames }),
   ]);
   const batchSummaries = lineBatches.map(toBatchSummary);
@@ -285,15 +338,7 @@ export interface BatchPage extends BatchSummary {
 
 /** A batch of a published line by its exact number, with its QC results in certificate order. */
 export async function getBatchPage(db: Database, number: string): Promise<BatchPage | undefined> {
-  const batch = await db.query.batches.findFirst({
-    where: (t, { and, eq }) => and(sql`lower(${t.number}) = lower(${number})`, eq(t.number, number)),
-    columns: batchColumns,
-    with: {
-      line: { columns: { name: true, category: true, demo: true, status: true } },
-      parent: { columns: { number: true } },
-      qcResults: { columns: qcColumns, orderBy: (t, { asc }) => [asc(t.position), asc(t.id)] },
-    },
-  });
+  const batch = await pageQueriesOf(db).batch.execute({ number });
   if (batch?.line.status !== 'published') return undefined;
   const { line, parent, ...rest } = batch;
   return {
