@@ -29,7 +29,8 @@ const allowedDomains =
 export default defineConfig({
   output: 'server',
   // A backstop under the edge middleware's MAX_BODY_BYTES (at most 16 MiB): no body is ever read past it.
-  adapter: node({ mode: 'standalone', bodySizeLimit: 16 * 1024 * 1024 }),
+  // Middleware mode: scripts/lib/web-server.mjs is the HTTP server (static files known from the start).
+  adapter: node({ mode: 'middleware', bodySizeLimit: 16 * 1024 * 1024 }),
   integrations: [svelte()],
   security: {
     // Astro's own cap on an action's body. The edge middleware (src/edge.ts) applies MAX_BODY_BYTES to every

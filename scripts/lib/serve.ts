@@ -1,7 +1,7 @@
 /**
  * The production web server on every core: a node:cluster primary forks
  * WEB_CONCURRENCY workers (default: the cores this process may use), each of
- * them the whole portal (the Astro Node standalone entry), sharing one port.
+ * them the whole portal (web-server.mjs serving the built entry), sharing one port.
  * A worker that dies is replaced after 0.5, 1, 2 … 30 s. The background loops
  * run in one process only, whatever the count (src/lib/server/workers.ts).
  *
@@ -15,14 +15,15 @@ import { servePageCacheTier } from '../../src/lib/server/platform/page-cache-tie
 
 const entry = path.resolve(process.argv[2] ?? 'dist/server/entry.mjs');
 
-// Workers run `entry` itself (setupPrimary below): this file is the primary only.
+// Workers run web-server.mjs (setupPrimary below): this file is the primary only.
 if (cluster.isPrimary) {
   const count = getConfig().WEB_CONCURRENCY ?? os.availableParallelism();
   let stopping = false;
   let delay = 500;
-  // The workers run the built entry itself, without the TypeScript loader this primary needed.
+  // The workers run plain JavaScript (the web server and the built entry), without the TypeScript loader this primary needed.
   cluster.setupPrimary({
-    exec: entry,
+    exec: path.join(import.meta.dirname, 'web-server.mjs'),
+    args: [entry],
     serialization: 'advanced', // the shared page-cache tier sends bodies as bytes
 
     execArgv: process.execArgv.filter((a, i, all) => a !== '--import' && all[i - 1] !== '--import'),

@@ -126,6 +126,29 @@ function postLarge(
 const rssBytes = (pid: number) =>
   Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) * 1024;
 
+describe('the web server (scripts/lib/web-server.mjs)', () => {
+  test('a built asset is served from the client folder with a year of immutable caching; what is not a file reaches the app', async () => {
+    const page = await raw(server.url, '/');
+    const asset = /\/_astro\/[\w.-]+\.css/.exec(page.body)?.[0];
+    expect(asset, 'the home page links its stylesheet').toBeDefined();
+    const css = await raw(server.url, asset!);
+    expect(css.status).toBe(200);
+    expect(css.headers['content-type']).toMatch(/^text\/css/);
+    expect(css.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+    expect(css.headers['x-content-type-options']).toBe('nosniff');
+    // An asset name that is not in the build, and a page address: the app answers (its 404 page, its page).
+    const missing = await raw(server.url, '/_astro/nothing-here.css');
+    expect(missing.status).toBe(404);
+    expect(missing.headers['content-security-policy']).toBeDefined();
+    expect(page.status).toBe(200);
+    expect(page.headers['x-cache']).toBeDefined();
+    // Outside the client folder, however spelled, nothing is read.
+    for (const path of ['/../package.json', '/%2e%2e/package.json', '/_astro/../../server/entry.mjs'])
+      expect((await raw(server.url, path)).body).not.toContain('"dependencies"');
+    expect((await raw(server.url, '/%E0%A4%A')).status).toBe(400);
+  });
+});
+
 describe('the body limit', () => {
   test('a 64 MiB form post, declared or chunked, to a page action or /_actions, gets 413 before it is sent, and the server does not hold it', async () => {
     const size = 64 * 1024 * 1024;

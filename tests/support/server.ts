@@ -1,5 +1,5 @@
 /**
- * Runs the built portal (dist/server/entry.mjs) as a real HTTP server for
+ * Runs the built portal (dist/server/entry.mjs, served by scripts/lib/web-server.mjs) as a real HTTP server for
  * integration tests, against whichever services the test names.
  */
 import { spawn } from 'node:child_process';
@@ -17,18 +17,22 @@ export interface RunningServer {
 export async function startPortalServer(env: Record<string, string>): Promise<RunningServer> {
   const port = await findFreePort();
   let output = '';
-  const child = spawn(process.execPath, [path.resolve('dist/server/entry.mjs')], {
-    // No scheduled audit anchors unless a test asks (they would land in the checkout's .data).
-    env: {
-      ...process.env,
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      NODE_ENV: 'test',
-      AUDIT_ANCHOR_INTERVAL: '0',
-      ...env,
+  const child = spawn(
+    process.execPath,
+    [path.resolve('scripts/lib/web-server.mjs'), path.resolve('dist/server/entry.mjs')],
+    {
+      // No scheduled audit anchors unless a test asks (they would land in the checkout's .data).
+      env: {
+        ...process.env,
+        HOST: '127.0.0.1',
+        PORT: String(port),
+        NODE_ENV: 'test',
+        AUDIT_ANCHOR_INTERVAL: '0',
+        ...env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  );
   child.stdout.on('data', (c) => (output += c));
   child.stderr.on('data', (c) => (output += c));
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
