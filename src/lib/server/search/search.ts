@@ -4,7 +4,7 @@
  * external id, batch number) are looked up in the same round trip and put
  * first; facet counts come with the results.
  */
-import type { Meilisearch, SearchParams as MeiliSearchParams } from 'meilisearch';
+import type { Meilisearch, MultiSearchResult, RecordAny, SearchParams as MeiliSearchParams } from 'meilisearch';
 import { indexUid } from '#search/indexes/index.ts';
 import { LINES, lineFacets, type LineDocument, type LineFacet } from '#search/indexes/lines.ts';
 import { filterNames, type SearchParams } from '#schemas/search-params.ts';
@@ -227,60 +227,68 @@ async function runSearch(
   // (exact matches go first). Plain words cost one query only.
   const singleToken = term !== '' && !/\s/.test(term);
   const identifierLike = singleToken && /\d/.test(term) && term.length >= 2;
-  const queries: (MeiliSearchParams & { indexUid: string })[] = [main];
-  if (identifierLike)
-    queries.push({
-      ...main,
-      q: '',
-      filter: [...filter, [`exact_keys STARTS WITH ${quote(term)}`]],
-      sort: main.sort ?? ['name:asc'],
-      attributesToHighlight: [],
-    });
-  if (identifierLike && p.page === 1) {
-    queries.push({
-      indexUid: uid,
-      q: '',
-      filter: [...filter, [`exact_keys = ${quote(term)}`]],
-      limit: 5,
-      attributesToRetrieve: main.attributesToRetrieve,
-    });
-  }
   // Disjunctive facets: a filtered field counts its values as if it were not
   // filtered, so the other values stay visible and each count says how many
-  // lines choosing that value (too) would show.
-  // An identifier-like term counts them both ways, as the words and as the prefix.
+  // lines choosing that value (too) would show. Counted the way the answer was
+  // found: as the words, or as the prefix.
   const activeFacets = options.withoutFacets ? [] : filterNames.filter((name) => (p[name] as string[]).length > 0);
-  for (const name of activeFacets) {
-    const others = buildFilter({ ...p, [name]: [] } as SearchParams);
-    queries.push({
-      indexUid: uid,
-      q: p.q,
-      filter: others,
-      facets: [lineFacets[name]],
-      limit: 0,
-      ...(main.locales ? { locales: main.locales } : {}),
-    });
-    if (identifierLike)
-      queries.push({
+  const disjunctive = (asPrefix: boolean) =>
+    activeFacets.map((name) => {
+      const others = buildFilter({ ...p, [name]: [] } as SearchParams);
+      return {
         indexUid: uid,
-        q: '',
-        filter: [...others, [`exact_keys STARTS WITH ${quote(term)}`]],
         facets: [lineFacets[name]],
         limit: 0,
-      });
+        ...(asPrefix
+          ? { q: '', filter: [...others, [`exact_keys STARTS WITH ${quote(term)}`]] }
+          : { q: p.q, filter: others, ...(main.locales ? { locales: main.locales } : {}) }),
+      };
+    });
+  type Result = MultiSearchResult<RecordAny>;
+  let ranked: Result | undefined;
+  let exact: Result | undefined;
+  let facetResults: Result[] = [];
+  if (identifierLike) {
+    // The prefix first: when it finds lines they are the answer, and the
+    // full-text query (with its facets, the dearest part of a search) is not asked.
+    const exactQuery =
+      p.page === 1
+        ? [
+            {
+              indexUid: uid,
+              q: '',
+              filter: [...filter, [`exact_keys = ${quote(term)}`]],
+              limit: 5,
+              attributesToRetrieve: main.attributesToRetrieve,
+            },
+          ]
+        : [];
+    const byPrefix = await meili.multiSearch({
+      queries: [
+        {
+          ...main,
+          q: '',
+          filter: [...filter, [`exact_keys STARTS WITH ${quote(term)}`]],
+          sort: main.sort ?? ['name:asc'],
+          attributesToHighlight: [],
+        },
+        ...exactQuery,
+        ...disjunctive(true),
+      ],
+    });
+    const [prefixResult, ...rest] = byPrefix.results;
+    exact = exactQuery.length ? rest.shift() : undefined;
+    if (((prefixResult as { totalHits?: number }).totalHits ?? 0) > 0) {
+      ranked = prefixResult;
+      facetResults = rest;
+    }
   }
-  const response = await meili.multiSearch({ queries });
-  const [rankedResult, ...rest] = response.results;
-  const prefixResult = identifierLike ? rest.shift() : undefined;
-  const exact = identifierLike && p.page === 1 ? rest.shift() : undefined;
-  const byPrefix = !!prefixResult && ((prefixResult as { totalHits?: number }).totalHits ?? 0) > 0;
-  const ranked = byPrefix ? prefixResult : rankedResult;
-  const disjunctive = new Map(
-    activeFacets.map((name) => {
-      const asWords = rest.shift();
-      const asPrefix = identifierLike ? rest.shift() : undefined;
-      return [name, (byPrefix ? asPrefix : asWords)?.facetDistribution?.[lineFacets[name]] ?? {}];
-    }),
+  if (!ranked) {
+    const asWords = await meili.multiSearch({ queries: [main, ...disjunctive(false)] });
+    [ranked, ...facetResults] = asWords.results;
+  }
+  const facetsFiltered = new Map(
+    activeFacets.map((name, i) => [name, facetResults[i]?.facetDistribution?.[lineFacets[name]] ?? {}]),
   );
   const exactIds = new Set((exact?.hits ?? []).map((h) => (h as LineDocument).id));
   const rankedHits = ranked!.hits as (LineDocument & { _formatted?: Partial<Record<string, unknown>> })[];
@@ -293,7 +301,7 @@ async function runSearch(
   const facets = Object.fromEntries(
     (Object.entries(lineFacets) as [LineFacet, string][]).map(([name, attribute]) => [
       name,
-      disjunctive.get(name) ?? ranked!.facetDistribution?.[attribute] ?? {},
+      facetsFiltered.get(name) ?? ranked!.facetDistribution?.[attribute] ?? {},
     ]),
   ) as Record<LineFacet, Record<string, number>>;
 
