@@ -226,3 +226,36 @@ describe('ranking when relevance ties: available first, then richer records', ()
     }
   });
 });
+
+describe('an identifier is looked up by prefix first', () => {
+  /** The demo catalog's Meilisearch client, recording each multi-search it is asked. */
+  function recording() {
+    const asked: { q?: string | null; filter?: unknown }[][] = [];
+    const meili = Object.create(s.meili) as typeof s.meili;
+    meili.multiSearch = ((params: { queries: { q?: string | null }[] }) => {
+      asked.push(params.queries);
+      return s.meili.multiSearch(params as Parameters<typeof s.meili.multiSearch>[0]);
+    }) as typeof s.meili.multiSearch;
+    return { meili, asked };
+  }
+  const params = (q: string) => parseSearchParams(new URLSearchParams(`q=${encodeURIComponent(q)}`));
+
+  test('a name found by its prefix is the answer, and the full-text query is never asked', async () => {
+    const [line] = (await sqlNames(`l.name ~ '[0-9]' AND l.name !~ '\\s'`)).slice(0, 1);
+    expect(line, 'the demo catalog has a name with a digit').toBeDefined();
+    const { meili, asked } = recording();
+    const result = await searchLines(meili, s.prefix, params(line!));
+    expect(result.hits[0]?.name).toBe(line);
+    expect(result.hits[0]?.exact).toBe(true);
+    const queries = asked.flat();
+    expect(queries.length).toBeGreaterThan(0);
+    expect(queries.filter((q) => q.q === line!.toLowerCase() || q.q === line)).toEqual([]);
+  });
+
+  test('a term no name, synonym, id or batch number starts with is then searched as words', async () => {
+    const { meili, asked } = recording();
+    const result = await searchLines(meili, s.prefix, params('zq9xk'));
+    expect(result.total).toBe(0);
+    expect(asked.flat().some((q) => q.q === 'zq9xk')).toBe(true);
+  });
+});
