@@ -4,61 +4,46 @@
  * alerts, anchors) run in exactly one process, taken over by another when
  * that one dies (src/lib/server/workers.ts, a PostgreSQL advisory lock).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { inject } from 'vitest';
 import { WORKERS_LOCK } from '#server/workers.ts';
-import { findFreePort, waitForPort } from '#scripts/lib/free-port.ts';
 import { uniqueIndexPrefix, useTestDatabase, type TestDatabase } from '../support/db.ts';
+import { startPortalServer, type RunningServer } from '../support/server.ts';
 
 let database: TestDatabase;
-let child: ChildProcess;
-let output = '';
+let server: RunningServer;
 let url: string;
+const output = () => server.output();
 
 beforeAll(async () => {
   database = await useTestDatabase();
-  const port = await findFreePort();
-  url = `http://127.0.0.1:${port}`;
-  child = spawn(process.execPath, ['--import', 'tsx', 'scripts/lib/serve.ts', path.resolve('dist/server/entry.mjs')], {
-    env: {
-      ...process.env,
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      NODE_ENV: 'test',
-      AUDIT_ANCHOR_INTERVAL: '0',
-      WEB_CONCURRENCY: '2',
+  server = await startPortalServer(
+    {
       DATABASE_URL: database.appUrl,
       MEILI_URL: inject('meiliUrl'),
       MEILI_MASTER_KEY: inject('meiliKey'),
       MEILI_INDEX_PREFIX: uniqueIndexPrefix(),
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout!.on('data', (c) => (output += c));
-  child.stderr!.on('data', (c) => (output += c));
-  await waitForPort(port, '127.0.0.1', 60_000);
+    { workers: 2 },
+  );
+  url = server.url;
 }, 90_000);
 
 afterAll(async () => {
-  if (child && child.exitCode === null) {
-    const exited = new Promise((r) => child.once('exit', r));
-    child.kill('SIGTERM');
-    await exited;
-  }
+  await server?.stop();
   await database?.close();
 });
 
 async function waitFor(what: string, check: () => Promise<boolean> | boolean, ms = 30_000) {
   const deadline = Date.now() + ms;
   while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${ms} ms\n${output.slice(-3000)}`);
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${ms} ms\n${output().slice(-3000)}`);
     await new Promise((r) => setTimeout(r, 200));
   }
 }
 
-const leaders = () => [...output.matchAll(/\[workers\] pid (\d+) runs the background loops/g)].map((m) => Number(m[1]));
+const leaders = () =>
+  [...output().matchAll(/\[workers\] pid (\d+) runs the background loops/g)].map((m) => Number(m[1]));
 
 /** Sessions of the election (one per process that asked) and holders of the lock. */
 async function election() {

@@ -14,25 +14,33 @@ export interface RunningServer {
   output(): string;
 }
 
-export async function startPortalServer(env: Record<string, string>): Promise<RunningServer> {
+/**
+ * One process (scripts/lib/web-server.mjs), or with `workers` the production
+ * cluster (scripts/lib/serve.ts: a primary and that many workers).
+ */
+export async function startPortalServer(
+  env: Record<string, string>,
+  options: { workers?: number } = {},
+): Promise<RunningServer> {
   const port = await findFreePort();
   let output = '';
-  const child = spawn(
-    process.execPath,
-    [path.resolve('scripts/lib/web-server.mjs'), path.resolve('dist/server/entry.mjs')],
-    {
-      // No scheduled audit anchors unless a test asks (they would land in the checkout's .data).
-      env: {
-        ...process.env,
-        HOST: '127.0.0.1',
-        PORT: String(port),
-        NODE_ENV: 'test',
-        AUDIT_ANCHOR_INTERVAL: '0',
-        ...env,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+  const entry = path.resolve('dist/server/entry.mjs');
+  const args = options.workers
+    ? ['--import', 'tsx', path.resolve('scripts/lib/serve.ts'), entry]
+    : [path.resolve('scripts/lib/web-server.mjs'), entry];
+  const child = spawn(process.execPath, args, {
+    // No scheduled audit anchors unless a test asks (they would land in the checkout's .data).
+    env: {
+      ...process.env,
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      NODE_ENV: 'test',
+      AUDIT_ANCHOR_INTERVAL: '0',
+      ...(options.workers ? { WEB_CONCURRENCY: String(options.workers) } : {}),
+      ...env,
     },
-  );
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   child.stdout.on('data', (c) => (output += c));
   child.stderr.on('data', (c) => (output += c));
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
