@@ -7,7 +7,8 @@
  * before rendering it (an lstat, then a stat that failed and became an error
  * event): on a cached page that was a tenth of a worker's time. sirv reads
  * the client folder once, answers from memory what it holds, and hands
- * everything else to the app. A build only adds files between starts.
+ * everything else to the app. A build made while it runs is seen at the
+ * next start (npm start builds before it serves).
  *
  *   node scripts/lib/web-server.mjs [dist/server/entry.mjs]
  *

@@ -1,8 +1,9 @@
 /**
- * Catalog search: turns SearchParams into one Meilisearch request and the
- * answer into public results. Exact identifiers (standard name, synonym,
- * external id, batch number) are looked up in the same round trip and put
- * first; facet counts come with the results.
+ * Catalog search: turns SearchParams into Meilisearch requests (one for
+ * words; for a term that looks like an identifier, the prefix and exact
+ * lookups first, and the words only when no name, synonym, external id or
+ * batch number starts with it) and the answer into public results. Exact
+ * identifiers are put first; facet counts come with the results.
  */
 import type { Meilisearch, MultiSearchResult, RecordAny, SearchParams as MeiliSearchParams } from 'meilisearch';
 import { indexUid } from '#search/indexes/index.ts';
